@@ -1,0 +1,8 @@
+#!/usr/bin/env node
+// Entry point. The regexp flag must be set before any RegExp is compiled:
+// it makes V8 fall back to its linear-time engine when a pattern starts to
+// backtrack, so one hostile log line cannot freeze the daemon (FACTS.md).
+import v8 from 'node:v8';
+v8.setFlagsFromString('--enable-experimental-regexp-engine-on-excessive-backtracks');
+const { main } = await import('../dist/cli/main.js');
+process.exitCode = await main(process.argv.slice(2));

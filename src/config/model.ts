@@ -1,0 +1,165 @@
+/**
+ * The loaded, validated, defaults-applied configuration and rule set.
+ * These plain, deeply readonly values are the single input of the engine,
+ * the planner and the notifiers; tests build them by hand.
+ * Durations are milliseconds; paths are absolute.
+ */
+
+/** Where a value came from, for messages that point back at the YAML. */
+export interface SourcePos {
+  readonly file: string;
+  readonly line: number;
+  readonly col: number;
+}
+
+export type Severity = 'info' | 'warning' | 'error' | 'critical';
+export const SEVERITIES: readonly Severity[] = ['info', 'warning', 'error', 'critical'];
+
+/** A `$.a.b[0]` selector into a JSON message, or one of the event's own fields. */
+export type FieldRef = string;
+
+export type LeafOperator =
+  | { readonly op: 'equals'; readonly value: string | number | boolean | null }
+  | { readonly op: 'notEquals'; readonly value: string | number | boolean | null }
+  | { readonly op: 'in'; readonly value: readonly (string | number | boolean | null)[] }
+  | { readonly op: 'contains'; readonly value: string }
+  | { readonly op: 'startsWith'; readonly value: string }
+  | { readonly op: 'endsWith'; readonly value: string }
+  | { readonly op: 'regex'; readonly value: string }
+  | { readonly op: 'gt' | 'gte' | 'lt' | 'lte'; readonly value: number }
+  | { readonly op: 'exists'; readonly value: boolean };
+
+export type MatchNode =
+  | { readonly kind: 'all'; readonly children: readonly MatchNode[]; readonly pos: SourcePos }
+  | { readonly kind: 'any'; readonly children: readonly MatchNode[]; readonly pos: SourcePos }
+  | { readonly kind: 'not'; readonly child: MatchNode; readonly pos: SourcePos }
+  | { readonly kind: 'field'; readonly field: FieldRef; readonly test: LeafOperator; readonly pos: SourcePos }
+  | { readonly kind: 'pattern'; readonly pattern: string; readonly pos: SourcePos };
+
+export interface RuleSource {
+  /** Names or ARNs exactly as written (1..10). */
+  readonly logGroups: readonly string[];
+  readonly logStreams?: readonly string[] | undefined;
+  readonly logStreamPrefixes?: readonly string[] | undefined;
+  /** CloudWatch filter pattern; '' or undefined matches everything. */
+  readonly filterPattern?: string | undefined;
+  /** Region for log group names (rule's own `region`, else config `aws.region`). */
+  readonly region?: string | undefined;
+}
+
+export type RuleWindow =
+  | { readonly type: 'threshold'; readonly count: number; readonly withinMs: number; readonly groupBy: readonly string[]; readonly maxGroups: number }
+  | { readonly type: 'absence'; readonly count: number; readonly withinMs: number; readonly groupBy: readonly string[]; readonly maxGroups: number }
+  | { readonly type: 'spike'; readonly factor: number; readonly minCount: number; readonly withinMs: number; readonly groupBy: readonly string[]; readonly maxGroups: number };
+
+export interface Rule {
+  readonly id: string;
+  readonly description: string;
+  readonly enabled: boolean;
+  readonly severity: Severity;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly source: RuleSource;
+  readonly match?: MatchNode | undefined;
+  /** Undefined: every matching event fires. */
+  readonly window?: RuleWindow | undefined;
+  readonly throttleMs: number;
+  readonly resolve: boolean;
+  readonly notify: readonly string[];
+  /** Raw templates; `{{ }}` placeholders are checked at load time. */
+  readonly title: string;
+  readonly message: string;
+  /** Where the rule is defined (its `id` node). */
+  readonly pos: SourcePos;
+}
+
+export interface RuleSet {
+  readonly rules: readonly Rule[];
+  /** The rule files that were read, absolute paths. */
+  readonly files: readonly string[];
+}
+
+export interface SlackDestination {
+  readonly type: 'slack';
+  readonly name: string;
+  readonly url: string;
+  readonly username?: string | undefined;
+  readonly iconEmoji?: string | undefined;
+  readonly channel?: string | undefined;
+}
+export interface WebhookDestination {
+  readonly type: 'webhook';
+  readonly name: string;
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly secret?: string | undefined;
+  /** A template tree sent instead of the standard payload. */
+  readonly body?: unknown;
+}
+export interface AlertmanagerDestination {
+  readonly type: 'alertmanager';
+  readonly name: string;
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+export interface ConsoleDestination {
+  readonly type: 'console';
+  readonly name: string;
+}
+export type Destination = SlackDestination | WebhookDestination | AlertmanagerDestination | ConsoleDestination;
+
+/** Delivery settings shared by every destination (SPEC §7). */
+export interface DeliveryConfig {
+  readonly retryInitialMs: number;
+  readonly retryMaxMs: number;
+  readonly maxAgeMs: number;
+  readonly timeoutMs: number;
+}
+
+export interface Silence {
+  readonly rule?: string | undefined;
+  readonly labels: Readonly<Record<string, string>>;
+  /** Epoch milliseconds. */
+  readonly until: number;
+  readonly reason?: string | undefined;
+  readonly pos: SourcePos;
+}
+
+export interface SessionsConfig {
+  readonly maxConcurrent: number;
+  readonly strategy: 'precise' | 'economical';
+  readonly pricePerMinute: number;
+  readonly rotateAfterMs: number;
+  readonly backoff: { readonly initialMs: number; readonly maxMs: number };
+  readonly stallAfterMs: number;
+  readonly backfill: boolean;
+}
+
+export interface Config {
+  /** Absolute path of the config file ('' when none was read). */
+  readonly file: string;
+  readonly aws: {
+    readonly region?: string | undefined;
+    readonly profile?: string | undefined;
+    readonly accountId?: string | undefined;
+    readonly endpoint?: string | undefined;
+  };
+  readonly rules: { readonly paths: readonly string[]; readonly watch: boolean };
+  readonly defaults: RuleDefaults;
+  readonly destinations: Readonly<Record<string, Destination>>;
+  readonly delivery: DeliveryConfig;
+  readonly sessions: SessionsConfig;
+  readonly state: { readonly dir: string };
+  readonly server?: { readonly listen: string } | undefined;
+  readonly silences: readonly Silence[];
+  readonly heartbeat?: { readonly cron: string; readonly url: string } | undefined;
+  readonly log: { readonly level: string };
+}
+
+/** Fields a `defaults:` block (config or rule file) may set. */
+export interface RuleDefaults {
+  readonly notify?: readonly string[] | undefined;
+  readonly throttleMs?: number | undefined;
+  readonly severity?: Severity | undefined;
+  readonly labels?: Readonly<Record<string, string>> | undefined;
+  readonly resolve?: boolean | undefined;
+}
