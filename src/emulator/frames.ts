@@ -1,0 +1,29 @@
+/**
+ * AWS event-stream frames for StartLiveTail's response, encoded with
+ * `@smithy/eventstream-codec` (prelude, headers, payload, CRCs) so the SDK
+ * decodes them exactly as it decodes the real service's.
+ */
+import { EventStreamCodec } from '@smithy/eventstream-codec';
+
+const codec = new EventStreamCodec(
+  (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'),
+  (text: string) => Buffer.from(text, 'utf8'),
+);
+
+function frame(headers: Record<string, string>, body: unknown): Buffer {
+  const encoded = codec.encode({
+    headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, { type: 'string' as const, value: v }])),
+    body: Buffer.from(JSON.stringify(body), 'utf8'),
+  });
+  return Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
+}
+
+/** A `sessionStart` or `sessionUpdate` event. */
+export function eventFrame(eventType: 'sessionStart' | 'sessionUpdate', body: unknown): Buffer {
+  return frame({ ':message-type': 'event', ':event-type': eventType, ':content-type': 'application/json' }, body);
+}
+
+/** An in-stream exception: the SDK throws it from the `for await` loop as its exported class. */
+export function exceptionFrame(exceptionType: 'SessionTimeoutException' | 'SessionStreamingException', message: string): Buffer {
+  return frame({ ':message-type': 'exception', ':exception-type': exceptionType, ':content-type': 'application/json' }, { message });
+}

@@ -1,0 +1,6 @@
+/** The local CloudWatch Logs emulator (SPEC §8): public surface. */
+export { Emulator, type EmulatorOptions, type IngestEvent } from './server.js';
+export { parseFault, type Fault, type SessionFaultType } from './faults.js';
+export { REFUSAL_TYPES, type RefusalType } from './errors.js';
+export type { LiveTailResult, LiveTailSessionInfo, SessionEndReason } from './live-tail.js';
+export { parseLogGroupArn, formatLogGroupArn, type LogGroupArn } from './arn.js';

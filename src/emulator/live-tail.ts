@@ -1,0 +1,208 @@
+/**
+ * One Live Tail session on the server side: a `sessionStart` frame, then a
+ * `sessionUpdate` every interval with the matching events ingested since the
+ * last one (at most `maxEventsPerUpdate`, a uniform sample beyond that with
+ * `sampled: true`), until the client goes away, the session times out, or a
+ * fault ends it. The session is over the moment its response ends or its
+ * connection closes.
+ */
+import type { ServerResponse } from 'node:http';
+import type { CompiledFilterPattern } from '../filter/index.js';
+import { eventFrame, exceptionFrame } from './frames.js';
+import type { LogGroup, StoredEvent } from './store.js';
+
+/** Field names exactly as the SDK's `LiveTailSessionLogEvent`. */
+export interface LiveTailResult {
+  readonly logStreamName: string;
+  readonly logGroupIdentifier: string;
+  readonly message: string;
+  readonly timestamp: number;
+  readonly ingestionTime: number;
+}
+
+/** What the session listens to, resolved and validated by the caller. */
+export interface LiveTailTarget {
+  readonly region: string;
+  /** Log group name → the identifier the client gave for it (echoed in results). */
+  readonly groups: ReadonlyMap<string, string>;
+  readonly logStreamNames?: readonly string[] | undefined;
+  readonly logStreamNamePrefixes?: readonly string[] | undefined;
+  readonly pattern?: CompiledFilterPattern | undefined;
+}
+
+/** The StartLiveTail input as received (echoed in `sessionStart`). */
+export interface LiveTailRequest {
+  readonly logGroupIdentifiers: readonly string[];
+  readonly logStreamNames?: readonly string[] | undefined;
+  readonly logStreamNamePrefixes?: readonly string[] | undefined;
+  readonly logEventFilterPattern?: string | undefined;
+}
+
+export type SessionEndReason = 'closed' | 'dropped' | 'timeout' | 'streaming-exception' | 'ended' | 'server-stopped';
+
+export interface LiveTailSessionInfo {
+  readonly sessionId: string;
+  readonly requestId: string;
+  readonly region: string;
+  readonly request: LiveTailRequest;
+  readonly startedAt: number;
+  readonly updatesSent: number;
+  readonly eventsSent: number;
+  readonly stalled: boolean;
+}
+
+export interface LiveTailSessionOptions {
+  readonly sessionId: string;
+  readonly requestId: string;
+  readonly request: LiveTailRequest;
+  readonly target: LiveTailTarget;
+  readonly res: ServerResponse;
+  /** 0: no timer, updates only on `flush()`. */
+  readonly updateIntervalMs: number;
+  readonly timeoutMs: number;
+  readonly maxEventsPerUpdate: number;
+  readonly clock: () => number;
+  readonly random: () => number;
+  readonly onFrameWritten?: ((events: readonly LiveTailResult[], at: number, sessionId: string) => void) | undefined;
+  readonly onEnd: (session: LiveTailSession, reason: SessionEndReason) => void;
+}
+
+export class LiveTailSession {
+  readonly sessionId: string;
+  readonly startedAt: number;
+  private readonly o: LiveTailSessionOptions;
+  /** Reservoir of matching events since the last update (kept in ingestion order at flush). */
+  private pending: StoredEvent[] = [];
+  private matchedSinceUpdate = 0;
+  private updatesSent = 0;
+  private eventsSent = 0;
+  private stalled = false;
+  private ended = false;
+  private interval: NodeJS.Timeout | undefined;
+  private timeout: NodeJS.Timeout | undefined;
+
+  constructor(options: LiveTailSessionOptions) {
+    this.o = options;
+    this.sessionId = options.sessionId;
+    this.startedAt = options.clock();
+  }
+
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
+  get region(): string {
+    return this.o.target.region;
+  }
+
+  /** Sends the response head and `sessionStart`, starts the update and timeout timers. */
+  start(): void {
+    const { res, request } = this.o;
+    res.once('close', () => this.finish(res.writableFinished ? 'ended' : 'closed'));
+    res.writeHead(200, {
+      'content-type': 'application/vnd.amazon.eventstream',
+      'x-amzn-requestid': this.o.requestId,
+    });
+    res.flushHeaders();
+    const start: Record<string, unknown> = {
+      requestId: this.o.requestId,
+      sessionId: this.sessionId,
+      logGroupIdentifiers: request.logGroupIdentifiers,
+    };
+    if (request.logStreamNames) start['logStreamNames'] = request.logStreamNames;
+    if (request.logStreamNamePrefixes) start['logStreamNamePrefixes'] = request.logStreamNamePrefixes;
+    if (request.logEventFilterPattern !== undefined) start['logEventFilterPattern'] = request.logEventFilterPattern;
+    res.write(eventFrame('sessionStart', start));
+    if (this.o.updateIntervalMs > 0) this.interval = setInterval(() => this.flush(), this.o.updateIntervalMs);
+    this.timeout = setTimeout(() => this.fail('SessionTimeoutException', `Session timed out after ${this.o.timeoutMs} ms.`), this.o.timeoutMs);
+  }
+
+  /** Called for every ingested batch; keeps the events this session matches. */
+  offer(region: string, group: LogGroup, events: readonly StoredEvent[]): void {
+    if (this.ended || region !== this.o.target.region || !this.o.target.groups.has(group.name)) return;
+    const { logStreamNames, logStreamNamePrefixes, pattern } = this.o.target;
+    const cap = this.o.maxEventsPerUpdate;
+    for (const e of events) {
+      if (logStreamNames && !logStreamNames.includes(e.logStreamName)) continue;
+      if (logStreamNamePrefixes && !logStreamNamePrefixes.some((p) => e.logStreamName.startsWith(p))) continue;
+      if (pattern && !pattern.matches(e.message)) continue;
+      const i = this.matchedSinceUpdate++;
+      if (i < cap) {
+        this.pending.push(e);
+      } else {
+        // Reservoir sampling: every matching event of this interval is equally likely to be sent.
+        const j = Math.floor(this.o.random() * (i + 1));
+        if (j < cap) this.pending[j] = e;
+      }
+    }
+  }
+
+  /** Sends one `sessionUpdate` with what arrived since the last (unless stalled). */
+  flush(): void {
+    if (this.ended || this.stalled) return;
+    const sampled = this.matchedSinceUpdate > this.pending.length;
+    const events = this.pending.sort((a, b) => a.seq - b.seq);
+    this.pending = [];
+    this.matchedSinceUpdate = 0;
+    const results: LiveTailResult[] = events.map((e) => ({
+      logStreamName: e.logStreamName,
+      logGroupIdentifier: this.o.target.groups.get(e.logGroupName) ?? e.logGroupName,
+      message: e.message,
+      timestamp: e.timestamp,
+      ingestionTime: e.ingestionTime,
+    }));
+    this.updatesSent++;
+    this.eventsSent += results.length;
+    const hook = this.o.onFrameWritten;
+    this.o.res.write(eventFrame('sessionUpdate', { sessionMetadata: { sampled }, sessionResults: results }), hook ? () => hook(results, this.o.clock(), this.sessionId) : undefined);
+  }
+
+  /** Stops (or resumes) sending updates; the connection stays open. Events keep being collected. */
+  setStalled(stalled: boolean): void {
+    this.stalled = stalled;
+  }
+
+  /** Destroys the connection mid-stream: the SDK sees `Error("aborted")` (ECONNRESET). */
+  drop(): void {
+    if (this.ended) return;
+    this.finish('dropped');
+    this.o.res.socket?.destroy();
+    this.o.res.destroy();
+  }
+
+  /** Sends an exception frame and ends the response. */
+  fail(type: 'SessionTimeoutException' | 'SessionStreamingException', message: string): void {
+    if (this.ended) return;
+    this.finish(type === 'SessionTimeoutException' ? 'timeout' : 'streaming-exception');
+    this.o.res.end(exceptionFrame(type, message));
+  }
+
+  /** Ends the response cleanly: the SDK's loop just ends. */
+  end(reason: SessionEndReason = 'ended'): void {
+    if (this.ended) return;
+    this.finish(reason);
+    this.o.res.end();
+  }
+
+  info(): LiveTailSessionInfo {
+    return {
+      sessionId: this.sessionId,
+      requestId: this.o.requestId,
+      region: this.o.target.region,
+      request: this.o.request,
+      startedAt: this.startedAt,
+      updatesSent: this.updatesSent,
+      eventsSent: this.eventsSent,
+      stalled: this.stalled,
+    };
+  }
+
+  private finish(reason: SessionEndReason): void {
+    if (this.ended) return;
+    this.ended = true;
+    clearInterval(this.interval);
+    clearTimeout(this.timeout);
+    this.pending = [];
+    this.o.onEnd(this, reason);
+  }
+}

@@ -1,0 +1,373 @@
+/**
+ * The emulator: a node:http server speaking CloudWatch Logs' AWS JSON 1.1
+ * protocol (POST `/`, `x-amz-target: Logs_20140328.<Op>`) and StartLiveTail's
+ * event stream, plus an admin endpoint for tests (`/_emulator/...`).
+ * Constructing it does no I/O; `start()` listens, `stop()` ends every session
+ * and closes every connection.
+ *
+ * Regions: each request works in the region its SigV4 signature names
+ * (`Credential=…/<date>/<region>/logs/aws4_request`), else the default
+ * region; log groups and the session quota are per region. Signatures are
+ * not verified.
+ */
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { AwsError } from './errors.js';
+import { parseFault, Refusals, type Fault } from './faults.js';
+import { LiveTailSession, type LiveTailResult, type LiveTailSessionInfo, type SessionEndReason } from './live-tail.js';
+import { resolveLiveTail } from './live-tail-request.js';
+import * as ops from './operations.js';
+import { LogStore } from './store.js';
+
+export interface EmulatorOptions {
+  /** Default 127.0.0.1. */
+  readonly host?: string | undefined;
+  /** Default 0 (an ephemeral port). */
+  readonly port?: number | undefined;
+  /** Region of requests whose signature names none. Default us-east-1. */
+  readonly region?: string | undefined;
+  /** Account of every log group ARN. Default 123456789012. */
+  readonly accountId?: string | undefined;
+  /** Epoch milliseconds: ingestion/creation times, PutLogEvents age checks, `refuse.forMs`. Default Date.now. */
+  readonly clock?: (() => number) | undefined;
+  /** [0,1): sampling of busy Live Tail updates. Default Math.random. */
+  readonly random?: (() => number) | undefined;
+  /** Live Tail update period. Default 1000; 0 = only on `flushUpdates()`. */
+  readonly updateIntervalMs?: number | undefined;
+  /** Live Tail session length before SessionTimeoutException. Default 3 hours. */
+  readonly sessionTimeoutMs?: number | undefined;
+  /** Concurrent Live Tail sessions per account and region. Default 15. */
+  readonly maxConcurrentSessions?: number | undefined;
+  /** Events per sessionUpdate before sampling. Default 500. */
+  readonly maxEventsPerUpdate?: number | undefined;
+  /** FilterLogEvents page size cap (lower it to exercise paging). Default 10000. */
+  readonly maxFilterPageSize?: number | undefined;
+  /** Accept plain log group names in StartLiveTail (the real service wants ARNs). Default false. */
+  readonly liveTailAcceptsNames?: boolean | undefined;
+  /** Called when a sessionUpdate frame has been handed to the socket. */
+  readonly onFrameWritten?: ((events: readonly LiveTailResult[], at: number, sessionId: string) => void) | undefined;
+}
+
+export interface IngestEvent {
+  readonly logGroup: string;
+  readonly logStream: string;
+  readonly timestamp: number;
+  readonly message: string;
+}
+
+const TARGET_PREFIX = 'Logs_20140328.';
+const MAX_BODY_BYTES = 8 * 1024 * 1024;
+const THREE_HOURS = 3 * 3_600_000;
+
+type JsonOperation = (ctx: ops.OperationContext, input: ops.OperationInput) => object;
+const JSON_OPERATIONS: Readonly<Record<string, JsonOperation>> = {
+  CreateLogGroup: ops.createLogGroup,
+  CreateLogStream: ops.createLogStream,
+  PutLogEvents: ops.putLogEvents,
+  DescribeLogGroups: ops.describeLogGroups,
+  FilterLogEvents: ops.filterLogEvents,
+};
+
+export class Emulator {
+  readonly store = new LogStore();
+  private readonly host: string;
+  private readonly port: number;
+  private readonly region: string;
+  private readonly accountId: string;
+  private readonly clock: () => number;
+  private readonly random: () => number;
+  private readonly updateIntervalMs: number;
+  private readonly sessionTimeoutMs: number;
+  private readonly maxConcurrentSessions: number;
+  private readonly maxEventsPerUpdate: number;
+  private readonly maxFilterPageSize: number;
+  private readonly liveTailAcceptsNames: boolean;
+  private readonly onFrameWritten: EmulatorOptions['onFrameWritten'];
+  private readonly refusals = new Refusals();
+  private readonly live = new Map<string, LiveTailSession>();
+  private readonly changes = new EventEmitter();
+  private server: http.Server | undefined;
+  private url: string | undefined;
+  private sessionsStarted = 0;
+  private readonly endReasons = new Map<SessionEndReason, number>();
+
+  constructor(options: EmulatorOptions = {}) {
+    this.host = options.host ?? '127.0.0.1';
+    this.port = options.port ?? 0;
+    this.region = options.region ?? 'us-east-1';
+    this.accountId = options.accountId ?? '123456789012';
+    this.clock = options.clock ?? Date.now;
+    this.random = options.random ?? Math.random;
+    this.updateIntervalMs = options.updateIntervalMs ?? 1000;
+    this.sessionTimeoutMs = options.sessionTimeoutMs ?? THREE_HOURS;
+    this.maxConcurrentSessions = options.maxConcurrentSessions ?? 15;
+    this.maxEventsPerUpdate = options.maxEventsPerUpdate ?? 500;
+    this.maxFilterPageSize = options.maxFilterPageSize ?? 10_000;
+    this.liveTailAcceptsNames = options.liveTailAcceptsNames ?? false;
+    this.onFrameWritten = options.onFrameWritten;
+    this.changes.setMaxListeners(0);
+    this.store.subscribe((region, group, events) => {
+      for (const s of this.live.values()) s.offer(region, group, events);
+    });
+  }
+
+  /** Listens; resolves with the endpoint (`http://host:port`). Idempotent. */
+  async start(): Promise<string> {
+    if (this.url) return this.url;
+    const server = http.createServer((req, res) => void this.handle(req, res));
+    server.keepAliveTimeout = 60_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.port, this.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.server = server;
+    const { port } = server.address() as AddressInfo;
+    this.url = `http://${this.host.includes(':') ? `[${this.host}]` : this.host}:${port}`;
+    return this.url;
+  }
+
+  get endpoint(): string {
+    if (!this.url) throw new Error('emulator not started');
+    return this.url;
+  }
+
+  /** Ends every Live Tail session, closes every connection and the listener. Idempotent. */
+  async stop(): Promise<void> {
+    for (const s of [...this.live.values()]) s.end('server-stopped');
+    const server = this.server;
+    this.server = undefined;
+    this.url = undefined;
+    if (!server) return;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    await closed;
+  }
+
+  // --- data -----------------------------------------------------------------
+
+  /** Ingests events as if put by PutLogEvents (without its checks), creating groups and streams on the fly. */
+  ingest(events: readonly IngestEvent[], opts: { region?: string } = {}): void {
+    const region = opts.region ?? this.region;
+    const now = this.clock();
+    let i = 0;
+    while (i < events.length) {
+      const first = events[i]!;
+      let j = i + 1;
+      while (j < events.length && events[j]!.logGroup === first.logGroup && events[j]!.logStream === first.logStream) j++;
+      this.store.createGroup(region, first.logGroup, now);
+      const group = this.store.group(region, first.logGroup)!;
+      this.store.createStream(group, first.logStream, now);
+      this.store.ingest(region, group, group.streams.get(first.logStream)!, events.slice(i, j), now);
+      i = j;
+    }
+  }
+
+  /** The ARN of a log group in this emulator's account (default region). */
+  logGroupArn(name: string, opts: { region?: string } = {}): string {
+    return ops.groupArn(this.context(opts.region ?? this.region), name);
+  }
+
+  // --- Live Tail sessions -----------------------------------------------------
+
+  sessions(): LiveTailSessionInfo[] {
+    return [...this.live.values()].map((s) => s.info());
+  }
+
+  activeSessionCount(region?: string): number {
+    let n = 0;
+    for (const s of this.live.values()) if (region === undefined || s.region === region) n++;
+    return n;
+  }
+
+  /** Sessions started since construction, and how the ended ones ended. */
+  stats(): { started: number; active: number; ended: Partial<Record<SessionEndReason, number>> } {
+    return { started: this.sessionsStarted, active: this.live.size, ended: Object.fromEntries(this.endReasons) };
+  }
+
+  /** Resolves once `test()` holds (checked now and after every session start/end), rejects after `timeoutMs`. */
+  waitFor(test: () => boolean, timeoutMs = 5000): Promise<void> {
+    if (test()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        if (!test()) return;
+        cleanup();
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`emulator: condition not reached within ${timeoutMs} ms (active sessions: ${this.live.size})`));
+      }, timeoutMs);
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        this.changes.off('change', check);
+      };
+      this.changes.on('change', check);
+    });
+  }
+
+  /** Waits until exactly `n` sessions are active. */
+  waitForActiveSessions(n: number, timeoutMs = 5000): Promise<void> {
+    return this.waitFor(() => this.live.size === n, timeoutMs);
+  }
+
+  /** Sends a sessionUpdate on every (unstalled) session now. */
+  flushUpdates(): void {
+    for (const s of this.live.values()) s.flush();
+  }
+
+  /** Applies a fault; returns how many sessions it touched (session faults) or 0. */
+  injectFault(fault: Fault): number {
+    switch (fault.type) {
+      case 'clear':
+        this.refusals.clear();
+        for (const s of this.live.values()) s.setStalled(false);
+        return 0;
+      case 'refuse':
+        this.refusals.add(fault, this.clock());
+        return 0;
+      default: {
+        const targets = [...this.live.values()].filter((s) => fault.sessionId === undefined || s.sessionId === fault.sessionId);
+        for (const s of targets) {
+          if (fault.type === 'drop') s.drop();
+          else if (fault.type === 'streaming-exception') s.fail('SessionStreamingException', fault.message ?? 'Internal error while streaming (injected by the emulator).');
+          else if (fault.type === 'timeout') s.fail('SessionTimeoutException', fault.message ?? 'Session timed out (injected by the emulator).');
+          else if (fault.type === 'end') s.end();
+          else s.setStalled(fault.type === 'stall');
+        }
+        return targets.length;
+      }
+    }
+  }
+
+  // --- HTTP -----------------------------------------------------------------
+
+  private context(region: string): ops.OperationContext {
+    return { store: this.store, region, accountId: this.accountId, partition: 'aws', now: this.clock(), maxFilterPageSize: this.maxFilterPageSize };
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const requestId = randomUUID();
+    try {
+      const path = (req.url ?? '/').split('?')[0]!;
+      if (path.startsWith('/_emulator/')) return await this.handleAdmin(path, req, res);
+      const target = req.headers['x-amz-target'];
+      if (req.method !== 'POST' || path !== '/' || typeof target !== 'string' || !target.startsWith(TARGET_PREFIX)) {
+        throw new AwsError('UnknownOperationException', 'Expected POST / with an x-amz-target header Logs_20140328.<Operation>.');
+      }
+      const operation = target.slice(TARGET_PREFIX.length);
+      const body = await readBody(req);
+      let input: unknown;
+      try {
+        input = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
+      } catch {
+        throw new AwsError('SerializationException', 'The request body is not valid JSON.');
+      }
+      if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new AwsError('SerializationException', 'The request body must be a JSON object.');
+      const ctx = this.context(signedRegion(req) ?? this.region);
+      const refusal = this.refusals.check(operation, ctx.now);
+      if (refusal) throw refusal;
+      if (operation === 'StartLiveTail') return this.startLiveTail(ctx, input as ops.OperationInput, requestId, res);
+      const op = JSON_OPERATIONS[operation];
+      if (!op) throw new AwsError('UnknownOperationException', `The emulator does not implement ${operation}.`);
+      sendJson(res, 200, op(ctx, input as ops.OperationInput), requestId);
+    } catch (err) {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      if (err instanceof AwsError) sendJson(res, err.status, { __type: err.type, message: err.message }, requestId);
+      else if (err instanceof BodyTooLarge) sendJson(res, 413, { __type: 'SerializationException', message: err.message }, requestId);
+      else sendJson(res, 500, { __type: 'InternalFailure', message: err instanceof Error ? err.message : String(err) }, requestId);
+    }
+  }
+
+  private startLiveTail(ctx: ops.OperationContext, input: ops.OperationInput, requestId: string, res: ServerResponse): void {
+    const { request, target } = resolveLiveTail(ctx, input, { acceptNames: this.liveTailAcceptsNames });
+    if (this.activeSessionCount(ctx.region) >= this.maxConcurrentSessions) {
+      throw new AwsError('LimitExceededException', `You have reached the maximum number of concurrent Live Tail sessions (${this.maxConcurrentSessions}).`);
+    }
+    const session = new LiveTailSession({
+      sessionId: randomUUID(),
+      requestId,
+      request,
+      target,
+      res,
+      updateIntervalMs: this.updateIntervalMs,
+      timeoutMs: this.sessionTimeoutMs,
+      maxEventsPerUpdate: this.maxEventsPerUpdate,
+      clock: this.clock,
+      random: this.random,
+      onFrameWritten: this.onFrameWritten,
+      onEnd: (s, reason) => {
+        this.live.delete(s.sessionId);
+        this.endReasons.set(reason, (this.endReasons.get(reason) ?? 0) + 1);
+        this.changes.emit('change');
+      },
+    });
+    this.live.set(session.sessionId, session);
+    this.sessionsStarted++;
+    session.start();
+    this.changes.emit('change');
+  }
+
+  private async handleAdmin(path: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method === 'GET' && path === '/_emulator/sessions') {
+      return sendJson(res, 200, { ...this.stats(), sessions: this.sessions() });
+    }
+    if (req.method === 'POST' && path === '/_emulator/faults') {
+      let fault: Fault;
+      try {
+        fault = parseFault(JSON.parse((await readBody(req)).toString('utf8')));
+      } catch (err) {
+        return sendJson(res, 400, { error: err instanceof Error ? err.message : String(err) });
+      }
+      return sendJson(res, 200, { affectedSessions: this.injectFault(fault) });
+    }
+    if (req.method === 'POST' && path === '/_emulator/flush') {
+      this.flushUpdates();
+      return sendJson(res, 200, { active: this.live.size });
+    }
+    sendJson(res, 404, { error: `no admin route ${req.method} ${path}` });
+  }
+}
+
+class BodyTooLarge extends Error {}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY_BYTES) {
+        req.pause();
+        reject(new BodyTooLarge(`request body larger than ${MAX_BODY_BYTES} bytes`));
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, requestId?: string): void {
+  const text = JSON.stringify(body);
+  const headers: Record<string, string | number> = { 'content-type': 'application/x-amz-json-1.1', 'content-length': Buffer.byteLength(text) };
+  if (requestId) headers['x-amzn-requestid'] = requestId;
+  if (status >= 400 && typeof (body as { __type?: unknown }).__type === 'string') headers['x-amzn-errortype'] = (body as { __type: string }).__type;
+  res.writeHead(status, headers);
+  res.end(text);
+}
+
+/** The region of the SigV4 credential scope, if the request is signed. */
+function signedRegion(req: IncomingMessage): string | undefined {
+  const auth = req.headers['authorization'];
+  if (typeof auth !== 'string') return undefined;
+  return /Credential=[^/,\s]+\/\d{8}\/([a-z0-9-]+)\//.exec(auth)?.[1];
+}
