@@ -1,10 +1,12 @@
 /** The command table of SPEC §2, in help order. Each command lives in its own file. */
 import type { CommandDef } from './command.js';
+import { emulateCommand } from './emulate.js';
 import { notYet } from './not-yet.js';
+import { validateCommand } from './validate.js';
 
 export const COMMANDS: readonly CommandDef[] = [
   notYet('run', 'run the daemon'),
-  notYet('validate', 'validate the config and rule files', (c) => c.argument('[paths...]').option('--format <format>', 'text | json', 'text')),
+  validateCommand,
   notYet('test', 'run rule unit tests (*.test.yaml)', (c) => c.argument('[files...]')),
   notYet('replay', 'run the rules over recorded events and print alerts', (c) =>
     c.requiredOption('--input <file>', 'JSON lines of events').option('--send', 'deliver the alerts').option('--render <destination>', 'print the request body a destination would get').option('--until <time>', 'advance the clock to TIME or +DURATION after the last event')),
@@ -13,5 +15,5 @@ export const COMMANDS: readonly CommandDef[] = [
   notYet('plan', 'print the Live Tail sessions run would open', (c) => c.option('--format <format>', 'text | json', 'text')),
   notYet('tail', "print the events that pass one rule's filter and conditions", (c) => c.requiredOption('--rule <id>', 'rule id')),
   notYet('notify-test', 'send a sample alert to one destination', (c) => c.argument('<destination>')),
-  notYet('emulate', 'run a local CloudWatch Logs emulator', (c) => c.option('--port <n>', 'port', '4566').option('--input <file>', 'JSON lines of events to feed')),
+  emulateCommand,
 ];

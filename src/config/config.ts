@@ -1,0 +1,255 @@
+/**
+ * The config file (SPEC §3): YAML → env interpolation → schema → typed
+ * `Config` with defaults applied, durations in ms and paths absolute.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import cron from 'node-cron';
+import { parseDuration } from '../duration.js';
+import type { Problem } from '../problems.js';
+import { interpolateEnv } from './env.js';
+import type { Config, Destination, RuleDefaults, Severity, Silence } from './model.js';
+import { schemaProblems } from './schema.js';
+import { YamlSource } from './yaml-source.js';
+
+export interface ConfigFileResult {
+  readonly config: Config;
+  /** The parsed file, to position later problems (e.g. rule paths); absent when no file was read. */
+  readonly source?: YamlSource | undefined;
+  readonly problems: readonly Problem[];
+  /** Destination names as written, even when the config is invalid (so rule files are still checked against them). */
+  readonly destinationNames?: readonly string[] | undefined;
+}
+
+export interface ReadConfigOptions {
+  readonly configPath: string;
+  readonly configRequired: boolean;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+  /** Epoch ms, for expired-silence warnings. */
+  readonly now: number;
+}
+
+/** The documented defaults (SPEC §3), relative to `baseDir`. */
+export function defaultConfig(baseDir: string, file = ''): Config {
+  return {
+    file,
+    aws: {},
+    rules: { paths: [path.resolve(baseDir, 'rules')], watch: false },
+    defaults: {},
+    destinations: {},
+    delivery: { retryInitialMs: 1_000, retryMaxMs: 300_000, maxAgeMs: 86_400_000, timeoutMs: 10_000 },
+    sessions: {
+      maxConcurrent: 15,
+      strategy: 'precise',
+      pricePerMinute: 0.01,
+      rotateAfterMs: parseDuration('2h55m')!,
+      backoff: { initialMs: 1_000, maxMs: 120_000 },
+      stallAfterMs: 15_000,
+      backfill: true,
+    },
+    state: { dir: path.resolve(baseDir, '.tailwatch-state') },
+    silences: [],
+    log: { level: 'info' },
+  };
+}
+
+export async function readConfig(opts: ReadConfigOptions): Promise<ConfigFileResult> {
+  let text: string;
+  try {
+    text = await readFile(opts.configPath, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && !opts.configRequired) return { config: defaultConfig(opts.cwd), problems: [] };
+    throw err;
+  }
+  const display = displayName(opts.configPath, opts.cwd);
+  const { source, problems } = YamlSource.parse(opts.configPath, display, text);
+  const base = defaultConfig(path.dirname(opts.configPath), opts.configPath);
+  if (problems.some((p) => p.severity === 'error')) return { config: base, source, problems };
+
+  const raw = source.toJS() ?? {};
+  const { value, missing } = interpolateEnv(raw, opts.env);
+  const out: Problem[] = [...problems];
+  for (const m of missing) {
+    out.push({ ...source.problem(m.path, '', 'env'), ...source.posInScalar(m.path, m.offset), file: display, message: `environment variable ${m.name} is not set (and has no \${${m.name}:-default})` });
+  }
+  // A value whose variable is unset is reported once, for the variable, not again as "empty" or "not a URL".
+  const later = [...schemaProblems('config', value, source), ...urlProblems(value as RawConfig, source)];
+  out.push(...later.filter((p) => !missing.some((m) => samePos(source, m.path, p))));
+  const destinationNames = value && typeof value === 'object' && (value as RawConfig).destinations && typeof (value as RawConfig).destinations === 'object' ? Object.keys((value as RawConfig).destinations!) : [];
+  if (out.some((p) => p.severity === 'error')) {
+    // Rule files are still checked (all problems in one run) when their paths are readable.
+    const paths = (value as RawConfig).rules?.paths;
+    const usable = Array.isArray(paths) && paths.every((p) => typeof p === 'string');
+    const rules = usable ? { ...base.rules, paths: paths.map((p) => path.resolve(path.dirname(opts.configPath), p)) } : base.rules;
+    return { config: { ...base, rules }, source, problems: out, destinationNames };
+  }
+
+  const config = buildConfig(value as RawConfig, base, path.dirname(opts.configPath), source);
+  out.push(...semanticProblems(config, source, opts.now));
+  return { config, source, problems: out, destinationNames };
+}
+
+function samePos(source: YamlSource, path: readonly (string | number)[], p: Problem): boolean {
+  const at = source.pos(path);
+  return at.line === p.line && at.col === p.col;
+}
+
+/** `file` as found: relative to the current folder when it is below it (SPEC §2). */
+export function displayName(file: string, cwd: string): string {
+  const rel = path.relative(cwd, file);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
+}
+
+interface RawConfig {
+  aws?: { region?: string; profile?: string; accountId?: string; endpoint?: string };
+  rules?: { paths?: string[]; watch?: boolean };
+  defaults?: RawDefaults;
+  destinations?: Record<string, Record<string, unknown> & { type: Destination['type'] }>;
+  delivery?: { retry?: { initial?: string; max?: string }; maxAge?: string; timeout?: string };
+  sessions?: {
+    maxConcurrent?: number;
+    strategy?: 'precise' | 'economical';
+    pricePerMinute?: number;
+    rotateAfter?: string;
+    backoff?: { initial?: string; max?: string };
+    stallAfter?: string;
+    backfill?: boolean;
+  };
+  state?: { dir?: string };
+  server?: { listen: string };
+  silences?: { match: { rule?: string; labels?: Record<string, string> }; until: string; reason?: string }[];
+  heartbeat?: { cron: string; url: string };
+  log?: { level?: string };
+}
+
+export interface RawDefaults {
+  notify?: string[];
+  throttle?: string;
+  severity?: Severity;
+  labels?: Record<string, string>;
+  resolve?: boolean;
+}
+
+/** Schema-checked defaults → typed (durations validated by the schema pattern). */
+export function buildDefaults(raw: RawDefaults | undefined): RuleDefaults {
+  if (!raw) return {};
+  return {
+    notify: raw.notify,
+    throttleMs: raw.throttle === undefined ? undefined : parseDuration(raw.throttle),
+    severity: raw.severity,
+    labels: raw.labels,
+    resolve: raw.resolve,
+  };
+}
+
+function ms(text: string | undefined, fallback: number): number {
+  return text === undefined ? fallback : (parseDuration(text) ?? fallback);
+}
+
+function buildConfig(raw: RawConfig, base: Config, dir: string, source: YamlSource): Config {
+  const destinations: Record<string, Destination> = {};
+  for (const [name, d] of Object.entries(raw.destinations ?? {})) {
+    destinations[name] = buildDestination(name, d);
+  }
+  const s = raw.sessions ?? {};
+  return {
+    ...base,
+    aws: { ...raw.aws },
+    rules: {
+      paths: (raw.rules?.paths ?? ['rules']).map((p) => path.resolve(dir, p)),
+      watch: raw.rules?.watch ?? false,
+    },
+    defaults: buildDefaults(raw.defaults),
+    destinations,
+    delivery: {
+      retryInitialMs: ms(raw.delivery?.retry?.initial, base.delivery.retryInitialMs),
+      retryMaxMs: ms(raw.delivery?.retry?.max, base.delivery.retryMaxMs),
+      maxAgeMs: ms(raw.delivery?.maxAge, base.delivery.maxAgeMs),
+      timeoutMs: ms(raw.delivery?.timeout, base.delivery.timeoutMs),
+    },
+    sessions: {
+      maxConcurrent: s.maxConcurrent ?? base.sessions.maxConcurrent,
+      strategy: s.strategy ?? base.sessions.strategy,
+      pricePerMinute: s.pricePerMinute ?? base.sessions.pricePerMinute,
+      rotateAfterMs: ms(s.rotateAfter, base.sessions.rotateAfterMs),
+      backoff: { initialMs: ms(s.backoff?.initial, base.sessions.backoff.initialMs), maxMs: ms(s.backoff?.max, base.sessions.backoff.maxMs) },
+      stallAfterMs: ms(s.stallAfter, base.sessions.stallAfterMs),
+      backfill: s.backfill ?? base.sessions.backfill,
+    },
+    state: { dir: raw.state?.dir ? path.resolve(dir, raw.state.dir) : base.state.dir },
+    server: raw.server ? { listen: raw.server.listen } : undefined,
+    silences: (raw.silences ?? []).map((s): Silence => ({
+      rule: s.match.rule,
+      labels: s.match.labels ?? {},
+      until: Date.parse(s.until),
+      reason: s.reason,
+      pos: source.objectPos(s),
+    })),
+    heartbeat: raw.heartbeat ? { cron: raw.heartbeat.cron, url: raw.heartbeat.url } : undefined,
+    log: { level: raw.log?.level ?? base.log.level },
+  };
+}
+
+function buildDestination(name: string, d: Record<string, unknown> & { type: Destination['type'] }): Destination {
+  const str = (k: string) => (typeof d[k] === 'string' ? (d[k] as string) : undefined);
+  const headers = (d['headers'] as Record<string, string> | undefined) ?? {};
+  switch (d.type) {
+    case 'slack':
+      return { type: 'slack', name, url: str('url')!, username: str('username'), iconEmoji: str('iconEmoji'), channel: str('channel') };
+    case 'webhook':
+      return { type: 'webhook', name, url: str('url')!, headers, secret: str('secret'), body: d['body'] ?? undefined };
+    case 'alertmanager':
+      return { type: 'alertmanager', name, url: str('url')!, headers };
+    case 'console':
+      return { type: 'console', name };
+  }
+}
+
+const THREE_HOURS = 3 * 3_600_000;
+
+function semanticProblems(config: Config, source: YamlSource, now: number): Problem[] {
+  const out: Problem[] = [];
+  if (config.heartbeat && !cron.validate(config.heartbeat.cron)) {
+    out.push(source.problem(['heartbeat', 'cron'], 'heartbeat.cron: not a valid cron expression', 'cron'));
+  }
+  if (config.sessions.rotateAfterMs >= THREE_HOURS) {
+    out.push(source.problem(['sessions', 'rotateAfter'], 'sessions.rotateAfter: must be under 3h (Live Tail ends sessions at 3 hours)', 'duration'));
+  }
+  if (config.sessions.backoff.initialMs > config.sessions.backoff.maxMs) {
+    out.push(source.problem(['sessions', 'backoff', 'initial'], 'sessions.backoff.initial: must not exceed sessions.backoff.max', 'duration'));
+  }
+  if (config.delivery.retryInitialMs > config.delivery.retryMaxMs) {
+    out.push(source.problem(['delivery', 'retry', 'initial'], 'delivery.retry.initial: must not exceed delivery.retry.max', 'duration'));
+  }
+  config.silences.forEach((s, i) => {
+    if (s.until <= now) {
+      out.push(source.problem(['silences', i, 'until'], `silences[${i}]: expired at ${new Date(s.until).toISOString()}; it is ignored (remove it)`, 'silence-expired', { severity: 'warning' }));
+    }
+  });
+  return out;
+}
+
+/** URLs are checked even when the schema failed elsewhere, so one run shows every problem. */
+function urlProblems(raw: RawConfig, source: YamlSource): Problem[] {
+  const out: Problem[] = [];
+  const check = (url: unknown, at: (string | number)[]) => {
+    // Never echo the URL: it is usually a secret (Slack webhook, token in query).
+    if (typeof url === 'string' && !isHttpUrl(url)) out.push(source.problem(at, `${at.join('.')}: not a valid http(s) URL`, 'url'));
+  };
+  if (raw && typeof raw === 'object') {
+    for (const [name, d] of Object.entries(raw.destinations ?? {})) if (d && typeof d === 'object') check(d['url'], ['destinations', name, 'url']);
+    check(raw.heartbeat?.url, ['heartbeat', 'url']);
+  }
+  return out;
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const u = new URL(text);
+    return u.protocol === 'http:' || u.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}

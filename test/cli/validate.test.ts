@@ -1,0 +1,71 @@
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../kit/cli.js';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const exampleEnv = { SLACK_ONCALL_WEBHOOK: 'https://hooks.slack.com/services/T0/B0/SECRETSLACK', OPS_TOKEN: 'tok', OPS_HMAC_SECRET: 'hmac' };
+
+function project(files: Record<string, string>): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'tw-validate-'));
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    writeFileSync(path.join(dir, name), text);
+  }
+  return dir;
+}
+
+const broken = {
+  'tailwatch.yaml': 'destinations: { out: { type: console } }\ndefaults: { notify: [out] }\n',
+  'rules/ok.yaml': 'rules:\n  - id: fine\n    source: { logGroups: [/g] }\n',
+  'rules/nested/broken.yml': 'rules:\n  - id: broken\n    source: { logGroups: [/g] }\n    notify: [nowhere]\n',
+};
+
+describe('tailwatch validate', () => {
+  it('exits 0 on the example config with its variables set, printing nothing on stdout', async () => {
+    const r = await runCli(['validate', '-c', 'config.example.yaml'], { cwd: root, env: exampleEnv });
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('ok: 6 rule(s) in 2 file(s)\n');
+    expect(r.code).toBe(0);
+  });
+
+  it('exits 1 with file:line:col lines relative to the current folder, found recursively', async () => {
+    const dir = project(broken);
+    const r = await runCli(['validate'], { cwd: dir });
+    expect(r.stdout).toBe('rules/nested/broken.yml:4:14: rules[0].notify[0]: no destination named "nowhere" in the config (defined: out)\n');
+    expect(r.code).toBe(1);
+  });
+
+  it('prints a JSON array for CI annotations with --format json', async () => {
+    const dir = project(broken);
+    const r = await runCli(['validate', '--format', 'json'], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toEqual([
+      { file: 'rules/nested/broken.yml', line: 4, col: 14, message: 'rules[0].notify[0]: no destination named "nowhere" in the config (defined: out)', ruleId: 'broken', severity: 'error' },
+    ]);
+  });
+
+  it('validates only the given paths, and takes the config from $TAILWATCH_CONFIG', async () => {
+    const dir = project({ ...broken, 'conf/tw.yaml': broken['tailwatch.yaml'] });
+    const ok = await runCli(['validate', 'rules/ok.yaml'], { cwd: dir, env: { TAILWATCH_CONFIG: 'conf/tw.yaml' } });
+    expect(ok.code).toBe(0);
+    expect(ok.stderr).toBe('ok: 1 rule(s) in 1 file(s)\n');
+  });
+
+  it('exits 2 when the named config or a given path does not exist, or the format is unknown', async () => {
+    const dir = project(broken);
+    const missingConfig = await runCli(['validate', '-c', 'nope.yaml'], { cwd: dir });
+    expect(missingConfig.code).toBe(2);
+    expect(missingConfig.stderr).toMatch(/nope\.yaml/);
+    expect((await runCli(['validate', 'rules/missing.yaml'], { cwd: dir })).code).toBe(2);
+    expect((await runCli(['validate', '--format', 'xml'], { cwd: dir })).code).toBe(2);
+  });
+
+  it('names an unset variable but never prints the values of the others', async () => {
+    const r = await runCli(['validate', '-c', 'config.example.yaml'], { cwd: root, env: { SLACK_ONCALL_WEBHOOK: 'https://hooks.slack.com/services/T0/B0/SECRETSLACK', OPS_TOKEN: 'tok-SECRETTOKEN' } });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('config.example.yaml:27:13: environment variable OPS_HMAC_SECRET is not set (and has no ${OPS_HMAC_SECRET:-default})\n');
+    expect(r.stdout + r.stderr).not.toMatch(/SECRET(SLACK|TOKEN)/);
+  });
+});

@@ -1,0 +1,122 @@
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadAll, loadProject } from '../../src/config/load.js';
+import { formatProblem } from '../../src/problems.js';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const exampleEnv = { SLACK_ONCALL_WEBHOOK: 'https://hooks.slack.com/services/T0/B0/SECRETSLACK', OPS_TOKEN: 'tok-SECRET', OPS_HMAC_SECRET: 'hmac-SECRET' };
+
+function project(files: Record<string, string>): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'tw-config-'));
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    writeFileSync(path.join(dir, name), text);
+  }
+  return dir;
+}
+
+describe('the example config and rules', () => {
+  it('load without errors when the variables they name are set', async () => {
+    const loaded = await loadAll({ configPath: path.join(root, 'config.example.yaml'), configRequired: true, env: exampleEnv, cwd: root, now: Date.parse('2026-11-28T00:00:00Z') });
+    expect(loaded.problems.map(formatProblem)).toEqual([]);
+    expect(loaded.ruleSet.rules.map((r) => r.id).sort()).toEqual(
+      ['checkout-slow-requests', 'lambda-timeouts', 'payments-5xx-burst', 'payments-refund-failures', 'payments-settlement-silent', 'platform-fatal'],
+    );
+  });
+
+  it('resolve durations to ms, paths against the config folder, and interpolate the environment', async () => {
+    const { config } = await loadProject({ configPath: path.join(root, 'config.example.yaml'), configRequired: true, env: { ...exampleEnv, TAILWATCH_STATE_DIR: 'var/state' }, cwd: '/', now: 0 });
+    expect(config.sessions.rotateAfterMs).toBe((2 * 60 + 55) * 60_000);
+    expect(config.sessions.backoff).toEqual({ initialMs: 1000, maxMs: 120_000 });
+    expect(config.rules.paths).toEqual([path.join(root, 'rules')]);
+    expect(config.state.dir).toBe(path.join(root, 'var/state'));
+    expect(config.aws.region).toBe('eu-west-1');
+    expect(config.destinations['ops-hook']).toMatchObject({ type: 'webhook', headers: { Authorization: 'Bearer tok-SECRET' }, secret: 'hmac-SECRET' });
+    expect(config.silences[0]).toMatchObject({ rule: 'payments-5xx-burst', labels: { team: 'payments' }, until: Date.parse('2030-12-01T06:00:00Z') });
+  });
+});
+
+describe('defaults', () => {
+  const files = {
+    'tailwatch.yaml': 'destinations: { a: { type: console }, b: { type: console }, c: { type: console } }\ndefaults: { notify: [a], throttle: 1m, severity: info, labels: { env: prod, team: core } }\n',
+    'rules/x.yaml': [
+      'defaults: { notify: [b], labels: { team: web } }',
+      'rules:',
+      '  - id: inherits',
+      '    source: { logGroups: [/g] }',
+      '  - id: overrides',
+      '    source: { logGroups: [/g] }',
+      '    notify: [c]',
+      '    throttle: 0s',
+      '    severity: critical',
+      '    labels: { team: db }',
+      '  - id: off',
+      '    enabled: false',
+      '    source: { logGroups: [/g] }',
+    ].join('\n'),
+  };
+
+  it('merge config < file < rule, labels key by key; disabled rules are validated but not loaded', async () => {
+    const dir = project(files);
+    const { ruleSet } = await loadProject({ configPath: path.join(dir, 'tailwatch.yaml'), configRequired: true, env: {}, cwd: dir });
+    const [inherits, overrides] = ruleSet.rules;
+    expect(ruleSet.rules).toHaveLength(2);
+    expect(inherits).toMatchObject({ id: 'inherits', notify: ['b'], throttleMs: 60_000, severity: 'info', labels: { env: 'prod', team: 'web' }, resolve: false, enabled: true });
+    expect(overrides).toMatchObject({ id: 'overrides', notify: ['c'], throttleMs: 0, severity: 'critical', labels: { env: 'prod', team: 'db' } });
+    expect(Object.isFrozen(inherits)).toBe(true);
+    expect(Object.isFrozen(inherits!.source.logGroups)).toBe(true);
+  });
+
+  it('use the documented values when nothing sets them (throttle 5m, severity warning)', async () => {
+    const dir = project({ 'rules/r.yaml': 'rules:\n  - id: bare\n    source: { logGroups: [/g] }\n' });
+    const { ruleSet, config } = await loadProject({ configPath: path.join(dir, 'tailwatch.yaml'), configRequired: false, env: {}, cwd: dir });
+    expect(config.file).toBe('');
+    expect(ruleSet.rules[0]).toMatchObject({ throttleMs: 300_000, severity: 'warning', notify: [], title: 'bare' });
+  });
+});
+
+describe('environment variables', () => {
+  it('take ${NAME:-default} when unset, $${ as a literal, and never echo a value in a problem', async () => {
+    const dir = project({
+      'tailwatch.yaml': 'aws: { region: "${REGION:-us-east-2}" }\nlog: { level: "${LEVEL}" }\ndestinations:\n  h: { type: webhook, url: "https://x.example/$${literal}", headers: { X-Key: "${KEY}" } }\n  bad: { type: slack, url: "${SLACK_URL}" }\n',
+      'rules/r.yaml': 'rules: []\n',
+    });
+    const loaded = await loadAll({ configPath: path.join(dir, 'tailwatch.yaml'), configRequired: true, env: { LEVEL: 'debug', KEY: 'k-TOPSECRET', SLACK_URL: 'hooks.slack.com/TOPSECRET' }, cwd: dir });
+    const text = loaded.problems.map(formatProblem).join('\n');
+    expect(text).toBe('tailwatch.yaml:5:28: destinations.bad.url: not a valid http(s) URL');
+    expect(text).not.toContain('TOPSECRET');
+    const ok = await loadProject({ configPath: path.join(dir, 'tailwatch.yaml'), configRequired: true, env: { LEVEL: 'debug', KEY: 'k', SLACK_URL: 'https://hooks.slack.com/x' }, cwd: dir });
+    expect(ok.config.aws.region).toBe('us-east-2');
+    expect(ok.config.log.level).toBe('debug');
+    expect(ok.config.destinations['h']).toMatchObject({ url: 'https://x.example/${literal}', headers: { 'X-Key': 'k' } });
+  });
+});
+
+describe('silences', () => {
+  it('an expired silence is a warning, not an error', async () => {
+    const dir = project({
+      'tailwatch.yaml': 'silences:\n  - match: { rule: x }\n    until: 2020-01-01T00:00:00Z\n',
+      'rules/r.yaml': 'rules: []\n',
+    });
+    const loaded = await loadAll({ configPath: path.join(dir, 'tailwatch.yaml'), configRequired: true, env: {}, cwd: dir, now: Date.parse('2026-01-01T00:00:00Z') });
+    expect(loaded.problems.map(formatProblem)).toEqual(['tailwatch.yaml:3:12: warning: silences[0]: expired at 2020-01-01T00:00:00.000Z; it is ignored (remove it)']);
+  });
+});
+
+describe('all problems in one run', () => {
+  it('reports problems of several files and keeps loading valid rules of a file with a broken one', async () => {
+    const dir = project({
+      'rules/a.yaml': 'rules:\n  - id: good\n    source: { logGroups: [/g] }\n  - id: bad\n    source: { logGroups: [/g] }\n    throttle: soon\n',
+      'rules/b.yaml': 'rules:\n  - id: other\n    severity: loud\n    source: { logGroups: [/g] }\n',
+      'rules/a.test.yaml': 'not: [a rule file\n',
+    });
+    const loaded = await loadAll({ configPath: path.join(dir, 'tailwatch.yaml'), configRequired: false, env: {}, cwd: dir });
+    expect(loaded.problems.map(formatProblem)).toEqual([
+      'rules/a.yaml:6:15: rules[1].throttle: invalid duration (use e.g. 500ms, 30s, 5m, 2h55m, 1d)',
+      'rules/b.yaml:3:15: rules[0].severity: must be one of "info", "warning", "error", "critical"',
+    ]);
+    expect(loaded.ruleSet.rules.map((r) => r.id)).toEqual(['good']);
+  });
+});
