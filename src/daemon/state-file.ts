@@ -1,0 +1,45 @@
+/**
+ * Engine state (windows, throttles) across restarts: one JSON file in
+ * `state.dir`, replaced atomically (write a temp file, fsync, rename) so a
+ * crash leaves either the old or the new state, never half of one.
+ */
+import { mkdirSync, openSync, readFileSync, renameSync, writeSync, fsyncSync, closeSync } from 'node:fs';
+import path from 'node:path';
+
+export class StateFile<T> {
+  readonly path: string;
+
+  constructor(dir: string, name: string) {
+    mkdirSync(dir, { recursive: true });
+    this.path = path.join(dir, name);
+  }
+
+  /** The saved value, or undefined when there is none or it is unreadable (reported through `onCorrupt`). */
+  read(onCorrupt: (err: Error) => void = () => {}): T | undefined {
+    let text: string;
+    try {
+      text = readFileSync(this.path, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+    try {
+      return JSON.parse(text) as T;
+    } catch (err) {
+      onCorrupt(err as Error);
+      return undefined;
+    }
+  }
+
+  write(value: T): void {
+    const tmp = `${this.path}.${process.pid}.tmp`;
+    const fd = openSync(tmp, 'w', 0o600);
+    try {
+      writeSync(fd, JSON.stringify(value));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, this.path);
+  }
+}

@@ -1,0 +1,120 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { pino } from 'pino';
+import { Registry, Counter } from 'prom-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Heartbeat } from '../../src/daemon/heartbeat.js';
+import { StatusServer } from '../../src/daemon/server.js';
+import { StateFile } from '../../src/daemon/state-file.js';
+import { systemdNotifier } from '../../src/daemon/sd-notify.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+describe('the status server', () => {
+  it('answers /healthz, /readyz with reasons, and /metrics in Prometheus text format', async () => {
+    const registry = new Registry();
+    new Counter({ name: 'tailwatch_test_total', help: 'a test counter', registers: [registry] }).inc(3);
+    let ready = false;
+    const server = new StatusServer({ listen: '127.0.0.1:0', registry, readiness: () => ({ ready, details: ready ? ['2 sessions up'] : ['session s1: AccessDenied'] }) });
+    const addr = await server.start();
+    cleanups.push(() => server.stop());
+    const get = async (p: string) => {
+      const res = await fetch(`http://${addr}${p}`);
+      return { status: res.status, body: await res.text() };
+    };
+    expect(await get('/healthz')).toEqual({ status: 200, body: 'ok\n' });
+    expect(await get('/readyz')).toEqual({ status: 503, body: 'not ready\nsession s1: AccessDenied\n' });
+    ready = true;
+    expect(await get('/readyz')).toEqual({ status: 200, body: 'ready\n2 sessions up\n' });
+    const metrics = await get('/metrics');
+    expect(metrics.body).toContain('tailwatch_test_total 3');
+    expect((await get('/nope')).status).toBe(404);
+  });
+});
+
+describe('the state file', () => {
+  it('round-trips a value, replaces it atomically, and treats a corrupt file as absent', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tw-state-'));
+    const file = new StateFile<{ n: number }>(path.join(dir, 'nested'), 'engine.json');
+    expect(file.read()).toBeUndefined();
+    file.write({ n: 1 });
+    file.write({ n: 2 });
+    expect(file.read()).toEqual({ n: 2 });
+    writeFileSync(file.path, '{"n": 3');
+    let corrupt: Error | undefined;
+    expect(file.read((e) => (corrupt = e))).toBeUndefined();
+    expect(corrupt).toBeInstanceOf(SyntaxError);
+  });
+});
+
+describe('systemd readiness', () => {
+  it('sends READY=1 and a status to $NOTIFY_SOCKET as a datagram', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tw-notify-'));
+    const socket = path.join(dir, 'notify.sock');
+    // Node cannot bind AF_UNIX datagram sockets: a tiny Python listener plays systemd.
+    const listener = spawn('python3', ['-c', `
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+print("bound", flush=True)
+s.settimeout(10)
+print(s.recv(4096).decode(), flush=True)
+`, socket]);
+    let out = '';
+    listener.stdout.on('data', (d) => (out += d));
+    cleanups.push(() => void listener.kill());
+    await new Promise<void>((resolve) => listener.stdout.once('data', () => resolve()));
+    expect(existsSync(socket)).toBe(true);
+    const errors: Error[] = [];
+    await systemdNotifier({ NOTIFY_SOCKET: socket }, (e) => errors.push(e)).ready('3 sessions up');
+    await new Promise<void>((resolve) => listener.once('exit', () => resolve()));
+    expect(errors).toEqual([]);
+    expect(out).toContain('READY=1');
+    expect(out).toContain('STATUS=3 sessions up');
+  });
+
+  it('does nothing without NOTIFY_SOCKET', async () => {
+    const errors: Error[] = [];
+    await systemdNotifier({}, (e) => errors.push(e)).ready('x');
+    expect(errors).toEqual([]);
+  });
+});
+
+describe('the heartbeat', () => {
+  it('pings the URL while healthy and skips while not', async () => {
+    let hits = 0;
+    const server = http.createServer((_req, res) => {
+      hits++;
+      res.end('ok');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+    const port = (server.address() as { port: number }).port;
+    let healthy = true;
+    const beat = new Heartbeat({ cron: '* * * * *', url: `http://127.0.0.1:${port}/ping?token=SECRET`, healthy: () => healthy, logger: pino({ level: 'silent' }) });
+    expect(await beat.beat()).toBe(true);
+    healthy = false;
+    expect(await beat.beat()).toBe(false);
+    expect(hits).toBe(1);
+  });
+});
+
+describe('the systemd unit', () => {
+  const unit = path.resolve(import.meta.dirname, '../../deploy/systemd/tailwatch.service');
+  it('passes systemd-analyze verify and declares readiness, reload, restart and sandboxing', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { readFileSync } = await import('node:fs');
+    const text = readFileSync(unit, 'utf8');
+    for (const line of ['Type=notify', 'ExecReload=/bin/kill -HUP $MAINPID', 'Restart=on-failure', 'StateDirectory=tailwatch', 'DynamicUser=yes', 'ProtectSystem=strict', 'NoNewPrivileges=yes', 'PrivateTmp=yes', 'EnvironmentFile=-/etc/tailwatch/env']) {
+      expect(text.split('\n')).toContain(line);
+    }
+    // Throws (non-zero exit) on any problem it finds.
+    execFileSync('systemd-analyze', ['verify', unit], { stdio: 'pipe' });
+  });
+});
