@@ -1,0 +1,96 @@
+/**
+ * Turning one decision of the engine into the alert payload of SPEC §7:
+ * the stable id, the rendered title and text, samples and console link.
+ */
+import { createHash } from 'node:crypto';
+import type { Alert, AlertEvent, AlertKind } from './alert.js';
+import type { LogEvent } from './event.js';
+import { logGroupName, type CompiledRule, type GroupValue } from './compile.js';
+
+/** Sample messages longer than this are cut (with "…") so one hostile line cannot bloat every alert. */
+export const MAX_SAMPLE_CHARS = 16_384;
+export const MAX_SAMPLES = 5;
+
+/**
+ * The stable id: the same rule, group, kind and event-time of the decision
+ * give the same id in replay, tests and the daemon (receivers deduplicate on it).
+ */
+export function alertId(ruleId: string, groupKey: string, kind: AlertKind, atMs: number): string {
+  return createHash('sha256').update(`${ruleId}\n${groupKey}\n${kind}\n${atMs}`).digest('hex').slice(0, 32);
+}
+
+export interface Decision {
+  readonly kind: AlertKind;
+  /** Event time of the decision (ms). */
+  readonly at: number;
+  readonly groupKey: string;
+  readonly group: Readonly<Record<string, GroupValue>>;
+  readonly count: number;
+  readonly firstEventAt: number;
+  readonly lastEventAt: number;
+  readonly suppressed: number;
+  readonly sampled: boolean;
+  /** Oldest first, at most MAX_SAMPLES. */
+  readonly samples: readonly LogEvent[];
+  /** The last matching event (templates' `event.*`). */
+  readonly event: LogEvent | undefined;
+}
+
+function sample(e: LogEvent): AlertEvent {
+  const message = e.message.length > MAX_SAMPLE_CHARS ? e.message.slice(0, MAX_SAMPLE_CHARS) + '…' : e.message;
+  return { timestamp: e.timestamp, logGroup: e.logGroup, logStream: e.logStream, message };
+}
+
+/** AWS console links encode `%` as `$25` inside the fragment. */
+function consoleEncode(s: string): string {
+  return encodeURIComponent(s).replace(/%/g, '$25');
+}
+
+/** A link to the log group (and stream) in the CloudWatch console, when the region is known. */
+export function consoleLink(cr: CompiledRule, event: LogEvent | undefined): string | undefined {
+  const identifier = event?.logGroup || cr.rule.source.logGroups[0] || '';
+  const arnRegion = identifier.startsWith('arn:') ? identifier.split(':')[3] : undefined;
+  const region = arnRegion || cr.rule.source.region;
+  if (!region || identifier === '') return undefined;
+  let url = `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#logsV2:log-groups/log-group/${consoleEncode(logGroupName(identifier))}`;
+  if (event?.logStream) url += `/log-events/${consoleEncode(event.logStream)}`;
+  return url;
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+export function buildAlert(cr: CompiledRule, d: Decision): Alert {
+  const rule = cr.rule;
+  const values = {
+    kind: d.kind,
+    rule: { id: rule.id, description: rule.description, severity: rule.severity },
+    labels: rule.labels,
+    group: d.group,
+    count: d.count,
+    window: cr.windowText,
+    suppressed: d.suppressed,
+    sampled: d.sampled,
+    event: d.event,
+  };
+  const console = consoleLink(cr, d.event);
+  return {
+    version: 1,
+    kind: d.kind,
+    id: alertId(rule.id, d.groupKey, d.kind, d.at),
+    firedAt: iso(d.at),
+    rule: { id: rule.id, description: rule.description, severity: rule.severity, labels: rule.labels },
+    group: d.group,
+    count: d.count,
+    window: cr.windowText,
+    firstEventAt: iso(d.firstEventAt),
+    lastEventAt: iso(d.lastEventAt),
+    suppressed: d.suppressed,
+    sampled: d.sampled,
+    title: cr.title.render(values),
+    text: cr.text.render(values),
+    events: d.samples.slice(-MAX_SAMPLES).map(sample),
+    links: console === undefined ? {} : { console },
+  };
+}

@@ -1,0 +1,465 @@
+/**
+ * The rule engine: a pure function of (state, event time, input).
+ *
+ *   route by log group/stream → filter pattern → match tree → window (per group)
+ *   → throttle → silence ⇒ RoutedAlert
+ *
+ * Time is event time only: the clock is the greatest timestamp ingested (or
+ * given to `advanceTo`, which the daemon calls with the wall clock). Timers
+ * (absence, resolve) are decided at the exact event time they fall due, so
+ * replay, tests and the daemon decide the same alerts with the same ids.
+ */
+import type { Rule, RuleSet, RuleWindow, Silence } from '../config/model.js';
+import type { AlertKind, RoutedAlert } from './alert.js';
+import { buildAlert, MAX_SAMPLES } from './alert-build.js';
+import { Buckets } from './buckets.js';
+import { compileRule, groupValue, logGroupName, type CompiledRule, type GroupValue } from './compile.js';
+import { EngineCounters, type RuleCounters } from './counters.js';
+import type { LogEvent } from './event.js';
+import { TimerHeap } from './heap.js';
+import { EventView } from './match.js';
+import { matchingSilence } from './silence.js';
+import { ENGINE_STATE_VERSION, type EngineState, type GroupStateJson } from './state.js';
+
+const NO_ALERTS: readonly RoutedAlert[] = Object.freeze([]);
+
+/** Per rule and group: window contents, throttle and resolve bookkeeping. */
+class Group {
+  buckets = new Buckets();
+  /** The most recent matching events (at most MAX_SAMPLES), oldest first. */
+  samples: LogEvent[] = [];
+  lastEvent: LogEvent | undefined;
+  sampled = false;
+  firstSeen = 0;
+  /** Last firing decided (sent, suppressed or silenced). */
+  lastFireAt: number | undefined;
+  /** Last firing actually sent (the throttle's reference). */
+  lastSentAt: number | undefined;
+  suppressed = 0;
+  /** A sent firing awaits its `resolved` (only with `resolve: true`). */
+  open = false;
+  /** Absence: fired and waiting for events to resume. */
+  absent = false;
+  /** Due time of this group's live timer, if any. */
+  scheduledAt: number | undefined;
+  evicted = false;
+  constructor(
+    readonly key: string,
+    readonly values: Readonly<Record<string, GroupValue>>,
+  ) {}
+
+  addSample(e: LogEvent): void {
+    this.lastEvent = e;
+    if (e.sampled) this.sampled = true;
+    if (this.samples.length >= MAX_SAMPLES) this.samples.shift();
+    this.samples.push(e);
+  }
+}
+
+interface Runtime {
+  readonly cr: CompiledRule;
+  readonly rule: Rule;
+  readonly window: RuleWindow | undefined;
+  readonly groups: Map<string, Group>;
+  readonly counters: RuleCounters;
+  /** Position in the rule set: orders timers that fall due at the same time. */
+  readonly rank: number;
+  /** Key of the group touched last (skips re-ordering the LRU map during bursts). */
+  lastKey: string | undefined;
+}
+
+interface Timer {
+  readonly rt: Runtime;
+  readonly g: Group;
+}
+
+export interface EngineOptions {
+  readonly rules: RuleSet | readonly Rule[];
+  /** Config silences; expired ones are ignored at decision time. */
+  readonly silences?: readonly Silence[] | undefined;
+  /** State exported by an earlier engine; rules whose fingerprint changed start fresh. */
+  readonly state?: EngineState | undefined;
+  /** Shared across reloads so counts only grow. */
+  readonly counters?: EngineCounters | undefined;
+}
+
+export class Engine {
+  readonly counters: EngineCounters;
+  private readonly runtimes: Runtime[] = [];
+  private readonly byLogGroup = new Map<string, Runtime[]>();
+  private readonly silences: readonly Silence[];
+  private readonly heap = new TimerHeap<Timer>();
+  private liveTimers = 0;
+  private clockMs = Number.NEGATIVE_INFINITY;
+  private out: RoutedAlert[] = [];
+
+  /** Compiles the rules; throws RuleCompileError for a definition it cannot compile. */
+  constructor(opts: EngineOptions) {
+    const rules = 'rules' in opts.rules ? (opts.rules as RuleSet).rules : (opts.rules as readonly Rule[]);
+    this.counters = opts.counters ?? new EngineCounters();
+    this.silences = opts.silences ?? [];
+    for (const rule of rules) {
+      if (!rule.enabled) continue;
+      const cr = compileRule(rule);
+      const rt: Runtime = { cr, rule, window: rule.window, groups: new Map(), counters: this.counters.forRule(rule.id), rank: this.runtimes.length, lastKey: undefined };
+      this.runtimes.push(rt);
+      for (const name of cr.logGroupNames) {
+        const list = this.byLogGroup.get(name);
+        if (list) list.push(rt);
+        else this.byLogGroup.set(name, [rt]);
+      }
+    }
+    if (opts.state) this.restore(opts.state);
+  }
+
+  /** The engine clock (ms); -Infinity before the first event. */
+  get clock(): number {
+    return this.clockMs;
+  }
+
+  /** Ids of the rules this engine runs (enabled ones). */
+  get ruleIds(): string[] {
+    return this.runtimes.map((r) => r.rule.id);
+  }
+
+  /**
+   * One event in. Events with a log group go to the rules listening to it;
+   * an event without one (tests, hand-written input) goes to every rule.
+   */
+  ingest(event: LogEvent): readonly RoutedAlert[] {
+    const ts = event.timestamp;
+    this.counters.events++;
+    if (event.sampled) this.counters.sampledEvents++;
+    if (ts > this.clockMs) {
+      this.runTimers(ts, false);
+      this.clockMs = ts;
+    }
+    const candidates = event.logGroup === '' ? this.runtimes : this.byLogGroup.get(event.logGroup) ?? this.byLogGroup.get(logGroupName(event.logGroup));
+    if (candidates !== undefined) {
+      const view = new EventView(event);
+      for (let i = 0; i < candidates.length; i++) {
+        const rt = candidates[i]!;
+        const cr = rt.cr;
+        if (event.logStream !== '' && !streamAllowed(cr, event.logStream)) continue;
+        rt.counters.received++;
+        if (cr.filter !== undefined && !(cr.filterNeedsJson ? cr.filter.matches(event.message, view.json()) : cr.filter.matches(event.message))) continue;
+        if (cr.match !== undefined && !cr.match(view)) continue;
+        rt.counters.matched++;
+        this.onMatch(rt, view, ts);
+      }
+    }
+    const due = this.heap.peekDue();
+    if (due !== undefined && due <= this.clockMs) this.runTimers(this.clockMs, true);
+    return this.flush();
+  }
+
+  /** Moves the clock forward (wall clock in the daemon, `--until` in replay): absence and resolve fall due. */
+  advanceTo(ms: number): readonly RoutedAlert[] {
+    if (ms > this.clockMs) {
+      this.runTimers(ms, true);
+      this.clockMs = ms;
+    }
+    return this.flush();
+  }
+
+  /** A new engine for a new rule set that keeps the state of every rule whose definition is unchanged. */
+  reload(rules: RuleSet | readonly Rule[], silences: readonly Silence[] = this.silences): Engine {
+    return new Engine({ rules, silences, state: this.exportState(), counters: this.counters });
+  }
+
+  private flush(): readonly RoutedAlert[] {
+    if (this.out.length === 0) return NO_ALERTS;
+    const out = this.out;
+    this.out = [];
+    return out;
+  }
+
+  // ---- windows -----------------------------------------------------------
+
+  private groupFor(rt: Runtime, view: EventView, ts: number): Group {
+    const readers = rt.cr.groupReaders;
+    let key: string;
+    let values: GroupValue[] | undefined;
+    if (readers.length === 0) key = '[]';
+    else {
+      values = readers.map((read) => groupValue(read(view)));
+      key = JSON.stringify(values);
+    }
+    const groups = rt.groups;
+    let g = groups.get(key);
+    if (g !== undefined) {
+      if (rt.lastKey !== key) {
+        groups.delete(key);
+        groups.set(key, g);
+        rt.lastKey = key;
+      }
+      return g;
+    }
+    const named: Record<string, GroupValue> = {};
+    rt.cr.groupNames.forEach((n, i) => (named[n] = values![i]!));
+    g = new Group(key, named);
+    g.firstSeen = ts;
+    groups.set(key, g);
+    rt.lastKey = key;
+    const max = rt.window?.maxGroups ?? Infinity;
+    if (groups.size > max) {
+      const oldestKey = groups.keys().next().value as string;
+      const oldest = groups.get(oldestKey)!;
+      groups.delete(oldestKey);
+      oldest.evicted = true;
+      if (oldest.scheduledAt !== undefined) this.liveTimers--;
+      rt.counters.evictedGroups++;
+    }
+    return g;
+  }
+
+  private onMatch(rt: Runtime, view: EventView, ts: number): void {
+    const w = rt.window;
+    const g = this.groupFor(rt, view, ts);
+    const now = this.clockMs;
+    const event = view.event;
+    if (w === undefined) {
+      g.addSample(event);
+      this.fire(rt, g, ts, 1, ts, ts, [event], !!event.sampled);
+      g.sampled = false;
+      return;
+    }
+    const within = w.withinMs;
+    switch (w.type) {
+      case 'threshold': {
+        const cutoff = now - within;
+        g.buckets.trim(cutoff);
+        if (ts <= cutoff) return; // too late for any open window
+        g.buckets.add(ts);
+        g.addSample(event);
+        if (g.buckets.total >= w.count) {
+          const last = g.buckets.lastTs()!;
+          const samples = g.samples.filter((e) => e.timestamp > cutoff);
+          this.fire(rt, g, last, g.buckets.total, g.buckets.firstTs()!, last, samples, g.sampled);
+          g.buckets.clear();
+          g.samples = [];
+          g.sampled = false;
+        }
+        return;
+      }
+      case 'spike': {
+        const cutoff2 = now - 2 * within;
+        g.buckets.trim(cutoff2);
+        if (ts <= cutoff2) return;
+        g.buckets.add(ts);
+        g.addSample(event);
+        const cur = g.buckets.countCurrent(now - within);
+        if (cur.n >= w.minCount && cur.n >= w.factor * g.buckets.countBetween(cutoff2, now - within)) {
+          const samples = g.samples.filter((e) => e.timestamp >= cur.first);
+          this.fire(rt, g, cur.last, cur.n, cur.first, cur.last, samples, g.sampled);
+          g.buckets.markOld();
+          g.samples = [];
+          g.sampled = false;
+        }
+        return;
+      }
+      case 'absence': {
+        g.buckets.trim(now - within);
+        if (ts > now - within) g.buckets.add(ts);
+        g.addSample(event);
+        if (g.absent && g.buckets.total >= w.count) {
+          g.absent = false;
+          if (g.open) this.resolveGroup(rt, g, Math.max(ts, g.lastFireAt ?? ts), g.buckets.total);
+        }
+        if (!g.absent) this.schedule(rt, g, this.absenceDue(w, g, now));
+        return;
+      }
+    }
+  }
+
+  /** When the absence condition (fewer than `count` in the last `within`) will hold for this group. */
+  private absenceDue(w: RuleWindow & { type: 'absence' }, g: Group, now: number): number {
+    const armed = g.firstSeen + w.withinMs;
+    const nth = g.buckets.lastOfNthNewest(w.count);
+    return Math.max(armed, nth === undefined ? now : nth + w.withinMs);
+  }
+
+  /** A timer fell due at `t`: absence may fire, an open firing may resolve. */
+  private evaluate(rt: Runtime, g: Group, t: number): void {
+    const w = rt.window;
+    if (w === undefined) return;
+    const within = w.withinMs;
+    if (w.type === 'absence') {
+      if (g.absent) return;
+      g.buckets.trim(t - within);
+      const due = this.absenceDue(w, g, t);
+      if (due > t) {
+        this.schedule(rt, g, due);
+        return;
+      }
+      const last = g.buckets.lastTs() ?? g.lastEvent?.timestamp ?? t;
+      const first = g.buckets.firstTs() ?? last;
+      g.absent = true;
+      this.fire(rt, g, t, g.buckets.total, first, last, g.samples, g.sampled);
+      g.sampled = false;
+      return;
+    }
+    if (!g.open || g.lastFireAt === undefined) return;
+    const due = g.lastFireAt + within;
+    if (t < due) {
+      this.schedule(rt, g, due);
+      return;
+    }
+    g.buckets.trim(w.type === 'spike' ? t - 2 * within : t - within);
+    this.resolveGroup(rt, g, t, g.buckets.countBetween(t - within, Infinity));
+  }
+
+  // ---- throttle, silence, output -----------------------------------------
+
+  /** A firing: throttled → suppressed; silenced → counted; else sent. */
+  private fire(rt: Runtime, g: Group, at: number, count: number, first: number, last: number, samples: readonly LogEvent[], sampled: boolean): void {
+    const rule = rt.rule;
+    rt.counters.fired++;
+    g.lastFireAt = at;
+    if (g.lastSentAt !== undefined && rule.throttleMs > 0 && at - g.lastSentAt < rule.throttleMs) {
+      g.suppressed++;
+      rt.counters.suppressed++;
+      // A suppressed firing is still a firing: the resolve waits a full window after it.
+      if (g.open && rt.window !== undefined && rt.window.type !== 'absence') this.schedule(rt, g, at + rt.window.withinMs);
+      return;
+    }
+    if (this.silenced(rt, g, at)) return;
+    this.emit(rt, g, 'firing', at, count, first, last, samples, sampled);
+    g.lastSentAt = at;
+    if (rule.resolve && rt.window !== undefined) {
+      g.open = true;
+      if (rt.window.type !== 'absence') this.schedule(rt, g, at + rt.window.withinMs);
+    }
+  }
+
+  /** The condition cleared: a `resolved` alert (never throttled; silences still apply). */
+  private resolveGroup(rt: Runtime, g: Group, at: number, count: number): void {
+    g.open = false;
+    rt.counters.resolved++;
+    if (this.silenced(rt, g, at)) return;
+    const last = g.buckets.lastTs() ?? g.lastEvent?.timestamp ?? at;
+    const first = g.buckets.firstTs() ?? last;
+    const samples = g.samples.filter((e) => e.timestamp >= first);
+    this.emit(rt, g, 'resolved', at, count, first, last, samples, g.sampled);
+  }
+
+  private silenced(rt: Runtime, g: Group, at: number): boolean {
+    if (this.silences.length === 0) return false;
+    const rule = rt.rule;
+    const hit = matchingSilence(this.silences, { ruleId: rule.id, severity: rule.severity, labels: rule.labels, group: g.values, at });
+    if (hit === undefined) return false;
+    rt.counters.silenced++;
+    return true;
+  }
+
+  private emit(rt: Runtime, g: Group, kind: AlertKind, at: number, count: number, first: number, last: number, samples: readonly LogEvent[], sampled: boolean): void {
+    const alert = buildAlert(rt.cr, {
+      kind,
+      at,
+      groupKey: g.key,
+      group: g.values,
+      count,
+      firstEventAt: first,
+      lastEventAt: last,
+      suppressed: g.suppressed,
+      sampled,
+      samples,
+      event: g.lastEvent,
+    });
+    g.suppressed = 0;
+    this.out.push({ alert, destinations: rt.rule.notify });
+  }
+
+  // ---- timers --------------------------------------------------------------
+
+  private schedule(rt: Runtime, g: Group, due: number): void {
+    if (g.scheduledAt !== undefined && g.scheduledAt <= due) return; // the earlier timer re-evaluates
+    if (g.scheduledAt === undefined) this.liveTimers++;
+    g.scheduledAt = due;
+    this.heap.push(due, rt.rank, g.key, { rt, g });
+    // Stale entries (rescheduled or evicted groups) are dropped lazily; compact when they dominate.
+    if (this.heap.size > 1024 && this.heap.size > 4 * this.liveTimers) {
+      this.heap.compact((t) => !t.value.g.evicted && t.value.g.scheduledAt === t.due);
+    }
+  }
+
+  private runTimers(limit: number, inclusive: boolean): void {
+    for (;;) {
+      const due = this.heap.peekDue();
+      if (due === undefined || due > limit || (!inclusive && due === limit)) return;
+      const { value } = this.heap.pop()!;
+      const g = value.g;
+      if (g.evicted || g.scheduledAt !== due) continue;
+      g.scheduledAt = undefined;
+      this.liveTimers--;
+      this.evaluate(value.rt, g, due);
+    }
+  }
+
+  // ---- state ---------------------------------------------------------------
+
+  /** Plain JSON of everything needed to continue after a restart (windows, throttles, open firings). */
+  exportState(): EngineState {
+    return {
+      version: ENGINE_STATE_VERSION,
+      clock: Number.isFinite(this.clockMs) ? this.clockMs : null,
+      rules: this.runtimes.map((rt) => ({
+        id: rt.rule.id,
+        fingerprint: rt.cr.fingerprint,
+        groups: [...rt.groups.values()].map((g): GroupStateJson => ({
+          key: g.key,
+          values: g.values,
+          buckets: g.buckets.toJSON(),
+          samples: g.samples.map(plainEvent),
+          lastEvent: g.lastEvent ? plainEvent(g.lastEvent) : null,
+          sampled: g.sampled,
+          firstSeen: g.firstSeen,
+          lastFireAt: g.lastFireAt ?? null,
+          lastSentAt: g.lastSentAt ?? null,
+          suppressed: g.suppressed,
+          open: g.open,
+          absent: g.absent,
+        })),
+      })),
+    };
+  }
+
+  private restore(state: EngineState): void {
+    if (state.version !== ENGINE_STATE_VERSION) throw new Error(`engine state version ${String(state.version)} is not supported (expected ${ENGINE_STATE_VERSION})`);
+    if (state.clock !== null) this.clockMs = state.clock;
+    const byId = new Map(this.runtimes.map((rt) => [rt.rule.id, rt]));
+    for (const saved of state.rules) {
+      const rt = byId.get(saved.id);
+      if (!rt || rt.cr.fingerprint !== saved.fingerprint) continue;
+      for (const s of saved.groups) {
+        const g = new Group(s.key, s.values);
+        g.buckets = Buckets.fromJSON(s.buckets);
+        g.samples = s.samples.map((e) => ({ ...e }));
+        g.lastEvent = s.lastEvent ? { ...s.lastEvent } : undefined;
+        g.sampled = s.sampled;
+        g.firstSeen = s.firstSeen;
+        g.lastFireAt = s.lastFireAt ?? undefined;
+        g.lastSentAt = s.lastSentAt ?? undefined;
+        g.suppressed = s.suppressed;
+        g.open = s.open && rt.rule.resolve;
+        g.absent = s.absent;
+        rt.groups.set(s.key, g);
+        const w = rt.window;
+        if (w?.type === 'absence' && !g.absent) this.schedule(rt, g, this.absenceDue(w, g, this.clockMs));
+        else if (w !== undefined && w.type !== 'absence' && g.open && g.lastFireAt !== undefined) this.schedule(rt, g, g.lastFireAt + w.withinMs);
+      }
+    }
+  }
+}
+
+function streamAllowed(cr: CompiledRule, stream: string): boolean {
+  if (cr.streams !== undefined) return cr.streams.has(stream);
+  if (cr.streamPrefixes !== undefined) return cr.streamPrefixes.some((p) => stream.startsWith(p));
+  return true;
+}
+
+function plainEvent(e: LogEvent): LogEvent {
+  const out: { -readonly [K in keyof LogEvent]: LogEvent[K] } = { timestamp: e.timestamp, logGroup: e.logGroup, logStream: e.logStream, message: e.message };
+  if (e.sampled) out.sampled = true;
+  return out;
+}

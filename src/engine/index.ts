@@ -1,0 +1,14 @@
+/**
+ * The rule engine's public surface: events in, routed alerts out, pure and
+ * deterministic in event time. See engine.ts for the pipeline.
+ */
+export { Engine, type EngineOptions } from './engine.js';
+export { EngineCounters, type RuleCounters } from './counters.js';
+export type { EngineState } from './state.js';
+export { RuleCompileError } from './match.js';
+export { checkTemplate, compileTemplate, type TemplateProblem, type TemplateScope } from './template.js';
+export { ruleFingerprint, groupName } from './compile.js';
+export { alertId } from './alert-build.js';
+export { expiredSilences, matchingSilence } from './silence.js';
+export type { Alert, AlertEvent, AlertKind, RoutedAlert } from './alert.js';
+export type { LogEvent } from './event.js';

@@ -1,0 +1,171 @@
+/**
+ * Alert templates: `{{ name }}` placeholders over the variables of SPEC §4
+ * (`rule.*`, `labels.*`, `group.*`, `count`, `window`, `event.*`,
+ * `suppressed`, `sampled`, plus `kind`). Text outside placeholders is copied
+ * as is; escaping for a destination (Slack mrkdwn, …) is the delivery
+ * layer's job, so values are inserted raw here.
+ */
+import { compileSelector, MISSING, NOT_JSON, parseJsonMessage, parseSelector, SelectorError } from './filter-adapter.js';
+import type { LogEvent } from './event.js';
+import type { Severity } from '../config/model.js';
+
+export interface TemplateProblem {
+  /** Offset in the template text (0-based) where the problem starts. */
+  readonly offset: number;
+  readonly message: string;
+}
+
+/** What a rendered template can see. */
+export interface TemplateValues {
+  readonly kind: 'firing' | 'resolved';
+  readonly rule: { readonly id: string; readonly description: string; readonly severity: Severity };
+  readonly labels: Readonly<Record<string, string>>;
+  readonly group: Readonly<Record<string, unknown>>;
+  readonly count: number;
+  readonly window: string;
+  readonly suppressed: number;
+  readonly sampled: boolean;
+  /** The last matching event, if any. */
+  readonly event: LogEvent | undefined;
+}
+
+/** Names a rule may use to narrow the check: its labels and its group keys. */
+export interface TemplateScope {
+  readonly labels?: readonly string[] | undefined;
+  readonly group?: readonly string[] | undefined;
+}
+
+type Getter = (v: TemplateValues, json: { value?: unknown }) => unknown;
+type Part = string | Getter;
+
+export interface CompiledTemplate {
+  readonly source: string;
+  render(values: TemplateValues): string;
+}
+
+const SIMPLE: Record<string, Getter> = {
+  kind: (v) => v.kind,
+  count: (v) => v.count,
+  window: (v) => v.window,
+  suppressed: (v) => v.suppressed,
+  sampled: (v) => v.sampled,
+  'rule.id': (v) => v.rule.id,
+  'rule.description': (v) => v.rule.description,
+  'rule.severity': (v) => v.rule.severity,
+  'event.message': (v) => v.event?.message,
+  'event.timestamp': (v) => (v.event ? new Date(v.event.timestamp).toISOString() : undefined),
+  'event.logGroup': (v) => v.event?.logGroup,
+  'event.logStream': (v) => v.event?.logStream,
+};
+
+const KNOWN_LIST = 'rule.id, rule.description, rule.severity, labels.<name>, group.<name>, count, window, ' +
+  'event.message, event.timestamp, event.logGroup, event.logStream, event.fields.<path>, suppressed, sampled, kind';
+
+interface Placeholder {
+  readonly name: string;
+  /** Offset of the name itself. */
+  readonly offset: number;
+}
+
+/** Splits text into literal parts and placeholders; unterminated `{{` is a problem. */
+function scan(text: string): { parts: (string | Placeholder)[]; problems: TemplateProblem[] } {
+  const parts: (string | Placeholder)[] = [];
+  const problems: TemplateProblem[] = [];
+  let pos = 0;
+  for (;;) {
+    const open = text.indexOf('{{', pos);
+    if (open < 0) break;
+    const close = text.indexOf('}}', open + 2);
+    if (close < 0) {
+      problems.push({ offset: open, message: 'unterminated "{{" (a placeholder ends with "}}")' });
+      break;
+    }
+    if (open > pos) parts.push(text.slice(pos, open));
+    const inner = text.slice(open + 2, close);
+    const lead = inner.length - inner.trimStart().length;
+    parts.push({ name: inner.trim(), offset: open + 2 + lead });
+    pos = close + 2;
+  }
+  if (pos < text.length) parts.push(text.slice(pos));
+  return { parts, problems };
+}
+
+function getterFor(p: Placeholder, scope: TemplateScope | undefined): Getter | TemplateProblem {
+  const name = p.name;
+  if (name === '') return { offset: p.offset, message: 'empty placeholder "{{}}"' };
+  const simple = SIMPLE[name];
+  if (simple) return simple;
+  if (name.startsWith('labels.') && name.length > 7) {
+    const key = name.slice(7);
+    if (scope?.labels && !scope.labels.includes(key)) return { offset: p.offset, message: `unknown variable "${name}": the rule has no label "${key}"` };
+    return (v) => v.labels[key];
+  }
+  if (name.startsWith('group.') && name.length > 6) {
+    const key = name.slice(6);
+    if (scope?.group && !scope.group.includes(key)) {
+      const known = scope.group.length ? `groupBy gives ${scope.group.map((g) => `group.${g}`).join(', ')}` : 'the rule has no groupBy';
+      return { offset: p.offset, message: `unknown variable "${name}": ${known}` };
+    }
+    return (v) => v.group[key];
+  }
+  if (name.startsWith('event.fields.') && name.length > 13) {
+    const path = name.slice(13);
+    const selector = path.startsWith('[') ? `$${path}` : `$.${path}`;
+    try {
+      parseSelector(selector);
+    } catch (err) {
+      const at = err instanceof SelectorError ? Math.max(0, err.offset - (selector.length - path.length)) : 0;
+      return { offset: p.offset + 13 + at, message: `bad field path in "${name}": ${(err as Error).message}` };
+    }
+    const select = compileSelector(selector);
+    return (v, json) => {
+      if (!v.event) return undefined;
+      if (!('value' in json)) json.value = parseJsonMessage(v.event.message);
+      if (json.value === NOT_JSON) return undefined;
+      const got = select(json.value);
+      return got === MISSING ? undefined : got;
+    };
+  }
+  return { offset: p.offset, message: `unknown variable "${name}" (known: ${KNOWN_LIST})` };
+}
+
+/** Problems in a template: unterminated placeholders and unknown variables, with offsets. */
+export function checkTemplate(text: string, scope?: TemplateScope): TemplateProblem[] {
+  const { parts, problems } = scan(text);
+  for (const part of parts) {
+    if (typeof part === 'string') continue;
+    const g = getterFor(part, scope);
+    if (typeof g !== 'function') problems.push(g);
+  }
+  return problems.sort((a, b) => a.offset - b.offset);
+}
+
+function show(value: unknown): string {
+  if (value === undefined) return '';
+  if (value === null) return 'null';
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}
+
+/** Compiles a template; unknown variables render as '' (the loader has rejected them already). */
+export function compileTemplate(text: string): CompiledTemplate {
+  const { parts } = scan(text);
+  const compiled: Part[] = parts.map((p) => {
+    if (typeof p === 'string') return p;
+    const g = getterFor(p, undefined);
+    return typeof g === 'function' ? g : '';
+  });
+  if (compiled.every((p) => typeof p === 'string')) {
+    const constant = compiled.join('');
+    return { source: text, render: () => constant };
+  }
+  return {
+    source: text,
+    render(values) {
+      const json: { value?: unknown } = {};
+      let out = '';
+      for (const p of compiled) out += typeof p === 'string' ? p : show(p(values, json));
+      return out;
+    },
+  };
+}
