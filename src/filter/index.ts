@@ -1,23 +1,86 @@
 /**
- * CloudWatch filter patterns (public surface). Placeholder until the filter
- * engine lands: only the empty pattern and plain terms are understood.
+ * CloudWatch Logs filter patterns (public surface): compile once, match many.
+ *
+ * The first non-blank character decides the kind (AWS docs): `{` JSON,
+ * `[` space-delimited, anything else terms (where `%…%` is a regex). Patterns
+ * are at most 1024 characters; the empty pattern matches every event.
+ * See src/filter/README.md for the semantics and every decision the AWS
+ * docs leave open.
  */
-export class FilterPatternError extends Error {
-  constructor(message: string, readonly column: number) {
-    super(message);
-    this.name = 'FilterPatternError';
-  }
-}
+import { Cursor } from './cursor.js';
+import { parseDelimited } from './delimited.js';
+import { FilterPatternError } from './errors.js';
+import { parseJsonPattern } from './json-pattern.js';
+import { NOT_JSON, parseJsonMessage } from './message.js';
+import { compileSelector, type CompiledSelector } from './selector.js';
+import { parseTerms } from './terms.js';
+import type { ValueContext } from './values.js';
+
+export { FilterPatternError, NOT_JSON, parseJsonMessage, compileSelector };
+export type { CompiledSelector };
+
+export type FilterPatternKind = 'terms' | 'json' | 'delimited';
 
 export interface CompiledFilterPattern {
   readonly source: string;
-  /** `json` is the message parsed once by the caller (NOT_JSON when it is not JSON); omitted: parsed on demand. */
+  readonly kind: FilterPatternKind;
+  /**
+   * `json` is the message parsed once by the caller with parseJsonMessage
+   * (NOT_JSON when it is not JSON); omitted: parsed here when the pattern
+   * needs it. Never throws; a non-JSON message never matches a JSON pattern.
+   */
   matches(message: string, json?: unknown): boolean;
+  /**
+   * Substrings every matching message contains (plain terms and phrases), for
+   * prefilters that skip lines cheaply; empty when there are none.
+   */
+  readonly requiredSubstrings: readonly string[];
 }
 
-export const NOT_JSON: unique symbol = Symbol('not-json');
+/** CloudWatch's limit on filter pattern length (API: 0–1024). */
+export const MAX_PATTERN_LENGTH = 1024;
+/** CloudWatch's limit on regexes in one JSON or space-delimited pattern. */
+export const MAX_REGEXES = 2;
 
+/** The kind of a pattern from its first non-blank character (no validation). */
+export function filterPatternKind(source: string): FilterPatternKind {
+  const first = source.trimStart()[0];
+  return first === '{' ? 'json' : first === '[' ? 'delimited' : 'terms';
+}
+
+export function isJsonPattern(source: string): boolean {
+  return filterPatternKind(source) === 'json';
+}
+
+/** Parses a filter pattern; throws FilterPatternError with the 1-based column of the problem. */
 export function compileFilterPattern(source: string): CompiledFilterPattern {
-  const terms = source.trim().split(/\s+/).filter(Boolean);
-  return { source, matches: (message) => terms.every((t) => message.includes(t)) };
+  if (source.length > MAX_PATTERN_LENGTH) throw new FilterPatternError(`pattern is longer than ${MAX_PATTERN_LENGTH} characters`, MAX_PATTERN_LENGTH + 1);
+  const c = new Cursor(source);
+  c.skipSpace();
+  const kind = filterPatternKind(source);
+  let regexes = 0;
+  const ctx: ValueContext = {
+    stop: kind === 'json' ? '(){}&|=!<>' : ',]&|',
+    onRegex(column) {
+      if (++regexes > MAX_REGEXES) throw new FilterPatternError(`at most ${MAX_REGEXES} regexes in a ${kind === 'json' ? 'JSON' : 'space-delimited'} pattern`, column);
+    },
+  };
+  if (kind === 'json') {
+    const test = parseJsonPattern(c, ctx);
+    return {
+      source,
+      kind,
+      requiredSubstrings: [],
+      matches(message, json) {
+        const parsed = json === undefined ? parseJsonMessage(message) : json;
+        return parsed !== NOT_JSON && test(parsed);
+      },
+    };
+  }
+  if (kind === 'delimited') {
+    const test = parseDelimited(c, ctx);
+    return { source, kind, requiredSubstrings: [], matches: (message) => test(message) };
+  }
+  const terms = parseTerms(c);
+  return { source, kind, requiredSubstrings: terms.required, matches: (message) => terms.test(message) };
 }

@@ -1,0 +1,167 @@
+/**
+ * Space-delimited patterns `[a, b=…, ..., c>1]`: the message splits into
+ * words at spaces; a `"…"` or `[…]` span is one word (its value without the
+ * quotes/brackets). Each pattern entry takes one word: a name with optional
+ * conditions (`=`/`!=` strings with wildcards, quoted strings or `%regex%`;
+ * `= != < > <= >=` numbers; joined by `&&`/`||`, `&&` binding tighter), an
+ * empty entry (an unnamed word), or `...` (any number of words).
+ *
+ * Decisions where the docs are silent:
+ * - Words split at runs of spaces and tabs (tab-separated logs such as
+ *   Lambda's are common).
+ * - Without `...`, a message with fewer words than entries does not match;
+ *   with more, the last entry takes the rest of the line (AWS's
+ *   `[w1=ERROR, w2]` example matches seven-word events, so extra words cannot
+ *   fail the match; `[w1=ERROR]` therefore compares the whole line).
+ * - A condition names its own entry (`[…, code = 4* && bytes > 1000]` is
+ *   rejected, as the console does).
+ * - A numeric condition on a word that is not a number is false (for `!=`
+ *   too), like JSON comparisons on the wrong type.
+ * - `[]` (or only whitespace inside) matches every event.
+ * - At most 2 regexes a pattern.
+ */
+import { Cursor } from './cursor.js';
+import { compareNumber, compareText, parseNumber, readOperator, readValue, type Operator, type Value, type ValueContext } from './values.js';
+
+type WordTest = (word: string) => boolean;
+type Entry = { readonly kind: 'word'; readonly test: WordTest | undefined } | { readonly kind: 'ellipsis' };
+
+export function parseDelimited(c: Cursor, ctx: ValueContext): (message: string) => boolean {
+  const open = c.pos;
+  c.pos++;
+  c.skipSpace();
+  const entries: Entry[] = [];
+  if (!c.eat(']')) {
+    for (;;) {
+      entries.push(parseEntry(c, ctx));
+      c.skipSpace();
+      if (c.eat(',')) continue;
+      if (c.eat(']')) break;
+      if (c.eof) c.fail(`missing ']' to close the '[' at column ${c.column(open)}`);
+      c.fail(`expected ',' or ']' but found '${c.peek()}'`);
+    }
+  }
+  c.skipSpace();
+  if (!c.eof) c.fail('unexpected text after the closing ]');
+  if (entries.length === 0) return () => true;
+  if (entries.every((e) => e.kind === 'word')) return fixedMatcher(entries as Extract<Entry, { kind: 'word' }>[]);
+  return ellipsisMatcher(entries);
+}
+
+function parseEntry(c: Cursor, ctx: ValueContext): Entry {
+  c.skipSpace();
+  if (c.eat('...')) return { kind: 'ellipsis' };
+  if (c.peek() === ',' || c.peek() === ']' || c.eof) return { kind: 'word', test: undefined };
+  const name = readName(c);
+  c.skipSpace();
+  if (c.peek() === ',' || c.peek() === ']' || c.eof) return { kind: 'word', test: undefined };
+  const alternatives: WordTest[][] = [[readCondition(c, ctx)]];
+  for (;;) {
+    c.skipSpace();
+    if (c.eat('||')) alternatives.push([]);
+    else if (!c.eat('&&')) break;
+    c.skipSpace();
+    const at = c.pos;
+    const other = readName(c);
+    if (other !== name) c.fail(`a condition in the '${name}' field cannot test '${other}'`, at);
+    alternatives[alternatives.length - 1]!.push(readCondition(c, ctx));
+  }
+  const test: WordTest = (w) => alternatives.some((all) => all.every((t) => t(w)));
+  return { kind: 'word', test };
+}
+
+function readName(c: Cursor): string {
+  const start = c.pos;
+  while (!c.eof && /[A-Za-z0-9_\-.@$:#]/.test(c.peek())) c.pos++;
+  if (c.pos === start) c.fail(c.peek() === '' ? 'expected a field name' : `expected a field name, found '${c.peek()}'`);
+  return c.src.slice(start, c.pos);
+}
+
+function readCondition(c: Cursor, ctx: ValueContext): WordTest {
+  c.skipSpace();
+  const op = readOperator(c);
+  if (!op) c.fail(`expected an operator (=, !=, <, >, <=, >=)${c.eof ? '' : `, found '${c.peek()}'`}`);
+  const value = readValue(c, op, ctx);
+  return (w) => compareWord(op, value, w);
+}
+
+function compareWord(op: Operator, value: Value, word: string): boolean {
+  if (value.kind === 'number') {
+    const n = parseNumber(word);
+    return !Number.isNaN(n) && compareNumber(op, n, value.value);
+  }
+  return compareText(op, value, word);
+}
+
+interface Word {
+  readonly text: string;
+  /** Index of the word's first character (its quote/bracket included) in the message. */
+  readonly start: number;
+}
+
+function isGap(code: number): boolean {
+  return code === 32 || code === 9;
+}
+
+/** Splits a message into words; `limit` stops early (the rest stays unsplit). */
+function splitWords(message: string, limit = Infinity): Word[] {
+  const words: Word[] = [];
+  const n = message.length;
+  let i = 0;
+  while (words.length < limit) {
+    while (i < n && isGap(message.charCodeAt(i))) i++;
+    if (i >= n) break;
+    const start = i;
+    const ch = message[i];
+    const close = ch === '"' ? '"' : ch === '[' ? ']' : '';
+    const end = close ? message.indexOf(close, i + 1) : -1;
+    if (end > 0) {
+      words.push({ text: message.slice(i + 1, end), start });
+      i = end + 1;
+      continue;
+    }
+    while (i < n && !isGap(message.charCodeAt(i))) i++;
+    words.push({ text: message.slice(start, i), start });
+  }
+  return words;
+}
+
+function fixedMatcher(entries: readonly { test: WordTest | undefined }[]): (message: string) => boolean {
+  const count = entries.length;
+  const last = entries[count - 1]!;
+  return (message) => {
+    // One word more than entries tells whether the last entry takes the rest.
+    const words = splitWords(message, count + 1);
+    if (words.length < count) return false;
+    for (let i = 0; i < count - 1; i++) {
+      const test = entries[i]!.test;
+      if (test && !test(words[i]!.text)) return false;
+    }
+    if (!last.test) return true;
+    const lastWord = words[count - 1]!;
+    const text = words.length > count ? message.slice(lastWord.start).replace(/[ \t]+$/, '') : lastWord.text;
+    return last.test(text);
+  };
+}
+
+/** With `...`: every word is taken by exactly one entry; `...` takes any number. */
+function ellipsisMatcher(entries: readonly Entry[]): (message: string) => boolean {
+  return (message) => {
+    const words = splitWords(message);
+    const w = words.length;
+    // reach[j]: the entries so far can take exactly the first j words.
+    let reach = new Uint8Array(w + 1);
+    reach[0] = 1;
+    for (const entry of entries) {
+      const next = new Uint8Array(w + 1);
+      if (entry.kind === 'ellipsis') {
+        let on = 0;
+        for (let j = 0; j <= w; j++) next[j] = on ||= reach[j]!;
+      } else {
+        for (let j = 0; j < w; j++) if (reach[j] && (!entry.test || entry.test(words[j]!.text))) next[j + 1] = 1;
+      }
+      reach = next;
+    }
+    return reach[w] === 1;
+  };
+}

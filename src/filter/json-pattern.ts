@@ -1,0 +1,117 @@
+/**
+ * JSON filter patterns `{ … }`: comparisons on selectors joined by `&&`,
+ * `||` (`&&` binds tighter) and parentheses.
+ *
+ * Semantics (AWS docs; decisions where they are silent marked "chosen"):
+ * - A comparison holds when the selector lands on a string or a number that
+ *   satisfies it; on an object, array, boolean, null or nothing, both `=` and
+ *   `!=` are false (docs: `{$.users != 1}` on an array is false; missing
+ *   field: chosen false for `!=` too, as the docs lean).
+ * - Numbers compare with numbers only: `{ $.n = 3 }` is false on `"3"`
+ *   (chosen). A string or wildcard value compares with the text of a string
+ *   or of a number (`{ $.code = 4* }` matches 404, so `{ $.n = "3" }` matches 3).
+ * - Booleans: only `IS TRUE` / `IS FALSE` (chosen: `= true` compares text and
+ *   so matches the string "true", never a boolean).
+ * - `IS NULL` holds for an explicit null only; `NOT EXISTS` when the selector
+ *   reaches nothing. `IS NOT`, `EXISTS`, bare selectors and `{ }` are
+ *   rejected, as AWS documents them unsupported.
+ * - Wildcard selectors hold when any selected value satisfies the
+ *   comparison (NOT EXISTS: when none is selected).
+ * - Limits: 3 wildcard selectors, 2 regexes a pattern.
+ */
+import { Cursor } from './cursor.js';
+import { readSelector, type CompiledSelector } from './selector.js';
+import { compareNumber, compareText, readOperator, readValue, type Operator, type Value, type ValueContext } from './values.js';
+
+export type JsonTest = (json: unknown) => boolean;
+
+const MAX_WILDCARD_SELECTORS = 3;
+
+/** Parses `{ … }` at the cursor (on the `{`) to the end of the source. */
+export function parseJsonPattern(c: Cursor, ctx: ValueContext): JsonTest {
+  const open = c.pos;
+  c.pos++;
+  c.skipSpace();
+  if (c.peek() === '}') c.fail('empty JSON pattern: write at least one comparison', open);
+  let wildcards = 0;
+  const onSelector = (sel: CompiledSelector, at: number) => {
+    if (sel.wildcard && ++wildcards > MAX_WILDCARD_SELECTORS) c.fail(`at most ${MAX_WILDCARD_SELECTORS} selectors with wildcards a pattern`, at);
+  };
+  const test = parseOr(c, ctx, onSelector);
+  c.skipSpace();
+  if (c.eof) c.fail(`missing '}' to close the '{' at column ${c.column(open)}`);
+  c.expect('}', "'&&', '||' or '}'");
+  c.skipSpace();
+  if (!c.eof) c.fail('unexpected text after the closing }');
+  return test;
+}
+
+type OnSelector = (sel: CompiledSelector, at: number) => void;
+
+function parseOr(c: Cursor, ctx: ValueContext, onSel: OnSelector): JsonTest {
+  const parts = [parseAnd(c, ctx, onSel)];
+  for (;;) {
+    c.skipSpace();
+    if (!c.eat('||')) break;
+    parts.push(parseAnd(c, ctx, onSel));
+  }
+  return parts.length === 1 ? parts[0]! : (json) => parts.some((p) => p(json));
+}
+
+function parseAnd(c: Cursor, ctx: ValueContext, onSel: OnSelector): JsonTest {
+  const parts = [parseUnary(c, ctx, onSel)];
+  for (;;) {
+    c.skipSpace();
+    if (!c.eat('&&')) break;
+    parts.push(parseUnary(c, ctx, onSel));
+  }
+  return parts.length === 1 ? parts[0]! : (json) => parts.every((p) => p(json));
+}
+
+function parseUnary(c: Cursor, ctx: ValueContext, onSel: OnSelector): JsonTest {
+  c.skipSpace();
+  const open = c.pos;
+  if (c.eat('(')) {
+    const inner = parseOr(c, ctx, onSel);
+    c.skipSpace();
+    if (!c.eat(')')) c.fail(`expected ')' to close the '(' at column ${c.column(open)}`);
+    return inner;
+  }
+  if (c.peek() !== '$') c.fail(c.eof || c.peek() === '}' ? "expected a comparison such as '$.field = value'" : `expected a selector starting with '$', found '${c.peek()}'`);
+  const selAt = c.pos;
+  const sel = readSelector(c);
+  onSel(sel, selAt);
+  c.skipSpace();
+  const kwAt = c.pos;
+  if (word(c, 'IS')) {
+    c.skipSpace();
+    if (word(c, 'NULL')) return (json) => sel.values(json).some((v) => v === null);
+    if (word(c, 'TRUE')) return (json) => sel.values(json).some((v) => v === true);
+    if (word(c, 'FALSE')) return (json) => sel.values(json).some((v) => v === false);
+    if (word(c, 'NOT')) c.fail('IS NOT is not supported by CloudWatch (use != or NOT EXISTS)', kwAt);
+    c.fail('expected NULL, TRUE or FALSE after IS');
+  }
+  if (word(c, 'NOT')) {
+    c.skipSpace();
+    if (!word(c, 'EXISTS')) c.fail('expected EXISTS after NOT');
+    return (json) => sel.values(json).length === 0;
+  }
+  if (word(c, 'EXISTS')) c.fail('EXISTS is not supported by CloudWatch (use NOT EXISTS, or a comparison)', kwAt);
+  const op = readOperator(c);
+  if (!op) c.fail(c.eof || c.peek() === '}' || c.peek() === ')' ? 'expected an operator (=, !=, <, >, <=, >=, IS, NOT EXISTS) after the selector' : `expected an operator after the selector, found '${c.peek()}'`);
+  const value = readValue(c, op, ctx);
+  return (json) => sel.values(json).some((v) => compareJsonValue(op, value, v));
+}
+
+/** An upper-case keyword followed by a non-word character. */
+function word(c: Cursor, kw: string): boolean {
+  if (!c.startsWith(kw) || /\w/.test(c.src[c.pos + kw.length] ?? '')) return false;
+  c.pos += kw.length;
+  return true;
+}
+
+function compareJsonValue(op: Operator, value: Value, v: unknown): boolean {
+  if (typeof v === 'number') return value.kind === 'number' ? compareNumber(op, v, value.value) : compareText(op, value, String(v));
+  if (typeof v === 'string') return value.kind === 'number' ? false : compareText(op, value, v);
+  return false;
+}

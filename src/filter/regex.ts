@@ -1,0 +1,490 @@
+/**
+ * CloudWatch's regex subset (`%…%`): parsed and validated here, then run by a
+ * linear-time engine so no log line can make matching blow up.
+ *
+ * Accepted (AWS "Supported regular expressions syntax"): letters, digits,
+ * space, `: _ # = @ / ; , -`, the operators `^ $ ? [ ] { } | \ * + .`,
+ * escapes `\d \D \s \S \w \W \xhh` and `\` before any allowed symbol.
+ * Rejected with the column: `(` `)` (no groups: use `\x28` `\x29`), any other
+ * symbol, multi-byte characters, counts above 1000 (RE2's limit), nested
+ * quantifiers (`a**`; `a*?` is a lazy quantifier and matches the same lines).
+ * The space is not in AWS's list but its own example `%^shutting down%` has
+ * one, so it is accepted.
+ *
+ * Semantics are RE2's (what a linear-time service engine does): unanchored
+ * search, case-sensitive, `.` is any character but `\n`, `\s` is
+ * `[\t\n\f\r ]`, `^`/`$` anchor at the start/end of the text only.
+ *
+ * Engines. Without groups a regex is alternatives of quantified single
+ * characters and anchors. Most are handed to V8 as an equivalent RegExp:
+ * fast, and with `--enable-experimental-regexp-engine-on-excessive-backtracks`
+ * (set by bin/tailwatch.js and vitest.config.ts) V8 switches to its linear
+ * engine when a pattern starts to backtrack. That engine refuses counted
+ * repetition above a small bound, so regexes with a count above
+ * V8_MAX_COUNT run on the counting NFA below instead
+ * (O(message length × pattern size), no backtracking at all).
+ */
+import { Cursor } from './cursor.js';
+
+export interface CompiledRegex {
+  /** The regex as written between the `%` signs. */
+  readonly source: string;
+  test(text: string): boolean;
+}
+
+/** RE2 rejects counted repetition above 1000; so do we. */
+const MAX_COUNT = 1000;
+/** Largest count V8's linear fallback engine accepts (measured: 16 works, we keep a margin). */
+const V8_MAX_COUNT = 10;
+
+/** One character class: an ASCII table plus whether non-ASCII characters match. */
+interface CharSet {
+  readonly ascii: Uint8Array;
+  readonly nonAscii: boolean;
+}
+
+type Item =
+  | { readonly kind: 'set'; readonly set: CharSet; readonly min: number; readonly max: number; readonly js: string }
+  | { readonly kind: 'bol' }
+  | { readonly kind: 'eol' };
+
+const SYMBOLS = new Set([...':_#=@/;,- ']);
+const OPERATORS = new Set([...'^$?[]{}|\\*+.']);
+
+/** Parses `%…%` at the cursor (on the opening `%`). */
+export function readRegex(c: Cursor): CompiledRegex {
+  const open = c.pos;
+  c.pos++;
+  const start = c.pos;
+  const end = c.src.indexOf('%', start);
+  if (end < 0) c.fail("unterminated regex: missing the closing '%'", open);
+  const source = c.src.slice(start, end);
+  if (source.length === 0) c.fail('empty regex', open);
+  const alternatives = parseRegex(source, c.base + start);
+  c.pos = end + 1;
+  return compile(source, alternatives);
+}
+
+export type RegexEngine = 'auto' | 'v8' | 'nfa';
+
+/**
+ * Parses a regex body (no `%`). `engine` exists for tests that check the two
+ * engines agree; everything else uses 'auto'.
+ */
+export function compileRegexBody(source: string, engine: RegexEngine = 'auto'): CompiledRegex {
+  return compile(source, parseRegex(source, 0), engine);
+}
+
+function parseRegex(source: string, base: number): Item[][] {
+  const c = new Cursor(source, base);
+  for (let i = 0; i < source.length; i++) {
+    const ch = source[i]!;
+    const code = ch.charCodeAt(0);
+    if (code > 127) c.fail(`multi-byte character '${ch}' is not supported in a regex`, i);
+    if (ch === '(' || ch === ')') c.fail(`'${ch}' is not supported in a regex (no groups; write \\x${code.toString(16)} for the character)`, i);
+    if (!isAlnum(code) && !SYMBOLS.has(ch) && !OPERATORS.has(ch)) c.fail(`character '${ch}' is not allowed in a regex`, i);
+  }
+  const alternatives: Item[][] = [[]];
+  while (!c.eof) {
+    const ch = c.peek();
+    const at = c.pos;
+    const current = alternatives[alternatives.length - 1]!;
+    if (ch === '|') {
+      c.pos++;
+      alternatives.push([]);
+      continue;
+    }
+    if (ch === '^' || ch === '$') {
+      c.pos++;
+      current.push({ kind: ch === '^' ? 'bol' : 'eol' });
+      if (isQuantifierStart(c)) c.fail(`nothing to repeat before '${c.peek()}'`);
+      continue;
+    }
+    if (ch === '*' || ch === '+' || ch === '?') c.fail(`nothing to repeat before '${ch}'`, at);
+    const atom = readAtom(c);
+    const [min, max] = readQuantifier(c);
+    const quantified = min !== 1 || max !== 1 || c.src[c.pos - 1] === '}';
+    if (quantified && c.peek() === '?') c.pos++; // lazy: the same lines match
+    if (isQuantifierStart(c)) c.fail('nested quantifier');
+    current.push({ kind: 'set', set: atom.set, min, max, js: atom.js });
+  }
+  return alternatives;
+}
+
+function isQuantifierStart(c: Cursor): boolean {
+  const ch = c.peek();
+  return ch === '*' || ch === '+' || ch === '?' || (ch === '{' && countAt(c) !== undefined);
+}
+
+/** `{m}`, `{m,}`, `{m,n}` at the cursor, else undefined (a `{` that starts no count is a literal, as in RE2). */
+function countAt(c: Cursor): { min: number; max: number; length: number } | undefined {
+  const m = /^\{(\d+)(,(\d*))?\}/.exec(c.src.slice(c.pos, c.pos + 16));
+  if (!m) return undefined;
+  const min = Number(m[1]);
+  const max = m[2] === undefined ? min : m[3] === '' ? Infinity : Number(m[3]);
+  return { min, max, length: m[0].length };
+}
+
+function readQuantifier(c: Cursor): [number, number] {
+  const ch = c.peek();
+  if (ch === '*') return c.pos++, [0, Infinity];
+  if (ch === '+') return c.pos++, [1, Infinity];
+  if (ch === '?') return c.pos++, [0, 1];
+  const count = ch === '{' ? countAt(c) : undefined;
+  if (!count) return [1, 1];
+  if (count.min > MAX_COUNT || (count.max !== Infinity && count.max > MAX_COUNT)) c.fail(`repeat count above ${MAX_COUNT}`);
+  if (count.max < count.min) c.fail(`bad repeat count: ${count.min} is more than ${count.max}`);
+  c.pos += count.length;
+  return [count.min, count.max];
+}
+
+interface Atom {
+  readonly set: CharSet;
+  /** The same set as a JS regex piece (no `u` flag). */
+  readonly js: string;
+}
+
+function readAtom(c: Cursor): Atom {
+  const ch = c.peek();
+  if (ch === '.') {
+    c.pos++;
+    return { set: negate(charSet([10])), js: '[^\\n]' };
+  }
+  if (ch === '[') return readClass(c);
+  if (ch === '\\') {
+    const esc = readEscape(c, false);
+    return { set: esc.set, js: esc.js };
+  }
+  if (ch === ']' || ch === '}') {
+    c.pos++;
+    return literal(ch.charCodeAt(0));
+  }
+  c.pos++;
+  return literal(ch.charCodeAt(0));
+}
+
+function literal(code: number): Atom {
+  return { set: charSet([code]), js: jsChar(code) };
+}
+
+const DIGIT = rangeCodes(48, 57);
+const WORD = [...DIGIT, ...rangeCodes(65, 90), ...rangeCodes(97, 122), 95];
+const SPACE = [9, 10, 12, 13, 32];
+
+function readEscape(c: Cursor, inClass: boolean): { set: CharSet; js: string; code?: number } {
+  const at = c.pos;
+  c.pos++;
+  const ch = c.peek();
+  if (ch === '') c.fail('regex ends with a lone backslash', at);
+  c.pos++;
+  switch (ch) {
+    case 'd':
+      return { set: charSet(DIGIT), js: '[0-9]' };
+    case 'D':
+      return { set: negate(charSet(DIGIT)), js: '[^0-9]' };
+    case 'w':
+      return { set: charSet(WORD), js: '[0-9A-Za-z_]' };
+    case 'W':
+      return { set: negate(charSet(WORD)), js: '[^0-9A-Za-z_]' };
+    case 's':
+      return { set: charSet(SPACE), js: '[\\t\\n\\f\\r ]' };
+    case 'S':
+      return { set: negate(charSet(SPACE)), js: '[^\\t\\n\\f\\r ]' };
+    case 'x': {
+      const hex = c.src.slice(c.pos, c.pos + 2);
+      if (!/^[0-9A-Fa-f]{2}$/.test(hex)) c.fail('\\x needs two hex digits', at);
+      c.pos += 2;
+      const code = parseInt(hex, 16);
+      return { set: charSet([code]), js: jsChar(code), code };
+    }
+  }
+  if (isAlnum(ch.charCodeAt(0))) c.fail(`unsupported escape '\\${ch}'${inClass ? ' in a character class' : ''}`, at);
+  const code = ch.charCodeAt(0);
+  return { set: charSet([code]), js: jsChar(code), code };
+}
+
+function readClass(c: Cursor): Atom {
+  const open = c.pos;
+  c.pos++;
+  const negated = c.eat('^');
+  const codes: number[] = [];
+  let nonAscii = false;
+  let first = true;
+  for (;;) {
+    if (c.eof) c.fail("unterminated character class: missing ']'", open);
+    const at = c.pos;
+    if (c.peek() === ']') {
+      if (first) c.fail("empty character class (write '\\]' for a ']')", at);
+      c.pos++;
+      break;
+    }
+    first = false;
+    let lo: number | undefined;
+    if (c.peek() === '\\') {
+      const esc = readEscape(c, true);
+      if (esc.code === undefined) {
+        for (let i = 0; i < 128; i++) if (esc.set.ascii[i]) codes.push(i);
+        nonAscii ||= esc.set.nonAscii;
+        continue;
+      }
+      lo = esc.code;
+    } else {
+      lo = c.peek().charCodeAt(0);
+      c.pos++;
+    }
+    if (c.peek() === '-' && c.peek(1) !== ']' && c.peek(1) !== '') {
+      c.pos++;
+      let hi: number;
+      if (c.peek() === '\\') {
+        const esc = readEscape(c, true);
+        if (esc.code === undefined) c.fail('a range cannot end in a class escape', at);
+        hi = esc.code;
+      } else {
+        hi = c.peek().charCodeAt(0);
+        c.pos++;
+      }
+      if (hi < lo) c.fail(`bad character range ${String.fromCharCode(lo)}-${String.fromCharCode(hi)}`, at);
+      codes.push(...rangeCodes(lo, hi));
+    } else {
+      codes.push(lo);
+    }
+  }
+  let set: CharSet = { ascii: charSet(codes).ascii, nonAscii };
+  if (negated) set = negate(set);
+  return { set, js: setToJs(set) };
+}
+
+function setToJs(set: CharSet): string {
+  // Written out from the table so that the JS class means exactly the table.
+  const parts: string[] = [];
+  const include = !set.nonAscii;
+  // include: list the ASCII members; else list the ASCII non-members in a negated class.
+  for (let i = 0; i < 128; ) {
+    if (Boolean(set.ascii[i]) !== include) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j + 1 < 128 && Boolean(set.ascii[j + 1]) === include) j++;
+    parts.push(j === i ? jsChar(i) : `${jsChar(i)}-${jsChar(j)}`);
+    i = j + 1;
+  }
+  if (include) return parts.length === 0 ? '[^\\s\\S]' : `[${parts.join('')}]`;
+  return parts.length === 0 ? '[\\s\\S]' : `[^${parts.join('')}]`;
+}
+
+function jsChar(code: number): string {
+  return `\\x${code.toString(16).padStart(2, '0')}`;
+}
+
+function charSet(codes: readonly number[]): CharSet {
+  const ascii = new Uint8Array(128);
+  for (const code of codes) if (code < 128) ascii[code] = 1;
+  return { ascii, nonAscii: false };
+}
+
+function negate(set: CharSet): CharSet {
+  const ascii = new Uint8Array(128);
+  for (let i = 0; i < 128; i++) ascii[i] = set.ascii[i] ? 0 : 1;
+  return { ascii, nonAscii: !set.nonAscii };
+}
+
+function rangeCodes(lo: number, hi: number): number[] {
+  const out: number[] = [];
+  for (let i = lo; i <= hi; i++) out.push(i);
+  return out;
+}
+
+function isAlnum(code: number): boolean {
+  return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
+}
+
+function compile(source: string, alternatives: Item[][], engine: RegexEngine = 'auto'): CompiledRegex {
+  if (engine === 'v8' || (engine === 'auto' && alternatives.every(fitsV8))) {
+    const re = new RegExp(alternatives.map((alt) => alt.map(itemToJs).join('')).join('|'));
+    return { source, test: (text) => re.test(text) };
+  }
+  const nfa = buildNfa(alternatives);
+  // Most lines lack a literal every match needs: rule them out with a native substring search.
+  const literals = alternatives.map(longestLiteral);
+  if (literals.every((l) => l.length > 0)) {
+    return { source, test: (text) => literals.some((l) => text.includes(l)) && runNfa(nfa, text) };
+  }
+  return { source, test: (text) => runNfa(nfa, text) };
+}
+
+/**
+ * V8 gets an alternative with at most one variable-length unit and small
+ * counts: it backtracks at most O(n) a start position there, so ordinary
+ * lines never reach the fallback. With two or more (`a*a*b`), each hostile
+ * line would first burn the 50,000 backtracks (milliseconds) before V8
+ * switches engines; the counting NFA takes those.
+ */
+function fitsV8(alt: readonly Item[]): boolean {
+  let variable = 0;
+  for (const it of alt) {
+    if (it.kind !== 'set') continue;
+    if (it.min > V8_MAX_COUNT || (it.max !== Infinity && it.max > V8_MAX_COUNT)) return false;
+    if (it.min !== it.max) variable++;
+  }
+  return variable <= 1;
+}
+
+/** The longest run of single characters every match of the alternative contains. */
+function longestLiteral(alt: readonly Item[]): string {
+  let best = '';
+  let run = '';
+  for (const it of alt) {
+    const code = it.kind === 'set' ? singleCode(it.set) : undefined;
+    if (it.kind === 'set' && code !== undefined && it.min >= 1) {
+      run += String.fromCharCode(code).repeat(it.min);
+      if (run.length > best.length) best = run;
+      if (it.max === it.min) continue;
+    }
+    run = '';
+  }
+  return best;
+}
+
+function singleCode(set: CharSet): number | undefined {
+  if (set.nonAscii) return undefined;
+  let found: number | undefined;
+  for (let i = 0; i < 128; i++) {
+    if (!set.ascii[i]) continue;
+    if (found !== undefined) return undefined;
+    found = i;
+  }
+  return found;
+}
+
+function itemToJs(it: Item): string {
+  if (it.kind === 'bol') return '^';
+  if (it.kind === 'eol') return '$';
+  const { min, max } = it;
+  if (min === 1 && max === 1) return it.js;
+  if (min === 0 && max === 1) return `${it.js}?`;
+  if (min === 0 && max === Infinity) return `${it.js}*`;
+  if (min === 1 && max === Infinity) return `${it.js}+`;
+  return `${it.js}{${min},${max === Infinity ? '' : max}}`;
+}
+
+// ---- counting NFA -------------------------------------------------------
+//
+// Each alternative is a sequence of units: a character set repeated
+// min..max times, or a `^`/`$` test. A thread inside a unit is described by
+// how many characters of it it has consumed; all threads inside one unit see
+// the same characters, so they advance together and die together. A unit
+// therefore keeps the text indexes at which its live threads entered, oldest
+// first (count = now − entry): threads whose count passes `max` leave at the
+// front, new threads join at the back, and the unit can be left when its
+// oldest thread has at least `min`. That is O(units) a character whatever the
+// counts: `a{0,1000}a{0,1000}b` costs three units, not two thousand states.
+
+const BOL = 1;
+const EOL = 2;
+const CHAR = 3;
+
+interface Unit {
+  readonly kind: number;
+  readonly set: CharSet | undefined;
+  readonly min: number;
+  readonly max: number;
+  /** Entry indexes of live threads: a ring buffer holding at most `max + 1` (or `min + 1` when unbounded). */
+  readonly ring: Int32Array;
+}
+
+interface Nfa {
+  readonly alternatives: readonly (readonly Unit[])[];
+  readonly units: readonly Unit[];
+  /** Ring heads and lengths, reused by every run (a run never re-enters itself). */
+  readonly heads: Int32Array;
+  readonly lens: Int32Array;
+  /** When every alternative starts by consuming a character: the union of those first sets. */
+  readonly starter: CharSet | undefined;
+  /** Every alternative starts with `^`: nothing can start after index 0. */
+  readonly anchored: boolean;
+}
+
+function buildNfa(items: Item[][]): Nfa {
+  const alternatives = items.map((alt) =>
+    alt.map((it): Unit => {
+      if (it.kind !== 'set') return { kind: it.kind === 'bol' ? BOL : EOL, set: undefined, min: 0, max: 0, ring: new Int32Array(0) };
+      const bound = it.max === Infinity ? it.min + 1 : it.max + 1;
+      return { kind: CHAR, set: it.set, min: it.min, max: it.max, ring: new Int32Array(bound + 1) };
+    }),
+  );
+  const units = alternatives.flat();
+  let starter: CharSet | undefined = { ascii: new Uint8Array(128), nonAscii: false };
+  for (const alt of alternatives) {
+    const first = alt[0];
+    if (!first || first.kind !== CHAR || first.min < 1) {
+      starter = undefined;
+      break;
+    }
+    for (let i = 0; i < 128; i++) if (first.set!.ascii[i]) starter.ascii[i] = 1;
+    starter = { ascii: starter.ascii, nonAscii: starter.nonAscii || first.set!.nonAscii };
+  }
+  const anchored = alternatives.every((alt) => alt[0]?.kind === BOL);
+  return { alternatives, units, heads: new Int32Array(units.length), lens: new Int32Array(units.length), starter, anchored };
+}
+
+function runNfa(nfa: Nfa, text: string): boolean {
+  const n = text.length;
+  const { alternatives, units, heads, lens, starter, anchored } = nfa;
+  lens.fill(0);
+  let live = false;
+  for (let i = 0; ; i++) {
+    if (!live && anchored && i > 0) return false;
+    // No thread alive: jump to the next character that can start a match.
+    if (!live && starter) {
+      while (i < n) {
+        const code = text.charCodeAt(i);
+        if (code < 128 ? starter.ascii[code] : starter.nonAscii) break;
+        i++;
+      }
+    }
+    // Threads start at every index (unanchored search) and pass through units without consuming.
+    let u = 0;
+    for (const alt of alternatives) {
+      let enter = true;
+      for (const unit of alt) {
+        if (unit.kind === BOL) enter &&= i === 0;
+        else if (unit.kind === EOL) enter &&= i === n;
+        else {
+          const ring = unit.ring;
+          if (enter) ring[(heads[u]! + lens[u]!++) % ring.length] = i;
+          enter = lens[u]! > 0 && i - ring[heads[u]!]! >= unit.min;
+        }
+        u++;
+      }
+      if (enter) return true;
+    }
+    if (i === n) return false;
+    const code = text.charCodeAt(i);
+    live = false;
+    for (let k = 0; k < units.length; k++) {
+      const unit = units[k]!;
+      if (unit.kind !== CHAR || lens[k] === 0) continue;
+      const set = unit.set!;
+      if (!(code < 128 ? set.ascii[code] : set.nonAscii)) {
+        lens[k] = 0;
+        continue;
+      }
+      const ring = unit.ring;
+      const size = ring.length;
+      const now = i + 1;
+      while (lens[k]! > 0 && now - ring[heads[k]!]! > unit.max) {
+        heads[k] = (heads[k]! + 1) % size;
+        lens[k]!--;
+      }
+      if (unit.max === Infinity) {
+        // Two threads both past `min` behave alike from here on: keep the newer.
+        while (lens[k]! >= 2 && now - ring[(heads[k]! + 1) % size]! >= unit.min) {
+          heads[k] = (heads[k]! + 1) % size;
+          lens[k]!--;
+        }
+      }
+      live ||= lens[k]! > 0;
+    }
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * JSON selectors: `$.a.b`, `$.a[0]`, `$.c[0][1]`, `$.list[1].id`,
+ * `$.['key.with.dot']`, `$['k']`, wildcards `$.arr[*]` and `$.*` (at most one
+ * a selector, as in CloudWatch). Shared by JSON filter patterns and the rule
+ * engine's `match` leaves and `groupBy`.
+ *
+ * Lookups use own properties only: `$.constructor` or `$.arr.length` are
+ * missing, never JavaScript internals.
+ */
+import { Cursor, readQuoted } from './cursor.js';
+import { FilterPatternError } from './errors.js';
+import { NOT_JSON } from './message.js';
+
+type Step = { readonly kind: 'key'; readonly key: string } | { readonly kind: 'index'; readonly index: number } | { readonly kind: 'any' };
+
+export interface CompiledSelector {
+  readonly source: string;
+  /** True when the selector has a wildcard (it can select several values). */
+  readonly wildcard: boolean;
+  /** Every value the selector reaches in `json` (none when missing or NOT_JSON). */
+  values(json: unknown): unknown[];
+}
+
+/** Characters that end an unquoted key. */
+const KEY_STOP = new Set([...' \t\r\n.[]()=!<>&|{}"\'%*,']);
+
+/** Reads a selector at the cursor (on the `$`). */
+export function readSelector(c: Cursor): CompiledSelector {
+  const start = c.pos;
+  c.expect('$', "a selector starting with '$'");
+  const steps: Step[] = [];
+  let wildcards = 0;
+  const wildcardAt = (at: number) => {
+    if (++wildcards > 1) c.fail('a selector can hold only one wildcard', at);
+  };
+  for (;;) {
+    const at = c.pos;
+    if (c.eat('.')) {
+      if (c.eat('*')) {
+        wildcardAt(at + 1);
+        steps.push({ kind: 'any' });
+      } else if (c.peek() === '[') {
+        steps.push(readBracket(c, wildcardAt));
+      } else {
+        const keyStart = c.pos;
+        while (!c.eof && !KEY_STOP.has(c.peek())) c.pos++;
+        if (c.pos === keyStart) c.fail("expected a key after '.'");
+        steps.push({ kind: 'key', key: c.src.slice(keyStart, c.pos) });
+      }
+    } else if (c.peek() === '[') {
+      steps.push(readBracket(c, wildcardAt));
+    } else break;
+  }
+  if (steps.length === 0) c.fail("expected '.' or '[' after '$'", c.pos);
+  const source = c.src.slice(start, c.pos);
+  return { source, wildcard: wildcards > 0, values: (json) => resolve(steps, json) };
+}
+
+function readBracket(c: Cursor, wildcardAt: (at: number) => void): Step {
+  const open = c.pos;
+  c.pos++;
+  let step: Step;
+  if (c.peek() === '*') {
+    wildcardAt(c.pos);
+    c.pos++;
+    step = { kind: 'any' };
+  } else if (c.peek() === "'" || c.peek() === '"') {
+    step = { kind: 'key', key: readQuoted(c) };
+  } else {
+    const digits = /^\d+/.exec(c.src.slice(c.pos))?.[0];
+    if (!digits) c.fail("expected an index, '*' or a quoted key after '['");
+    c.pos += digits.length;
+    step = { kind: 'index', index: Number(digits) };
+  }
+  if (!c.eat(']')) c.fail(`expected ']' to close the '[' at column ${c.column(open)}`);
+  return step;
+}
+
+function resolve(steps: readonly Step[], json: unknown): unknown[] {
+  if (json === NOT_JSON || json === undefined) return [];
+  let current: unknown[] = [json];
+  for (const step of steps) {
+    const next: unknown[] = [];
+    for (const node of current) {
+      if (node === null || typeof node !== 'object') continue;
+      if (step.kind === 'any') {
+        next.push(...(Array.isArray(node) ? node : Object.values(node)));
+      } else if (step.kind === 'index') {
+        if (Array.isArray(node) && step.index < node.length) next.push(node[step.index]);
+      } else if (!Array.isArray(node) && Object.hasOwn(node, step.key)) {
+        next.push((node as Record<string, unknown>)[step.key]);
+      }
+    }
+    if (next.length === 0) return next;
+    current = next;
+  }
+  return current;
+}
+
+/** Compiles a whole string as one selector; errors carry the 1-based column in it. */
+export function compileSelector(selector: string): CompiledSelector {
+  const c = new Cursor(selector);
+  if (c.peek() !== '$') throw new FilterPatternError("a selector starts with '$'", 1);
+  const compiled = readSelector(c);
+  if (!c.eof) c.fail(`unexpected '${c.peek()}' in the selector`);
+  return compiled;
+}
