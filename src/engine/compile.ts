@@ -101,7 +101,7 @@ export function compileRule(rule: Rule): CompiledRule {
   return {
     rule,
     filter,
-    filterNeedsJson: pattern.startsWith('{'),
+    filterNeedsJson: filter?.kind === 'json',
     match: match?.test,
     groupNames: groupBy.map(groupName),
     groupReaders,

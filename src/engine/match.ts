@@ -34,7 +34,7 @@ export class RuleCompileError extends Error {
 }
 
 /** Reads a field of the event: `message`, `logGroup`, `logStream`, or a `$.` selector (MISSING when absent). */
-export function compileField(field: FieldRef): { read: (view: EventView) => unknown; needsJson: boolean } {
+export function compileField(field: FieldRef): { read: (view: EventView) => unknown; readAll?: (view: EventView) => unknown[]; needsJson: boolean } {
   if (field === 'message') return { read: (v) => v.event.message, needsJson: false };
   if (field === 'logGroup') return { read: (v) => v.event.logGroup, needsJson: false };
   if (field === 'logStream') return { read: (v) => v.event.logStream, needsJson: false };
@@ -43,8 +43,13 @@ export function compileField(field: FieldRef): { read: (view: EventView) => unkn
     needsJson: true,
     read: (v) => {
       const json = v.json();
-      return json === NOT_JSON ? MISSING : select(json);
+      return json === NOT_JSON ? MISSING : select.first(json);
     },
+    // A wildcard (`$.items[*].code`) can reach several values: a leaf holds when any of them passes.
+    readAll: select.wildcard ? (v) => {
+      const json = v.json();
+      return json === NOT_JSON ? [] : select.all(json);
+    } : undefined,
   };
 }
 
@@ -150,7 +155,7 @@ export function compileMatch(node: MatchNode, ruleId: string): { test: Predicate
       } catch (err) {
         throw new RuleCompileError(`pattern: ${(err as Error).message}`, node.pos, ruleId);
       }
-      const needsJson = node.pattern.trimStart().startsWith('{');
+      const needsJson = compiled.kind === 'json';
       return {
         needsJson,
         test: needsJson ? (v) => compiled.matches(v.event.message, v.json()) : (v) => compiled.matches(v.event.message),
@@ -167,6 +172,7 @@ export function compileMatch(node: MatchNode, ruleId: string): { test: Predicate
         throw new RuleCompileError(`${what}: ${(err as Error).message}`, node.pos, ruleId);
       }
       const read = field.read;
+      const readAll = field.readAll;
       if (node.test.op === 'exists') {
         const want = node.test.value;
         // A non-JSON message makes a `$.` leaf false, even `exists: false` (SPEC §4).
@@ -178,6 +184,7 @@ export function compileMatch(node: MatchNode, ruleId: string): { test: Predicate
         }
         return { needsJson: false, test: () => want };
       }
+      if (readAll !== undefined) return { needsJson: true, test: (v) => readAll(v).some(check) };
       return {
         needsJson: field.needsJson,
         test: (v) => {

@@ -5,7 +5,7 @@
  * as is; escaping for a destination (Slack mrkdwn, …) is the delivery
  * layer's job, so values are inserted raw here.
  */
-import { compileSelector, MISSING, NOT_JSON, parseJsonMessage, parseSelector, SelectorError } from './filter-adapter.js';
+import { compileSelector, MISSING, NOT_JSON, parseJsonMessage, SelectorError } from './filter-adapter.js';
 import type { LogEvent } from './event.js';
 import type { Severity } from '../config/model.js';
 
@@ -111,18 +111,18 @@ function getterFor(p: Placeholder, scope: TemplateScope | undefined): Getter | T
   if (name.startsWith('event.fields.') && name.length > 13) {
     const path = name.slice(13);
     const selector = path.startsWith('[') ? `$${path}` : `$.${path}`;
+    let select;
     try {
-      parseSelector(selector);
+      select = compileSelector(selector);
     } catch (err) {
       const at = err instanceof SelectorError ? Math.max(0, err.offset - (selector.length - path.length)) : 0;
       return { offset: p.offset + 13 + at, message: `bad field path in "${name}": ${(err as Error).message}` };
     }
-    const select = compileSelector(selector);
     return (v, json) => {
       if (!v.event) return undefined;
       if (!('value' in json)) json.value = parseJsonMessage(v.event.message);
       if (json.value === NOT_JSON) return undefined;
-      const got = select(json.value);
+      const got = select.first(json.value);
       return got === MISSING ? undefined : got;
     };
   }
