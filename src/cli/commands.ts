@@ -1,6 +1,7 @@
 /** The command table of SPEC §2, in help order. Each command lives in its own file. */
 import type { CommandDef } from './command.js';
 import { emulateCommand } from './emulate.js';
+import { grepCommand } from './grep.js';
 import { notYet } from './not-yet.js';
 import { validateCommand } from './validate.js';
 
@@ -10,8 +11,7 @@ export const COMMANDS: readonly CommandDef[] = [
   notYet('test', 'run rule unit tests (*.test.yaml)', (c) => c.argument('[files...]')),
   notYet('replay', 'run the rules over recorded events and print alerts', (c) =>
     c.requiredOption('--input <file>', 'JSON lines of events').option('--send', 'deliver the alerts').option('--render <destination>', 'print the request body a destination would get').option('--until <time>', 'advance the clock to TIME or +DURATION after the last event')),
-  { ...notYet('grep', 'filter log lines with a CloudWatch filter pattern', (c) =>
-    c.argument('<pattern>').argument('[files...]').option('-c, --count', 'print the number of matching lines').option('-v, --invert-match', 'select non-matching lines')), longConfigOnly: true },
+  grepCommand,
   notYet('plan', 'print the Live Tail sessions run would open', (c) => c.option('--format <format>', 'text | json', 'text')),
   notYet('tail', "print the events that pass one rule's filter and conditions", (c) => c.requiredOption('--rule <id>', 'rule id')),
   notYet('notify-test', 'send a sample alert to one destination', (c) => c.argument('<destination>')),

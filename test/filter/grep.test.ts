@@ -1,0 +1,95 @@
+// `tailwatch grep` end to end: in-process through the real CLI parser for the
+// behaviour, and as a child process (bin/tailwatch.js, the built dist/) for
+// the regexp flag and stdin streaming.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../kit/cli.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+let dir: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'tailwatch-grep-'));
+  writeFileSync(path.join(dir, 'app.log'), ['ERROR one', 'INFO two\r', 'ERROR three', '{"status":503,"path":"/a"}', '{"status":200}', 'no newline ERROR'].join('\n'));
+  writeFileSync(path.join(dir, 'other.log'), 'ERROR x\nfine\n');
+});
+
+describe('tailwatch grep', () => {
+  it('prints matching lines and exits 0', async () => {
+    const r = await runCli(['grep', 'ERROR', path.join(dir, 'app.log')]);
+    expect(r).toEqual({ code: 0, stdout: 'ERROR one\nERROR three\nno newline ERROR\n', stderr: '' });
+  });
+
+  it('reads stdin by default and for -', async () => {
+    const stdin = 'a ERROR\nb\n';
+    expect((await runCli(['grep', 'ERROR'], { stdin })).stdout).toBe('a ERROR\n');
+    expect((await runCli(['grep', 'ERROR', '-'], { stdin })).stdout).toBe('a ERROR\n');
+  });
+
+  it('exits 1 when no line matches', async () => {
+    expect(await runCli(['grep', 'FATAL', path.join(dir, 'app.log')])).toEqual({ code: 1, stdout: '', stderr: '' });
+  });
+
+  it('-v selects the other lines, keeping their bytes (\\r included)', async () => {
+    const r = await runCli(['grep', '-v', 'ERROR', path.join(dir, 'app.log')]);
+    expect(r.stdout).toBe('INFO two\r\n{"status":503,"path":"/a"}\n{"status":200}\n');
+  });
+
+  it('ignores a trailing \\r when matching', async () => {
+    expect((await runCli(['grep', '[level, word = two]', path.join(dir, 'app.log')])).stdout).toBe('INFO two\r\n');
+  });
+
+  it('-c counts, per file with several files, and prefixes lines with the file name', async () => {
+    const files = [path.join(dir, 'app.log'), path.join(dir, 'other.log')];
+    expect((await runCli(['grep', '-c', 'ERROR', files[0]!])).stdout).toBe('3\n');
+    expect((await runCli(['grep', '-c', 'ERROR', ...files])).stdout).toBe(`${files[0]}:3\n${files[1]}:1\n`);
+    expect((await runCli(['grep', '-c', '-v', 'ERROR', files[0]!])).stdout).toBe('3\n');
+    expect((await runCli(['grep', 'ERROR', ...files])).stdout).toContain(`${files[1]}:ERROR x\n`);
+  });
+
+  it('filters JSON lines with JSON patterns', async () => {
+    const r = await runCli(['grep', '{ $.status >= 500 }', path.join(dir, 'app.log')]);
+    expect(r).toEqual({ code: 0, stdout: '{"status":503,"path":"/a"}\n', stderr: '' });
+  });
+
+  it('rejects an invalid pattern with pattern:1:COL and exit 2', async () => {
+    const r = await runCli(['grep', '{ $.status >= }', path.join(dir, 'app.log')]);
+    expect(r).toEqual({ code: 2, stdout: '', stderr: "pattern:1:15: expected a value after '>='\n" });
+  });
+
+  it('reports an unreadable file on stderr, goes on with the others and exits 2', async () => {
+    const r = await runCli(['grep', '-c', 'ERROR', path.join(dir, 'missing.log'), path.join(dir, 'other.log')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`tailwatch grep: ${path.join(dir, 'missing.log')}: No such file or directory\n`);
+    expect(r.stdout).toBe(`${path.join(dir, 'other.log')}:1\n`);
+  });
+
+  it('takes --config but keeps -c for count', async () => {
+    const r = await runCli(['grep', '--config', '/nonexistent.yaml', '-c', 'ERROR', path.join(dir, 'other.log')]);
+    expect(r).toEqual({ code: 0, stdout: '1\n', stderr: '' });
+  });
+
+  it('handles lines longer than a read chunk and invalid UTF-8', async () => {
+    const long = 'x'.repeat(3 << 20);
+    const file = path.join(dir, 'long.log');
+    writeFileSync(file, Buffer.concat([Buffer.from(`${long} ERROR\nok\n`), Buffer.from([0xff, 0xfe, 0x20]), Buffer.from('ERROR bad bytes\n')]));
+    const r = await runCli(['grep', '-c', 'ERROR', file]);
+    expect(r.stdout).toBe('2\n');
+    // The two invalid bytes decode to one U+FFFD each, which `\W` matches.
+    expect((await runCli(['grep', '%^\\W\\W ERROR%', file])).code).toBe(0);
+    expect((await runCli(['grep', 'bad bytes', file])).stdout).toBe('\uFFFD\uFFFD ERROR bad bytes\n');
+  });
+});
+
+describe('tailwatch grep as a child process (bin/tailwatch.js, dist/)', () => {
+  it('streams stdin and keeps a hostile regex linear (the flag in bin/tailwatch.js)', () => {
+    const input = 'a'.repeat(50_000) + '\n' + 'a'.repeat(30) + 'b\n';
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'bin/tailwatch.js'), 'grep', '-c', '%a*a*a*a*a*a*a*b%'], { input, encoding: 'utf8', timeout: 20_000 });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('1\n');
+  });
+});
