@@ -3,14 +3,14 @@ import type { CommandDef } from './command.js';
 import { emulateCommand } from './emulate.js';
 import { grepCommand } from './grep.js';
 import { notYet } from './not-yet.js';
+import { replayCommand } from './replay.js';
 import { validateCommand } from './validate.js';
 
 export const COMMANDS: readonly CommandDef[] = [
   notYet('run', 'run the daemon'),
   validateCommand,
   notYet('test', 'run rule unit tests (*.test.yaml)', (c) => c.argument('[files...]')),
-  notYet('replay', 'run the rules over recorded events and print alerts', (c) =>
-    c.requiredOption('--input <file>', 'JSON lines of events').option('--send', 'deliver the alerts').option('--render <destination>', 'print the request body a destination would get').option('--until <time>', 'advance the clock to TIME or +DURATION after the last event')),
+  replayCommand,
   grepCommand,
   notYet('plan', 'print the Live Tail sessions run would open', (c) => c.option('--format <format>', 'text | json', 'text')),
   notYet('tail', "print the events that pass one rule's filter and conditions", (c) => c.requiredOption('--rule <id>', 'rule id')),

@@ -1,0 +1,195 @@
+/**
+ * `tailwatch replay --input FILE.jsonl [--until TIME|+DURATION]`: runs the
+ * rules over recorded events in event time, as fast as it can, and prints
+ * each alert as one JSON line (SPEC §7 payload). Progress goes to stderr,
+ * only when stderr is a terminal.
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { displayName } from '../config/config.js';
+import { loadProject } from '../config/load.js';
+import { parseDuration } from '../duration.js';
+import { Engine, RuleCompileError, type LogEvent, type RoutedAlert } from '../engine/index.js';
+import { UserError, formatProblem, type Problem } from '../problems.js';
+import { EXIT_OK, EXIT_USAGE, type CommandDef } from './command.js';
+
+/** `--until`: an absolute time (ISO 8601 or epoch ms) or `+DURATION` after the last event. */
+export type Until = { readonly at: number } | { readonly after: number };
+
+export function parseUntil(text: string): Until | undefined {
+  if (text.startsWith('+')) {
+    const ms = parseDuration(text.slice(1));
+    return ms === undefined ? undefined : { after: ms };
+  }
+  if (/^\d+$/.test(text)) return { at: Number(text) };
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? undefined : { at };
+}
+
+function inputProblem(file: string, line: number, col: number, message: string): UserError {
+  return new UserError({ file, line, col, message, severity: 'error', code: 'recorded-event' });
+}
+
+/** One recorded event (SPEC §4 "Recorded events"); throws UserError with the line's position. */
+export function parseEventLine(line: string, file: string, lineNo: number): LogEvent {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch (err) {
+    const pos = /position (\d+)/.exec((err as Error).message);
+    throw inputProblem(file, lineNo, pos ? Number(pos[1]) + 1 : 1, `not valid JSON: ${(err as Error).message}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw inputProblem(file, lineNo, 1, 'a recorded event must be a JSON object');
+  const o = value as Record<string, unknown>;
+  const ts = o['timestamp'];
+  let timestamp: number;
+  if (typeof ts === 'number' && Number.isFinite(ts)) timestamp = Math.trunc(ts);
+  else if (typeof ts === 'string' && !Number.isNaN(Date.parse(ts))) timestamp = Date.parse(ts);
+  else throw inputProblem(file, lineNo, 1, '"timestamp" must be epoch milliseconds or an ISO 8601 date-time');
+  const message = o['message'];
+  if (typeof message !== 'string') throw inputProblem(file, lineNo, 1, '"message" must be a string');
+  const logGroup = o['logGroup'] ?? '';
+  const logStream = o['logStream'] ?? '';
+  if (typeof logGroup !== 'string') throw inputProblem(file, lineNo, 1, '"logGroup" must be a string');
+  if (typeof logStream !== 'string') throw inputProblem(file, lineNo, 1, '"logStream" must be a string');
+  return { timestamp, logGroup, logStream, message };
+}
+
+const NO_ALERTS: readonly RoutedAlert[] = [];
+
+/** Buffers JSON lines and writes them in large chunks, waiting when the pipe is full. */
+class LineWriter {
+  private buf = '';
+  constructor(private readonly out: NodeJS.WritableStream) {}
+  async add(alerts: readonly RoutedAlert[]): Promise<void> {
+    for (const r of alerts) this.buf += JSON.stringify(r.alert) + '\n';
+    if (this.buf.length > 65_536) await this.flush();
+  }
+  async flush(): Promise<void> {
+    if (this.buf === '') return;
+    const chunk = this.buf;
+    this.buf = '';
+    if (!this.out.write(chunk)) await new Promise<void>((resolve) => this.out.once('drain', resolve));
+  }
+}
+
+export interface ReplayStats {
+  events: number;
+  alerts: number;
+}
+
+/** Streams `file` through `engine`; `onAlerts` gets each batch. Progress callback gets bytes read. */
+export async function replayFile(
+  engine: Engine,
+  file: string,
+  display: string,
+  onAlerts: (alerts: readonly RoutedAlert[]) => Promise<void> | void,
+  onProgress?: (events: number, bytes: number) => void,
+): Promise<ReplayStats> {
+  const stats: ReplayStats = { events: 0, alerts: 0 };
+  let rest = '';
+  let lineNo = 0;
+  let bytes = 0;
+  // Synchronous per line; only a line that produced alerts waits for the writer.
+  const handle = (line: string): readonly RoutedAlert[] => {
+    lineNo++;
+    if (line.length > 0 && line.charCodeAt(line.length - 1) === 13) line = line.slice(0, -1);
+    if (line.trim() === '') return NO_ALERTS;
+    stats.events++;
+    return engine.ingest(parseEventLine(line, display, lineNo));
+  };
+  const emit = async (alerts: readonly RoutedAlert[]): Promise<void> => {
+    stats.alerts += alerts.length;
+    await onAlerts(alerts);
+  };
+  const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 });
+  for await (const chunk of stream as AsyncIterable<string>) {
+    bytes += Buffer.byteLength(chunk);
+    let start = 0;
+    const text = rest + chunk;
+    for (;;) {
+      const nl = text.indexOf('\n', start);
+      if (nl < 0) break;
+      const alerts = handle(text.slice(start, nl));
+      if (alerts.length > 0) await emit(alerts);
+      start = nl + 1;
+    }
+    rest = text.slice(start);
+    onProgress?.(stats.events, bytes);
+  }
+  if (rest !== '') {
+    const alerts = handle(rest);
+    if (alerts.length > 0) await emit(alerts);
+  }
+  return stats;
+}
+
+export const replayCommand: CommandDef = {
+  name: 'replay',
+  summary: 'run the rules over recorded events and print alerts',
+  configure: (c) =>
+    c
+      .requiredOption('--input <file>', 'JSON lines of events')
+      .option('--send', 'deliver the alerts')
+      .option('--render <destination>', 'print the request body a destination would get')
+      .option('--until <time>', 'advance the clock to TIME or +DURATION after the last event'),
+  async run({ opts, io, configPath, configExplicit }) {
+    if (opts['send'] || opts['render'] !== undefined) {
+      io.stderr.write(`tailwatch replay: ${opts['send'] ? '--send' : '--render'} is not available in this version yet\n`);
+      return EXIT_USAGE;
+    }
+    let until: Until | undefined;
+    if (typeof opts['until'] === 'string') {
+      until = parseUntil(opts['until']);
+      if (!until) {
+        io.stderr.write(`tailwatch replay: --until "${opts['until']}" is neither a time (ISO 8601, epoch ms) nor +DURATION (like +10m)\n`);
+        return EXIT_USAGE;
+      }
+    }
+    const input = path.resolve(io.cwd, String(opts['input']));
+    const display = displayName(input, io.cwd);
+    const size = (await stat(input)).size;
+
+    const { config, ruleSet, warnings } = await loadProject({ configPath, configRequired: configExplicit, env: io.env, cwd: io.cwd });
+    for (const w of warnings) io.stderr.write(formatProblem(w) + '\n');
+    let engine: Engine;
+    try {
+      engine = new Engine({ rules: ruleSet, silences: config.silences });
+    } catch (err) {
+      if (err instanceof RuleCompileError) throw new UserError(compileProblem(err));
+      throw err;
+    }
+
+    const writer = new LineWriter(io.stdout);
+    const tty = (io.stderr as { isTTY?: boolean }).isTTY === true;
+    const started = performance.now();
+    let lastShown = 0;
+    const progress = tty
+      ? (events: number, bytes: number) => {
+          const now = performance.now();
+          if (now - lastShown < 250) return;
+          lastShown = now;
+          const rate = Math.round(events / Math.max(0.001, (now - started) / 1000));
+          const pct = size > 0 ? Math.floor((100 * bytes) / size) : 100;
+          io.stderr.write(`\r${events} events (${pct}%), ${rate} events/s `);
+        }
+      : undefined;
+    const stats = await replayFile(engine, input, display, (alerts) => writer.add(alerts), progress);
+    if (until !== undefined) {
+      const target = 'at' in until ? until.at : Number.isFinite(engine.clock) ? engine.clock + until.after : undefined;
+      if (target !== undefined) await writer.add(engine.advanceTo(target));
+    }
+    await writer.flush();
+    if (tty) {
+      const secs = (performance.now() - started) / 1000;
+      io.stderr.write(`\r${stats.events} events in ${secs.toFixed(1)} s (${Math.round(stats.events / Math.max(secs, 0.001))} events/s)\n`);
+    }
+    return EXIT_OK;
+  },
+};
+
+function compileProblem(err: RuleCompileError): Problem {
+  const pos = err.pos ?? { file: '', line: 1, col: 1 };
+  return { file: pos.file, line: pos.line, col: pos.col, message: `rule "${err.ruleId}": ${err.message}`, severity: 'error', code: 'rule-compile', ruleId: err.ruleId };
+}
