@@ -4,12 +4,13 @@ import { emulateCommand } from './emulate.js';
 import { grepCommand } from './grep.js';
 import { notYet } from './not-yet.js';
 import { replayCommand } from './replay.js';
+import { testCommand } from './test.js';
 import { validateCommand } from './validate.js';
 
 export const COMMANDS: readonly CommandDef[] = [
   notYet('run', 'run the daemon'),
   validateCommand,
-  notYet('test', 'run rule unit tests (*.test.yaml)', (c) => c.argument('[files...]')),
+  testCommand,
   replayCommand,
   grepCommand,
   notYet('plan', 'print the Live Tail sessions run would open', (c) => c.option('--format <format>', 'text | json', 'text')),
