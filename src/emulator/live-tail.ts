@@ -7,7 +7,7 @@
  * connection closes.
  */
 import type { ServerResponse } from 'node:http';
-import type { CompiledFilterPattern } from '../filter/index.js';
+import { parseJsonMessage, type CompiledFilterPattern } from '../filter/index.js';
 import { eventFrame, exceptionFrame } from './frames.js';
 import type { LogGroup, StoredEvent } from './store.js';
 
@@ -65,6 +65,13 @@ export interface LiveTailSessionOptions {
   readonly random: () => number;
   readonly onFrameWritten?: ((events: readonly LiveTailResult[], at: number, sessionId: string) => void) | undefined;
   readonly onEnd: (session: LiveTailSession, reason: SessionEndReason) => void;
+}
+
+/** Each event's message parsed once, however many sessions with JSON patterns look at it. */
+const jsonCache = new WeakMap<StoredEvent, unknown>();
+function parsedJson(e: StoredEvent): unknown {
+  if (!jsonCache.has(e)) jsonCache.set(e, parseJsonMessage(e.message));
+  return jsonCache.get(e);
 }
 
 export class LiveTailSession {
@@ -125,7 +132,7 @@ export class LiveTailSession {
     for (const e of events) {
       if (logStreamNames && !logStreamNames.includes(e.logStreamName)) continue;
       if (logStreamNamePrefixes && !logStreamNamePrefixes.some((p) => e.logStreamName.startsWith(p))) continue;
-      if (pattern && !pattern.matches(e.message)) continue;
+      if (pattern && !pattern.matches(e.message, pattern.kind === 'json' ? parsedJson(e) : undefined)) continue;
       const i = this.matchedSinceUpdate++;
       if (i < cap) {
         this.pending.push(e);

@@ -116,6 +116,16 @@ describe('PutLogEvents then FilterLogEvents', () => {
     expect(byNames.events.map((e) => e.logStreamName)).toEqual(Array(5).fill('api-2'));
   });
 
+  it('applies JSON filter patterns and refuses patterns that do not compile', async () => {
+    await putEvents('/ecs/payments', 'worker-1', [
+      { timestamp: T0 + 30, message: '{"level": "error", "ms": 2500}' },
+      { timestamp: T0 + 31, message: '{"level": "error", "ms": 10}' },
+    ]);
+    const slow = await filterAll({ logGroupName: '/ecs/payments', filterPattern: '{ $.level = "error" && $.ms > 2000 }' });
+    expect(slow.events.map((e) => e.message)).toEqual(['{"level": "error", "ms": 2500}']);
+    await expect(client.send(new FilterLogEventsCommand({ logGroupName: '/ecs/payments', filterPattern: '{ $.level = ' }))).rejects.toThrow(/^Invalid filterPattern at column \d+/);
+  });
+
   it('honours limit and rejects bad parameters like the service', async () => {
     const page = await client.send(new FilterLogEventsCommand({ logGroupName: '/ecs/payments', limit: 2 }));
     expect(page.events).toHaveLength(2);

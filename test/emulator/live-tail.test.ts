@@ -57,6 +57,22 @@ describe('a Live Tail session', () => {
     });
   });
 
+  it('applies JSON filter patterns with the filter engine', async () => {
+    await setup();
+    const s = await open({ logGroupIdentifiers: [arn('/ecs/payments')], logEventFilterPattern: '{ $.status >= 500 && $.path = "/v1/*" }' });
+    emu.emulator.ingest(
+      [
+        '{"status": 502, "path": "/v1/charges"}',
+        '{"status": 200, "path": "/v1/charges"}',
+        '{"status": 503, "path": "/healthz"}',
+        'status 500 /v1/x (not JSON)',
+        '{"status": 500, "path": "/v1/refunds"}',
+      ].map((message, i) => ({ logGroup: '/ecs/payments', logStream: 'api-1', timestamp: T0 + i, message })),
+    );
+    emu.emulator.flushUpdates();
+    expect((await s.nextUpdate()).sessionResults?.map((r) => r.message)).toEqual(['{"status": 502, "path": "/v1/charges"}', '{"status": 500, "path": "/v1/refunds"}']);
+  });
+
   it('covers several log groups, and delivers events put with PutLogEvents', async () => {
     await setup();
     const s = await open({ logGroupIdentifiers: [arn('/ecs/payments'), arn('/ecs/orders')] });
@@ -145,6 +161,13 @@ describe('StartLiveTail parameters', () => {
       expect(emu.emulator.activeSessionCount()).toBe(0);
     });
   }
+
+  it('refuses a filter pattern that does not compile, naming the column', async () => {
+    await setup();
+    const err = await open({ logGroupIdentifiers: [arn('/ecs/payments')], logEventFilterPattern: '{ $.status >= }' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InvalidParameterException);
+    expect((err as Error).message).toMatch(/^Invalid logEventFilterPattern at column \d+: /);
+  });
 
   it('refuses a log group that does not exist (or is in another account) with ResourceNotFoundException', async () => {
     await setup();
