@@ -20,6 +20,8 @@ export type Fault =
       readonly calls?: number | undefined;
       /** Refuse for this long (emulator clock). Neither `calls` nor `forMs`: until `clear`. */
       readonly forMs?: number | undefined;
+      /** Only calls that name this log group (by name or ARN), as IAM denies one resource. */
+      readonly logGroupName?: string | undefined;
       readonly message?: string | undefined;
     }
   | { readonly type: 'clear' };
@@ -48,7 +50,15 @@ export function parseFault(body: unknown): Fault {
   if (type === 'refuse') {
     const error = f['error'];
     if (typeof error !== 'string' || !(REFUSAL_TYPES as readonly string[]).includes(error)) throw new Error(`error must be one of ${REFUSAL_TYPES.join(', ')}`);
-    return { type, error: error as RefusalType, operation: optStr('operation'), calls: optNum('calls'), forMs: optNum('forMs'), message: optStr('message') };
+    return {
+      type,
+      error: error as RefusalType,
+      operation: optStr('operation'),
+      calls: optNum('calls'),
+      forMs: optNum('forMs'),
+      logGroupName: optStr('logGroupName'),
+      message: optStr('message'),
+    };
   }
   throw new Error(`type must be one of ${[...SESSION_FAULTS, 'refuse', 'clear'].join(', ')}`);
 }
@@ -57,6 +67,7 @@ interface RefusalRule {
   readonly error: RefusalType;
   readonly operation: string;
   readonly message: string;
+  readonly logGroupName: string | undefined;
   callsLeft: number;
   readonly until: number;
 }
@@ -76,15 +87,16 @@ export class Refusals {
       error: fault.error,
       operation: fault.operation ?? 'StartLiveTail',
       message: fault.message ?? DEFAULT_MESSAGES[fault.error],
+      logGroupName: fault.logGroupName,
       callsLeft: fault.calls ?? Infinity,
       until: fault.forMs === undefined ? Infinity : now + fault.forMs,
     });
   }
 
-  /** The error to answer this call with, if a rule applies (consumes one call of it). */
-  check(operation: string, now: number): AwsError | undefined {
+  /** The error to answer this call with, if a rule applies (consumes one call of it). `groups`: the log group names the call names. */
+  check(operation: string, now: number, groups: readonly string[]): AwsError | undefined {
     this.rules = this.rules.filter((r) => r.callsLeft > 0 && now < r.until);
-    const rule = this.rules.find((r) => r.operation === operation);
+    const rule = this.rules.find((r) => r.operation === operation && (r.logGroupName === undefined || groups.includes(r.logGroupName)));
     if (!rule) return undefined;
     rule.callsLeft--;
     return new AwsError(rule.error, rule.message);

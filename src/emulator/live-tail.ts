@@ -11,6 +11,9 @@ import { parseJsonMessage, type CompiledFilterPattern } from '../filter/index.js
 import { eventFrame, exceptionFrame } from './frames.js';
 import type { LogGroup, StoredEvent } from './store.js';
 
+/** The service buffers up to 10 updates (5000 events) for a slow client, then drops the oldest. */
+const MAX_QUEUED_UPDATES = 10;
+
 /** Field names exactly as the SDK's `LiveTailSessionLogEvent`. */
 export interface LiveTailResult {
   readonly logStreamName: string;
@@ -48,6 +51,8 @@ export interface LiveTailSessionInfo {
   readonly startedAt: number;
   readonly updatesSent: number;
   readonly eventsSent: number;
+  /** Updates dropped because the client read too slowly (more than 10 waiting). */
+  readonly updatesDropped: number;
   readonly stalled: boolean;
 }
 
@@ -85,6 +90,9 @@ export class LiveTailSession {
   private eventsSent = 0;
   private stalled = false;
   private ended = false;
+  /** Updates waiting for the socket to drain (a slow client); at most MAX_QUEUED_UPDATES, oldest dropped. */
+  private queued: { frame: Buffer; results: LiveTailResult[] }[] = [];
+  private updatesDropped = 0;
   private interval: NodeJS.Timeout | undefined;
   private timeout: NodeJS.Timeout | undefined;
 
@@ -120,6 +128,7 @@ export class LiveTailSession {
     if (request.logStreamNamePrefixes) start['logStreamNamePrefixes'] = request.logStreamNamePrefixes;
     if (request.logEventFilterPattern !== undefined) start['logEventFilterPattern'] = request.logEventFilterPattern;
     res.write(eventFrame('sessionStart', start));
+    res.on('drain', () => this.writeQueued());
     if (this.o.updateIntervalMs > 0) this.interval = setInterval(() => this.flush(), this.o.updateIntervalMs);
     this.timeout = setTimeout(() => this.fail('SessionTimeoutException', `Session timed out after ${this.o.timeoutMs} ms.`), this.o.timeoutMs);
   }
@@ -158,10 +167,24 @@ export class LiveTailSession {
       timestamp: e.timestamp,
       ingestionTime: e.ingestionTime,
     }));
-    this.updatesSent++;
-    this.eventsSent += results.length;
+    this.queued.push({ frame: eventFrame('sessionUpdate', { sessionMetadata: { sampled }, sessionResults: results }), results });
+    if (this.queued.length > MAX_QUEUED_UPDATES) {
+      // Like the service: a client that reads too slowly loses the oldest updates.
+      this.queued.shift();
+      this.updatesDropped++;
+    }
+    this.writeQueued();
+  }
+
+  private writeQueued(): void {
+    const { res } = this.o;
     const hook = this.o.onFrameWritten;
-    this.o.res.write(eventFrame('sessionUpdate', { sessionMetadata: { sampled }, sessionResults: results }), hook ? () => hook(results, this.o.clock(), this.sessionId) : undefined);
+    while (this.queued.length > 0 && !res.writableNeedDrain && !this.ended) {
+      const { frame, results } = this.queued.shift()!;
+      this.updatesSent++;
+      this.eventsSent += results.length;
+      res.write(frame, hook ? () => hook(results, this.o.clock(), this.sessionId) : undefined);
+    }
   }
 
   /** Stops (or resumes) sending updates; the connection stays open. Events keep being collected. */
@@ -200,6 +223,7 @@ export class LiveTailSession {
       startedAt: this.startedAt,
       updatesSent: this.updatesSent,
       eventsSent: this.eventsSent,
+      updatesDropped: this.updatesDropped,
       stalled: this.stalled,
     };
   }
@@ -210,6 +234,7 @@ export class LiveTailSession {
     clearInterval(this.interval);
     clearTimeout(this.timeout);
     this.pending = [];
+    this.queued = [];
     this.o.onEnd(this, reason);
   }
 }

@@ -14,6 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { parseLogGroupArn } from './arn.js';
 import { AwsError } from './errors.js';
 import { parseFault, Refusals, type Fault } from './faults.js';
 import { LiveTailSession, type LiveTailResult, type LiveTailSessionInfo, type SessionEndReason } from './live-tail.js';
@@ -269,7 +270,7 @@ export class Emulator {
       }
       if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new AwsError('SerializationException', 'The request body must be a JSON object.');
       const ctx = this.context(signedRegion(req) ?? this.region);
-      const refusal = this.refusals.check(operation, ctx.now);
+      const refusal = this.refusals.check(operation, ctx.now, namedGroups(input as ops.OperationInput));
       if (refusal) throw refusal;
       if (operation === 'StartLiveTail') return this.startLiveTail(ctx, input as ops.OperationInput, requestId, res);
       const op = JSON_OPERATIONS[operation];
@@ -363,6 +364,12 @@ function sendJson(res: ServerResponse, status: number, body: unknown, requestId?
   if (status >= 400 && typeof (body as { __type?: unknown }).__type === 'string') headers['x-amzn-errortype'] = (body as { __type: string }).__type;
   res.writeHead(status, headers);
   res.end(text);
+}
+
+/** The log group names a request names (by name or ARN), for refusals aimed at one group. */
+function namedGroups(input: ops.OperationInput): string[] {
+  const ids = [input['logGroupName'], input['logGroupIdentifier'], ...(Array.isArray(input['logGroupIdentifiers']) ? input['logGroupIdentifiers'] : [])];
+  return ids.filter((id): id is string => typeof id === 'string').map((id) => parseLogGroupArn(id)?.logGroupName ?? id);
 }
 
 /** The region of the SigV4 credential scope, if the request is signed. */

@@ -133,6 +133,14 @@ describe('refusing new sessions', () => {
     await expect(open()).resolves.toBeDefined();
   });
 
+  it('denies access to one log group only, as IAM would, leaving sessions on other groups alone', async () => {
+    await admin('/_emulator/faults', { type: 'refuse', error: 'AccessDeniedException', logGroupName: '/ecs/orders' });
+    await expect(open('/ecs/orders')).rejects.toBeInstanceOf(AccessDeniedException);
+    await expect(client.send(new FilterLogEventsCommand({ logGroupName: '/ecs/orders' }))).resolves.toBeDefined(); // only StartLiveTail by default
+    await expect(open('/ecs/payments')).resolves.toBeDefined();
+    await expect(open('/ecs/orders')).rejects.toBeInstanceOf(AccessDeniedException);
+  });
+
   it('refuses with LimitExceededException until cleared, and can target another operation', async () => {
     emu.emulator.injectFault({ type: 'refuse', error: 'LimitExceededException' });
     emu.emulator.injectFault({ type: 'refuse', error: 'ThrottlingException', operation: 'FilterLogEvents', calls: 1 });

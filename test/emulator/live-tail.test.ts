@@ -113,6 +113,26 @@ describe('a Live Tail session', () => {
     expect(full.sessionResults).toHaveLength(500);
   });
 
+  it('keeps at most 10 updates for a client that does not read, dropping the oldest', async () => {
+    await setup();
+    const { request } = await import('node:http');
+    const req = request(emu.endpoint, { method: 'POST', headers: { 'x-amz-target': 'Logs_20140328.StartLiveTail', 'content-type': 'application/x-amz-json-1.1' } });
+    req.end(JSON.stringify({ logGroupIdentifiers: [arn('/ecs/payments')] }));
+    const res = await new Promise<import('node:http').IncomingMessage>((resolve) => req.once('response', resolve));
+    res.pause(); // never read: the socket buffers fill up
+    await emu.emulator.waitForActiveSessions(1);
+    const big = 'x'.repeat(200_000);
+    for (let i = 0; i < 25; i++) {
+      emu.emulator.ingest(Array.from({ length: 10 }, (_, j) => ({ logGroup: '/ecs/payments', logStream: 'a', timestamp: T0, message: `${i}.${j} ${big}` })));
+      emu.emulator.flushUpdates();
+    }
+    const [info] = emu.emulator.sessions();
+    expect(info!.updatesDropped).toBeGreaterThan(0);
+    expect(info!.updatesSent + info!.updatesDropped).toBe(25 - 10);
+    res.destroy();
+    await emu.emulator.waitForActiveSessions(0);
+  });
+
   it('reports each written update frame to the onFrameWritten hook', async () => {
     const written: { events: readonly LiveTailResult[]; at: number; sessionId: string }[] = [];
     await setup({ onFrameWritten: (events, at, sessionId) => written.push({ events, at, sessionId }) });
