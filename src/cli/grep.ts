@@ -126,6 +126,11 @@ class LineScanner {
   private prefix: Buffer | undefined;
   /** Bytes every matching line contains; undefined when lines must all be decoded. */
   private readonly literal: Buffer | undefined;
+  /** Containing `literal` is the whole test (one plain term): hits need no decoding. */
+  private readonly literalDecides: boolean;
+  /** Selected bytes of the current buffer not yet queued for output: consecutive lines go out as one slice. */
+  private runStart = 0;
+  private runEnd = 0;
 
   constructor(
     private readonly pattern: CompiledFilterPattern,
@@ -136,6 +141,8 @@ class LineScanner {
     const longest = [...pattern.requiredSubstrings].sort((a, b) => b.length - a.length)[0];
     // U+FFFD stands for invalid bytes after decoding; it cannot be searched for as bytes.
     this.literal = !invert && longest && !longest.includes('\uFFFD') ? Buffer.from(longest, 'utf8') : undefined;
+    // A UTF-8 decoder never swallows the bytes of a valid character, so a byte hit is a hit in the decoded line.
+    this.literalDecides = this.literal !== undefined && pattern.onlySubstrings && pattern.requiredSubstrings.length === 1;
   }
 
   start(prefix: string): void {
@@ -178,6 +185,12 @@ class LineScanner {
 
   /** Handles the lines in buf[0, end): each ends with `\n`, except possibly the last. */
   private lines(buf: Buffer, end: number): void {
+    this.runStart = this.runEnd = 0;
+    this.scanLines(buf, end);
+    this.flushRun(buf);
+  }
+
+  private scanLines(buf: Buffer, end: number): void {
     if (this.literal) {
       let pos = 0;
       while (pos < end) {
@@ -186,7 +199,8 @@ class LineScanner {
         const start = hit === 0 ? 0 : Math.max(pos, buf.lastIndexOf(NEWLINE, hit - 1) + 1);
         let lineEnd = buf.indexOf(NEWLINE, hit);
         if (lineEnd < 0 || lineEnd > end) lineEnd = end;
-        this.line(buf, start, lineEnd);
+        if (this.literalDecides) this.select(buf, start, lineEnd);
+        else this.line(buf, start, lineEnd);
         pos = lineEnd + 1;
       }
       return;
@@ -202,13 +216,35 @@ class LineScanner {
 
   private line(buf: Buffer, start: number, end: number): void {
     const messageEnd = end > start && buf[end - 1] === 13 ? end - 1 : end;
-    const matched = this.matches(buf, start, messageEnd);
-    if (matched === this.invert) return;
+    if (this.matches(buf, start, messageEnd) !== this.invert) this.select(buf, start, end);
+  }
+
+  /** Counts and queues the line buf[start, end) (`end` at its `\n` or the buffer's end). */
+  private select(buf: Buffer, start: number, end: number): void {
     this.count++;
     if (this.countOnly) return;
-    if (this.prefix) this.out.push(this.prefix);
-    this.out.push(buf.subarray(start, end));
-    this.out.push(LF);
+    if (this.prefix) {
+      this.out.push(this.prefix);
+      this.out.push(buf.subarray(start, end));
+      this.out.push(LF);
+      return;
+    }
+    if (end >= buf.length || buf[end] !== NEWLINE) {
+      this.flushRun(buf);
+      this.out.push(buf.subarray(start, end));
+      this.out.push(LF);
+      return;
+    }
+    if (start !== this.runEnd || this.runEnd === this.runStart) {
+      this.flushRun(buf);
+      this.runStart = start;
+    }
+    this.runEnd = end + 1;
+  }
+
+  private flushRun(buf: Buffer): void {
+    if (this.runEnd > this.runStart) this.out.push(buf.subarray(this.runStart, this.runEnd));
+    this.runStart = this.runEnd = 0;
   }
 
   private matches(buf: Buffer, start: number, end: number): boolean {

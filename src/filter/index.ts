@@ -35,6 +35,8 @@ export interface CompiledFilterPattern {
    * prefilters that skip lines cheaply; empty when there are none.
    */
   readonly requiredSubstrings: readonly string[];
+  /** True when a message matches exactly if it contains every required substring (plain terms only). */
+  readonly onlySubstrings: boolean;
 }
 
 /** CloudWatch's limit on filter pattern length (API: 0–1024). */
@@ -71,6 +73,7 @@ export function compileFilterPattern(source: string): CompiledFilterPattern {
       source,
       kind,
       requiredSubstrings: [],
+      onlySubstrings: false,
       matches(message, json) {
         const parsed = json === undefined ? parseJsonMessage(message) : json;
         return parsed !== NOT_JSON && test(parsed);
@@ -79,8 +82,8 @@ export function compileFilterPattern(source: string): CompiledFilterPattern {
   }
   if (kind === 'delimited') {
     const test = parseDelimited(c, ctx);
-    return { source, kind, requiredSubstrings: [], matches: (message) => test(message) };
+    return { source, kind, requiredSubstrings: [], onlySubstrings: false, matches: (message) => test(message) };
   }
   const terms = parseTerms(c);
-  return { source, kind, requiredSubstrings: terms.required, matches: (message) => terms.test(message) };
+  return { source, kind, requiredSubstrings: terms.required, onlySubstrings: terms.onlyRequired && terms.required.length > 0, matches: (message) => terms.test(message) };
 }

@@ -24,6 +24,8 @@ export interface TermsPattern {
   readonly test: TextTest;
   /** Substrings every matching message contains (for prefilters such as grep's). */
   readonly required: readonly string[];
+  /** True when containing every `required` substring is the whole test. */
+  readonly onlyRequired: boolean;
 }
 
 export function parseTerms(c: Cursor): TermsPattern {
@@ -63,7 +65,8 @@ export function parseTerms(c: Cursor): TermsPattern {
     list.push(test);
   }
   const test = combine(required, optional, excluded);
-  return { test, required: literals };
+  const onlyRequired = literals.length === required.length && excluded.length === 0 && (optional.length === 0 || required.length > 0);
+  return { test, required: literals, onlyRequired };
 }
 
 function combine(required: TextTest[], optional: TextTest[], excluded: TextTest[]): TextTest {

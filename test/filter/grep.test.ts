@@ -30,6 +30,13 @@ describe('tailwatch grep', () => {
     expect((await runCli(['grep', 'ERROR', '-'], { stdin })).stdout).toBe('a ERROR\n');
   });
 
+  it('prints consecutive and scattered matches in order, for one term and for several', async () => {
+    const stdin = 'a x\nb x\nc\nd x y\ne y\nf x';
+    expect((await runCli(['grep', 'x'], { stdin })).stdout).toBe('a x\nb x\nd x y\nf x\n');
+    expect((await runCli(['grep', 'x y'], { stdin })).stdout).toBe('d x y\n');
+    expect((await runCli(['grep', 'x -y'], { stdin })).stdout).toBe('a x\nb x\nf x\n');
+  });
+
   it('exits 1 when no line matches', async () => {
     expect(await runCli(['grep', 'FATAL', path.join(dir, 'app.log')])).toEqual({ code: 1, stdout: '', stderr: '' });
   });

@@ -96,9 +96,13 @@ describe('JSON patterns', () => {
     ),
   })).e;
 
+  // CloudWatch allows three wildcard selectors a pattern (beyond: an error, tested elsewhere).
+  const withinLimits = (source: string) => (source.match(/\[\*\]/g) ?? []).length <= 3;
+
   it('comparisons, wildcards, IS/NOT EXISTS and && || ( ) agree with the reference', () => {
     fc.assert(
       fc.property(expr, doc, (e, d) => {
+        fc.pre(withinLimits(e.source));
         const pattern = compileFilterPattern(`{ ${e.source} }`);
         expect(pattern.matches(JSON.stringify(d))).toBe(e.test(d));
       }),
@@ -119,7 +123,7 @@ describe('JSON patterns', () => {
   it('never matches a message that is not JSON', () => {
     fc.assert(
       fc.property(expr, fc.string(), (e, text) => {
-        fc.pre(!/^\s*[[{]/.test(text));
+        fc.pre(!/^\s*[[{]/.test(text) && withinLimits(e.source));
         expect(compileFilterPattern(`{ ${e.source} }`).matches(text)).toBe(false);
       }),
       { numRuns: 500 },
