@@ -10,13 +10,15 @@
 import { Cursor } from './cursor.js';
 import { parseDelimited } from './delimited.js';
 import { FilterPatternError } from './errors.js';
+import { lineKeys, projectJsonLine, type LineKeys } from './json-line.js';
 import { parseJsonPattern } from './json-pattern.js';
 import { NOT_JSON, parseJsonMessage } from './message.js';
 import { compileSelector, type CompiledSelector } from './selector.js';
 import { parseTerms } from './terms.js';
 import type { ValueContext } from './values.js';
 
-export { FilterPatternError, NOT_JSON, parseJsonMessage, compileSelector };
+export { FilterPatternError, NOT_JSON, parseJsonMessage, compileSelector, projectJsonLine, lineKeys };
+export type { LineKeys };
 export type { CompiledSelector };
 
 export type FilterPatternKind = 'terms' | 'json' | 'delimited';
@@ -37,6 +39,13 @@ export interface CompiledFilterPattern {
   readonly requiredSubstrings: readonly string[];
   /** True when a message matches exactly if it contains every required substring (plain terms only). */
   readonly onlySubstrings: boolean;
+  /**
+   * JSON patterns: the top-level keys every selector starts with, so that a
+   * caller may pass `matches` an object holding only those keys (see
+   * projectJsonLine, whose positive answers need confirming); undefined for
+   * other kinds or when a selector starts with an index or wildcard.
+   */
+  readonly jsonTopKeys: ReadonlySet<string> | undefined;
 }
 
 /** CloudWatch's limit on filter pattern length (API: 0–1024). */
@@ -68,12 +77,13 @@ export function compileFilterPattern(source: string): CompiledFilterPattern {
     },
   };
   if (kind === 'json') {
-    const test = parseJsonPattern(c, ctx);
+    const { test, topKeys } = parseJsonPattern(c, ctx);
     return {
       source,
       kind,
       requiredSubstrings: [],
       onlySubstrings: false,
+      jsonTopKeys: topKeys,
       matches(message, json) {
         const parsed = json === undefined ? parseJsonMessage(message) : json;
         return parsed !== NOT_JSON && test(parsed);
@@ -82,8 +92,8 @@ export function compileFilterPattern(source: string): CompiledFilterPattern {
   }
   if (kind === 'delimited') {
     const test = parseDelimited(c, ctx);
-    return { source, kind, requiredSubstrings: [], onlySubstrings: false, matches: (message) => test(message) };
+    return { source, kind, requiredSubstrings: [], onlySubstrings: false, jsonTopKeys: undefined, matches: (message) => test(message) };
   }
   const terms = parseTerms(c);
-  return { source, kind, requiredSubstrings: terms.required, onlySubstrings: terms.onlyRequired && terms.required.length > 0, matches: (message) => terms.test(message) };
+  return { source, kind, requiredSubstrings: terms.required, onlySubstrings: terms.onlyRequired && terms.required.length > 0, jsonTopKeys: undefined, matches: (message) => terms.test(message) };
 }

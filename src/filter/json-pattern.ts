@@ -25,16 +25,25 @@ import { compareNumber, compareText, readOperator, readValue, type Operator, typ
 
 export type JsonTest = (json: unknown) => boolean;
 
+export interface JsonPattern {
+  readonly test: JsonTest;
+  /** The top-level keys the selectors start with; undefined when one starts with an index or wildcard. */
+  readonly topKeys: ReadonlySet<string> | undefined;
+}
+
 const MAX_WILDCARD_SELECTORS = 3;
 
 /** Parses `{ … }` at the cursor (on the `{`) to the end of the source. */
-export function parseJsonPattern(c: Cursor, ctx: ValueContext): JsonTest {
+export function parseJsonPattern(c: Cursor, ctx: ValueContext): JsonPattern {
   const open = c.pos;
   c.pos++;
   c.skipSpace();
   if (c.peek() === '}') c.fail('empty JSON pattern: write at least one comparison', open);
   let wildcards = 0;
+  let topKeys: Set<string> | undefined = new Set();
   const onSelector = (sel: CompiledSelector, at: number) => {
+    if (sel.firstKey === undefined) topKeys = undefined;
+    else topKeys?.add(sel.firstKey);
     if (sel.wildcard && ++wildcards > MAX_WILDCARD_SELECTORS) c.fail(`at most ${MAX_WILDCARD_SELECTORS} selectors with wildcards a pattern`, at);
   };
   const test = parseOr(c, ctx, onSelector);
@@ -43,7 +52,7 @@ export function parseJsonPattern(c: Cursor, ctx: ValueContext): JsonTest {
   c.expect('}', "'&&', '||' or '}'");
   c.skipSpace();
   if (!c.eof) c.fail('unexpected text after the closing }');
-  return test;
+  return { test, topKeys };
 }
 
 type OnSelector = (sel: CompiledSelector, at: number) => void;

@@ -17,6 +17,8 @@ export interface CompiledSelector {
   readonly source: string;
   /** True when the selector has a wildcard (it can select several values). */
   readonly wildcard: boolean;
+  /** The top-level key the selector starts with (`a` in `$.a[0]`), or undefined when it starts with an index or wildcard. */
+  readonly firstKey: string | undefined;
   /** Every value the selector reaches in `json` (none when missing or NOT_JSON). */
   values(json: unknown): unknown[];
 }
@@ -53,7 +55,8 @@ export function readSelector(c: Cursor): CompiledSelector {
   }
   if (steps.length === 0) c.fail("expected '.' or '[' after '$'", c.pos);
   const source = c.src.slice(start, c.pos);
-  return { source, wildcard: wildcards > 0, values: (json) => resolve(steps, json) };
+  const first = steps[0];
+  return { source, wildcard: wildcards > 0, firstKey: first?.kind === 'key' ? first.key : undefined, values: (json) => resolve(steps, json) };
 }
 
 function readBracket(c: Cursor, wildcardAt: (at: number) => void): Step {
