@@ -1,0 +1,290 @@
+/**
+ * `tailwatch run`'s lifecycle: config → rules → sessions → engine → outbox,
+ * one process. Reload keeps the running rule set unless the new one is
+ * entirely valid; shutdown closes sessions, flushes the outbox within a
+ * deadline and persists engine state. Time and the stages enter as
+ * parameters so tests drive it with real parts.
+ */
+import { watch, type FSWatcher } from 'node:fs';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { loadAll, type LoadOptions } from '../config/load.js';
+import type { Config, RuleSet } from '../config/model.js';
+import { Engine, EngineCounters, type EngineState } from '../engine/index.js';
+import type { LogEvent } from '../engine/event.js';
+import type { RoutedAlert } from '../engine/alert.js';
+import { formatProblem, UserError } from '../problems.js';
+import { Heartbeat } from './heartbeat.js';
+import { createMetrics, type DaemonMetrics } from './metrics.js';
+import type { AlertSink, EventSource, EventsHandler } from './ports.js';
+import type { ServiceNotifier } from './sd-notify.js';
+import { StatusServer } from './server.js';
+import { StateFile } from './state-file.js';
+
+export interface StageContext {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly metrics: DaemonMetrics;
+}
+
+export interface DaemonOptions {
+  readonly load: Omit<LoadOptions, 'now' | 'rulePaths'>;
+  readonly logger: Logger;
+  readonly createSource: (onEvents: EventsHandler, ctx: StageContext) => EventSource;
+  readonly createSink: (ctx: StageContext) => AlertSink;
+  readonly notifier?: ServiceNotifier | undefined;
+  readonly now?: (() => number) | undefined;
+  /** How often the wall clock advances the engine (absence, resolve). Default 1 s. */
+  readonly tickMs?: number | undefined;
+  /**
+   * The wall clock advances the engine only to `now − grace`, so events that
+   * Live Tail delivers a little late still land in their window. Default 5 s.
+   */
+  readonly clockGraceMs?: number | undefined;
+  /** Outbox flush deadline on shutdown. Default 5 s. */
+  readonly shutdownDeadlineMs?: number | undefined;
+  /** Debounce for rule file changes. Default 300 ms. */
+  readonly watchDebounceMs?: number | undefined;
+}
+
+const STATE_FILE = 'engine-state.json';
+const PERSIST_EVERY_MS = 5_000;
+
+export class Daemon {
+  private config!: Config;
+  private ruleSet!: RuleSet;
+  private engine!: Engine;
+  private readonly counters = new EngineCounters();
+  private metrics!: DaemonMetrics;
+  private source!: EventSource;
+  private sink!: AlertSink;
+  private stateFile!: StateFile<EngineState>;
+  private server: StatusServer | undefined;
+  private heartbeat: Heartbeat | undefined;
+  private watchers: FSWatcher[] = [];
+  private timers: NodeJS.Timeout[] = [];
+  private watchTimer: NodeJS.Timeout | undefined;
+  private dirty = false;
+  private lastPersist = 0;
+  private reloading: Promise<boolean> | undefined;
+  private started = false;
+  private stopping: Promise<void> | undefined;
+  private readyAnnounced = false;
+  private readonly now: () => number;
+  private readonly log: Logger;
+
+  constructor(private readonly opts: DaemonOptions) {
+    this.now = opts.now ?? Date.now;
+    this.log = opts.logger;
+  }
+
+  /** Loads and starts everything. Throws UserError when the config or rules are invalid. */
+  async start(): Promise<void> {
+    if (this.started) return;
+    const loaded = await loadAll({ ...this.opts.load, now: this.now() });
+    const errors = loaded.problems.filter((p) => p.severity === 'error');
+    for (const w of loaded.problems.filter((p) => p.severity === 'warning')) this.log.warn({ problem: formatProblem(w) }, 'configuration warning');
+    if (errors.length) throw new UserError(errors);
+    this.started = true;
+    this.config = loaded.config;
+    this.ruleSet = loaded.ruleSet;
+
+    this.metrics = createMetrics({
+      engine: () => this.counters,
+      rulesLoaded: () => this.ruleSet.rules.length,
+      unhealthyRules: () => this.source?.health().unhealthyRules.length ?? 0,
+      outboxDepth: () => this.sink?.depth() ?? 0,
+    });
+    this.stateFile = new StateFile<EngineState>(this.config.state.dir, STATE_FILE);
+    const state = this.stateFile.read((err) => this.log.error({ error: err.message }, 'engine state unreadable; starting with empty windows'));
+    this.engine = new Engine({ rules: this.ruleSet, silences: this.config.silences, state, counters: this.counters });
+    this.log.info({ rules: this.ruleSet.rules.length, files: this.ruleSet.files.length, restoredState: state !== undefined }, 'rules loaded');
+
+    const ctx: StageContext = { config: this.config, logger: this.log, metrics: this.metrics };
+    this.sink = this.opts.createSink(ctx);
+    this.sink.start();
+    this.source = this.opts.createSource((events) => this.onEvents(events), ctx);
+
+    if (this.config.server) {
+      this.server = new StatusServer({ listen: this.config.server.listen, registry: this.metrics.registry, readiness: () => this.readiness() });
+      const address = await this.server.start();
+      this.log.info({ address }, 'status server listening');
+    }
+    await this.source.apply(this.ruleSet, this.config);
+
+    const tick = setInterval(() => this.tick(), this.opts.tickMs ?? 1_000);
+    tick.unref();
+    this.timers.push(tick);
+    if (this.config.heartbeat) {
+      this.heartbeat = new Heartbeat({ cron: this.config.heartbeat.cron, url: this.config.heartbeat.url, healthy: () => this.readiness().ready, logger: this.log.child({ component: 'heartbeat' }) });
+      this.heartbeat.start();
+    }
+    if (this.config.rules.watch) this.watchRules();
+    this.tick();
+  }
+
+  /** Validates the rule files again; applies them only if all are valid. Resolves true when applied. */
+  reload(trigger: 'signal' | 'watch'): Promise<boolean> {
+    if (!this.started || this.stopping) return Promise.resolve(false);
+    // One reload at a time; a trigger during a reload runs once after it.
+    const run = (this.reloading ?? Promise.resolve(true)).then(() => this.doReload(trigger));
+    this.reloading = run.finally(() => {
+      if (this.reloading === run) this.reloading = undefined;
+    });
+    return run;
+  }
+
+  private async doReload(trigger: 'signal' | 'watch'): Promise<boolean> {
+    void this.opts.notifier?.reloading();
+    let loaded;
+    try {
+      loaded = await loadAll({ ...this.opts.load, now: this.now() });
+    } catch (err) {
+      this.log.error({ trigger, error: (err as Error).message }, 'reload failed; the running rules stay');
+      this.metrics.reloads.inc({ result: 'failed' });
+      return false;
+    }
+    const errors = loaded.problems.filter((p) => p.severity === 'error');
+    if (errors.length) {
+      for (const e of errors) this.log.error({ problem: formatProblem(e), rule: e.ruleId }, 'invalid rule set');
+      this.log.error({ trigger, errors: errors.length }, 'reload rejected; the running rules stay');
+      this.metrics.reloads.inc({ result: 'rejected' });
+      void this.opts.notifier?.ready(this.statusLine());
+      return false;
+    }
+    const needsRestart = restartOnlyChanges(this.config, loaded.config);
+    if (needsRestart.length) this.log.warn({ keys: needsRestart }, 'config changes that need a restart were not applied');
+    let engine: Engine;
+    try {
+      engine = this.engine.reload(loaded.ruleSet, loaded.config.silences);
+    } catch (err) {
+      this.log.error({ trigger, error: (err as Error).message }, 'reload rejected; the running rules stay');
+      this.metrics.reloads.inc({ result: 'rejected' });
+      return false;
+    }
+    this.engine = engine;
+    this.ruleSet = loaded.ruleSet;
+    this.config = { ...this.config, rules: loaded.config.rules, defaults: loaded.config.defaults, silences: loaded.config.silences };
+    await this.source.apply(this.ruleSet, this.config);
+    this.metrics.reloads.inc({ result: 'applied' });
+    this.log.info({ trigger, rules: this.ruleSet.rules.length }, 'rules reloaded');
+    this.persist(true);
+    void this.opts.notifier?.ready(this.statusLine());
+    return true;
+  }
+
+  /** Stops sessions, flushes the outbox within the deadline, persists state. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+
+  private async doStop(): Promise<void> {
+    if (!this.started) return;
+    void this.opts.notifier?.stopping();
+    const steps: [string, () => Promise<void> | void][] = [
+      ['watchers', () => this.watchers.forEach((w) => w.close())],
+      ['timers', () => {
+        this.timers.forEach((t) => clearInterval(t));
+        if (this.watchTimer) clearTimeout(this.watchTimer);
+      }],
+      ['heartbeat', () => this.heartbeat?.stop()],
+      ['sessions', () => this.source.stop()],
+      ['state', () => this.persist(true)],
+      ['outbox', () => this.sink.close(this.opts.shutdownDeadlineMs ?? 5_000)],
+      ['server', () => this.server?.stop()],
+    ];
+    // Every cleanup runs even if one throws.
+    for (const [name, step] of steps) {
+      try {
+        await step();
+      } catch (err) {
+        this.log.error({ step: name, error: (err as Error).message }, 'shutdown step failed');
+      }
+    }
+    this.log.info('stopped');
+  }
+
+  readiness(): { ready: boolean; details: string[] } {
+    if (!this.started || this.stopping) return { ready: false, details: [this.stopping ? 'stopping' : 'starting'] };
+    const h = this.source.health();
+    const details = [`${this.ruleSet.rules.length} rule(s) loaded`, ...h.details];
+    if (h.unhealthyRules.length) details.push(`unhealthy rules: ${h.unhealthyRules.join(', ')}`);
+    return { ready: h.ready && h.unhealthyRules.length === 0, details };
+  }
+
+  private onEvents(events: readonly LogEvent[]): void {
+    if (this.stopping) return;
+    const receivedAt = this.now();
+    for (const event of events) {
+      if (!Number.isFinite(event.timestamp) || typeof event.message !== 'string') {
+        this.metrics.malformedEvents.inc();
+        continue;
+      }
+      this.metrics.eventLag.observe(Math.max(0, receivedAt - event.timestamp) / 1000);
+      this.deliver(this.engine.ingest(event));
+    }
+    this.dirty = true;
+  }
+
+  private tick(): void {
+    if (this.stopping) return;
+    this.deliver(this.engine.advanceTo(this.now() - (this.opts.clockGraceMs ?? 5_000)));
+    this.persist(false);
+    if (!this.readyAnnounced && this.readiness().ready) {
+      this.readyAnnounced = true;
+      this.log.info({ status: this.statusLine() }, 'ready');
+      void this.opts.notifier?.ready(this.statusLine());
+    }
+  }
+
+  private deliver(alerts: readonly RoutedAlert[]): void {
+    if (alerts.length === 0) return;
+    for (const routed of alerts) {
+      this.log.info({ rule: routed.alert.rule.id, kind: routed.alert.kind, alert: routed.alert.id, count: routed.alert.count, destinations: routed.destinations }, 'alert');
+      this.sink.enqueue(routed);
+    }
+    // Throttles just changed: persist soon, so a crash does not re-fire what was sent.
+    this.dirty = true;
+    this.persist(false, 1_000);
+  }
+
+  private persist(force: boolean, everyMs = PERSIST_EVERY_MS): void {
+    if (!force && (!this.dirty || this.now() - this.lastPersist < everyMs)) return;
+    try {
+      this.stateFile.write(this.engine.exportState());
+      this.dirty = false;
+      this.lastPersist = this.now();
+    } catch (err) {
+      this.log.error({ error: (err as Error).message }, 'persisting engine state failed');
+    }
+  }
+
+  private watchRules(): void {
+    const targets = [...this.config.rules.paths, this.config.file].filter(Boolean);
+    for (const target of targets) {
+      try {
+        const w = watch(target, { recursive: true, persistent: false }, (_event, name) => {
+          if (name && !/\.ya?ml$/.test(String(name)) && target !== this.config.file) return;
+          if (this.watchTimer) clearTimeout(this.watchTimer);
+          this.watchTimer = setTimeout(() => void this.reload('watch'), this.opts.watchDebounceMs ?? 300);
+        });
+        w.on('error', (err) => this.log.warn({ path: path.basename(target), error: err.message }, 'rule watcher failed'));
+        this.watchers.push(w);
+      } catch (err) {
+        this.log.warn({ path: target, error: (err as Error).message }, 'cannot watch rules path');
+      }
+    }
+  }
+
+  private statusLine(): string {
+    const h = this.source.health();
+    return `${this.ruleSet.rules.length} rules; ${h.details.join('; ')}`;
+  }
+}
+
+/** Config sections the running daemon does not re-apply (their stages are built once). */
+function restartOnlyChanges(running: Config, next: Config): string[] {
+  const keys = ['aws', 'destinations', 'delivery', 'sessions', 'state', 'server', 'heartbeat', 'log'] as const;
+  return keys.filter((k) => JSON.stringify(running[k]) !== JSON.stringify(next[k]));
+}

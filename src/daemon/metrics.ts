@@ -1,0 +1,91 @@
+/**
+ * Prometheus metrics (SPEC §6) over prom-client. Hot paths (engine, notify,
+ * sessions) bump plain counters; this module reads them at scrape time
+ * (`collect`), so no metrics library sits on the per-event path.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { EngineCounters } from '../engine/counters.js';
+
+export interface MetricSources {
+  engine(): EngineCounters;
+  rulesLoaded(): number;
+  unhealthyRules(): number;
+  outboxDepth(): number;
+}
+
+export interface DaemonMetrics {
+  readonly registry: Registry;
+  readonly eventLag: Histogram<string>;
+  readonly delivered: Counter<'destination'>;
+  readonly deliveryFailed: Counter<'destination' | 'reason'>;
+  readonly deliveryDropped: Counter<'destination' | 'reason'>;
+  readonly sessionStarts: Counter<'session'>;
+  readonly sessionRestarts: Counter<'session' | 'reason'>;
+  readonly sampledUpdates: Counter<'session'>;
+  readonly malformedEvents: Counter<string>;
+  readonly reloads: Counter<'result'>;
+  readonly backfilledEvents: Counter<'session'>;
+}
+
+export function createMetrics(sources: MetricSources): DaemonMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'tailwatch_' });
+  const perRule = (name: string, help: string, read: (c: ReturnType<EngineCounters['forRule']>) => number) =>
+    new Counter({
+      name,
+      help,
+      labelNames: ['rule'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [rule, c] of sources.engine().rules) this.inc({ rule }, read(c));
+      },
+    });
+  perRule('tailwatch_events_received_total', 'Events routed to a rule (its log groups and streams).', (c) => c.received);
+  perRule('tailwatch_events_matched_total', 'Events that passed a rule’s filter pattern and conditions.', (c) => c.matched);
+  perRule('tailwatch_alerts_fired_total', 'Firings decided by a rule’s window (sent, suppressed or silenced).', (c) => c.fired);
+  perRule('tailwatch_alerts_suppressed_total', 'Firings held back by the throttle.', (c) => c.suppressed);
+  perRule('tailwatch_alerts_silenced_total', 'Alerts a silence held back.', (c) => c.silenced);
+  perRule('tailwatch_alerts_resolved_total', 'Resolved alerts decided.', (c) => c.resolved);
+  perRule('tailwatch_groups_evicted_total', 'Groups dropped because window.maxGroups was reached.', (c) => c.evictedGroups);
+  new Counter({
+    name: 'tailwatch_events_total',
+    help: 'Events ingested by the engine.',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(sources.engine().events);
+    },
+  });
+  new Counter({
+    name: 'tailwatch_sampled_events_total',
+    help: 'Events that arrived in a Live Tail update flagged sampled.',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(sources.engine().sampledEvents);
+    },
+  });
+  new Gauge({ name: 'tailwatch_rules_loaded', help: 'Rules running.', registers: [registry], collect() { this.set(sources.rulesLoaded()); } });
+  new Gauge({ name: 'tailwatch_rules_unhealthy', help: 'Rules whose session cannot run (access denied, missing log group, invalid parameter).', registers: [registry], collect() { this.set(sources.unhealthyRules()); } });
+  new Gauge({ name: 'tailwatch_outbox_depth', help: 'Deliveries waiting in the outbox.', registers: [registry], collect() { this.set(sources.outboxDepth()); } });
+
+  return {
+    registry,
+    eventLag: new Histogram({
+      name: 'tailwatch_event_lag_seconds',
+      help: 'Receive time minus event timestamp.',
+      buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300],
+      registers: [registry],
+    }),
+    delivered: new Counter({ name: 'tailwatch_alerts_delivered_total', help: 'Alerts a destination accepted (2xx).', labelNames: ['destination'], registers: [registry] }),
+    deliveryFailed: new Counter({ name: 'tailwatch_alerts_failed_total', help: 'Failed delivery attempts.', labelNames: ['destination', 'reason'], registers: [registry] }),
+    deliveryDropped: new Counter({ name: 'tailwatch_alerts_dropped_total', help: 'Alerts given up on (permanent error or too old).', labelNames: ['destination', 'reason'], registers: [registry] }),
+    sessionStarts: new Counter({ name: 'tailwatch_session_starts_total', help: 'Live Tail sessions started.', labelNames: ['session'], registers: [registry] }),
+    sessionRestarts: new Counter({ name: 'tailwatch_session_restarts_total', help: 'Live Tail session restarts by reason.', labelNames: ['session', 'reason'], registers: [registry] }),
+    sampledUpdates: new Counter({ name: 'tailwatch_sampled_updates_total', help: 'Live Tail updates flagged sampled.', labelNames: ['session'], registers: [registry] }),
+    malformedEvents: new Counter({ name: 'tailwatch_malformed_events_total', help: 'Events skipped because they could not be read.', registers: [registry] }),
+    reloads: new Counter({ name: 'tailwatch_reloads_total', help: 'Rule reloads by result.', labelNames: ['result'], registers: [registry] }),
+    backfilledEvents: new Counter({ name: 'tailwatch_backfilled_events_total', help: 'Events fetched with FilterLogEvents after a gap.', labelNames: ['session'], registers: [registry] }),
+  };
+}

@@ -1,0 +1,39 @@
+/**
+ * The daemon's seams to the stages it runs: where events come from (Live
+ * Tail sessions) and where alerts go (the outbox). The daemon depends on
+ * these, not on the stages' classes, so its lifecycle is testable alone.
+ */
+import type { Config, RuleSet } from '../config/model.js';
+import type { LogEvent } from '../engine/event.js';
+import type { RoutedAlert } from '../engine/alert.js';
+
+export interface SourceHealth {
+  /** Every planned session has started at least once and none is failing now. */
+  readonly ready: boolean;
+  readonly details: readonly string[];
+  /** Rules whose session cannot run (access denied, missing log group, invalid parameter). */
+  readonly unhealthyRules: readonly string[];
+}
+
+export interface EventSource {
+  /**
+   * Runs the sessions this rule set needs; on a later call, sessions whose
+   * parameters did not change keep running. Events arrive through `onEvents`
+   * given at construction. Rejects only for programming errors.
+   */
+  apply(ruleSet: RuleSet, config: Config): Promise<void>;
+  health(): SourceHealth;
+  /** Closes every session (server side too). Idempotent. */
+  stop(): Promise<void>;
+}
+
+export type EventsHandler = (events: readonly LogEvent[]) => void;
+
+export interface AlertSink {
+  /** Durably records the alert before returning (at-least-once). */
+  enqueue(routed: RoutedAlert): void;
+  depth(): number;
+  start(): void;
+  /** Delivers what it can within the deadline, then closes. Idempotent. */
+  close(deadlineMs: number): Promise<void>;
+}
