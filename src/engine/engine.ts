@@ -43,6 +43,9 @@ class Group {
   /** Due time of this group's live timer, if any. */
   scheduledAt: number | undefined;
   evicted = false;
+  /** Least-recently-seen list links (older → newer). */
+  older: Group | undefined;
+  newer: Group | undefined;
   constructor(
     readonly key: string,
     readonly values: Readonly<Record<string, GroupValue>>,
@@ -56,16 +59,75 @@ class Group {
   }
 }
 
+/**
+ * A rule's groups: lookup by key plus a least-recently-seen list, so touching
+ * and evicting are O(1) (iterating a Map from its start to find the oldest
+ * entry degrades with every deletion).
+ */
+class GroupTable {
+  readonly byKey = new Map<string, Group>();
+  oldest: Group | undefined;
+  newest: Group | undefined;
+
+  get size(): number {
+    return this.byKey.size;
+  }
+
+  get(key: string): Group | undefined {
+    return this.byKey.get(key);
+  }
+
+  /** Appends a new group as the most recently seen. */
+  add(g: Group): void {
+    this.byKey.set(g.key, g);
+    this.link(g);
+  }
+
+  touch(g: Group): void {
+    if (this.newest === g) return;
+    this.unlink(g);
+    this.link(g);
+  }
+
+  /** Removes and returns the least recently seen group. */
+  evictOldest(): Group | undefined {
+    const g = this.oldest;
+    if (g === undefined) return undefined;
+    this.unlink(g);
+    this.byKey.delete(g.key);
+    return g;
+  }
+
+  /** Oldest first. */
+  *values(): IterableIterator<Group> {
+    for (let g = this.oldest; g !== undefined; g = g.newer) yield g;
+  }
+
+  private link(g: Group): void {
+    g.older = this.newest;
+    g.newer = undefined;
+    if (this.newest) this.newest.newer = g;
+    else this.oldest = g;
+    this.newest = g;
+  }
+
+  private unlink(g: Group): void {
+    if (g.older) g.older.newer = g.newer;
+    else this.oldest = g.newer;
+    if (g.newer) g.newer.older = g.older;
+    else this.newest = g.older;
+    g.older = g.newer = undefined;
+  }
+}
+
 interface Runtime {
   readonly cr: CompiledRule;
   readonly rule: Rule;
   readonly window: RuleWindow | undefined;
-  readonly groups: Map<string, Group>;
+  readonly groups: GroupTable;
   readonly counters: RuleCounters;
   /** Position in the rule set: orders timers that fall due at the same time. */
   readonly rank: number;
-  /** Key of the group touched last (skips re-ordering the LRU map during bursts). */
-  lastKey: string | undefined;
 }
 
 interface Timer {
@@ -101,7 +163,7 @@ export class Engine {
     for (const rule of rules) {
       if (!rule.enabled) continue;
       const cr = compileRule(rule);
-      const rt: Runtime = { cr, rule, window: rule.window, groups: new Map(), counters: this.counters.forRule(rule.id), rank: this.runtimes.length, lastKey: undefined };
+      const rt: Runtime = { cr, rule, window: rule.window, groups: new GroupTable(), counters: this.counters.forRule(rule.id), rank: this.runtimes.length };
       this.runtimes.push(rt);
       for (const name of cr.logGroupNames) {
         const list = this.byLogGroup.get(name);
@@ -180,32 +242,29 @@ export class Engine {
     const readers = rt.cr.groupReaders;
     let key: string;
     let values: GroupValue[] | undefined;
-    if (readers.length === 0) key = '[]';
-    else {
+    if (readers.length === 0) key = '';
+    else if (readers.length === 1) {
+      // One groupBy value (the common case): a typed key without building JSON.
+      const v = groupValue(readers[0]!(view));
+      values = [v];
+      key = v === null ? 'null' : typeof v === 'string' ? 's:' + v : typeof v === 'number' ? 'n:' + v : 'b:' + v;
+    } else {
       values = readers.map((read) => groupValue(read(view)));
       key = JSON.stringify(values);
     }
     const groups = rt.groups;
     let g = groups.get(key);
     if (g !== undefined) {
-      if (rt.lastKey !== key) {
-        groups.delete(key);
-        groups.set(key, g);
-        rt.lastKey = key;
-      }
+      groups.touch(g);
       return g;
     }
     const named: Record<string, GroupValue> = {};
     rt.cr.groupNames.forEach((n, i) => (named[n] = values![i]!));
     g = new Group(key, named);
     g.firstSeen = ts;
-    groups.set(key, g);
-    rt.lastKey = key;
-    const max = rt.window?.maxGroups ?? Infinity;
-    if (groups.size > max) {
-      const oldestKey = groups.keys().next().value as string;
-      const oldest = groups.get(oldestKey)!;
-      groups.delete(oldestKey);
+    groups.add(g);
+    if (groups.size > (rt.window?.maxGroups ?? Infinity)) {
+      const oldest = groups.evictOldest()!;
       oldest.evicted = true;
       if (oldest.scheduledAt !== undefined) this.liveTimers--;
       rt.counters.evictedGroups++;
@@ -443,7 +502,7 @@ export class Engine {
         g.suppressed = s.suppressed;
         g.open = s.open && rt.rule.resolve;
         g.absent = s.absent;
-        rt.groups.set(s.key, g);
+        rt.groups.add(g);
         const w = rt.window;
         if (w?.type === 'absence' && !g.absent) this.schedule(rt, g, this.absenceDue(w, g, this.clockMs));
         else if (w !== undefined && w.type !== 'absence' && g.open && g.lastFireAt !== undefined) this.schedule(rt, g, g.lastFireAt + w.withinMs);

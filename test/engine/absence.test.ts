@@ -73,4 +73,18 @@ describe('absence windows', () => {
       expect.objectContaining({ group: { job: 'a' }, at: 110 }),
     ]);
   });
+
+  it('counts an event that arrives a few seconds out of order, postponing the absence', () => {
+    // clock at 58 (another event), then the group's event stamped 55 arrives: due at 55 + 60
+    const engine = new Engine({ rules: [rule({ id: 'hb', window: { type: 'absence', within: '1m' }, match: { kind: 'pattern', pattern: 'beat', pos: { file: 'x', line: 1, col: 1 } } })] });
+    const alerts = feed(engine, [ev(0, 'beat'), ev(58, 'other'), ev(55, 'beat')], 200);
+    expect(alerts.map(brief)).toEqual([expect.objectContaining({ rule: 'hb', at: 115 })]);
+  });
+
+  it('never moves the clock backwards', () => {
+    const engine = abs();
+    feed(engine, [ev(100)]);
+    engine.advanceTo(T0);
+    expect(engine.clock).toBe(T0 + 100_000);
+  });
 });

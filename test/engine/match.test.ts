@@ -132,3 +132,15 @@ describe('routing', () => {
     expect(feed(engine, [ev(0)])).toEqual([]);
   });
 });
+
+describe('selectors', () => {
+  it('read own properties only, never JavaScript internals, on the fast and the general path', () => {
+    const doc = { a: { b: [10, { c: 'x' }] }, 'k.dot': 1 };
+    expect(matches(m.field('$.a.b[1].c', { op: 'equals', value: 'x' }), doc)).toBe(true);
+    expect(matches(m.field('$.a.b[5]', { op: 'exists', value: true }), doc)).toBe(false);
+    expect(matches(m.field('$.a.constructor', { op: 'exists', value: true }), doc)).toBe(false);
+    expect(matches(m.field('$.a.b.length', { op: 'exists', value: true }), doc)).toBe(false);
+    expect(matches(m.field("$['k.dot']", { op: 'equals', value: 1 }), doc)).toBe(true);
+    expect(matches(m.field('$.a.b[*]', { op: 'equals', value: 10 }), doc)).toBe(true);
+  });
+});

@@ -1,5 +1,6 @@
 /** Builders for hand-made rules and events in engine tests (no YAML, no loader). */
 import type { MatchNode, Rule, RuleWindow, Silence, SourcePos } from '../../src/config/model.js';
+import type { Alert } from '../../src/engine/alert.js';
 import type { LogEvent } from '../../src/engine/event.js';
 import { parseDuration } from '../../src/duration.js';
 
@@ -104,8 +105,6 @@ export function silence(spec: { rule?: string; labels?: Record<string, string>; 
 export function secOf(iso: string): number {
   return (Date.parse(iso) - T0) / 1000;
 }
-
-import type { Alert } from '../../src/engine/alert.js';
 
 /** The part of an alert that engine tests compare: kind, rule, group, count, seconds after T0, suppressed. */
 export interface Brief {
