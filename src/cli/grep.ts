@@ -14,7 +14,7 @@
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { compileFilterPattern, FilterPatternError, lineKeys, NOT_JSON, projectJsonLine, type CompiledFilterPattern, type LineKeys } from '../filter/index.js';
+import { compileFilterPattern, FilterPatternError, JsonLineProjector, NOT_JSON, type CompiledFilterPattern } from '../filter/index.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIO, type CommandDef } from './command.js';
 
 const CHUNK = 1 << 20;
@@ -128,8 +128,8 @@ class LineScanner {
   private readonly literal: Buffer | undefined;
   /** Containing `literal` is the whole test (one plain term): hits need no decoding. */
   private readonly literalDecides: boolean;
-  /** JSON patterns whose selectors all start with a key: those keys, for the byte-level fast path. */
-  private readonly jsonKeys: LineKeys | undefined;
+  /** JSON patterns whose selectors all start with a key: the fast path that reads only those keys. */
+  private readonly projector: JsonLineProjector | undefined;
   /** Selected bytes of the current buffer not yet queued for output: consecutive lines go out as one slice. */
   private runStart = 0;
   private runEnd = 0;
@@ -145,7 +145,7 @@ class LineScanner {
     this.literal = !invert && longest && !longest.includes('\uFFFD') ? Buffer.from(longest, 'utf8') : undefined;
     // A UTF-8 decoder never swallows the bytes of a valid character, so a byte hit is a hit in the decoded line.
     this.literalDecides = this.literal !== undefined && pattern.onlySubstrings && pattern.requiredSubstrings.length === 1;
-    this.jsonKeys = pattern.jsonTopKeys ? lineKeys(pattern.jsonTopKeys) : undefined;
+    this.projector = pattern.jsonTopKeys ? new JsonLineProjector(pattern.jsonTopKeys) : undefined;
   }
 
   start(prefix: string): void {
@@ -189,6 +189,7 @@ class LineScanner {
   /** Handles the lines in buf[0, end): each ends with `\n`, except possibly the last. */
   private lines(buf: Buffer, end: number): void {
     this.runStart = this.runEnd = 0;
+    this.projector?.reset(buf.toString('latin1', 0, end), buf);
     this.scanLines(buf, end);
     this.flushRun(buf);
   }
@@ -256,10 +257,10 @@ class LineScanner {
       let i = start;
       while (i < end && (buf[i] === 32 || buf[i] === 9)) i++;
       if (i === end || (buf[i] !== 123 && buf[i] !== 91)) return false;
-      if (this.jsonKeys) {
-        // Most lines are settled from their bytes with only the keys the pattern reads;
-        // a line that seems to match is confirmed the ordinary way.
-        const projected = projectJsonLine(buf, start, end, this.jsonKeys);
+      if (this.projector) {
+        // Most lines are settled from only the keys the pattern reads; a line
+        // that seems to match is confirmed the ordinary way.
+        const projected = this.projector.project(start, end);
         if (projected !== undefined && (projected === NOT_JSON || !this.pattern.matches('', projected))) return false;
       }
     }

@@ -10,15 +10,14 @@
 import { Cursor } from './cursor.js';
 import { parseDelimited } from './delimited.js';
 import { FilterPatternError } from './errors.js';
-import { lineKeys, projectJsonLine, type LineKeys } from './json-line.js';
+import { JsonLineProjector } from './json-line.js';
 import { parseJsonPattern } from './json-pattern.js';
 import { NOT_JSON, parseJsonMessage } from './message.js';
 import { compileSelector, type CompiledSelector } from './selector.js';
 import { parseTerms } from './terms.js';
 import type { ValueContext } from './values.js';
 
-export { FilterPatternError, NOT_JSON, parseJsonMessage, compileSelector, projectJsonLine, lineKeys };
-export type { LineKeys };
+export { FilterPatternError, NOT_JSON, parseJsonMessage, compileSelector, JsonLineProjector };
 export type { CompiledSelector };
 
 export type FilterPatternKind = 'terms' | 'json' | 'delimited';
@@ -42,7 +41,7 @@ export interface CompiledFilterPattern {
   /**
    * JSON patterns: the top-level keys every selector starts with, so that a
    * caller may pass `matches` an object holding only those keys (see
-   * projectJsonLine, whose positive answers need confirming); undefined for
+   * JsonLineProjector, whose positive answers need confirming); undefined for
    * other kinds or when a selector starts with an index or wildcard.
    */
   readonly jsonTopKeys: ReadonlySet<string> | undefined;
