@@ -95,7 +95,8 @@ export async function replayFile(
   const handle = (line: string): readonly RoutedAlert[] => {
     lineNo++;
     if (line.length > 0 && line.charCodeAt(line.length - 1) === 13) line = line.slice(0, -1);
-    if (line.trim() === '') return NO_ALERTS;
+    // Blank lines are skipped; a JSON object line starts with `{`, so trim only lines that do not.
+    if (line.length === 0 || (line.charCodeAt(0) !== 123 && line.trim() === '')) return NO_ALERTS;
     stats.events++;
     return engine.ingest(parseEventLine(line, display, lineNo));
   };
