@@ -94,22 +94,31 @@ function parseUnary(c: Cursor, ctx: ValueContext, onSel: OnSelector): JsonTest {
   const kwAt = c.pos;
   if (word(c, 'IS')) {
     c.skipSpace();
-    if (word(c, 'NULL')) return (json) => sel.values(json).some((v) => v === null);
-    if (word(c, 'TRUE')) return (json) => sel.values(json).some((v) => v === true);
-    if (word(c, 'FALSE')) return (json) => sel.values(json).some((v) => v === false);
+    if (word(c, 'NULL')) return any(sel, (v) => v === null);
+    if (word(c, 'TRUE')) return any(sel, (v) => v === true);
+    if (word(c, 'FALSE')) return any(sel, (v) => v === false);
     if (word(c, 'NOT')) c.fail('IS NOT is not supported by CloudWatch (use != or NOT EXISTS)', kwAt);
     c.fail('expected NULL, TRUE or FALSE after IS');
   }
   if (word(c, 'NOT')) {
     c.skipSpace();
     if (!word(c, 'EXISTS')) c.fail('expected EXISTS after NOT');
-    return (json) => sel.values(json).length === 0;
+    return sel.wildcard ? (json) => sel.values(json).length === 0 : (json) => sel.first(json) === undefined;
   }
   if (word(c, 'EXISTS')) c.fail('EXISTS is not supported by CloudWatch (use NOT EXISTS, or a comparison)', kwAt);
   const op = readOperator(c);
   if (!op) c.fail(c.eof || c.peek() === '}' || c.peek() === ')' ? 'expected an operator (=, !=, <, >, <=, >=, IS, NOT EXISTS) after the selector' : `expected an operator after the selector, found '${c.peek()}'`);
   const value = readValue(c, op, ctx);
-  return (json) => sel.values(json).some((v) => compareJsonValue(op, value, v));
+  return any(sel, (v) => compareJsonValue(op, value, v));
+}
+
+/** Some selected value satisfies `test` (the one value, without a wildcard). */
+function any(sel: CompiledSelector, test: (v: unknown) => boolean): JsonTest {
+  if (sel.wildcard) return (json) => sel.values(json).some(test);
+  return (json) => {
+    const v = sel.first(json);
+    return v !== undefined && test(v);
+  };
 }
 
 /** An upper-case keyword followed by a non-word character. */

@@ -21,6 +21,8 @@ export interface CompiledSelector {
   readonly firstKey: string | undefined;
   /** Every value the selector reaches in `json` (none when missing or NOT_JSON). */
   values(json: unknown): unknown[];
+  /** The first value reached, or undefined when none (JSON has no undefined); allocation-free without wildcards. */
+  first(json: unknown): unknown;
 }
 
 /** Characters that end an unquoted key. */
@@ -56,7 +58,14 @@ export function readSelector(c: Cursor): CompiledSelector {
   if (steps.length === 0) c.fail("expected '.' or '[' after '$'", c.pos);
   const source = c.src.slice(start, c.pos);
   const first = steps[0];
-  return { source, wildcard: wildcards > 0, firstKey: first?.kind === 'key' ? first.key : undefined, values: (json) => resolve(steps, json) };
+  const values = (json: unknown) => resolve(steps, json);
+  return {
+    source,
+    wildcard: wildcards > 0,
+    firstKey: first?.kind === 'key' ? first.key : undefined,
+    values,
+    first: wildcards > 0 ? (json) => values(json)[0] : (json) => walk(steps, json),
+  };
 }
 
 function readBracket(c: Cursor, wildcardAt: (at: number) => void): Step {
@@ -77,6 +86,23 @@ function readBracket(c: Cursor, wildcardAt: (at: number) => void): Step {
   }
   if (!c.eat(']')) c.fail(`expected ']' to close the '[' at column ${c.column(open)}`);
   return step;
+}
+
+/** `resolve` for selectors without wildcards: one value or undefined, no arrays built. */
+function walk(steps: readonly Step[], json: unknown): unknown {
+  if (json === NOT_JSON) return undefined;
+  let node = json;
+  for (const step of steps) {
+    if (node === null || typeof node !== 'object') return undefined;
+    if (step.kind === 'index') {
+      if (!Array.isArray(node) || step.index >= node.length) return undefined;
+      node = node[step.index];
+    } else if (step.kind === 'key') {
+      if (Array.isArray(node) || !Object.hasOwn(node, step.key)) return undefined;
+      node = (node as Record<string, unknown>)[step.key];
+    } else return undefined;
+  }
+  return node;
 }
 
 function resolve(steps: readonly Step[], json: unknown): unknown[] {

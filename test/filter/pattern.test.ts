@@ -128,6 +128,15 @@ describe('compileSelector', () => {
     expect(compileSelector('$.list[*].id').wildcard).toBe(true);
   });
 
+  it('first gives the first value reached, undefined when none', () => {
+    expect(compileSelector('$.a.b[1].c').first(doc)).toBe('x');
+    expect(compileSelector('$.list[*].id').first(doc)).toBe(1);
+    expect(compileSelector('$.a.z').first(doc)).toBeUndefined();
+    expect(compileSelector('$.a.b.length').first(doc)).toBeUndefined();
+    expect(compileSelector('$.a').first(NOT_JSON)).toBeUndefined();
+    expect(compileSelector('$.n').first({ n: null })).toBeNull();
+  });
+
   it('selects nothing when missing, out of range, inherited or not JSON', () => {
     expect(compileSelector('$.a.z').values(doc)).toEqual([]);
     expect(compileSelector('$.a.b[5]').values(doc)).toEqual([]);
