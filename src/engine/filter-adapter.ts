@@ -28,32 +28,6 @@ export interface Selector {
   readonly wildcard: boolean;
 }
 
-/** `$.a.b[0]` with plain names and indexes only: read directly, without the general resolver's arrays. */
-const SIMPLE_SELECTOR = /^\$(?:\.[A-Za-z_][A-Za-z0-9_-]*|\[\d+\])+$/;
-const SIMPLE_STEP = /\.([A-Za-z_][A-Za-z0-9_-]*)|\[(\d+)\]/g;
-
-function simpleFirst(selector: string): ((json: unknown) => unknown) | undefined {
-  if (!SIMPLE_SELECTOR.test(selector)) return undefined;
-  const steps: (string | number)[] = [];
-  for (const m of selector.matchAll(SIMPLE_STEP)) steps.push(m[1] !== undefined ? m[1] : Number(m[2]));
-  // Same lookup rules as the filter stage's resolver: own properties of objects, indexes of arrays.
-  return (json) => {
-    let v: unknown = json;
-    for (let i = 0; i < steps.length; i++) {
-      if (v === null || typeof v !== 'object') return MISSING;
-      const s = steps[i]!;
-      if (typeof s === 'number') {
-        if (!Array.isArray(v) || s >= v.length) return MISSING;
-        v = v[s];
-      } else {
-        if (Array.isArray(v) || !Object.hasOwn(v, s)) return MISSING;
-        v = (v as Record<string, unknown>)[s];
-      }
-    }
-    return v;
-  };
-}
-
 /** Compiles a selector; throws SelectorError with the offset of the problem. */
 export function compileSelector(selector: string): Selector {
   let compiled;
@@ -64,15 +38,14 @@ export function compileSelector(selector: string): Selector {
     throw err;
   }
   const values = compiled.values;
-  const fast = compiled.wildcard ? undefined : simpleFirst(selector);
+  const first = compiled.first;
   return {
     wildcard: compiled.wildcard,
     all: values,
-    first:
-      fast ??
-      ((json) => {
-        const v = values(json);
-        return v.length === 0 ? MISSING : v[0];
-      }),
+    first(json) {
+      // JSON has no undefined: the filter stage's "nothing reached".
+      const v = first(json);
+      return v === undefined ? MISSING : v;
+    },
   };
 }
