@@ -4,5 +4,10 @@
 // backtrack, so one hostile log line cannot freeze the daemon (FACTS.md).
 import v8 from 'node:v8';
 v8.setFlagsFromString('--enable-experimental-regexp-engine-on-excessive-backtracks');
+// `tailwatch grep … | head`: a reader that goes away ends us quietly, like grep.
+process.stdout.on('error', (err) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
 const { main } = await import('../dist/cli/main.js');
 process.exitCode = await main(process.argv.slice(2));

@@ -65,6 +65,8 @@ export class Daemon {
   private timers: NodeJS.Timeout[] = [];
   private watchTimer: NodeJS.Timeout | undefined;
   private dirty = false;
+  /** Alerts handed to the outbox since start (for the `state saved` log line). */
+  private alertsDecided = 0;
   private lastPersist = 0;
   private reloading: Promise<boolean> | undefined;
   private started = false;
@@ -97,7 +99,7 @@ export class Daemon {
     });
     this.stateFile = new StateFile<EngineState>(this.config.state.dir, STATE_FILE);
     const state = this.stateFile.read((err) => this.log.error({ error: err.message }, 'engine state unreadable; starting with empty windows'));
-    this.engine = new Engine({ rules: this.ruleSet, silences: this.config.silences, state, counters: this.counters });
+    this.engine = this.restoreEngine(state);
     this.log.info({ rules: this.ruleSet.rules.length, files: this.ruleSet.files.length, restoredState: state !== undefined }, 'rules loaded');
 
     const ctx: StageContext = { config: this.config, logger: this.log, metrics: this.metrics };
@@ -121,6 +123,18 @@ export class Daemon {
     }
     if (this.config.rules.watch) this.watchRules();
     this.tick();
+  }
+
+  /** An engine with the saved state; a state it cannot take (another version, corrupt) is logged and dropped. */
+  private restoreEngine(state: EngineState | undefined): Engine {
+    if (state) {
+      try {
+        return new Engine({ rules: this.ruleSet, silences: this.config.silences, state, counters: this.counters });
+      } catch (err) {
+        this.log.error({ error: (err as Error).message }, 'saved engine state not usable; starting with empty windows');
+      }
+    }
+    return new Engine({ rules: this.ruleSet, silences: this.config.silences, counters: this.counters });
   }
 
   /** Validates the rule files again; applies them only if all are valid. Resolves true when applied. */
@@ -205,6 +219,11 @@ export class Daemon {
     this.log.info('stopped');
   }
 
+  /** The configured `log.level` (the logger starts before the config is read). */
+  get logLevel(): string {
+    return this.config.log.level;
+  }
+
   readiness(): { ready: boolean; details: string[] } {
     if (!this.started || this.stopping) return { ready: false, details: [this.stopping ? 'stopping' : 'starting'] };
     const h = this.source.health();
@@ -243,10 +262,12 @@ export class Daemon {
     for (const routed of alerts) {
       this.log.info({ rule: routed.alert.rule.id, kind: routed.alert.kind, alert: routed.alert.id, count: routed.alert.count, destinations: routed.destinations }, 'alert');
       this.sink.enqueue(routed);
+      this.alertsDecided++;
     }
-    // Throttles just changed: persist soon, so a crash does not re-fire what was sent.
+    // Throttles just changed: persist now (at most every 100 ms in a storm; the tick catches the rest),
+    // so a crash does not re-fire what was sent.
     this.dirty = true;
-    this.persist(false, 1_000);
+    this.persist(false, 100);
   }
 
   private persist(force: boolean, everyMs = PERSIST_EVERY_MS): void {
@@ -255,6 +276,7 @@ export class Daemon {
       this.stateFile.write(this.engine.exportState());
       this.dirty = false;
       this.lastPersist = this.now();
+      this.log.debug({ alerts: this.alertsDecided }, 'state saved');
     } catch (err) {
       this.log.error({ error: (err as Error).message }, 'persisting engine state failed');
     }
