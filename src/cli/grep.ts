@@ -158,24 +158,26 @@ class LineScanner {
     let pendingSize = 0;
     for await (const raw of stream) {
       const chunk = typeof raw === 'string' ? Buffer.from(raw) : (raw as Buffer);
-      const lastNl = chunk.lastIndexOf(NEWLINE);
-      if (lastNl < 0) {
+      const firstNl = chunk.indexOf(NEWLINE);
+      if (firstNl < 0) {
         pending.push(chunk);
         pendingSize += chunk.length;
         continue;
       }
-      let buf = chunk;
-      let end = lastNl + 1;
+      let start = 0;
       if (pendingSize > 0) {
-        buf = Buffer.concat([...pending, chunk], pendingSize + chunk.length);
-        end += pendingSize;
+        // Only the line that spans chunks is copied together; the rest is read in place.
+        const joined = Buffer.concat([...pending, chunk.subarray(0, firstNl + 1)], pendingSize + firstNl + 1);
+        this.lines(joined, joined.length);
         pending = [];
         pendingSize = 0;
+        start = firstNl + 1;
       }
-      this.lines(buf, end);
-      if (end < buf.length) {
-        pending.push(buf.subarray(end));
-        pendingSize = buf.length - end;
+      const end = chunk.lastIndexOf(NEWLINE) + 1;
+      if (end > start) this.lines(start === 0 ? chunk : chunk.subarray(start), end - start);
+      if (end < chunk.length) {
+        pending.push(chunk.subarray(end));
+        pendingSize = chunk.length - end;
       }
       await this.out.flushIfFull();
       if (this.out.closed) return;

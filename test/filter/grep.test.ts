@@ -80,6 +80,16 @@ describe('tailwatch grep', () => {
     expect(r).toEqual({ code: 0, stdout: '1\n', stderr: '' });
   });
 
+  it('reads lines that straddle read chunks (a multi-MB file) exactly like a line-by-line filter', async () => {
+    const lines = Array.from({ length: 150_000 }, (_, i) => (i % 7 === 0 ? `{"n":${i},"level":"ERROR"}` : `{"n":${i},"level":"INFO","pad":"${'x'.repeat(i % 40)}"}`));
+    const file = path.join(dir, 'many.log');
+    writeFileSync(file, lines.join('\n') + '\n');
+    const expected = lines.filter((l) => l.includes('ERROR')).join('\n') + '\n';
+    expect((await runCli(['grep', 'ERROR', file])).stdout).toBe(expected);
+    expect((await runCli(['grep', '{ $.level = "ERROR" }', file])).stdout).toBe(expected);
+    expect((await runCli(['grep', '-c', '-v', '"ERROR"', file])).stdout).toBe(`${lines.length - expected.split('\n').length + 1}\n`);
+  });
+
   it('handles lines longer than a read chunk and invalid UTF-8', async () => {
     const long = 'x'.repeat(3 << 20);
     const file = path.join(dir, 'long.log');
