@@ -21,7 +21,7 @@ const RUNS = 3;
 const bin = path.join(repo, 'bin/tailwatch.js');
 
 const NOTE = `Where the goals stand (read with the table; the machine is shared and noisy):
-- Terms, ≥ 1/3 of grep: met when many lines match; on selective terms GNU grep's whole run (0.06–0.2 s) is shorter than or close to tailwatch's start-up (Node plus loading every command module of the CLI, 0.3–0.45 s here). The last column shows the work itself. Loading command modules lazily (\`src/cli/commands.ts\`: each command's \`run\` importing its module) would remove most of the start-up.
+- Terms, ≥ 1/3 of grep: met when many lines match; on selective terms GNU grep's whole run (0.06–0.2 s) is shorter than or close to tailwatch's start-up (Node plus loading every command module of the CLI, 0.3–0.45 s here; importing only the grep module takes about half of that). The last column shows the work itself (about 1/1.3 to 1/3.4 of grep's throughput in the run above). Loading command modules lazily (\`src/cli/commands.ts\`: each command's \`run\` importing its module) would remove most of the start-up.
 - JSON, ≥ 5× jq: not met. jq takes 7–10 µs a line here; tailwatch about 1.5–2 µs of JavaScript a line on the fast path (plus 2–3 µs for each line that has to be confirmed or has nested objects to parse). \`JSON.parse\` per line alone costs 2–3 µs here, so a plain parse-and-test tops out near 2.5×; the projection roughly halves the per-line cost. Going further needs less JavaScript per byte (a native scanner) or splitting the file across worker threads.`;
 
 // --- data: 1M lines of a typical service's structured logs ---------------
