@@ -1,20 +1,25 @@
-/** The command table of SPEC §2, in help order. Each command lives in its own file. */
+/**
+ * The command table of SPEC §2, in help order. Each command lives in its own
+ * file and is imported only when it runs (all of them only for help): a
+ * short `grep` or `validate` should not pay for loading the daemon, the SDK
+ * and SQLite.
+ */
 import type { CommandDef } from './command.js';
-import { emulateCommand } from './emulate.js';
-import { grepCommand } from './grep.js';
 import { notYet } from './not-yet.js';
-import { replayCommand } from './replay.js';
-import { testCommand } from './test.js';
-import { validateCommand } from './validate.js';
 
-export const COMMANDS: readonly CommandDef[] = [
-  notYet('run', 'run the daemon'),
-  validateCommand,
-  testCommand,
-  replayCommand,
-  grepCommand,
-  notYet('plan', 'print the Live Tail sessions run would open', (c) => c.option('--format <format>', 'text | json', 'text')),
-  notYet('tail', "print the events that pass one rule's filter and conditions", (c) => c.requiredOption('--rule <id>', 'rule id')),
-  notYet('notify-test', 'send a sample alert to one destination', (c) => c.argument('<destination>')),
-  emulateCommand,
+export interface CommandEntry {
+  readonly name: string;
+  load(): Promise<CommandDef>;
+}
+
+export const COMMANDS: readonly CommandEntry[] = [
+  { name: 'run', load: async () => notYet('run', 'run the daemon') },
+  { name: 'validate', load: async () => (await import('./validate.js')).validateCommand },
+  { name: 'test', load: async () => (await import('./test.js')).testCommand },
+  { name: 'replay', load: async () => (await import('./replay.js')).replayCommand },
+  { name: 'grep', load: async () => (await import('./grep.js')).grepCommand },
+  { name: 'plan', load: async () => notYet('plan', 'print the Live Tail sessions run would open', (c) => c.option('--format <format>', 'text | json', 'text')) },
+  { name: 'tail', load: async () => notYet('tail', "print the events that pass one rule's filter and conditions", (c) => c.requiredOption('--rule <id>', 'rule id')) },
+  { name: 'notify-test', load: async () => notYet('notify-test', 'send a sample alert to one destination', (c) => c.argument('<destination>')) },
+  { name: 'emulate', load: async () => (await import('./emulate.js')).emulateCommand },
 ];

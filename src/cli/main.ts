@@ -21,7 +21,10 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
     .configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) })
     .exitOverride();
 
-  for (const def of COMMANDS) {
+  // Only the command being run is loaded; help (or a typo) loads them all.
+  const named = COMMANDS.find((c) => c.name === argv.find((a) => !a.startsWith('-')));
+  const defs = await Promise.all((named ? [named] : COMMANDS).map((c) => c.load()));
+  for (const def of defs) {
     const cmd = program.command(def.name).description(def.summary).exitOverride();
     cmd.option(def.longConfigOnly ? '--config <path>' : '-c, --config <path>', 'config file (default $TAILWATCH_CONFIG, else ./tailwatch.yaml)');
     def.configure(cmd);
