@@ -1,20 +1,12 @@
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { makeProject } from '../kit/project.js';
 import { runCli } from '../kit/cli.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const exampleEnv = { SLACK_ONCALL_WEBHOOK: 'https://hooks.slack.com/services/T0/B0/SECRETSLACK', OPS_TOKEN: 'tok', OPS_HMAC_SECRET: 'hmac' };
 
-function project(files: Record<string, string>): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'tw-validate-'));
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    writeFileSync(path.join(dir, name), text);
-  }
-  return dir;
-}
+const project = (files: Record<string, string>): string => makeProject(files);
 
 const broken = {
   'tailwatch.yaml': 'destinations: { out: { type: console } }\ndefaults: { notify: [out] }\n',

@@ -1,21 +1,13 @@
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { makeProject } from '../kit/project.js';
 import { loadAll, loadProject } from '../../src/config/load.js';
 import { formatProblem } from '../../src/problems.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const exampleEnv = { SLACK_ONCALL_WEBHOOK: 'https://hooks.slack.com/services/T0/B0/SECRETSLACK', OPS_TOKEN: 'tok-SECRET', OPS_HMAC_SECRET: 'hmac-SECRET' };
 
-function project(files: Record<string, string>): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'tw-config-'));
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    writeFileSync(path.join(dir, name), text);
-  }
-  return dir;
-}
+const project = (files: Record<string, string>): string => makeProject(files);
 
 describe('the example config and rules', () => {
   it('load without errors when the variables they name are set', async () => {
