@@ -1,0 +1,61 @@
+/**
+ * Imports point downstream only (ARCHITECTURE.md): each stage folder of src/
+ * may import the folders listed for it and nothing else. `import type` of the
+ * shared value types (config/model, engine/event, engine/alert, daemon/ports)
+ * is allowed everywhere: those are the plain values that flow between stages.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const src = path.resolve(import.meta.dirname, '../src');
+
+const ALLOWED: Record<string, readonly string[]> = {
+  filter: [],
+  engine: ['filter', 'duration', 'problems'],
+  // config checks templates with the engine's template parser (one grammar, one implementation).
+  config: ['filter', 'duration', 'problems', 'engine/template'],
+  ruletest: ['config', 'engine', 'filter', 'duration', 'problems'],
+  emulator: ['filter', 'duration', 'problems'],
+  livetail: ['config', 'engine', 'filter', 'duration', 'problems'],
+  notify: ['duration', 'problems', 'engine/template'],
+  daemon: ['config', 'engine', 'filter', 'livetail', 'notify', 'duration', 'problems'],
+  cli: ['config', 'engine', 'filter', 'ruletest', 'emulator', 'livetail', 'notify', 'daemon', 'duration', 'problems'],
+};
+const SHARED_TYPES = ['config/model', 'engine/event', 'engine/alert', 'daemon/ports'];
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = path.join(dir, f);
+    return statSync(p).isDirectory() ? files(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+const IMPORT = /^\s*(import|export)\s+(type\s+)?[^'"]*?from\s+'([^']+)'/gm;
+
+describe('stage folders import only downstream stages', () => {
+  it.each(Object.keys(ALLOWED))('src/%s', (stage) => {
+    const dir = path.join(src, stage);
+    let present: string[];
+    try {
+      present = files(dir);
+    } catch {
+      return; // the stage does not exist in this tree
+    }
+    const violations: string[] = [];
+    for (const file of present) {
+      for (const m of readFileSync(file, 'utf8').matchAll(IMPORT)) {
+        const spec = m[3]!;
+        if (!spec.startsWith('.')) continue;
+        const target = path.relative(src, path.resolve(path.dirname(file), spec)).replace(/\.js$/, '');
+        const top = target.split(path.sep)[0]!;
+        if (top === stage) continue;
+        const typeOnly = m[2] !== undefined;
+        if (typeOnly && SHARED_TYPES.includes(target)) continue;
+        const ok = ALLOWED[stage]!.some((a) => target === a || target.startsWith(`${a}/`) || (a === top && !a.includes('/')));
+        if (!ok) violations.push(`${path.relative(src, file)} imports ${spec}${typeOnly ? ' (type)' : ''}`);
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+});
