@@ -157,6 +157,7 @@ function packPrecise(units: readonly Unit[], max: number): Bin[] {
     bins.push(merged);
   }
   bins.sort((a, b) => cmp(binKey(a), binKey(b)));
+  const sameGroupBins = bins;
   // 2. Then the pair with the fewest log groups together, while it fits in one session.
   while (bins.length > max) {
     let best: [number, number, number] | undefined;
@@ -166,7 +167,7 @@ function packPrecise(units: readonly Unit[], max: number): Bin[] {
         if (size <= MAX_GROUPS_PER_SESSION && (best === undefined || size < best[2])) best = [i, j, size];
       }
     }
-    if (best === undefined) break;
+    if (best === undefined) return firstFitDecreasing(sameGroupBins);
     const [i, j] = best;
     const merged: Bin = { groups: new Set([...bins[i]!.groups, ...bins[j]!.groups]), members: [...bins[i]!.members, ...bins[j]!.members] };
     bins = bins.filter((_, k) => k !== i && k !== j);
@@ -174,6 +175,23 @@ function packPrecise(units: readonly Unit[], max: number): Bin[] {
     bins.sort((a, b) => cmp(binKey(a), binKey(b)));
   }
   return bins;
+}
+
+/**
+ * Balanced merging got stuck (e.g. 4 + 4 + 3 groups): repack the sessions
+ * fullest-first into as few as fit 10 groups each.
+ */
+function firstFitDecreasing(bins: readonly Bin[]): Bin[] {
+  const sorted = [...bins].sort((a, b) => b.groups.size - a.groups.size || cmp(binKey(a), binKey(b)));
+  const out: Bin[] = [];
+  for (const b of sorted) {
+    const into = out.find((o) => new Set([...o.groups, ...b.groups]).size <= MAX_GROUPS_PER_SESSION);
+    if (into) {
+      for (const g of b.groups) into.groups.add(g);
+      into.members.push(...b.members);
+    } else out.push({ groups: new Set(b.groups), members: [...b.members] });
+  }
+  return out.sort((a, b) => cmp(binKey(a), binKey(b)));
 }
 
 function binKey(b: Bin): string {
