@@ -47,9 +47,16 @@ export function money(x: number): number {
   return Math.round(x * 10_000) / 10_000;
 }
 
-/** `arn:aws:logs:r:a:log-group:/x` → `/x` (also with a trailing `:*`); names pass through. */
+/**
+ * The log group name in a result's or rule's identifier: `arn:aws:logs:r:a:log-group:/x`
+ * (also with `:*`) → `/x`; `123456789012:/x` (the form the service is reported to
+ * echo in Live Tail results) → `/x`; names pass through (they cannot contain `:`).
+ */
 export function groupNameOf(identifier: string): string {
-  if (!identifier.startsWith('arn:')) return identifier;
+  if (!identifier.startsWith('arn:')) {
+    const colon = identifier.lastIndexOf(':');
+    return colon < 0 ? identifier : identifier.slice(colon + 1);
+  }
   const at = identifier.indexOf(':log-group:');
   if (at < 0) return identifier;
   const name = identifier.slice(at + ':log-group:'.length);
