@@ -1,9 +1,8 @@
 /**
  * Duplicate detection across the seam between a gap's backfill and the live
  * stream. Live Tail results carry no eventId, so events are keyed by
- * (group, stream, timestamp, message). Counted and bounded: each delivered
- * copy on one side cancels one copy on the other; identical lines within one
- * side are all kept.
+ * (group, stream, timestamp, message). Counted and bounded (oldest keys
+ * forgotten first), so identical lines are kept as often as they occur.
  */
 import type { LogEvent } from '../engine/event.js';
 
@@ -23,6 +22,17 @@ export class BoundedCounts {
       this.counts.set(key, 1);
       if (this.counts.size > this.cap) this.counts.delete(this.counts.keys().next().value as string);
     }
+  }
+  get(key: string): number {
+    return this.counts.get(key) ?? 0;
+  }
+  /** Raises the count to `n` (never lowers it), as the newest key. */
+  raiseTo(key: string, n: number): void {
+    const have = this.counts.get(key) ?? 0;
+    if (n <= have) return;
+    this.counts.delete(key);
+    this.counts.set(key, n);
+    if (this.counts.size > this.cap) this.counts.delete(this.counts.keys().next().value as string);
   }
   /** True (and one copy consumed) when the key was there. */
   take(key: string): boolean {

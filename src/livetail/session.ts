@@ -80,15 +80,17 @@ export class SupervisedSession {
   private loop: Promise<void> | undefined;
   private lastSeen: number | undefined;
   private lastStartAt: number | undefined;
-  private readonly liveKeys: BoundedCounts;
-  private readonly backfilledKeys: BoundedCounts;
+  /** Copies of each recent event delivered (live or backfilled): a backfill delivers only what is beyond. */
+  private readonly delivered: BoundedCounts;
+  /** Copies a backfill delivered that the new stream may deliver again: each live copy cancels one. */
+  private readonly expectLive: BoundedCounts;
   private readonly log: Logger;
 
   constructor(readonly spec: SessionSpec, private readonly deps: SessionDeps) {
     this.rulesServed = spec.rules;
     const cap = deps.settings().dedupeCapacity;
-    this.liveKeys = new BoundedCounts(cap);
-    this.backfilledKeys = new BoundedCounts(cap);
+    this.delivered = new BoundedCounts(cap);
+    this.expectLive = new BoundedCounts(cap);
     this.log = deps.logger.child({ session: spec.id });
   }
 
@@ -225,8 +227,8 @@ export class SupervisedSession {
     const kept: LogEvent[] = [];
     for (const e of events) {
       const key = eventKey(e);
-      if (this.backfilledKeys.take(key)) continue;
-      this.liveKeys.add(key);
+      if (this.expectLive.take(key)) continue;
+      this.delivered.add(key);
       kept.push(e);
     }
     this.deliver(kept);
@@ -249,15 +251,20 @@ export class SupervisedSession {
     for (let attempt = 0; attempt < BACKFILL_ATTEMPTS && !this.stopped; attempt++) {
       try {
         const res = await fetchGap(this.deps.api, this.spec.params, { startTime, endTime }, { signal: this.stopCtrl.signal });
+        // The gap holds k copies of an event, d were delivered already: deliver k − d.
         const kept: LogEvent[] = [];
+        const inGap = new Map<string, number>();
         let duplicates = 0;
         for (const e of res.events) {
           const key = eventKey(e);
-          if (this.liveKeys.take(key)) {
+          const k = (inGap.get(key) ?? 0) + 1;
+          inGap.set(key, k);
+          if (k <= this.delivered.get(key)) {
             duplicates++;
             continue;
           }
-          this.backfilledKeys.add(key);
+          this.delivered.raiseTo(key, k);
+          this.expectLive.add(key);
           kept.push(e);
         }
         for (let i = 0; i < kept.length; i += BACKFILL_CHUNK) this.deliver(kept.slice(i, i + BACKFILL_CHUNK));

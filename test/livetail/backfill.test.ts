@@ -100,3 +100,30 @@ describe('gap backfill', () => {
     expect(metrics.rec.backfilled).toEqual([]);
   });
 });
+
+describe('no lost events across rotations', () => {
+  it('a steady stream of events through several rotations arrives complete and without duplicates', async () => {
+    emu = await startEmulator({ updateIntervalMs: 50 });
+    const e = emu.emulator;
+    e.ingest([{ logGroup: GROUP, logStream: 'api-1', timestamp: Date.now() - 60_000, message: 'seed' }]);
+    const config = emulatorConfig(emu.endpoint, { rotateAfterMs: 250 });
+    const got = new Collector();
+    const metrics = recordingMetrics();
+    source = createLiveTailSource({ onEvents: got.handler, config, logger: capturingLogger().logger, metrics, env: {} });
+    await source.apply(ruleSet, config);
+    await until(() => source!.health().ready, 'ready');
+    const sent: string[] = [];
+    for (let i = 0; i < 60; i++) {
+      const m = `gap steady ${i}`;
+      sent.push(m);
+      e.ingest([{ logGroup: GROUP, logStream: 'api-1', timestamp: Date.now(), message: m }]);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await until(() => metrics.rec.restarts.filter((r) => r.reason === 'rotation').length >= 3, 'three rotations');
+    await until(() => sent.every((m) => got.messages().includes(m)), 'every event', 8_000);
+    await new Promise((r) => setTimeout(r, 300));
+    const c = counts(got.messages());
+    for (const m of sent) expect(c.get(m), m).toBe(1);
+    expect(metrics.rec.backfilled.length).toBeGreaterThanOrEqual(3);
+  });
+});
