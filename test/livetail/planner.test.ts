@@ -238,8 +238,8 @@ describe('any rule set', () => {
             rule({
               id: `r${i}`,
               logGroups: x.groups,
-              ...(x.groups.length === 1 && x.streams ? { logStreams: x.streams } : {}),
-              ...(x.groups.length === 1 && !x.streams && x.prefixes ? { logStreamPrefixes: x.prefixes } : {}),
+              ...(x.groups.length === 1 && x.streams ? { logStreams: [...x.streams] } : {}),
+              ...(x.groups.length === 1 && !x.streams && x.prefixes ? { logStreamPrefixes: [...x.prefixes] } : {}),
               ...(x.pattern ? { filterPattern: x.pattern } : {}),
             }),
           ),

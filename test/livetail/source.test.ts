@@ -227,3 +227,28 @@ describe('reload and shutdown', () => {
     expect(h.emu.emulator.stats().started).toBe(3); // nothing reopened
   });
 });
+
+describe('into the engine', () => {
+  it('events from a shared session reach only the rules whose group, pattern and conditions they pass', async () => {
+    const { Engine } = await import('../../src/engine/index.js');
+    const h = await harness({ groups: ['/a', '/b'], sessions: { maxConcurrent: 1 } });
+    const rs = rules(
+      rule({ id: 'a-err', logGroups: ['/a'], filterPattern: 'ERROR' }),
+      rule({ id: 'b-warn', logGroups: ['/b'], filterPattern: 'WARN' }),
+    );
+    const engine = new Engine({ rules: rs, silences: [] });
+    const fired: string[] = [];
+    const src = createLiveTailSource({ onEvents: (evs) => evs.forEach((e) => engine.ingest(e).forEach((r) => fired.push(`${r.alert.rule.id}:${e.message}`))), config: h.config, logger: capturingLogger().logger, env: {} });
+    source = src;
+    await h.source.stop();
+    await src.apply(rs, h.config);
+    await h.emu.emulator.waitForActiveSessions(1);
+    expect(h.emu.emulator.sessions()[0]!.request.logEventFilterPattern).toBe('?ERROR ?WARN');
+    await until(() => src.health().ready, 'ready');
+    h.put('/a', 'ERROR in a', 'WARN in a');
+    h.put('/b', 'ERROR in b', 'WARN in b');
+    await until(() => fired.length >= 2, 'two alerts');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(fired.sort()).toEqual(['a-err:ERROR in a', 'b-warn:WARN in b']);
+  });
+});
