@@ -18,8 +18,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'test', load: async () => (await import('./test.js')).testCommand },
   { name: 'replay', load: async () => (await import('./replay.js')).replayCommand },
   { name: 'grep', load: async () => (await import('./grep.js')).grepCommand },
-  { name: 'plan', load: async () => notYet('plan', 'print the Live Tail sessions run would open', (c) => c.option('--format <format>', 'text | json', 'text')) },
-  { name: 'tail', load: async () => notYet('tail', "print the events that pass one rule's filter and conditions", (c) => c.requiredOption('--rule <id>', 'rule id')) },
+  { name: 'plan', load: async () => (await import('./plan.js')).planCommand },
+  { name: 'tail', load: async () => (await import('./tail.js')).tailCommand },
   { name: 'notify-test', load: async () => notYet('notify-test', 'send a sample alert to one destination', (c) => c.argument('<destination>')) },
   { name: 'emulate', load: async () => (await import('./emulate.js')).emulateCommand },
 ];

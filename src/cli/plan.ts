@@ -1,0 +1,63 @@
+/**
+ * `tailwatch plan [--format text|json]`: the Live Tail sessions `run` would
+ * open (SPEC §2, §6). With `aws.accountId` it needs no network; otherwise log
+ * group names are looked up with DescribeLogGroups. Exit 0 when every rule
+ * has a session, 1 when some rule is unplaced (the checked thing failed).
+ */
+import { loadProject } from '../config/load.js';
+import { formatProblem } from '../problems.js';
+import { ClientPool, MINUTES_A_MONTH, planSessions, resolveArns, sessionJson, type Plan } from '../livetail/index.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CommandDef } from './command.js';
+
+export function formatPlanText(plan: Plan, info: { strategy: string; maxConcurrent: number; pricePerMinute: number }): string {
+  const usd = (x: number): string => `$${x.toFixed(2)}`;
+  const lines: string[] = [];
+  const n = plan.sessions.length;
+  lines.push(`Live Tail plan: ${n} session${n === 1 ? '' : 's'} (strategy ${info.strategy}, at most ${info.maxConcurrent} per region)`);
+  for (const s of plan.sessions) {
+    lines.push('');
+    lines.push(`${s.id}  ${s.region}  ${MINUTES_A_MONTH} session-minutes/month  ${usd(s.monthlyCost)}/month`);
+    lines.push(`  log groups:      ${s.params.logGroupIdentifiers.join('\n                   ')}`);
+    if (s.params.logStreamNames) lines.push(`  log streams:     ${s.params.logStreamNames.join(', ')}`);
+    if (s.params.logStreamNamePrefixes) lines.push(`  stream prefixes: ${s.params.logStreamNamePrefixes.join(', ')}`);
+    lines.push(`  filter pattern:  ${s.params.logEventFilterPattern ?? '(none: every event, each rule filters locally)'}`);
+    lines.push(`  rules:           ${s.rules.join(', ')}`);
+  }
+  if (plan.unplaced.length > 0) {
+    lines.push('');
+    lines.push(`Unplaced rules (${plan.unplaced.length}):`);
+    for (const u of plan.unplaced) lines.push(`  ${u.rule}: ${u.reason}`);
+  }
+  lines.push('');
+  lines.push(`Total: ${n} session${n === 1 ? '' : 's'}, ${n * MINUTES_A_MONTH} session-minutes/month, ${usd(plan.monthlyCost)}/month at $${info.pricePerMinute} per session-minute`);
+  return lines.join('\n') + '\n';
+}
+
+export const planCommand: CommandDef = {
+  name: 'plan',
+  summary: 'print the Live Tail sessions run would open',
+  configure: (c) => c.option('--format <format>', 'text | json', 'text'),
+  async run({ opts, io, configPath, configExplicit }) {
+    const format = String(opts['format'] ?? 'text');
+    if (format !== 'text' && format !== 'json') {
+      io.stderr.write(`tailwatch plan: --format must be text or json, not "${format}"\n`);
+      return EXIT_USAGE;
+    }
+    const { config, ruleSet, warnings } = await loadProject({ configPath, configRequired: configExplicit, env: io.env, cwd: io.cwd });
+    for (const w of warnings) io.stderr.write(formatProblem(w) + '\n');
+    const pool = new ClientPool(config.aws, io.env);
+    let plan: Plan;
+    try {
+      const resolver = await resolveArns(ruleSet, config, (region) => pool.get(region, 'api'));
+      plan = planSessions(ruleSet, config, resolver);
+    } finally {
+      pool.destroy();
+    }
+    if (format === 'json') {
+      io.stdout.write(JSON.stringify({ sessions: plan.sessions.map(sessionJson), unplaced: plan.unplaced, monthlyCost: plan.monthlyCost }, null, 2) + '\n');
+    } else {
+      io.stdout.write(formatPlanText(plan, { strategy: config.sessions.strategy, maxConcurrent: config.sessions.maxConcurrent, pricePerMinute: config.sessions.pricePerMinute }));
+    }
+    return plan.unplaced.length > 0 ? EXIT_FAILED : EXIT_OK;
+  },
+};

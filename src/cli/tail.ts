@@ -1,0 +1,89 @@
+/**
+ * `tailwatch tail --rule ID`: opens the rule's Live Tail session (the same
+ * supervised session `run` uses, restarts and backfill included) and prints
+ * each event that passes the rule's streams, filter pattern and match
+ * conditions — no windows, no alerts — until SIGINT/SIGTERM, then closes the
+ * session and exits 0. One line an event: time, log group, stream, message.
+ */
+import { pino } from 'pino';
+import { loadProject } from '../config/load.js';
+import type { Rule } from '../config/model.js';
+import { compileRule, type CompiledRule } from '../engine/compile.js';
+import type { LogEvent } from '../engine/event.js';
+import { RuleCompileError } from '../engine/index.js';
+import { EventView } from '../engine/match.js';
+import { createLiveTailSource } from '../livetail/index.js';
+import { formatProblem, UserError } from '../problems.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CommandDef } from './command.js';
+
+/** The rule's own checks of one event, as the engine makes them (without windows). */
+export function passes(cr: CompiledRule, event: LogEvent): boolean {
+  if (cr.streams && !cr.streams.has(event.logStream)) return false;
+  if (cr.streamPrefixes && !cr.streamPrefixes.some((p) => event.logStream.startsWith(p))) return false;
+  if (cr.logGroupNames.length > 0 && !cr.logGroupNames.includes(event.logGroup)) return false;
+  const view = new EventView(event);
+  if (cr.filter && !(cr.filterNeedsJson ? cr.filter.matches(event.message, view.json()) : cr.filter.matches(event.message))) return false;
+  return cr.match === undefined || cr.match(view);
+}
+
+export function formatTailLine(e: LogEvent): string {
+  return `${new Date(e.timestamp).toISOString()} ${e.logGroup} ${e.logStream} ${e.message}${e.sampled ? ' [sampled]' : ''}\n`;
+}
+
+export const tailCommand: CommandDef = {
+  name: 'tail',
+  summary: "print the events that pass one rule's filter and conditions",
+  configure: (c) => c.requiredOption('--rule <id>', 'rule id'),
+  async run({ opts, io, configPath, configExplicit }) {
+    const id = String(opts['rule']);
+    const { config, ruleSet, warnings } = await loadProject({ configPath, configRequired: configExplicit, env: io.env, cwd: io.cwd });
+    for (const w of warnings) io.stderr.write(formatProblem(w) + '\n');
+    const found = ruleSet.rules.find((r) => r.id === id);
+    if (!found) {
+      const known = ruleSet.rules.map((r) => r.id).sort();
+      io.stderr.write(`tailwatch tail: no rule "${id}"${known.length ? ` (rules: ${known.slice(0, 20).join(', ')}${known.length > 20 ? ', …' : ''})` : ''}\n`);
+      return EXIT_USAGE;
+    }
+    const rule: Rule = found.enabled ? found : { ...found, enabled: true };
+    let cr: CompiledRule;
+    try {
+      cr = compileRule(rule);
+    } catch (err) {
+      if (err instanceof RuleCompileError) {
+        const pos = err.pos ?? { file: '', line: 1, col: 1 };
+        throw new UserError({ file: pos.file, line: pos.line, col: pos.col, message: `rule "${id}": ${err.message}`, severity: 'error', code: 'rule-compile', ruleId: id });
+      }
+      throw err;
+    }
+    const logger = pino({ level: 'warn', base: undefined }, io.stderr as unknown as pino.DestinationStream);
+    const source = createLiveTailSource({
+      config,
+      logger,
+      env: io.env,
+      onEvents: (events) => {
+        let out = '';
+        for (const e of events) if (passes(cr, e)) out += formatTailLine(e);
+        if (out !== '') io.stdout.write(out);
+      },
+    });
+    const stopped = new Promise<string>((resolve) => {
+      const on = (sig: string) => () => resolve(sig);
+      process.once('SIGINT', on('SIGINT'));
+      process.once('SIGTERM', on('SIGTERM'));
+    });
+    try {
+      await source.apply({ rules: [rule], files: ruleSet.files }, config);
+      const plan = source.plan();
+      if (plan && plan.unplaced.length > 0) {
+        for (const u of plan.unplaced) io.stderr.write(`tailwatch tail: rule "${u.rule}" has no session: ${u.reason}\n`);
+        return EXIT_FAILED;
+      }
+      const s = plan?.sessions[0];
+      if (s) io.stderr.write(`tailing rule ${id}: session ${s.id} on ${s.params.logGroupIdentifiers.join(', ')} (Ctrl-C to stop)\n`);
+      await stopped;
+      return EXIT_OK;
+    } finally {
+      await source.stop();
+    }
+  },
+};

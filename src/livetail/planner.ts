@@ -1,0 +1,238 @@
+/**
+ * The session planner (SPEC §6): rules → Live Tail sessions within the
+ * per-region quota. Pure and deterministic: same rules, config and ARNs →
+ * same plan. `precise` gives each distinct source its own session and merges
+ * only beyond `sessions.maxConcurrent` (same log groups first, then the pair
+ * with the fewest log groups together); `economical` packs every log group
+ * of a region into as few sessions as the API allows (10 groups each).
+ * A session's stream filter survives only where the API allows it (one log
+ * group, every rule of the session filtering streams the same way); its
+ * pattern is the exact union of its rules' patterns or none (./union.ts).
+ * The engine re-checks every rule's streams and pattern locally, so
+ * widening a session never changes what a rule sees.
+ */
+import type { Config, Rule, RuleSet } from '../config/model.js';
+import { stableJson } from '../engine/compile.js';
+import { arnRegion, groupNameOf, MINUTES_A_MONTH, money, sessionId, type Plan, type SessionParams, type SessionSpec, type UnplacedRule } from './spec.js';
+import { unionPattern } from './union.js';
+
+/** API limits of StartLiveTail. */
+export const MAX_GROUPS_PER_SESSION = 10;
+export const MAX_STREAM_FILTERS = 100;
+
+/** A log group name in a region → its ARN (without `:*`), or why it has none. */
+export type ArnResolver = (region: string, name: string) => string | { readonly unresolved: string };
+
+/** ARNs from `aws.accountId`, no network. */
+export function accountArnResolver(accountId: string): ArnResolver {
+  return (region, name) => `arn:aws:logs:${region}:${accountId}:log-group:${name}`;
+}
+
+/** One distinct source: the rules that ask for exactly these parameters. */
+interface Unit {
+  readonly key: string;
+  readonly region: string;
+  readonly groups: readonly string[];
+  readonly streams?: readonly string[] | undefined;
+  readonly prefixes?: readonly string[] | undefined;
+  readonly pattern?: string | undefined;
+  readonly rules: string[];
+}
+
+interface Bin {
+  readonly groups: Set<string>;
+  readonly members: Unit[];
+}
+
+export function planSessions(ruleSet: RuleSet, config: Config, resolveArn: ArnResolver): Plan {
+  const unplaced: UnplacedRule[] = [];
+  const units = new Map<string, Unit>();
+  const rules = [...ruleSet.rules].filter((r) => r.enabled).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  for (const rule of rules) {
+    const placed = unitsOf(rule, config, resolveArn);
+    if ('reason' in placed) {
+      unplaced.push({ rule: rule.id, reason: placed.reason });
+      continue;
+    }
+    for (const u of placed.units) {
+      const existing = units.get(u.key);
+      if (existing) existing.rules.push(rule.id);
+      else units.set(u.key, u);
+    }
+  }
+  const byRegion = new Map<string, Unit[]>();
+  for (const u of [...units.values()].sort((a, b) => cmp(a.key, b.key))) {
+    const list = byRegion.get(u.region) ?? [];
+    list.push(u);
+    byRegion.set(u.region, list);
+  }
+  const sessions: SessionSpec[] = [];
+  const max = Math.max(0, config.sessions.maxConcurrent);
+  const overQuota = new Map<string, string>();
+  for (const region of [...byRegion.keys()].sort(cmp)) {
+    const regionUnits = byRegion.get(region)!;
+    let bins = config.sessions.strategy === 'economical' ? packEconomical(regionUnits) : packPrecise(regionUnits, max);
+    if (bins.length > max) {
+      // Keep the sessions serving the most rules; report the rest.
+      const ranked = bins.map((b, i) => ({ b, i, n: ruleIds(b).length })).sort((x, y) => y.n - x.n || x.i - y.i);
+      const kept = new Set(ranked.slice(0, max).map((x) => x.i));
+      const servedByKept = new Set(bins.filter((_, i) => kept.has(i)).flatMap(ruleIds));
+      for (const x of ranked.slice(max)) {
+        for (const id of ruleIds(x.b)) {
+          const partly = servedByKept.has(id) ? 'some of its log groups need' : 'needs';
+          overQuota.set(id, `${partly} a session beyond sessions.maxConcurrent (${max}) in ${region}`);
+        }
+      }
+      bins = bins.filter((_, i) => kept.has(i));
+    }
+    for (const b of bins) sessions.push(buildSession(region, b, config.sessions.pricePerMinute));
+  }
+  for (const [rule, reason] of [...overQuota].sort((a, b) => cmp(a[0], b[0]))) unplaced.push({ rule, reason });
+  sessions.sort((a, b) => cmp(a.region, b.region) || cmp(a.params.logGroupIdentifiers.join('\n'), b.params.logGroupIdentifiers.join('\n')) || cmp(a.id, b.id));
+  unplaced.sort((a, b) => cmp(a.rule, b.rule));
+  return { sessions, unplaced, monthlyCost: money(sessions.reduce((s, x) => s + x.monthlyCost, 0)) };
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function ruleIds(b: Bin): string[] {
+  return [...new Set(b.members.flatMap((m) => m.rules))].sort(cmp);
+}
+
+function unitsOf(rule: Rule, config: Config, resolveArn: ArnResolver): { units: Unit[] } | { reason: string } {
+  const src = rule.source;
+  if (src.logGroups.length === 0) return { reason: 'no log groups' };
+  const perRegion = new Map<string, Set<string>>();
+  for (const g of src.logGroups) {
+    let arn: string;
+    let region: string | undefined;
+    if (g.startsWith('arn:')) {
+      arn = g.endsWith(':*') ? g.slice(0, -2) : g;
+      if (arn.endsWith('*')) return { reason: `log group ARN "${g}" has a wildcard (Live Tail takes exact ARNs)` };
+      region = arnRegion(arn);
+      if (region === undefined) return { reason: `"${g}" is not a log group ARN` };
+    } else {
+      region = src.region ?? config.aws.region;
+      if (region === undefined) return { reason: `no region for log group "${g}" (set aws.region or the rule's source.region)` };
+      const r = resolveArn(region, g);
+      if (typeof r !== 'string') return { reason: r.unresolved };
+      arn = r;
+    }
+    const set = perRegion.get(region) ?? new Set<string>();
+    set.add(arn);
+    perRegion.set(region, set);
+  }
+  const pattern = src.filterPattern?.trim() ? src.filterPattern.trim() : undefined;
+  const units: Unit[] = [];
+  for (const [region, set] of perRegion) {
+    const groups = [...set].sort(cmp);
+    if (groups.length > MAX_GROUPS_PER_SESSION) return { reason: `more than ${MAX_GROUPS_PER_SESSION} log groups in ${region}` };
+    // Stream filters are sent only where the API takes them; the engine checks them anyway.
+    const one = groups.length === 1;
+    const streams = one && src.logStreams?.length && !src.logStreamPrefixes?.length ? [...new Set(src.logStreams)].sort(cmp) : undefined;
+    const prefixes = one && src.logStreamPrefixes?.length && !src.logStreams?.length ? [...new Set(src.logStreamPrefixes)].sort(cmp) : undefined;
+    const key = stableJson({ region, groups, streams, prefixes, pattern });
+    units.push({ key, region, groups, streams, prefixes, pattern, rules: [rule.id] });
+  }
+  return { units };
+}
+
+function packPrecise(units: readonly Unit[], max: number): Bin[] {
+  let bins: Bin[] = units.map((u) => ({ groups: new Set(u.groups), members: [u] }));
+  if (bins.length <= max) return bins;
+  // 1. Sources over the same log groups share a session (only the stream filter or pattern widens).
+  const classes = new Map<string, Bin[]>();
+  for (const b of bins) {
+    const k = [...b.groups].join('\n');
+    classes.set(k, [...(classes.get(k) ?? []), b]);
+  }
+  for (const k of [...classes.keys()].sort(cmp)) {
+    if (bins.length <= max) break;
+    const same = classes.get(k)!;
+    if (same.length < 2) continue;
+    const merged: Bin = { groups: new Set(same[0]!.groups), members: same.flatMap((b) => b.members) };
+    bins = bins.filter((b) => !same.includes(b));
+    bins.push(merged);
+  }
+  bins.sort((a, b) => cmp(binKey(a), binKey(b)));
+  const sameGroupBins = bins;
+  // 2. Then the pair with the fewest log groups together, while it fits in one session.
+  while (bins.length > max) {
+    let best: [number, number, number] | undefined;
+    for (let i = 0; i < bins.length; i++) {
+      for (let j = i + 1; j < bins.length; j++) {
+        const size = new Set([...bins[i]!.groups, ...bins[j]!.groups]).size;
+        if (size <= MAX_GROUPS_PER_SESSION && (best === undefined || size < best[2])) best = [i, j, size];
+      }
+    }
+    if (best === undefined) return firstFitDecreasing(sameGroupBins);
+    const [i, j] = best;
+    const merged: Bin = { groups: new Set([...bins[i]!.groups, ...bins[j]!.groups]), members: [...bins[i]!.members, ...bins[j]!.members] };
+    bins = bins.filter((_, k) => k !== i && k !== j);
+    bins.push(merged);
+    bins.sort((a, b) => cmp(binKey(a), binKey(b)));
+  }
+  return bins;
+}
+
+/**
+ * Balanced merging got stuck (e.g. 4 + 4 + 3 groups): repack the sessions
+ * fullest-first into as few as fit 10 groups each.
+ */
+function firstFitDecreasing(bins: readonly Bin[]): Bin[] {
+  const sorted = [...bins].sort((a, b) => b.groups.size - a.groups.size || cmp(binKey(a), binKey(b)));
+  const out: Bin[] = [];
+  for (const b of sorted) {
+    const into = out.find((o) => new Set([...o.groups, ...b.groups]).size <= MAX_GROUPS_PER_SESSION);
+    if (into) {
+      for (const g of b.groups) into.groups.add(g);
+      into.members.push(...b.members);
+    } else out.push({ groups: new Set(b.groups), members: [...b.members] });
+  }
+  return out.sort((a, b) => cmp(binKey(a), binKey(b)));
+}
+
+function binKey(b: Bin): string {
+  return [...b.groups].sort(cmp).join('\n') + '\u0000' + b.members.map((m) => m.key).join('\u0001');
+}
+
+/** Every log group of the region once, a rule's groups kept adjacent, 10 to a session. */
+function packEconomical(units: readonly Unit[]): Bin[] {
+  const order: string[] = [];
+  const seen = new Set<string>();
+  for (const u of units) for (const g of u.groups) if (!seen.has(g)) (seen.add(g), order.push(g));
+  const bins: Bin[] = [];
+  for (let i = 0; i < order.length; i += MAX_GROUPS_PER_SESSION) {
+    const groups = new Set(order.slice(i, i + MAX_GROUPS_PER_SESSION));
+    bins.push({ groups, members: units.filter((u) => u.groups.some((g) => groups.has(g))) });
+  }
+  return bins;
+}
+
+function buildSession(region: string, bin: Bin, pricePerMinute: number): SessionSpec {
+  const groups = [...bin.groups].sort(cmp);
+  const members = bin.members;
+  let logStreamNames: string[] | undefined;
+  let logStreamNamePrefixes: string[] | undefined;
+  if (groups.length === 1) {
+    if (members.every((m) => m.streams)) logStreamNames = [...new Set(members.flatMap((m) => m.streams!))].sort(cmp);
+    else if (members.every((m) => m.prefixes)) logStreamNamePrefixes = [...new Set(members.flatMap((m) => m.prefixes!))].sort(cmp);
+    if (logStreamNames && logStreamNames.length > MAX_STREAM_FILTERS) logStreamNames = undefined;
+    if (logStreamNamePrefixes && logStreamNamePrefixes.length > MAX_STREAM_FILTERS) logStreamNamePrefixes = undefined;
+  }
+  const pattern = unionPattern(members.map((m) => m.pattern));
+  const params: SessionParams = {
+    logGroupIdentifiers: groups,
+    ...(logStreamNames ? { logStreamNames } : {}),
+    ...(logStreamNamePrefixes ? { logStreamNamePrefixes } : {}),
+    ...(pattern !== undefined ? { logEventFilterPattern: pattern } : {}),
+  };
+  return { id: sessionId(region, params), region, params, rules: ruleIds(bin), monthlyCost: money(MINUTES_A_MONTH * pricePerMinute) };
+}
+
+/** Log group names of a session's identifiers, for routing events (the engine routes by name). */
+export function sessionGroupNames(spec: SessionSpec): string[] {
+  return spec.params.logGroupIdentifiers.map(groupNameOf);
+}

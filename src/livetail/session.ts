@@ -1,0 +1,316 @@
+/**
+ * One supervised Live Tail session: a loop that opens StartLiveTail, hands
+ * each sessionUpdate's events to `onEvents`, and restarts for every reason of
+ * SPEC §6 — at once on SessionTimeoutException, rotation and stall; with
+ * jittered exponential backoff on stream errors, broken connections, clean
+ * ends, throttling and quota; slowly (rules unhealthy) on access denied,
+ * missing groups and invalid parameters. After every gap it backfills with
+ * FilterLogEvents while buffering the new stream, then releases the buffer,
+ * duplicates dropped both ways. Every restart is counted and logged once.
+ * Clock and randomness come in from the caller.
+ */
+import { StartLiveTailCommand, type CloudWatchLogsClient, type LiveTailSessionUpdate, type StartLiveTailCommandInput } from '@aws-sdk/client-cloudwatch-logs';
+import type { Logger } from 'pino';
+import type { EventsHandler } from '../daemon/ports.js';
+import type { LogEvent } from '../engine/event.js';
+import { fetchGap } from './backfill.js';
+import { BoundedCounts, eventKey } from './dedupe.js';
+import { backoffDelay, classifyError, policyFor, type RestartReason } from './errors.js';
+import { groupNameOf, type SessionSpec } from './spec.js';
+
+export interface SourceMetrics {
+  sessionStarted(session: string): void;
+  sessionRestarted(session: string, reason: string): void;
+  sampledUpdate(session: string): void;
+  backfilled(session: string, events: number): void;
+}
+
+export interface SupervisorSettings {
+  readonly backoff: { readonly initialMs: number; readonly maxMs: number };
+  readonly stallAfterMs: number;
+  readonly rotateAfterMs: number;
+  readonly backfill: boolean;
+  /** Retry period of a session whose rules are unhealthy (access denied, missing group, invalid parameter). */
+  readonly slowRetryMs: number;
+  /** Backfill starts this long before the last event seen. */
+  readonly backfillOverlapMs: number;
+  /** Keys remembered on each side for dropping duplicates. */
+  readonly dedupeCapacity: number;
+}
+
+export interface SessionDeps {
+  readonly live: CloudWatchLogsClient;
+  readonly api: CloudWatchLogsClient;
+  readonly onEvents: EventsHandler;
+  readonly logger: Logger;
+  readonly metrics?: SourceMetrics | undefined;
+  readonly settings: () => SupervisorSettings;
+  readonly clock: () => number;
+  readonly random: () => number;
+}
+
+export type SessionState = 'idle' | 'connecting' | 'running' | 'waiting' | 'stopped';
+
+export interface SessionStatus {
+  readonly id: string;
+  readonly state: SessionState;
+  readonly startedOnce: boolean;
+  /** The last attempt failed (not a planned restart) and no session has started since. */
+  readonly failing: boolean;
+  /** Failing for access denied, missing group or invalid parameter. */
+  readonly unhealthy: boolean;
+  readonly lastReason?: RestartReason | undefined;
+  readonly rules: readonly string[];
+}
+
+const BACKFILL_CHUNK = 500;
+const BACKFILL_ATTEMPTS = 4;
+
+export class SupervisedSession {
+  private rulesServed: readonly string[];
+  private state: SessionState = 'idle';
+  private startedOnce = false;
+  private failing = false;
+  private unhealthy = false;
+  private lastReason: RestartReason | undefined;
+  private stopped = false;
+  private readonly stopCtrl = new AbortController();
+  private current: AbortController | undefined;
+  private abortReason: RestartReason | undefined;
+  private loop: Promise<void> | undefined;
+  private lastSeen: number | undefined;
+  private lastStartAt: number | undefined;
+  /** Copies of each recent event delivered (live or backfilled): a backfill delivers only what is beyond. */
+  private readonly delivered: BoundedCounts;
+  /** Copies a backfill delivered that the new stream may deliver again: each live copy cancels one. */
+  private readonly expectLive: BoundedCounts;
+  private readonly log: Logger;
+
+  constructor(readonly spec: SessionSpec, private readonly deps: SessionDeps) {
+    this.rulesServed = spec.rules;
+    const cap = deps.settings().dedupeCapacity;
+    this.delivered = new BoundedCounts(cap);
+    this.expectLive = new BoundedCounts(cap);
+    this.log = deps.logger.child({ session: spec.id });
+  }
+
+  get id(): string {
+    return this.spec.id;
+  }
+
+  setRules(rules: readonly string[]): void {
+    this.rulesServed = rules;
+  }
+
+  status(): SessionStatus {
+    return { id: this.id, state: this.state, startedOnce: this.startedOnce, failing: this.failing, unhealthy: this.unhealthy, lastReason: this.lastReason, rules: this.rulesServed };
+  }
+
+  start(): void {
+    if (this.loop || this.stopped) return;
+    this.loop = this.run().catch((err: unknown) => this.log.error({ err }, 'session supervisor failed'));
+  }
+
+  /** Aborts the stream (the server sees the session closed) and resolves when the loop has ended. Idempotent. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.stopCtrl.abort();
+    this.current?.abort();
+    await this.loop;
+    this.state = 'stopped';
+  }
+
+  private async run(): Promise<void> {
+    let attempt = 0;
+    while (!this.stopped) {
+      const outcome = await this.once();
+      if (this.stopped) break;
+      if (outcome.gotUpdate) attempt = 0;
+      const reason = outcome.reason;
+      let policy = policyFor(reason);
+      // A timeout before any update is no healthy session ending: do not loop on it.
+      if (policy === 'now' && reason === 'timeout' && !outcome.gotUpdate) policy = 'backoff';
+      const s = this.deps.settings();
+      let delayMs = 0;
+      if (policy === 'backoff') delayMs = backoffDelay(attempt++, s.backoff.initialMs, s.backoff.maxMs, this.deps.random);
+      else if (policy === 'slow') delayMs = s.slowRetryMs;
+      this.lastReason = reason;
+      this.failing = reason !== 'timeout' && reason !== 'rotation';
+      this.unhealthy = policy === 'slow';
+      this.deps.metrics?.sessionRestarted(this.id, reason);
+      const fields: Record<string, unknown> = { session: this.id, reason, delayMs };
+      if (outcome.error !== undefined) fields['error'] = errorName(outcome.error);
+      if (this.unhealthy) fields['unhealthyRules'] = this.rulesServed;
+      this.log.warn(fields, 'session restarting');
+      this.state = 'waiting';
+      if (delayMs > 0) await this.sleep(delayMs);
+    }
+  }
+
+  private async once(): Promise<{ reason: RestartReason; gotUpdate: boolean; error?: unknown }> {
+    const ctrl = new AbortController();
+    this.current = ctrl;
+    this.abortReason = undefined;
+    this.state = 'connecting';
+    const s = this.deps.settings();
+    let stallTimer: NodeJS.Timeout | undefined;
+    let rotateTimer: NodeJS.Timeout | undefined;
+    const abortWith = (reason: RestartReason): void => {
+      if (ctrl.signal.aborted) return;
+      this.abortReason = reason;
+      ctrl.abort();
+    };
+    const armStall = (): void => {
+      clearTimeout(stallTimer);
+      stallTimer = setTimeout(() => abortWith('stall'), s.stallAfterMs);
+    };
+    let gotUpdate = false;
+    let pending: LogEvent[][] | undefined;
+    let backfilling: Promise<void> | undefined;
+    if (this.stopped) return { reason: 'connection', gotUpdate };
+    armStall();
+    try {
+      const res = await this.deps.live.send(new StartLiveTailCommand(this.input()), { abortSignal: ctrl.signal });
+      for await (const frame of res.responseStream ?? []) {
+        armStall();
+        if (frame.sessionStart) {
+          const startAt = this.deps.clock();
+          const gapFrom = this.lastStartAt === undefined ? undefined : this.lastSeen !== undefined ? this.lastSeen - s.backfillOverlapMs : this.lastStartAt;
+          this.lastStartAt = startAt;
+          this.startedOnce = true;
+          this.failing = false;
+          this.unhealthy = false;
+          this.state = 'running';
+          this.deps.metrics?.sessionStarted(this.id);
+          this.log.info({ session: this.id, sessionId: frame.sessionStart.sessionId }, 'session started');
+          if (s.rotateAfterMs > 0) rotateTimer = setTimeout(() => abortWith('rotation'), s.rotateAfterMs);
+          if (s.backfill && gapFrom !== undefined) {
+            const buffer: LogEvent[][] = [];
+            pending = buffer;
+            backfilling = this.backfill(gapFrom, startAt).finally(() => {
+              pending = undefined;
+              for (const events of buffer) this.deliverLive(events);
+            });
+          }
+        } else if (frame.sessionUpdate) {
+          gotUpdate = true;
+          const events = toEvents(frame.sessionUpdate);
+          if (frame.sessionUpdate.sessionMetadata?.sampled) this.deps.metrics?.sampledUpdate(this.id);
+          if (pending) pending.push(events);
+          else this.deliverLive(events);
+        }
+      }
+      if (ctrl.signal.aborted) return { reason: this.abortReason ?? 'connection', gotUpdate };
+      return { reason: 'clean-end', gotUpdate };
+    } catch (err) {
+      // Our own abort surfaces as Error("aborted"): the reason is ours, not the error's.
+      if (ctrl.signal.aborted) return { reason: this.abortReason ?? 'connection', gotUpdate };
+      return { reason: classifyError(err), gotUpdate, error: err };
+    } finally {
+      clearTimeout(stallTimer);
+      clearTimeout(rotateTimer);
+      ctrl.abort();
+      if (backfilling) await backfilling;
+    }
+  }
+
+  private input(): StartLiveTailCommandInput {
+    const p = this.spec.params;
+    const input: StartLiveTailCommandInput = { logGroupIdentifiers: [...p.logGroupIdentifiers] };
+    if (p.logStreamNames) input.logStreamNames = [...p.logStreamNames];
+    if (p.logStreamNamePrefixes) input.logStreamNamePrefixes = [...p.logStreamNamePrefixes];
+    if (p.logEventFilterPattern !== undefined) input.logEventFilterPattern = p.logEventFilterPattern;
+    return input;
+  }
+
+  private deliverLive(events: readonly LogEvent[]): void {
+    const kept: LogEvent[] = [];
+    for (const e of events) {
+      const key = eventKey(e);
+      if (this.expectLive.take(key)) continue;
+      this.delivered.add(key);
+      kept.push(e);
+    }
+    this.deliver(kept);
+  }
+
+  private deliver(events: readonly LogEvent[]): void {
+    if (events.length === 0) return;
+    for (const e of events) if (this.lastSeen === undefined || e.timestamp > this.lastSeen) this.lastSeen = e.timestamp;
+    try {
+      this.deps.onEvents(events);
+    } catch (err) {
+      this.log.error({ err }, 'event handler failed');
+    }
+  }
+
+  private async backfill(startTime: number, endTime: number): Promise<void> {
+    if (endTime < startTime) return;
+    const s = this.deps.settings();
+    const began = this.deps.clock();
+    for (let attempt = 0; attempt < BACKFILL_ATTEMPTS && !this.stopped; attempt++) {
+      try {
+        const res = await fetchGap(this.deps.api, this.spec.params, { startTime, endTime }, { signal: this.stopCtrl.signal });
+        // The gap holds k copies of an event, d were delivered already: deliver k − d.
+        const kept: LogEvent[] = [];
+        const inGap = new Map<string, number>();
+        let duplicates = 0;
+        for (const e of res.events) {
+          const key = eventKey(e);
+          const k = (inGap.get(key) ?? 0) + 1;
+          inGap.set(key, k);
+          if (k <= this.delivered.get(key)) {
+            duplicates++;
+            continue;
+          }
+          this.delivered.raiseTo(key, k);
+          this.expectLive.add(key);
+          kept.push(e);
+        }
+        for (let i = 0; i < kept.length; i += BACKFILL_CHUNK) this.deliver(kept.slice(i, i + BACKFILL_CHUNK));
+        this.deps.metrics?.backfilled(this.id, kept.length);
+        const fields = { session: this.id, startTime, endTime, events: kept.length, duplicates, ms: this.deps.clock() - began };
+        if (res.truncated) this.log.warn({ ...fields, truncated: true }, 'gap backfilled partly (too many events)');
+        else this.log.info(fields, 'gap backfilled');
+        return;
+      } catch (err) {
+        if (this.stopped) return;
+        const delayMs = backoffDelay(attempt, s.backoff.initialMs, s.backoff.maxMs, this.deps.random);
+        this.log.warn({ session: this.id, error: errorName(err), attempt: attempt + 1, delayMs }, 'gap backfill failed');
+        await this.sleep(delayMs);
+      }
+    }
+    if (!this.stopped) this.log.error({ session: this.id, startTime, endTime }, 'gap backfill gave up: events of the gap may be missing');
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const signal = this.stopCtrl.signal;
+      if (signal.aborted) return resolve();
+      const done = (): void => {
+        clearTimeout(t);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const t = setTimeout(done, ms);
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+}
+
+function toEvents(update: LiveTailSessionUpdate): LogEvent[] {
+  const sampled = update.sessionMetadata?.sampled === true;
+  return (update.sessionResults ?? []).map((r) => ({
+    timestamp: r.timestamp ?? 0,
+    logGroup: groupNameOf(r.logGroupIdentifier ?? ''),
+    logStream: r.logStreamName ?? '',
+    message: r.message ?? '',
+    ingestionTime: r.ingestionTime,
+    sampled,
+  }));
+}
+
+function errorName(err: unknown): string {
+  const n = (err as { name?: unknown } | null)?.name;
+  return typeof n === 'string' ? n : 'Error';
+}

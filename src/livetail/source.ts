@@ -1,0 +1,156 @@
+/**
+ * The daemon's EventSource over Live Tail: plans sessions for a rule set and
+ * keeps one SupervisedSession per planned session. `apply` keeps sessions
+ * whose StartLiveTail parameters (and AWS settings) did not change — the same
+ * objects, serving the new rule ids — and starts/stops only the others.
+ */
+import type { Logger } from 'pino';
+import type { Config, RuleSet } from '../config/model.js';
+import { stableJson } from '../engine/compile.js';
+import type { EventSource, EventsHandler, SourceHealth } from '../daemon/ports.js';
+import { resolveArns } from './arns.js';
+import { ClientPool } from './client.js';
+import { planSessions } from './planner.js';
+import { SupervisedSession, type SourceMetrics, type SupervisorSettings } from './session.js';
+import type { Plan, UnplacedRule } from './spec.js';
+
+export interface LiveTailSourceOptions {
+  readonly onEvents: EventsHandler;
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly metrics?: SourceMetrics | undefined;
+  /** Epoch ms; default Date.now. */
+  readonly clock?: (() => number) | undefined;
+  /** [0,1) for backoff jitter; default Math.random. */
+  readonly random?: (() => number) | undefined;
+  /** Environment for the credentials decision; default process.env. */
+  readonly env?: Readonly<Record<string, string | undefined>> | undefined;
+  /** Retry period of sessions whose rules are unhealthy. Default: 5 min (at least backoff max). */
+  readonly slowRetryMs?: number | undefined;
+  /** Default 5 s. */
+  readonly backfillOverlapMs?: number | undefined;
+}
+
+const DEFAULT_SLOW_RETRY_MS = 5 * 60_000;
+
+export class LiveTailSource implements EventSource {
+  private readonly sessions = new Map<string, SupervisedSession>();
+  private readonly pools = new Map<string, ClientPool>();
+  private unplaced: readonly UnplacedRule[] = [];
+  private config: Config;
+  private planned = false;
+  private stopped = false;
+  private chain: Promise<unknown> = Promise.resolve();
+  private lastPlan: Plan | undefined;
+
+  constructor(private readonly opts: LiveTailSourceOptions) {
+    this.config = opts.config;
+  }
+
+  /** The plan of the last `apply`. */
+  plan(): Plan | undefined {
+    return this.lastPlan;
+  }
+
+  apply(ruleSet: RuleSet, config: Config): Promise<void> {
+    const run = this.chain.then(() => this.doApply(ruleSet, config));
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private settings(): SupervisorSettings {
+    const s = this.config.sessions;
+    return {
+      backoff: s.backoff,
+      stallAfterMs: s.stallAfterMs,
+      rotateAfterMs: s.rotateAfterMs,
+      backfill: s.backfill,
+      slowRetryMs: this.opts.slowRetryMs ?? Math.max(DEFAULT_SLOW_RETRY_MS, s.backoff.maxMs),
+      backfillOverlapMs: this.opts.backfillOverlapMs ?? 5_000,
+      dedupeCapacity: 20_000,
+    };
+  }
+
+  private pool(config: Config): { key: string; pool: ClientPool } {
+    const key = stableJson(config.aws);
+    let pool = this.pools.get(key);
+    if (!pool) {
+      pool = new ClientPool(config.aws, this.opts.env);
+      this.pools.set(key, pool);
+    }
+    return { key, pool };
+  }
+
+  private async doApply(ruleSet: RuleSet, config: Config): Promise<void> {
+    if (this.stopped) return;
+    this.config = config;
+    const { key: awsKey, pool } = this.pool(config);
+    const resolver = await resolveArns(ruleSet, config, (region) => pool.get(region, 'api'));
+    const plan = planSessions(ruleSet, config, resolver);
+    this.lastPlan = plan;
+    this.unplaced = plan.unplaced;
+    for (const u of plan.unplaced) this.opts.logger.error({ rule: u.rule, reason: u.reason }, 'rule has no Live Tail session');
+    const wanted = new Map(plan.sessions.map((s) => [`${awsKey}|${s.id}`, s]));
+    const gone = [...this.sessions].filter(([k]) => !wanted.has(k));
+    for (const [k] of gone) this.sessions.delete(k);
+    await Promise.all(gone.map(([, s]) => s.stop()));
+    for (const [k, spec] of wanted) {
+      const existing = this.sessions.get(k);
+      if (existing) {
+        existing.setRules(spec.rules);
+        continue;
+      }
+      const session = new SupervisedSession(spec, {
+        live: pool.get(spec.region, 'live'),
+        api: pool.get(spec.region, 'api'),
+        onEvents: this.opts.onEvents,
+        logger: this.opts.logger,
+        metrics: this.opts.metrics,
+        settings: () => this.settings(),
+        clock: this.opts.clock ?? Date.now,
+        random: this.opts.random ?? Math.random,
+      });
+      this.sessions.set(k, session);
+      session.start();
+    }
+    for (const [k, pool] of this.pools) {
+      if (k !== awsKey) {
+        pool.destroy();
+        this.pools.delete(k);
+      }
+    }
+    this.planned = true;
+  }
+
+  health(): SourceHealth {
+    const statuses = [...this.sessions.values()].map((s) => s.status());
+    const unhealthy = new Set<string>();
+    for (const st of statuses) if (st.unhealthy) for (const r of st.rules) unhealthy.add(r);
+    for (const u of this.unplaced) unhealthy.add(u.rule);
+    const details = statuses.map((st) => `${st.id}: ${st.state}${st.failing ? ` (failing: ${st.lastReason})` : ''} [${st.rules.join(', ')}]`);
+    for (const u of this.unplaced) details.push(`${u.rule}: not placed: ${u.reason}`);
+    return {
+      ready: this.planned && !this.stopped && statuses.every((st) => st.startedOnce && !st.failing),
+      details,
+      unhealthyRules: [...unhealthy].sort(),
+    };
+  }
+
+  stop(): Promise<void> {
+    const run = this.chain.then(async () => {
+      if (this.stopped) return;
+      this.stopped = true;
+      const all = [...this.sessions.values()];
+      this.sessions.clear();
+      await Promise.all(all.map((s) => s.stop()));
+      for (const p of this.pools.values()) p.destroy();
+      this.pools.clear();
+    });
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+}
+
+export function createLiveTailSource(opts: LiveTailSourceOptions): EventSource & { plan(): Plan | undefined } {
+  return new LiveTailSource(opts);
+}

@@ -1,0 +1,82 @@
+/**
+ * SessionSpec: one planned Live Tail session — the StartLiveTail input, its
+ * region, the rules it serves — and the label that names it in logs and
+ * metrics (a hash of the parameters, so it is stable across reloads).
+ */
+import { createHash } from 'node:crypto';
+import { stableJson } from '../engine/compile.js';
+
+/** Exactly the StartLiveTail input (besides the region the client is for). */
+export interface SessionParams {
+  readonly logGroupIdentifiers: readonly string[];
+  readonly logStreamNames?: readonly string[] | undefined;
+  readonly logStreamNamePrefixes?: readonly string[] | undefined;
+  readonly logEventFilterPattern?: string | undefined;
+}
+
+export interface SessionSpec {
+  /** `lt-` + 8 hex digits of the region and parameters. */
+  readonly id: string;
+  readonly region: string;
+  readonly params: SessionParams;
+  /** Rule ids served, sorted. */
+  readonly rules: readonly string[];
+  readonly monthlyCost: number;
+}
+
+export interface UnplacedRule {
+  readonly rule: string;
+  readonly reason: string;
+}
+
+export interface Plan {
+  readonly sessions: readonly SessionSpec[];
+  readonly unplaced: readonly UnplacedRule[];
+  readonly monthlyCost: number;
+}
+
+/** Session-minutes of one session running all month (30 days). */
+export const MINUTES_A_MONTH = 30 * 24 * 60;
+
+export function sessionId(region: string, params: SessionParams): string {
+  return 'lt-' + createHash('sha256').update(stableJson({ region, ...params })).digest('hex').slice(0, 8);
+}
+
+/** Cents-exact money without float noise. */
+export function money(x: number): number {
+  return Math.round(x * 10_000) / 10_000;
+}
+
+/**
+ * The log group name in a result's or rule's identifier: `arn:aws:logs:r:a:log-group:/x`
+ * (also with `:*`) → `/x`; `123456789012:/x` (the form the service is reported to
+ * echo in Live Tail results) → `/x`; names pass through (they cannot contain `:`).
+ */
+export function groupNameOf(identifier: string): string {
+  if (!identifier.startsWith('arn:')) {
+    const colon = identifier.lastIndexOf(':');
+    return colon < 0 ? identifier : identifier.slice(colon + 1);
+  }
+  const at = identifier.indexOf(':log-group:');
+  if (at < 0) return identifier;
+  const name = identifier.slice(at + ':log-group:'.length);
+  return name.endsWith(':*') ? name.slice(0, -2) : name;
+}
+
+/** The region part of a log group ARN, or undefined for a name. */
+export function arnRegion(identifier: string): string | undefined {
+  if (!identifier.startsWith('arn:')) return undefined;
+  const parts = identifier.split(':');
+  return parts.length >= 6 && parts[3] !== '' ? parts[3] : undefined;
+}
+
+/** What the plan JSON prints for one session (SPEC §2). */
+export function sessionJson(s: SessionSpec): Record<string, unknown> {
+  const o: Record<string, unknown> = { region: s.region, logGroupIdentifiers: s.params.logGroupIdentifiers };
+  if (s.params.logStreamNames) o['logStreamNames'] = s.params.logStreamNames;
+  if (s.params.logStreamNamePrefixes) o['logStreamNamePrefixes'] = s.params.logStreamNamePrefixes;
+  if (s.params.logEventFilterPattern !== undefined) o['logEventFilterPattern'] = s.params.logEventFilterPattern;
+  o['rules'] = s.rules;
+  o['monthlyCost'] = s.monthlyCost;
+  return o;
+}

@@ -1,0 +1,173 @@
+// `tailwatch plan` and `tailwatch tail` as child processes (bin/tailwatch.js, the built dist/),
+// plan's text output in-process.
+import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../kit/cli.js';
+import { startEmulator, type StartedEmulator } from '../kit/emulator.js';
+import { until } from '../kit/livetail.js';
+import { makeProject } from '../kit/project.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const BIN = path.join(ROOT, 'bin/tailwatch.js');
+
+beforeAll(async () => {
+  // The child runs dist/: build when it is missing or older than the sources it runs.
+  const built = await stat(path.join(ROOT, 'dist/cli/tail.js')).catch(() => undefined);
+  const sources = ['src/cli/plan.ts', 'src/cli/tail.ts', 'src/cli/commands.ts', 'src/livetail/planner.ts', 'src/livetail/session.ts', 'src/livetail/source.ts', 'src/livetail/union.ts'];
+  const newest = Math.max(...(await Promise.all(sources.map(async (s) => (await stat(path.join(ROOT, s))).mtimeMs))));
+  if (!built || built.mtimeMs < newest) execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', ROOT], { stdio: 'ignore' });
+}, 120_000);
+
+const CONFIG = (extra = '') => `
+aws:
+  region: us-east-1
+  accountId: "123456789012"
+${extra}
+destinations:
+  stdout: { type: console }
+defaults:
+  notify: [stdout]
+`;
+
+function fortyRules(): string {
+  const out = ['rules:'];
+  for (let j = 0; j < 40; j++) out.push(`  - id: r${String(j).padStart(2, '0')}\n    source:\n      logGroups: [/svc/g${j % 25}]\n      filterPattern: ERROR${j}`);
+  return out.join('\n') + '\n';
+}
+
+describe('tailwatch plan', () => {
+  it('--format json prints the SPEC §2 shape; precise and economical differ in session count; no network needed with accountId', () => {
+    for (const [strategy, max] of [['precise', 15], ['economical', 3]] as const) {
+      const dir = makeProject({ 'tailwatch.yaml': CONFIG(`  endpoint: http://127.0.0.1:9\nsessions:\n  strategy: ${strategy}\n  pricePerMinute: 0.01`), 'rules/many.yaml': fortyRules() });
+      const r = spawnSync(process.execPath, [BIN, 'plan', '-c', 'tailwatch.yaml', '--format', 'json'], { cwd: dir, encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      const plan = JSON.parse(r.stdout) as { sessions: Record<string, unknown>[]; unplaced: unknown[]; monthlyCost: number };
+      expect(Object.keys(plan)).toEqual(['sessions', 'unplaced', 'monthlyCost']);
+      if (strategy === 'economical') expect(plan.sessions).toHaveLength(3);
+      else expect(plan.sessions.length).toBeLessThanOrEqual(max);
+      expect(plan.unplaced).toEqual([]);
+      for (const s of plan.sessions) {
+        for (const k of Object.keys(s)) expect(['region', 'logGroupIdentifiers', 'logStreamNames', 'logStreamNamePrefixes', 'logEventFilterPattern', 'rules', 'monthlyCost']).toContain(k);
+        expect(s).toMatchObject({ region: 'us-east-1', monthlyCost: 432 });
+      }
+      expect(plan.monthlyCost).toBe(432 * plan.sessions.length);
+      expect(new Set(plan.sessions.flatMap((s) => s['rules'] as string[])).size).toBe(40);
+    }
+  });
+
+  it('reports unplaced rules with a reason and exits 1', () => {
+    const dir = makeProject({ 'tailwatch.yaml': CONFIG('sessions:\n  strategy: economical\n  maxConcurrent: 2'), 'rules/many.yaml': fortyRules() });
+    const r = spawnSync(process.execPath, [BIN, 'plan', '-c', 'tailwatch.yaml', '--format', 'json'], { cwd: dir, encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    const plan = JSON.parse(r.stdout) as { sessions: unknown[]; unplaced: { rule: string; reason: string }[] };
+    expect(plan.sessions).toHaveLength(2);
+    expect(plan.unplaced.length).toBeGreaterThan(0);
+    expect(plan.unplaced[0]!.reason).toContain('maxConcurrent');
+  });
+
+  it('text output shows each session, its cost, and the total', async () => {
+    const dir = makeProject({
+      'tailwatch.yaml': CONFIG(),
+      'rules/r.yaml': `rules:
+  - id: pay-errors
+    source: { logGroups: [/ecs/payments], logStreamPrefixes: [api-], filterPattern: ERROR }
+  - id: orders-json
+    source: { logGroups: [/ecs/orders], filterPattern: '{ $.status >= 500 }' }
+`,
+    });
+    const r = await runCli(['plan', '-c', path.join(dir, 'tailwatch.yaml')], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Live Tail plan: 2 sessions (strategy precise, at most 15 per region)');
+    expect(r.stdout).toMatch(/lt-[0-9a-f]{8} {2}us-east-1 {2}43200 session-minutes\/month {2}\$432\.00\/month/);
+    expect(r.stdout).toContain('arn:aws:logs:us-east-1:123456789012:log-group:/ecs/payments');
+    expect(r.stdout).toContain('stream prefixes: api-');
+    expect(r.stdout).toContain('filter pattern:  { $.status >= 500 }');
+    expect(r.stdout).toContain('rules:           pay-errors');
+    expect(r.stdout).toContain('Total: 2 sessions, 86400 session-minutes/month, $864.00/month at $0.01 per session-minute');
+    const again = await runCli(['plan', '-c', path.join(dir, 'tailwatch.yaml')], { cwd: dir });
+    expect(again.stdout).toBe(r.stdout); // deterministic
+  });
+
+  it('without accountId, resolves names with DescribeLogGroups against the endpoint', async () => {
+    const emu = await startEmulator({ updateIntervalMs: 0, accountId: '210987654321' });
+    try {
+      emu.emulator.ingest([{ logGroup: '/ecs/payments', logStream: 'a', timestamp: Date.now(), message: 'x' }]);
+      const dir = makeProject({
+        'tailwatch.yaml': `aws: { region: us-east-1, endpoint: "${emu.endpoint}" }\ndestinations: { stdout: { type: console } }\ndefaults: { notify: [stdout] }\n`,
+        'rules/r.yaml': 'rules:\n  - id: pay\n    source: { logGroups: [/ecs/payments] }\n  - id: ghost\n    source: { logGroups: [/nope] }\n',
+      });
+      const r = await runCli(['plan', '-c', path.join(dir, 'tailwatch.yaml'), '--format', 'json'], { cwd: dir, env: {} });
+      expect(r.code).toBe(1);
+      const plan = JSON.parse(r.stdout) as { sessions: { logGroupIdentifiers: string[] }[]; unplaced: { rule: string; reason: string }[] };
+      expect(plan.sessions[0]!.logGroupIdentifiers).toEqual(['arn:aws:logs:us-east-1:210987654321:log-group:/ecs/payments']);
+      expect(plan.unplaced).toEqual([{ rule: 'ghost', reason: 'log group "/nope" not found in us-east-1' }]);
+    } finally {
+      await emu.close();
+    }
+  });
+});
+
+describe('tailwatch tail --rule ID', () => {
+  let emu: StartedEmulator | undefined;
+  let child: ChildProcess | undefined;
+  afterEach(async () => {
+    child?.kill('SIGKILL');
+    child = undefined;
+    await emu?.close();
+    emu = undefined;
+  });
+
+  it('prints the events that pass the rule filter and conditions; SIGINT closes the session and exits 0', async () => {
+    emu = await startEmulator({ updateIntervalMs: 100 });
+    const e = emu.emulator;
+    e.ingest([{ logGroup: '/ecs/payments', logStream: 'api-1', timestamp: Date.now(), message: 'seed' }]);
+    const dir = makeProject({
+      'tailwatch.yaml': CONFIG(`  endpoint: "${emu.endpoint}"`),
+      'rules/r.yaml': `rules:
+  - id: pay-5xx
+    source: { logGroups: [/ecs/payments], filterPattern: '{ $.status >= 500 }' }
+    match: { field: $.path, startsWith: /v1/charges }
+  - id: other
+    source: { logGroups: [/ecs/other] }
+`,
+    });
+    const env = { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' };
+    delete (env as Record<string, string | undefined>)['AWS_ACCESS_KEY_ID'];
+    const c = spawn(process.execPath, [BIN, 'tail', '--rule', 'pay-5xx', '-c', 'tailwatch.yaml'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = c;
+    let stdout = '';
+    let stderr = '';
+    c.stdout!.on('data', (d) => (stdout += d));
+    c.stderr!.on('data', (d) => (stderr += d));
+    const exit = new Promise<number | null>((resolve) => c.once('exit', (code) => resolve(code)));
+    await e.waitForActiveSessions(1, 10_000);
+    await until(() => stderr.includes('tailing rule pay-5xx'), 'the banner');
+    const now = Date.now();
+    const put = (message: object, stream = 'api-1') => e.ingest([{ logGroup: '/ecs/payments', logStream: stream, timestamp: now, message: JSON.stringify(message) }]);
+    put({ status: 503, path: '/v1/charges/1' });
+    put({ status: 200, path: '/v1/charges/2' }); // the pattern drops it
+    put({ status: 500, path: '/v1/refunds' }); // the match condition drops it
+    put({ status: 502, path: '/v1/charges/3' });
+    await until(() => stdout.split('\n').filter(Boolean).length >= 2, 'two printed events', 5_000);
+    await new Promise((r) => setTimeout(r, 300));
+    const lines = stdout.split('\n').filter(Boolean);
+    expect(lines).toEqual([
+      `${new Date(now).toISOString()} /ecs/payments api-1 {"status":503,"path":"/v1/charges/1"}`,
+      `${new Date(now).toISOString()} /ecs/payments api-1 {"status":502,"path":"/v1/charges/3"}`,
+    ]);
+    c.kill('SIGINT');
+    expect(await exit).toBe(0);
+    await e.waitForActiveSessions(0, 2_000);
+    expect(e.stats().ended['closed']).toBe(1);
+  }, 30_000);
+
+  it('an unknown rule id exits 2 with a message', () => {
+    const dir = makeProject({ 'tailwatch.yaml': CONFIG(), 'rules/r.yaml': 'rules:\n  - id: pay\n    source: { logGroups: [/ecs/payments] }\n' });
+    const r = spawnSync(process.execPath, [BIN, 'tail', '--rule', 'nope', '-c', 'tailwatch.yaml'], { cwd: dir, encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('no rule "nope" (rules: pay)');
+  });
+});

@@ -1,0 +1,60 @@
+/** Helpers for Live Tail source tests: a config for an emulator, collected events, metrics and logs. */
+import { pino, type Logger } from 'pino';
+import { defaultConfig } from '../../src/config/config.js';
+import type { Config, SessionsConfig } from '../../src/config/model.js';
+import type { LogEvent } from '../../src/engine/event.js';
+import type { SourceMetrics } from '../../src/livetail/index.js';
+
+export function emulatorConfig(endpoint: string, sessions: Partial<SessionsConfig> = {}, aws: Partial<Config['aws']> = {}): Config {
+  const base = defaultConfig('/tmp');
+  return {
+    ...base,
+    aws: { region: 'us-east-1', accountId: '123456789012', endpoint, ...aws },
+    sessions: { ...base.sessions, backoff: { initialMs: 50, maxMs: 200 }, stallAfterMs: 1_500, ...sessions },
+  };
+}
+
+export interface Recorded {
+  started: string[];
+  restarts: { session: string; reason: string }[];
+  sampled: string[];
+  backfilled: { session: string; events: number }[];
+}
+
+export function recordingMetrics(): SourceMetrics & { rec: Recorded } {
+  const rec: Recorded = { started: [], restarts: [], sampled: [], backfilled: [] };
+  return {
+    rec,
+    sessionStarted: (s) => void rec.started.push(s),
+    sessionRestarted: (session, reason) => void rec.restarts.push({ session, reason }),
+    sampledUpdate: (s) => void rec.sampled.push(s),
+    backfilled: (session, events) => void rec.backfilled.push({ session, events }),
+  };
+}
+
+export function capturingLogger(): { logger: Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const logger = pino({ level: 'debug', base: undefined }, { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) });
+  return { logger, lines };
+}
+
+export class Collector {
+  readonly events: LogEvent[] = [];
+  readonly calls: (readonly LogEvent[])[] = [];
+  readonly handler = (events: readonly LogEvent[]): void => {
+    this.calls.push(events);
+    this.events.push(...events);
+  };
+  messages(): string[] {
+    return this.events.map((e) => e.message);
+  }
+}
+
+/** Polls `test` every 20 ms until true or `ms` elapse (then throws with `what`). */
+export async function until(test: () => boolean, what: string, ms = 5_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!test()) {
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

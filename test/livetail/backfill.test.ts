@@ -1,0 +1,129 @@
+// No lost events (SPEC §6): events put while a session is forcibly down arrive
+// exactly once after the reconnect (backfill + dedupe both ways); with backfill
+// off they are missing, which shows the test can fail.
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RuleSet } from '../../src/config/model.js';
+import type { EventSource } from '../../src/daemon/ports.js';
+import { createLiveTailSource } from '../../src/livetail/index.js';
+import { startEmulator, type StartedEmulator } from '../kit/emulator.js';
+import { capturingLogger, Collector, emulatorConfig, recordingMetrics, until } from '../kit/livetail.js';
+import { rule } from '../kit/rules.js';
+
+let emu: StartedEmulator | undefined;
+let source: EventSource | undefined;
+afterEach(async () => {
+  await source?.stop();
+  await emu?.close();
+  source = undefined;
+  emu = undefined;
+});
+
+const GROUP = '/ecs/payments';
+const ruleSet: RuleSet = { rules: [rule({ id: 'pay', logGroups: [GROUP], filterPattern: '?gap ?before ?after ?race' })], files: [] };
+
+async function scenario(opts: { backfill: boolean; raceDuringBackfill?: boolean }) {
+  emu = await startEmulator({ updateIntervalMs: 50 });
+  const e = emu.emulator;
+  e.ingest([{ logGroup: GROUP, logStream: 'api-1', timestamp: Date.now() - 60_000, message: 'seed' }]);
+  const config = emulatorConfig(emu.endpoint, { backfill: opts.backfill });
+  const got = new Collector();
+  const metrics = recordingMetrics();
+  const { logger, lines } = capturingLogger();
+  source = createLiveTailSource({ onEvents: got.handler, config, logger, metrics, env: {} });
+  const put = (stream: string, ...messages: string[]) => e.ingest(messages.map((message) => ({ logGroup: GROUP, logStream: stream, timestamp: Date.now(), message })));
+
+  await source.apply(ruleSet, config);
+  await until(() => source!.health().ready, 'ready');
+  put('api-1', 'before 1', 'before 2', 'before 3');
+  await until(() => got.events.length === 3, 'the events before the gap');
+
+  // Forcibly down: the connection drops and every restart is refused until cleared.
+  e.injectFault({ type: 'refuse', error: 'LimitExceededException' });
+  e.injectFault({ type: 'drop' });
+  await until(() => metrics.rec.restarts.length >= 2, 'refused restarts');
+  const gap = Array.from({ length: 60 }, (_, i) => `gap ${i}`);
+  put('api-1', ...gap.slice(0, 30));
+  put('api-2', ...gap.slice(30));
+  put('api-1', 'noise that the pattern drops');
+  await new Promise((r) => setTimeout(r, 100));
+
+  const cleared = performance.now();
+  e.injectFault({ type: 'clear' });
+  // Slow the backfill down so that an event can reach both the new stream and the backfill.
+  if (opts.raceDuringBackfill) e.injectFault({ type: 'refuse', error: 'ThrottlingException', operation: 'FilterLogEvents', forMs: 600 });
+  await until(() => metrics.rec.started.length === 2, 'reconnected');
+  if (opts.raceDuringBackfill) e.ingest([{ logGroup: GROUP, logStream: 'api-1', timestamp: Date.now() - 1_000, message: 'race' }]);
+  if (opts.backfill) await until(() => metrics.rec.backfilled.length === 1, 'backfilled', 8_000);
+  const recovered = performance.now() - cleared;
+  put('api-1', 'after 1');
+  await until(() => got.messages().includes('after 1'), 'the event after the gap', 8_000);
+  return { got, metrics, lines, gap, recovered };
+}
+
+function counts(messages: string[]): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const x of messages) m.set(x, (m.get(x) ?? 0) + 1);
+  return m;
+}
+
+describe('gap backfill', () => {
+  it('delivers every event of the gap exactly once, in timestamp order, before the new stream', async () => {
+    const { got, metrics, gap, recovered } = await scenario({ backfill: true });
+    const c = counts(got.messages());
+    for (const m of ['before 1', 'before 2', 'before 3', ...gap, 'after 1']) expect(c.get(m), m).toBe(1);
+    expect(got.events).toHaveLength(3 + gap.length + 1);
+    expect(got.messages()).not.toContain('noise that the pattern drops');
+    // The backfill overlapped the events the stream had delivered (5 s) and dropped them.
+    expect(metrics.rec.backfilled).toEqual([{ session: metrics.rec.started[0], events: gap.length }]);
+    const backfilled = got.events.slice(3, 3 + gap.length);
+    expect(backfilled.map((e) => e.timestamp)).toEqual([...backfilled.map((e) => e.timestamp)].sort((a, b) => a - b));
+    expect(new Set(backfilled.map((e) => e.logStream))).toEqual(new Set(['api-1', 'api-2']));
+    expect(backfilled.every((e) => e.logGroup === GROUP)).toBe(true);
+    expect(got.messages().at(-1)).toBe('after 1');
+    console.log(`reconnect + backfill of ${gap.length} events: ${recovered.toFixed(0)} ms after the refusals ended`);
+  });
+
+  it('an event both the new stream and the backfill return is delivered once', async () => {
+    const { got, metrics, lines } = await scenario({ backfill: true, raceDuringBackfill: true });
+    const c = counts(got.messages());
+    expect(c.get('race')).toBe(1);
+    for (const [m, n] of c) expect(n, m).toBe(1);
+    expect(lines.some((l) => l['msg'] === 'gap backfill failed' || l['msg'] === 'gap backfilled')).toBe(true);
+    expect(metrics.rec.backfilled).toHaveLength(1);
+  });
+
+  it('with backfill off the events of the gap are missing', async () => {
+    const { got, metrics, gap } = await scenario({ backfill: false });
+    const c = counts(got.messages());
+    for (const m of gap) expect(c.get(m), m).toBeUndefined();
+    expect(c.get('after 1')).toBe(1);
+    expect(metrics.rec.backfilled).toEqual([]);
+  });
+});
+
+describe('no lost events across rotations', () => {
+  it('a steady stream of events through several rotations arrives complete and without duplicates', async () => {
+    emu = await startEmulator({ updateIntervalMs: 50 });
+    const e = emu.emulator;
+    e.ingest([{ logGroup: GROUP, logStream: 'api-1', timestamp: Date.now() - 60_000, message: 'seed' }]);
+    const config = emulatorConfig(emu.endpoint, { rotateAfterMs: 250 });
+    const got = new Collector();
+    const metrics = recordingMetrics();
+    source = createLiveTailSource({ onEvents: got.handler, config, logger: capturingLogger().logger, metrics, env: {} });
+    await source.apply(ruleSet, config);
+    await until(() => source!.health().ready, 'ready');
+    const sent: string[] = [];
+    for (let i = 0; i < 60; i++) {
+      const m = `gap steady ${i}`;
+      sent.push(m);
+      e.ingest([{ logGroup: GROUP, logStream: 'api-1', timestamp: Date.now(), message: m }]);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await until(() => metrics.rec.restarts.filter((r) => r.reason === 'rotation').length >= 3, 'three rotations');
+    await until(() => sent.every((m) => got.messages().includes(m)), 'every event', 8_000);
+    await new Promise((r) => setTimeout(r, 300));
+    const c = counts(got.messages());
+    for (const m of sent) expect(c.get(m), m).toBe(1);
+    expect(metrics.rec.backfilled.length).toBeGreaterThanOrEqual(3);
+  });
+});

@@ -1,0 +1,255 @@
+// The session planner (SPEC §6): packing by strategy, API validity of every
+// session, exact union patterns, unplaced rules, cost, determinism.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Config, Rule, RuleSet } from '../../src/config/model.js';
+import { compileFilterPattern } from '../../src/filter/index.js';
+import { accountArnResolver, planSessions, unionPattern, type Plan } from '../../src/livetail/index.js';
+import { emulatorConfig } from '../kit/livetail.js';
+import { rule } from '../kit/rules.js';
+
+const ACCOUNT = '123456789012';
+const resolve = accountArnResolver(ACCOUNT);
+const config = (sessions: Partial<Config['sessions']> = {}): Config => emulatorConfig('', sessions, { endpoint: undefined });
+const set = (rules: Rule[]): RuleSet => ({ rules, files: [] });
+
+/** 40 rules over 25 log groups, each with its own pattern, no stream filters. */
+const forty = set(Array.from({ length: 40 }, (_, j) => rule({ id: `r${String(j).padStart(2, '0')}`, logGroups: [`/svc/g${j % 25}`], filterPattern: `ERROR${j}` })));
+
+/** Every session is a valid StartLiveTail input, and every rule's groups are covered by sessions that serve it. */
+function expectValid(plan: Plan, rules: RuleSet, max: number): void {
+  const byRegion = new Map<string, number>();
+  for (const s of plan.sessions) {
+    byRegion.set(s.region, (byRegion.get(s.region) ?? 0) + 1);
+    const p = s.params;
+    expect(p.logGroupIdentifiers.length).toBeGreaterThanOrEqual(1);
+    expect(p.logGroupIdentifiers.length).toBeLessThanOrEqual(10);
+    expect(new Set(p.logGroupIdentifiers).size).toBe(p.logGroupIdentifiers.length);
+    for (const arn of p.logGroupIdentifiers) {
+      expect(arn).toMatch(new RegExp(`^arn:aws:logs:${s.region}:\\d{12}:log-group:[^*]+$`));
+      expect(arn.endsWith('*')).toBe(false);
+    }
+    expect(p.logStreamNames !== undefined && p.logStreamNamePrefixes !== undefined).toBe(false);
+    if (p.logStreamNames || p.logStreamNamePrefixes) expect(p.logGroupIdentifiers).toHaveLength(1);
+    if (p.logEventFilterPattern !== undefined) {
+      expect(p.logEventFilterPattern.length).toBeLessThanOrEqual(1024);
+      expect(() => compileFilterPattern(p.logEventFilterPattern!)).not.toThrow();
+    }
+    expect(s.rules.length).toBeGreaterThan(0);
+  }
+  for (const n of byRegion.values()) expect(n).toBeLessThanOrEqual(max);
+  const unplaced = new Set(plan.unplaced.map((u) => u.rule));
+  for (const r of rules.rules) {
+    if (unplaced.has(r.id) || !r.enabled) continue;
+    const mine = plan.sessions.filter((s) => s.rules.includes(r.id));
+    for (const g of r.source.logGroups) {
+      const arn = `arn:aws:logs:${r.source.region ?? 'us-east-1'}:${ACCOUNT}:log-group:${g}`;
+      expect(mine.some((s) => s.params.logGroupIdentifiers.includes(arn)), `${r.id} ${g}`).toBe(true);
+    }
+    // A session's stream filter never hides a stream the rule wants.
+    for (const s of mine) {
+      if (s.params.logStreamNames) for (const x of r.source.logStreams ?? ['<all>']) expect(s.params.logStreamNames).toContain(x);
+      if (s.params.logStreamNamePrefixes) for (const x of r.source.logStreamPrefixes ?? ['<all>']) expect(s.params.logStreamNamePrefixes).toContain(x);
+    }
+  }
+}
+
+describe('packing', () => {
+  it('precise: 40 rules over 25 log groups fit in at most 15 sessions, every rule placed', () => {
+    const plan = planSessions(forty, config({ strategy: 'precise' }), resolve);
+    expect(plan.sessions.length).toBeLessThanOrEqual(15);
+    expect(plan.unplaced).toEqual([]);
+    expect(new Set(plan.sessions.flatMap((s) => s.rules)).size).toBe(40);
+    expectValid(plan, forty, 15);
+  });
+
+  it('economical: the same rules take 3 sessions (10 + 10 + 5 log groups)', () => {
+    const plan = planSessions(forty, config({ strategy: 'economical' }), resolve);
+    expect(plan.sessions.map((s) => s.params.logGroupIdentifiers.length)).toEqual([10, 10, 5]);
+    expect(plan.unplaced).toEqual([]);
+    expectValid(plan, forty, 15);
+  });
+
+  it('precise under the quota: each distinct source its own session; identical sources share one', () => {
+    const rs = set([
+      rule({ id: 'a', logGroups: ['/a'], filterPattern: 'ERROR' }),
+      rule({ id: 'a-same', logGroups: ['/a'], filterPattern: 'ERROR' }),
+      rule({ id: 'a-json', logGroups: ['/a'], filterPattern: '{ $.status >= 500 }' }),
+      rule({ id: 'b-streams', logGroups: ['/b'], logStreams: ['s2', 's1'] }),
+      rule({ id: 'c-prefix', logGroups: ['/c'], logStreamPrefixes: ['api-'] }),
+      rule({ id: 'two', logGroups: ['/b', '/a'] }),
+    ]);
+    const plan = planSessions(rs, config(), resolve);
+    expect(plan.sessions).toHaveLength(5);
+    const of = (id: string) => plan.sessions.filter((s) => s.rules.includes(id));
+    expect(of('a')[0]!.rules).toEqual(['a', 'a-same']);
+    expect(of('a')[0]!.params.logEventFilterPattern).toBe('ERROR');
+    expect(of('b-streams')[0]!.params).toMatchObject({ logStreamNames: ['s1', 's2'] });
+    expect(of('c-prefix')[0]!.params).toMatchObject({ logStreamNamePrefixes: ['api-'] });
+    expect(of('two')[0]!.params.logGroupIdentifiers).toHaveLength(2);
+    expectValid(plan, rs, 15);
+  });
+
+  it('merging beyond the quota drops stream filters the API cannot take and keeps the exact union pattern', () => {
+    const rs = set([
+      rule({ id: 'a1', logGroups: ['/a'], logStreams: ['x'], filterPattern: 'ERROR' }),
+      rule({ id: 'a2', logGroups: ['/a'], logStreamPrefixes: ['api-'], filterPattern: 'WARN' }),
+      rule({ id: 'b', logGroups: ['/b'], logStreams: ['y'], filterPattern: '?FATAL ?PANIC' }),
+    ]);
+    const plan = planSessions(rs, config({ maxConcurrent: 1 }), resolve);
+    expect(plan.sessions).toHaveLength(1);
+    expect(plan.sessions[0]!.params).toEqual({
+      logGroupIdentifiers: [`arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/a`, `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/b`],
+      logEventFilterPattern: '?ERROR ?FATAL ?PANIC ?WARN',
+    });
+    expectValid(plan, rs, 1);
+  });
+
+  it('is deterministic: the same rules in any order give the same plan', () => {
+    const shuffled = set([...forty.rules].sort(() => 0.5 - Math.random()));
+    for (const strategy of ['precise', 'economical'] as const) {
+      expect(JSON.stringify(planSessions(shuffled, config({ strategy }), resolve))).toBe(JSON.stringify(planSessions(forty, config({ strategy }), resolve)));
+    }
+  });
+
+  it('plans per region, each within its own quota', () => {
+    const rs = set([rule({ id: 'eu', logGroups: ['/a'], region: 'eu-west-1' }), rule({ id: 'us', logGroups: ['/a'] }), rule({ id: 'arn', logGroups: [`arn:aws:logs:ap-south-1:${ACCOUNT}:log-group:/z:*`] })]);
+    const plan = planSessions(rs, config({ maxConcurrent: 1 }), resolve);
+    expect(plan.sessions.map((s) => [s.region, s.rules])).toEqual([
+      ['ap-south-1', ['arn']],
+      ['eu-west-1', ['eu']],
+      ['us-east-1', ['us']],
+    ]);
+    expect(plan.sessions[0]!.params.logGroupIdentifiers).toEqual([`arn:aws:logs:ap-south-1:${ACCOUNT}:log-group:/z`]);
+  });
+});
+
+describe('rules that cannot be placed are reported', () => {
+  it('rules needing more sessions than the quota, with the reason', () => {
+    const plan = planSessions(forty, config({ strategy: 'economical', maxConcurrent: 2 }), resolve);
+    expect(plan.sessions).toHaveLength(2);
+    expect(plan.unplaced.length).toBeGreaterThan(0);
+    for (const u of plan.unplaced) expect(u.reason).toMatch(/sessions\.maxConcurrent \(2\) in us-east-1/);
+    const placed = new Set(plan.sessions.flatMap((s) => s.rules));
+    for (const u of plan.unplaced) expect(placed.has(u.rule)).toBe(false);
+    expect(placed.size + plan.unplaced.length).toBe(40);
+    expectValid(plan, forty, 2);
+  });
+
+  it('precise with 11 single-group sources and a quota of 1: ten groups fit one session, one rule is reported', () => {
+    const rs = set(Array.from({ length: 11 }, (_, i) => rule({ id: `r${String(i).padStart(2, '0')}`, logGroups: [`/g${String(i).padStart(2, '0')}`] })));
+    const plan = planSessions(rs, config({ maxConcurrent: 1 }), resolve);
+    expect(plan.sessions).toHaveLength(1);
+    expect(plan.sessions[0]!.params.logGroupIdentifiers).toHaveLength(10);
+    expect(plan.unplaced).toHaveLength(1);
+  });
+
+  it('wildcard ARNs, names without a region, unresolvable names', () => {
+    const rs = set([
+      rule({ id: 'wild', logGroups: [`arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/ecs/*`] }),
+      rule({ id: 'ghost', logGroups: ['/ghost'] }),
+      rule({ id: 'ok', logGroups: ['/ok'] }),
+      rule({ id: 'off', logGroups: ['/off'], enabled: false }),
+    ]);
+    const plan = planSessions(rs, config(), (region, name) => (name === '/ghost' ? { unresolved: `log group "${name}" not found in ${region}` } : resolve(region, name)));
+    expect(plan.unplaced).toEqual([
+      { rule: 'ghost', reason: 'log group "/ghost" not found in us-east-1' },
+      { rule: 'wild', reason: expect.stringContaining('wildcard') },
+    ]);
+    expect(plan.sessions.map((s) => s.rules)).toEqual([['ok']]);
+    const noRegion = planSessions(set([rule({ id: 'x', logGroups: ['/x'] })]), emulatorConfig('', {}, { region: undefined, endpoint: undefined }), resolve);
+    expect(noRegion.unplaced[0]).toMatchObject({ rule: 'x', reason: expect.stringContaining('no region') });
+  });
+});
+
+describe('cost', () => {
+  it('a session running all month is 43,200 session-minutes at pricePerMinute; the total sums the sessions', () => {
+    const plan = planSessions(forty, config({ strategy: 'economical', pricePerMinute: 0.01 }), resolve);
+    expect(plan.sessions.map((s) => s.monthlyCost)).toEqual([432, 432, 432]);
+    expect(plan.monthlyCost).toBe(1296);
+    expect(planSessions(forty, config({ strategy: 'economical', pricePerMinute: 0.0015 }), resolve).monthlyCost).toBeCloseTo(194.4, 6);
+  });
+});
+
+describe('union patterns', () => {
+  it.each([
+    [['ERROR', 'WARN'], '?ERROR ?WARN'],
+    [['?a ?b', 'c', '?b'], '?a ?b ?c'],
+    [['"an error"', 'FATAL'], '?"an error" ?FATAL'],
+    [['{ $.a = 1 }', '{ $.a = 1 }'], '{ $.a = 1 }'],
+    [['ERROR', ''], undefined],
+    [['ERROR', undefined], undefined],
+    [['ERROR Exception', 'WARN'], undefined],
+    [['-DEBUG', 'WARN'], undefined],
+    [['?a -b', 'c'], undefined],
+    [['{ $.a = 1 }', 'ERROR'], undefined],
+    [['%ERR[0-9]%', 'WARN'], undefined],
+    [['[ip, user, status=5*]', 'WARN'], undefined],
+  ] as [(string | undefined)[], string | undefined][])('%j → %j', (patterns, expected) => {
+    expect(unionPattern(patterns)).toBe(expected);
+  });
+
+  const WORDS = ['ERROR', 'WARN', 'error', 'timeout', 'a', 'ab', 'b', 'x-y', '500', 'an error'];
+  const term = fc.constantFrom(...WORDS).map((w) => (w.includes(' ') ? `"${w}"` : w));
+  const pattern = fc.oneof(
+    term,
+    fc.array(term, { minLength: 1, maxLength: 4 }).map((ts) => ts.map((t) => '?' + t).join(' ')),
+    fc.array(term, { minLength: 2, maxLength: 3 }).map((ts) => ts.join(' ')),
+    fc.tuple(term, term).map(([a, b]) => `${a} -${b}`),
+    fc.tuple(term, term).map(([a, b]) => `?${a} -${b}`),
+    fc.constant(''),
+    fc.constantFrom('{ $.level = "ERROR" }', '{ $.status >= 500 }', '[w1, w2 = "ERROR"]'),
+  );
+  const message = fc.oneof(
+    fc.array(fc.constantFrom(...WORDS, ' ', 'zz', 'ERR', 'OR'), { maxLength: 8 }).map((ps) => ps.join(' ')),
+    fc.record({ level: fc.constantFrom('ERROR', 'WARN'), status: fc.constantFrom(200, 404, 500, 503) }).map((o) => JSON.stringify(o)),
+  );
+
+  it('a union never drops an event one of its rules matches — and passes only such events (fast-check, src/filter)', () => {
+    fc.assert(
+      fc.property(fc.array(pattern, { minLength: 1, maxLength: 5 }), fc.array(message, { minLength: 1, maxLength: 20 }), (patterns, messages) => {
+        const union = unionPattern(patterns);
+        if (union === undefined) return; // none: every event is sent, nothing can be dropped
+        const u = compileFilterPattern(union);
+        const rules = patterns.map((p) => (p.trim() === '' ? undefined : compileFilterPattern(p)));
+        for (const m of messages) {
+          const some = rules.some((r) => r === undefined || r.matches(m));
+          expect(u.matches(m), `${union} on ${m}`).toBe(some);
+        }
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+});
+
+describe('any rule set', () => {
+  it('plans only valid sessions within the quota, each rule placed or reported (fast-check)', () => {
+    const groupName = fc.integer({ min: 0, max: 29 }).map((i) => `/g/${i}`);
+    const ruleArb = fc.record({
+      groups: fc.uniqueArray(groupName, { minLength: 1, maxLength: 4 }),
+      streams: fc.oneof(fc.constant(undefined), fc.constant(['s1']), fc.constant(['s1', 's2'])),
+      prefixes: fc.oneof(fc.constant(undefined), fc.constant(['api-'])),
+      pattern: fc.constantFrom(undefined, 'ERROR', '?WARN ?FATAL', '{ $.status >= 500 }', 'a b'),
+    });
+    fc.assert(
+      fc.property(fc.array(ruleArb, { minLength: 1, maxLength: 40 }), fc.integer({ min: 1, max: 15 }), fc.constantFrom('precise' as const, 'economical' as const), (specs, max, strategy) => {
+        const rs = set(
+          specs.map((x, i) =>
+            rule({
+              id: `r${i}`,
+              logGroups: x.groups,
+              ...(x.groups.length === 1 && x.streams ? { logStreams: [...x.streams] } : {}),
+              ...(x.groups.length === 1 && !x.streams && x.prefixes ? { logStreamPrefixes: [...x.prefixes] } : {}),
+              ...(x.pattern ? { filterPattern: x.pattern } : {}),
+            }),
+          ),
+        );
+        const plan = planSessions(rs, config({ maxConcurrent: max, strategy }), resolve);
+        expectValid(plan, rs, max);
+        const placed = new Set(plan.sessions.flatMap((s) => s.rules));
+        for (const r of rs.rules) expect(placed.has(r.id) || plan.unplaced.some((u) => u.rule === r.id), r.id).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

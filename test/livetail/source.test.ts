@@ -1,0 +1,254 @@
+// The supervised Live Tail source against the emulator, through the real SDK:
+// delivery, every fault and the supervisor's answer, rotation, quota, reload, shutdown.
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Config, Rule, RuleSet } from '../../src/config/model.js';
+import type { EmulatorOptions } from '../../src/emulator/index.js';
+import { createLiveTailSource, type LiveTailSourceOptions } from '../../src/livetail/index.js';
+import type { EventSource } from '../../src/daemon/ports.js';
+import { startEmulator, type StartedEmulator } from '../kit/emulator.js';
+import { capturingLogger, Collector, emulatorConfig, recordingMetrics, until } from '../kit/livetail.js';
+import { rule } from '../kit/rules.js';
+
+let emu: StartedEmulator | undefined;
+let source: EventSource | undefined;
+
+afterEach(async () => {
+  await source?.stop();
+  source = undefined;
+  await emu?.close();
+  emu = undefined;
+});
+
+const rules = (...rs: Rule[]): RuleSet => ({ rules: rs, files: [] });
+
+interface Harness {
+  emu: StartedEmulator;
+  source: EventSource;
+  config: Config;
+  got: Collector;
+  metrics: ReturnType<typeof recordingMetrics>;
+  logs: Record<string, unknown>[];
+  put(group: string, ...messages: string[]): void;
+  reasons(): string[];
+}
+
+async function harness(opts: { emulator?: EmulatorOptions; sessions?: Partial<Config['sessions']>; source?: Partial<LiveTailSourceOptions>; groups?: string[] } = {}): Promise<Harness> {
+  emu = await startEmulator({ updateIntervalMs: 50, ...opts.emulator });
+  const e = emu;
+  for (const g of opts.groups ?? ['/ecs/payments']) e.emulator.ingest([{ logGroup: g, logStream: 'api-1', timestamp: Date.now() - 60_000, message: 'seed' }]);
+  const config = emulatorConfig(e.endpoint, opts.sessions);
+  const got = new Collector();
+  const metrics = recordingMetrics();
+  const { logger, lines } = capturingLogger();
+  source = createLiveTailSource({ onEvents: got.handler, config, logger, metrics, env: {}, ...opts.source });
+  return {
+    emu: e,
+    source,
+    config,
+    got,
+    metrics,
+    logs: lines,
+    put: (group, ...messages) => e.emulator.ingest(messages.map((message) => ({ logGroup: group, logStream: 'api-1', timestamp: Date.now(), message }))),
+    reasons: () => metrics.rec.restarts.map((r) => r.reason),
+  };
+}
+
+const payments = rule({ id: 'pay', logGroups: ['/ecs/payments'] });
+
+describe('a session delivers events', () => {
+  it('hands each update to onEvents as LogEvents with the log group name, and becomes ready', async () => {
+    const h = await harness();
+    await h.source.apply(rules(payments), h.config);
+    await until(() => h.source.health().ready, 'ready');
+    h.put('/ecs/payments', 'one', 'two');
+    await until(() => h.got.events.length === 2, 'two events');
+    expect(h.got.events[0]).toMatchObject({ logGroup: '/ecs/payments', logStream: 'api-1', message: 'one', sampled: false });
+    expect(typeof h.got.events[0]!.ingestionTime).toBe('number');
+    expect(h.got.calls).toHaveLength(1); // one call per update
+    expect(h.metrics.rec.started).toHaveLength(1);
+    expect(h.source.health()).toMatchObject({ ready: true, unhealthyRules: [] });
+  });
+
+  it('sends the rule source as StartLiveTail parameters (ARNs, stream filter, pattern)', async () => {
+    const h = await harness();
+    await h.source.apply(rules(rule({ id: 'p', logGroups: ['/ecs/payments'], logStreamPrefixes: ['api-'], filterPattern: 'ERROR' })), h.config);
+    await h.emu.emulator.waitForActiveSessions(1);
+    expect(h.emu.emulator.sessions()[0]!.request).toMatchObject({
+      logGroupIdentifiers: ['arn:aws:logs:us-east-1:123456789012:log-group:/ecs/payments'],
+      logStreamNamePrefixes: ['api-'],
+      logEventFilterPattern: 'ERROR',
+    });
+    h.put('/ecs/payments', 'ERROR a', 'fine');
+    await until(() => h.got.events.length === 1, 'the ERROR event');
+    expect(h.got.messages()).toEqual(['ERROR a']);
+  });
+
+  it('marks events of a sampled update and counts it', async () => {
+    const h = await harness({ emulator: { maxEventsPerUpdate: 5, updateIntervalMs: 0 } });
+    await h.source.apply(rules(payments), h.config);
+    await h.emu.emulator.waitForActiveSessions(1);
+    await until(() => h.metrics.rec.started.length === 1, 'started');
+    h.put('/ecs/payments', ...Array.from({ length: 20 }, (_, i) => `e${i}`));
+    h.emu.emulator.flushUpdates();
+    await until(() => h.got.events.length === 5, 'five sampled events');
+    expect(h.got.events.every((e) => e.sampled === true)).toBe(true);
+    expect(h.metrics.rec.sampled).toHaveLength(1);
+  });
+});
+
+describe('faults and the supervisor', () => {
+  const cases: { fault: Parameters<StartedEmulator['emulator']['injectFault']>[0]; reason: string }[] = [
+    { fault: { type: 'timeout' }, reason: 'timeout' },
+    { fault: { type: 'streaming-exception', message: 'boom' }, reason: 'stream-error' },
+    { fault: { type: 'drop' }, reason: 'connection' },
+    { fault: { type: 'end' }, reason: 'clean-end' },
+  ];
+  for (const { fault, reason } of cases) {
+    it(`${fault.type}: restarts with reason "${reason}", logs it once, and events flow again`, async () => {
+      const h = await harness();
+      await h.source.apply(rules(payments), h.config);
+      await until(() => h.source.health().ready, 'ready');
+      await until(() => h.emu.emulator.sessions()[0]?.updatesSent! > 0, 'an update');
+      expect(h.emu.emulator.injectFault(fault)).toBe(1);
+      await until(() => h.metrics.rec.started.length === 2, 'second start');
+      expect(h.reasons()).toEqual([reason]);
+      const warned = h.logs.filter((l) => l['msg'] === 'session restarting');
+      expect(warned).toHaveLength(1);
+      expect(warned[0]).toMatchObject({ level: 40, reason, session: h.metrics.rec.started[0] });
+      h.put('/ecs/payments', 'after');
+      await until(() => h.got.messages().includes('after'), 'event after restart');
+      expect(h.emu.emulator.activeSessionCount()).toBe(1);
+    });
+  }
+
+  it('stall: no update for stallAfter → aborts the stalled session and restarts', async () => {
+    const h = await harness({ sessions: { stallAfterMs: 600 } });
+    await h.source.apply(rules(payments), h.config);
+    await until(() => h.source.health().ready, 'ready');
+    h.emu.emulator.injectFault({ type: 'stall' });
+    await until(() => h.metrics.rec.started.length === 2, 'restart after stall', 5_000);
+    expect(h.reasons()).toEqual(['stall']);
+    expect(h.emu.emulator.stats().ended['closed']).toBe(1); // the stalled one was closed by us
+    expect(h.emu.emulator.activeSessionCount()).toBe(1);
+  });
+
+  it('throttling: backs off and starts once the refusals end', async () => {
+    const h = await harness();
+    h.emu.emulator.injectFault({ type: 'refuse', error: 'ThrottlingException', calls: 3 });
+    await h.source.apply(rules(payments), h.config);
+    expect(h.source.health().ready).toBe(false);
+    await until(() => h.source.health().ready, 'ready after throttling');
+    expect(h.reasons()).toEqual(['throttled', 'throttled', 'throttled']);
+    expect(h.metrics.rec.started).toHaveLength(1);
+  });
+
+  it('access denied: the rules are unhealthy, retried slowly, healthy again once allowed', async () => {
+    const h = await harness({ source: { slowRetryMs: 400 } });
+    h.emu.emulator.injectFault({ type: 'refuse', error: 'AccessDeniedException' });
+    await h.source.apply(rules(payments), h.config);
+    await until(() => h.source.health().unhealthyRules.includes('pay'), 'unhealthy');
+    expect(h.source.health().ready).toBe(false);
+    await new Promise((r) => setTimeout(r, 1_000));
+    const denied = h.reasons().length;
+    expect(denied).toBeGreaterThanOrEqual(2); // retried ...
+    expect(denied).toBeLessThanOrEqual(4); // ... slowly, not in a loop
+    expect(new Set(h.reasons())).toEqual(new Set(['access-denied']));
+    h.emu.emulator.injectFault({ type: 'clear' });
+    await until(() => h.source.health().ready, 'ready once allowed');
+    expect(h.source.health().unhealthyRules).toEqual([]);
+  });
+
+  it('missing log group: ResourceNotFound marks the rule unhealthy; other sessions run', async () => {
+    const h = await harness({ source: { slowRetryMs: 10_000 } });
+    await h.source.apply(rules(payments, rule({ id: 'ghost', logGroups: ['/does/not/exist'] })), h.config);
+    await until(() => h.source.health().unhealthyRules.includes('ghost'), 'ghost unhealthy');
+    expect(h.reasons()).toEqual(['not-found']);
+    expect(h.source.health()).toMatchObject({ ready: false, unhealthyRules: ['ghost'] });
+    h.put('/ecs/payments', 'still flowing');
+    await until(() => h.got.messages().includes('still flowing'), 'payments event');
+  });
+
+  it('rotation: restarts proactively at rotateAfter, one session open at a time', async () => {
+    const h = await harness({ sessions: { rotateAfterMs: 400 } });
+    await h.source.apply(rules(payments), h.config);
+    await until(() => h.metrics.rec.started.length >= 3, 'two rotations');
+    expect(h.reasons().slice(0, 2)).toEqual(['rotation', 'rotation']);
+    expect(h.emu.emulator.activeSessionCount()).toBeLessThanOrEqual(1);
+    expect(h.source.health().ready).toBe(true);
+  });
+});
+
+describe('the concurrency quota', () => {
+  it('LimitExceeded: the session beyond the quota backs off (exponentially, not a crash loop) and starts when a slot frees', async () => {
+    const h = await harness({ emulator: { maxConcurrentSessions: 2 }, groups: ['/a', '/b', '/c'] });
+    const rs = rules(rule({ id: 'a', logGroups: ['/a'] }), rule({ id: 'b', logGroups: ['/b'] }), rule({ id: 'c', logGroups: ['/c'] }));
+    await h.source.apply(rs, h.config);
+    await until(() => h.reasons().length >= 3, 'limit exceeded restarts');
+    expect(new Set(h.reasons())).toEqual(new Set(['limit-exceeded']));
+    expect(h.emu.emulator.activeSessionCount()).toBe(2);
+    expect(h.source.health().ready).toBe(false);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(h.reasons().length).toBeLessThan(15); // 50 ms doubling to 200 ms, jittered: about 6–10 in 1.2 s
+    // Frees one slot by reloading without rule a: the third session gets it.
+    await h.source.apply(rules(rs.rules[1]!, rs.rules[2]!), h.config);
+    await until(() => h.source.health().ready, 'ready with two sessions');
+    expect(h.emu.emulator.activeSessionCount()).toBe(2);
+  });
+});
+
+describe('reload and shutdown', () => {
+  it('apply keeps the sessions whose parameters did not change and swaps only the others', async () => {
+    const h = await harness({ groups: ['/a', '/b', '/c'] });
+    const a = rule({ id: 'a', logGroups: ['/a'] });
+    await h.source.apply(rules(a, rule({ id: 'b', logGroups: ['/b'] })), h.config);
+    await until(() => h.source.health().ready && h.emu.emulator.activeSessionCount() === 2, 'two sessions');
+    const before = h.emu.emulator.sessions().find((s) => s.request.logGroupIdentifiers[0]!.endsWith('/a'))!.sessionId;
+    await h.source.apply(rules(a, rule({ id: 'a2', logGroups: ['/a'] }), rule({ id: 'c', logGroups: ['/c'] })), h.config);
+    await until(() => h.source.health().ready && h.emu.emulator.activeSessionCount() === 2, 'a and c');
+    const now = h.emu.emulator.sessions();
+    expect(now.map((s) => s.request.logGroupIdentifiers[0]!.split(':').pop()).sort()).toEqual(['/a', '/c']);
+    expect(now.find((s) => s.request.logGroupIdentifiers[0]!.endsWith('/a'))!.sessionId).toBe(before);
+    expect(h.emu.emulator.stats().started).toBe(3);
+    expect(h.source.health().details.some((d) => d.includes('[a, a2]'))).toBe(true);
+  });
+
+  it('stop closes every session on the server side, is idempotent, and resolves after the loops ended', async () => {
+    const h = await harness({ groups: ['/a', '/b', '/c'] });
+    await h.source.apply(rules(rule({ id: 'a', logGroups: ['/a'] }), rule({ id: 'b', logGroups: ['/b'] }), rule({ id: 'c', logGroups: ['/c'] })), h.config);
+    await h.emu.emulator.waitForActiveSessions(3);
+    await Promise.all([h.source.stop(), h.source.stop()]);
+    await h.emu.emulator.waitForActiveSessions(0, 2_000);
+    const admin = (await (await fetch(h.emu.endpoint + '/_emulator/sessions')).json()) as { active: number; ended: Record<string, number> };
+    expect(admin.active).toBe(0);
+    expect(admin.ended['closed']).toBe(3);
+    await h.source.stop();
+    expect(h.reasons()).toEqual([]); // stopping is no restart
+    await new Promise((r) => setTimeout(r, 200));
+    expect(h.emu.emulator.stats().started).toBe(3); // nothing reopened
+  });
+});
+
+describe('into the engine', () => {
+  it('events from a shared session reach only the rules whose group, pattern and conditions they pass', async () => {
+    const { Engine } = await import('../../src/engine/index.js');
+    const h = await harness({ groups: ['/a', '/b'], sessions: { maxConcurrent: 1 } });
+    const rs = rules(
+      rule({ id: 'a-err', logGroups: ['/a'], filterPattern: 'ERROR' }),
+      rule({ id: 'b-warn', logGroups: ['/b'], filterPattern: 'WARN' }),
+    );
+    const engine = new Engine({ rules: rs, silences: [] });
+    const fired: string[] = [];
+    const src = createLiveTailSource({ onEvents: (evs) => evs.forEach((e) => engine.ingest(e).forEach((r) => fired.push(`${r.alert.rule.id}:${e.message}`))), config: h.config, logger: capturingLogger().logger, env: {} });
+    source = src;
+    await h.source.stop();
+    await src.apply(rs, h.config);
+    await h.emu.emulator.waitForActiveSessions(1);
+    expect(h.emu.emulator.sessions()[0]!.request.logEventFilterPattern).toBe('?ERROR ?WARN');
+    await until(() => src.health().ready, 'ready');
+    h.put('/a', 'ERROR in a', 'WARN in a');
+    h.put('/b', 'ERROR in b', 'WARN in b');
+    await until(() => fired.length >= 2, 'two alerts');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(fired.sort()).toEqual(['a-err:ERROR in a', 'b-warn:WARN in b']);
+  });
+});
