@@ -22,17 +22,21 @@ const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 
 /** Escapes and truncates mrkdwn text to at most `max` characters (after escaping). */
 export function mrkdwn(text: string, max: number): string {
-  return fit(text.replace(CONTROL, '\uFFFD').replace(/@(channel|here|everyone)\b/gi, '@\u2060$1'), max, true);
+  return fit(defuseMentions(text.replace(CONTROL, '\uFFFD')), max, true);
 }
 
 /** Text for a code block: escaped, backticks defused, at most `max` characters. */
 export function codeText(text: string, max: number): string {
-  return fit(text.replace(CONTROL, '\uFFFD').replace(/`/g, '\u02CB'), max, true);
+  return fit(defuseMentions(text.replace(CONTROL, '\uFFFD').replace(/`/g, '\u02CB')), max, true);
 }
 
 /** plain_text objects need no escaping; only length (and mentions, for the notification fallback). */
 export function plain(text: string, max: number): string {
-  return fit(text.replace(CONTROL, '\uFFFD').replace(/[\n\t]+/g, ' ').replace(/@(channel|here|everyone)\b/gi, '@\u2060$1'), max, false);
+  return fit(defuseMentions(text.replace(CONTROL, '\uFFFD').replace(/[\n\t]+/g, ' ')), max, false);
+}
+
+function defuseMentions(text: string): string {
+  return text.replace(/@(channel|here|everyone)\b/gi, '@\u2060$1');
 }
 
 function fit(text: string, max: number, escape: boolean): string {
