@@ -4,7 +4,7 @@
  * and `X-Tailwatch-Signature: sha256=<hex HMAC-SHA256 of the exact body>`
  * when a `secret` is set.
  */
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import type { WebhookDestination } from '../../config/model.js';
 import type { Alert } from '../../engine/alert.js';
 import { postJson } from '../http.js';
@@ -15,7 +15,29 @@ import { renderTemplate } from './template.js';
 export const SIGNATURE_HEADER = 'X-Tailwatch-Signature';
 
 export function webhookBody(dest: WebhookDestination, alert: Alert): unknown {
-  return dest.body === undefined || dest.body === null ? alert : renderTemplate(dest.body, alert);
+  return dest.body === undefined || dest.body === null ? alert : renderTemplate(dest.body, templateRoot(alert));
+}
+
+/**
+ * What a `body` template sees: the alert payload plus `vars`, values that
+ * templates cannot compute (they have no conditionals): `status`
+ * (FIRING/RESOLVED), `pagerdutyAction` (trigger/resolve), `groupKey` (stable
+ * per rule + group, the same for a firing and its resolve: a dedup key),
+ * `color` (Discord's decimal RGB by severity, green on resolve).
+ */
+export function templateRoot(alert: Alert): unknown {
+  const resolved = alert.kind === 'resolved';
+  const colors: Record<string, number> = { critical: 0xd93025, error: 0xf57c00, warning: 0xf9ab00, info: 0x1a73e8 };
+  const groupKey = createHash('sha256').update(alert.rule.id).update('\0').update(JSON.stringify(Object.entries(alert.group).sort(([a], [b]) => (a < b ? -1 : 1)))).digest('hex').slice(0, 32);
+  return {
+    ...alert,
+    vars: {
+      status: resolved ? 'RESOLVED' : 'FIRING',
+      pagerdutyAction: resolved ? 'resolve' : 'trigger',
+      groupKey,
+      color: resolved ? 0x188038 : (colors[alert.rule.severity] ?? 0x5f6368),
+    },
+  };
 }
 
 export function signature(secret: string, body: string): string {
