@@ -20,6 +20,6 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'grep', load: async () => (await import('./grep.js')).grepCommand },
   { name: 'plan', load: async () => notYet('plan', 'print the Live Tail sessions run would open', (c) => c.option('--format <format>', 'text | json', 'text')) },
   { name: 'tail', load: async () => notYet('tail', "print the events that pass one rule's filter and conditions", (c) => c.requiredOption('--rule <id>', 'rule id')) },
-  { name: 'notify-test', load: async () => notYet('notify-test', 'send a sample alert to one destination', (c) => c.argument('<destination>')) },
+  { name: 'notify-test', load: async () => (await import('./notify-test.js')).notifyTestCommand },
   { name: 'emulate', load: async () => (await import('./emulate.js')).emulateCommand },
 ];
