@@ -202,12 +202,12 @@ export function createDispatcher(opts: OutboxSinkOptions, createNotifier: Notifi
       lane.log.debug({ ...ctx, status: outcome.status }, 'delivered');
       return;
     }
-    opts.metrics?.failed(lane.name, outcome.reason);
     if (ac.signal.aborted) {
-      // Shutting down mid-send: due again at once, for the next start.
+      // Shutting down mid-send: due again at once, for the next start (not a receiver failure).
       s.retryLater(keys, t, 'interrupted by shutdown');
       return;
     }
+    opts.metrics?.failed(lane.name, outcome.reason);
     if (!outcome.retry) {
       s.dead(keys, t, outcome.detail);
       for (let i = 0; i < alerts.length; i++) opts.metrics?.dropped(lane.name, 'permanent');
@@ -286,7 +286,8 @@ export function createDispatcher(opts: OutboxSinkOptions, createNotifier: Notifi
 
   return {
     enqueue(routed: RoutedAlert): void {
-      if (closing) throw new Error('outbox is closing');
+      // While close() drains, the store is still open: an alert decided during shutdown is still recorded.
+      if (closed) throw new Error('outbox is closed');
       const known = routed.destinations.filter((d) => {
         if (lanes.has(d)) return true;
         log.error({ alert: routed.alert.id, destination: d }, 'alert routed to an unknown destination; not delivered');

@@ -6,7 +6,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Destination } from '../../src/config/model.js';
-import { createNotifier, DELIVERY_HEADER, type SendOutcome } from '../../src/notify/index.js';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createNotifier, createOutboxSink, DELIVERY_HEADER, type SendOutcome } from '../../src/notify/index.js';
+import { captureLog } from '../kit/log.js';
 import { sampleAlert } from '../kit/alerts.js';
 import { startReceiver, type Receiver } from '../kit/receiver.js';
 
@@ -110,6 +114,33 @@ describe.each(INTEGRATIONS)('the $type notifier', ({ make }) => {
     const refused = await sendOnce(make('http://127.0.0.1:1'));
     expect(refused.ok).toBe(false);
     expectNoSecrets(JSON.stringify(refused));
+  });
+
+  it('keeps secrets out of the dispatcher logs and metric labels through retries and a permanent failure', async () => {
+    const echo = (status: number) => (req: { path: string; headers: Record<string, unknown> }) => ({ status, body: `${req.path} ${String(req.headers['authorization'] ?? '')}` });
+    let n = 0;
+    rx.respond((req) => echo(++n <= 2 ? 500 : 400)(req));
+    const log = captureLog('debug');
+    const labels: string[] = [];
+    const dest = make(rx.url);
+    const sink = createOutboxSink({
+      stateDir: mkdtempSync(path.join(os.tmpdir(), 'tw-kit-')),
+      destinations: { [dest.name]: dest },
+      delivery: { retryInitialMs: 20, retryMaxMs: 50, maxAgeMs: 60_000, timeoutMs: 1_000 },
+      logger: log.logger,
+      metrics: { delivered: (d) => labels.push(d), failed: (d, r) => labels.push(d, r), dropped: (d, r) => labels.push(d, r) },
+    });
+    sink.start();
+    sink.enqueue({ alert: sampleAlert(), destinations: [dest.name] });
+    const end = Date.now() + 10_000;
+    while (!labels.includes('permanent') && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    await sink.close(100);
+    rx.respond(() => ({ status: 200, body: 'ok' }));
+    expect(labels).toContain('permanent');
+    expect(log.lines.filter((l) => l['destination'] === dest.name).length).toBeGreaterThanOrEqual(3);
+    expectNoSecrets(log.text());
+    expectNoSecrets(labels.join(' '));
+    expect(log.text()).not.toContain(rx.url);
   });
 
   it('shows configured header values as [redacted] when rendering', () => {
