@@ -1,7 +1,8 @@
 /**
  * One JSON POST and the status matrix every HTTP destination shares:
  * 2xx delivered; 429 retry after `Retry-After` (seconds or HTTP date);
- * 408, 5xx, timeouts and connection errors retry; other 4xx are permanent.
+ * 408, 5xx, timeouts and connection errors retry; other 4xx are permanent,
+ * and so are redirects (not followed: a signed body is never re-sent elsewhere).
  * Error text is built from status and error codes plus the receiver's body
  * (scrubbed), never from the URL.
  */
@@ -27,7 +28,8 @@ export async function postJson(opts: PostOptions): Promise<SendOutcome> {
   const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
   let res: Response;
   try {
-    res = await fetch(opts.url, { method: 'POST', body: opts.body, headers: { 'content-type': 'application/json', ...opts.headers }, signal, redirect: 'error' });
+    // 'manual': a redirect comes back as its 3xx response, classified as permanent (never re-sent elsewhere).
+    res = await fetch(opts.url, { method: 'POST', body: opts.body, headers: { 'content-type': 'application/json', ...opts.headers }, signal, redirect: 'manual' });
   } catch (err) {
     return requestFailure(err, timeout.aborted);
   }
@@ -42,6 +44,7 @@ export async function postJson(opts: PostOptions): Promise<SendOutcome> {
 
 export function classifyResponse(status: number, retryAfter: string | null, bodyText: string, secrets: readonly string[], now: () => number): SendOutcome {
   if (status >= 200 && status < 300) return { ok: true, status };
+  if (status >= 300 && status < 400) return { ok: false, retry: false, reason: 'client-error', status, detail: `HTTP ${status}: redirects are not followed (fix the destination's url)` };
   const detail = `HTTP ${status}${bodyText.trim() ? `: ${receiverText(bodyText, secrets)}` : ''}`;
   if (status === 429) return { ok: false, retry: true, reason: 'rate-limited', status, retryAfterMs: parseRetryAfter(retryAfter, now()), detail };
   if (status >= 500 || status === 408) return { ok: false, retry: true, reason: 'server-error', status, detail };

@@ -46,6 +46,8 @@ describe.each(INTEGRATIONS)('the $type notifier', ({ make }) => {
     [200, true, undefined],
     [201, true, undefined],
     [204, true, undefined],
+    [301, false, false, 'client-error'],
+    [307, false, false, 'client-error'],
     [400, false, false, 'client-error'],
     [401, false, false, 'client-error'],
     [403, false, false, 'client-error'],
@@ -58,15 +60,18 @@ describe.each(INTEGRATIONS)('the $type notifier', ({ make }) => {
     [503, false, true, 'server-error'],
   ];
   it.each(matrix)('classifies HTTP %i (ok %s, retry %s)', async (status, ok, retry, reason) => {
-    rx.script({ status, body: status === 204 ? '' : `answer ${status}`, headers: status === 429 ? { 'retry-after': '7' } : {} });
+    const headers: Record<string, string> = status === 429 ? { 'retry-after': '7' } : status < 400 && status >= 300 ? { location: `${rx.url}/elsewhere` } : {};
+    rx.script({ status, body: status === 204 ? '' : `answer ${status}`, headers });
     const out = await sendOnce(make(rx.url));
     expect(out.ok).toBe(ok);
+    expect(rx.requests.some((r) => r.path === '/elsewhere')).toBe(false);
     if (!out.ok) {
       expect(out.retry).toBe(retry);
       expect(out.reason).toBe(reason);
       expect(out.status).toBe(status);
       expect(out.detail).toContain(`HTTP ${status}`);
-      expect(out.detail).toContain(`answer ${status}`);
+      if (status >= 400) expect(out.detail).toContain(`answer ${status}`);
+      else expect(out.detail).toContain('redirects are not followed');
       if (status === 429) expect(out.retryAfterMs).toBe(7_000);
     }
   });

@@ -48,7 +48,7 @@ export function createSlackNotifier(dest: SlackDestination, deps: NotifierDeps):
       const client = new IncomingWebhook(dest.url, {
         fetch: async (url, init) => {
           try {
-            const res = await fetch(url, { ...init, headers: { ...init?.headers, [DELIVERY_HEADER]: ctx.deliveryId }, signal } as RequestInit);
+            const res = await fetch(url, { ...init, headers: { ...init?.headers, [DELIVERY_HEADER]: ctx.deliveryId }, signal, redirect: 'manual' } as RequestInit);
             status = res.status;
             retryAfter = res.headers.get('retry-after');
             return res;
