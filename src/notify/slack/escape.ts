@@ -36,7 +36,7 @@ export function plain(text: string, max: number): string {
 }
 
 function defuseMentions(text: string): string {
-  return text.replace(/@(channel|here|everyone)\b/gi, '@\u2060$1');
+  return text.replace(/@(channel|here|everyone)/gi, '@\u2060$1');
 }
 
 function fit(text: string, max: number, escape: boolean): string {
