@@ -13,13 +13,13 @@ export interface CommandEntry {
 }
 
 export const COMMANDS: readonly CommandEntry[] = [
-  { name: 'run', load: async () => notYet('run', 'run the daemon') },
+  { name: 'run', load: async () => (await import('./run.js')).runCommand },
   { name: 'validate', load: async () => (await import('./validate.js')).validateCommand },
   { name: 'test', load: async () => (await import('./test.js')).testCommand },
   { name: 'replay', load: async () => (await import('./replay.js')).replayCommand },
   { name: 'grep', load: async () => (await import('./grep.js')).grepCommand },
   { name: 'plan', load: async () => (await import('./plan.js')).planCommand },
   { name: 'tail', load: async () => (await import('./tail.js')).tailCommand },
-  { name: 'notify-test', load: async () => notYet('notify-test', 'send a sample alert to one destination', (c) => c.argument('<destination>')) },
+  { name: 'notify-test', load: async () => (await import('./notify-test.js')).notifyTestCommand },
   { name: 'emulate', load: async () => (await import('./emulate.js')).emulateCommand },
 ];

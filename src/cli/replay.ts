@@ -5,14 +5,17 @@
  * only when stderr is a terminal.
  */
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { displayName } from '../config/config.js';
 import { loadProject } from '../config/load.js';
 import { parseDuration } from '../duration.js';
 import { Engine, RuleCompileError, type LogEvent, type RoutedAlert } from '../engine/index.js';
 import { UserError, formatProblem, type Problem } from '../problems.js';
-import { EXIT_OK, EXIT_USAGE, type CommandDef } from './command.js';
+import type { DestinationStream } from 'pino';
+import type { Config, Destination } from '../config/model.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIO, type CommandDef } from './command.js';
 
 /** `--until`: an absolute time (ISO 8601 or epoch ms) or `+DURATION` after the last event. */
 export type Until = { readonly at: number } | { readonly after: number };
@@ -61,9 +64,14 @@ const NO_ALERTS: readonly RoutedAlert[] = [];
 /** Buffers JSON lines and writes them in large chunks, waiting when the pipe is full. */
 class LineWriter {
   private buf = '';
-  constructor(private readonly out: NodeJS.WritableStream) {}
+  constructor(
+    private readonly out: NodeJS.WritableStream,
+    private readonly format: (r: RoutedAlert) => string = (r) => JSON.stringify(r.alert) + '\n',
+    private readonly after?: (alerts: readonly RoutedAlert[]) => void,
+  ) {}
   async add(alerts: readonly RoutedAlert[]): Promise<void> {
-    for (const r of alerts) this.buf += JSON.stringify(r.alert) + '\n';
+    for (const r of alerts) this.buf += this.format(r);
+    this.after?.(alerts);
     if (this.buf.length > 65_536) await this.flush();
   }
   async flush(): Promise<void> {
@@ -136,8 +144,8 @@ export const replayCommand: CommandDef = {
       .option('--render <destination>', 'print the request body a destination would get')
       .option('--until <time>', 'advance the clock to TIME or +DURATION after the last event'),
   async run({ opts, io, configPath, configExplicit }) {
-    if (opts['send'] || opts['render'] !== undefined) {
-      io.stderr.write(`tailwatch replay: ${opts['send'] ? '--send' : '--render'} is not available in this version yet\n`);
+    if (opts['send'] && opts['render'] !== undefined) {
+      io.stderr.write('tailwatch replay: --send and --render cannot be combined\n');
       return EXIT_USAGE;
     }
     let until: Until | undefined;
@@ -162,7 +170,17 @@ export const replayCommand: CommandDef = {
       throw err;
     }
 
-    const writer = new LineWriter(io.stdout);
+    let output: ReplayOutput;
+    try {
+      output = await replayOutput({ config, io, render: typeof opts['render'] === 'string' ? opts['render'] : undefined, send: opts['send'] === true });
+    } catch (err) {
+      if (err instanceof OutputError) {
+        io.stderr.write(`tailwatch replay: ${err.message}\n`);
+        return EXIT_USAGE;
+      }
+      throw err;
+    }
+    const writer = new LineWriter(io.stdout, output.format, output.after);
     const tty = (io.stderr as { isTTY?: boolean }).isTTY === true;
     const started = performance.now();
     let lastShown = 0;
@@ -182,13 +200,78 @@ export const replayCommand: CommandDef = {
       if (target !== undefined) await writer.add(engine.advanceTo(target));
     }
     await writer.flush();
+    const delivered = await output.finish();
     if (tty) {
       const secs = (performance.now() - started) / 1000;
       io.stderr.write(`\r${stats.events} events in ${secs.toFixed(1)} s (${Math.round(stats.events / Math.max(secs, 0.001))} events/s)\n`);
     }
-    return EXIT_OK;
+    return delivered ? EXIT_OK : EXIT_FAILED;
   },
 };
+
+class OutputError extends Error {}
+
+interface ReplayOutput {
+  format?: (r: RoutedAlert) => string;
+  after?: (alerts: readonly RoutedAlert[]) => void;
+  /** Waits for deliveries (`--send`); false when some alert was not delivered. */
+  finish(): Promise<boolean>;
+}
+
+/**
+ * `--render DEST`: each line is the exact request body DEST would get for the
+ * alert (JSON; the console destination's text block as is). `--send`: the
+ * alert lines as usual, and every alert goes to its rule's destinations
+ * through a throwaway outbox (the daemon's retry policy, pacing and digests,
+ * no daemon); the command ends when all are delivered or given up
+ * (`delivery.maxAge`), exit 1 when any was not delivered.
+ */
+async function replayOutput(o: { config: Config; io: CliIO; render: string | undefined; send: boolean }): Promise<ReplayOutput> {
+  const { createNotifier, createOutboxSink } = await import('../notify/index.js');
+  if (o.render !== undefined) {
+    const dest = o.config.destinations[o.render];
+    if (!dest) throw new OutputError(`--render: unknown destination "${o.render}" (configured: ${Object.keys(o.config.destinations).join(', ') || 'none'})`);
+    const notifier = createNotifier({ ...dest, name: o.render } as Destination, { timeoutMs: o.config.delivery.timeoutMs });
+    return {
+      format: (r) => {
+        const body = notifier.render(r.alert).body;
+        return typeof body === 'string' ? body : JSON.stringify(body) + '\n';
+      },
+      finish: async () => true,
+    };
+  }
+  if (!o.send) return { finish: async () => true };
+  const { pino } = await import('pino');
+  const stateDir = await mkdtemp(path.join(tmpdir(), 'tailwatch-replay-send-'));
+  const counts = { delivered: 0, dropped: 0, enqueued: 0 };
+  const sink = createOutboxSink({
+    stateDir,
+    destinations: o.config.destinations,
+    delivery: o.config.delivery,
+    logger: pino({ level: 'warn', base: undefined }, o.io.stderr as DestinationStream),
+    consoleStream: o.io.stderr,
+    metrics: { delivered: (_d, n) => (counts.delivered += n), failed: () => {}, dropped: () => (counts.dropped += 1) },
+  });
+  sink.start();
+  return {
+    after: (alerts) => {
+      for (const r of alerts) {
+        counts.enqueued += r.destinations.filter((d) => d in o.config.destinations).length;
+        sink.enqueue(r);
+      }
+    },
+    async finish() {
+      try {
+        await sink.close(o.config.delivery.maxAgeMs);
+      } finally {
+        await rm(stateDir, { recursive: true, force: true });
+      }
+      const ok = counts.dropped === 0 && counts.delivered >= counts.enqueued;
+      o.io.stderr.write(`sent: ${counts.delivered} of ${counts.enqueued} deliveries${counts.dropped ? `, ${counts.dropped} given up` : ''}\n`);
+      return ok;
+    },
+  };
+}
 
 function compileProblem(err: RuleCompileError): Problem {
   const pos = err.pos ?? { file: '', line: 1, col: 1 };

@@ -70,11 +70,11 @@ describe('tailwatch replay', () => {
     expect(until.stderr).toContain('--until "soon"');
   });
 
-  it('says --send and --render are not available yet (exit 2)', async () => {
-    for (const flag of [['--send'], ['--render', 'stdout']]) {
+  it('rejects --send with --render, and --render of an unknown destination (exit 2; both are tested in test/notify/cli.test.ts)', async () => {
+    for (const flag of [['--send', '--render', 'stdout'], ['--render', 'stdout']]) {
       const r = await runCli(['replay', '--input', 'events.jsonl', ...flag], { cwd: project() });
       expect(r.code).toBe(2);
-      expect(r.stderr).toMatch(/not available in this version yet\n$/);
+      expect(r.stderr).toMatch(/^tailwatch replay: (--send and --render cannot be combined|--render: unknown destination "stdout")/);
       expect(r.stdout).toBe('');
     }
   });

@@ -1,0 +1,45 @@
+/**
+ * `type: console`: one human-readable block per alert on a stream (stdout by
+ * default) — the demo's destination. First line `[FIRING] …` / `[RESOLVED] …`.
+ * Control characters from logs are shown escaped, so a log line cannot
+ * rewrite the terminal.
+ */
+import type { ConsoleDestination } from '../../config/model.js';
+import type { Alert } from '../../engine/alert.js';
+import type { Notifier, NotifierDeps } from '../notifier.js';
+
+const MAX_LINE = 500;
+
+export function consoleBlock(alert: Alert): string {
+  const head = `[${alert.kind === 'firing' ? 'FIRING' : 'RESOLVED'}] ${alert.rule.severity.toUpperCase()} ${clean(alert.title)}`;
+  const lines = [head];
+  if (alert.text && alert.text !== alert.title) lines.push(`  ${clean(alert.text)}`);
+  const group = Object.entries(alert.group).map(([k, v]) => `${k}=${clean(String(v))}`).join(' ');
+  lines.push(`  rule: ${clean(alert.rule.id)}${group ? `  group: ${group}` : ''}  count: ${alert.count}${alert.window ? `  window: ${alert.window}` : ''}`);
+  lines.push(`  at: ${alert.firedAt}  id: ${alert.id}${alert.suppressed ? `  suppressed: ${alert.suppressed}` : ''}${alert.sampled ? '  (sampled)' : ''}`);
+  for (const e of alert.events.slice(0, 5)) lines.push(`  | ${clean(e.logGroup)} ${clean(e.message)}`);
+  if (alert.links.console) lines.push(`  ${clean(alert.links.console)}`);
+  return lines.join('\n') + '\n\n';
+}
+
+function clean(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  const one = s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => (c === '\n' ? '⏎' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+  return one.length > MAX_LINE ? one.slice(0, MAX_LINE - 1) + '…' : one;
+}
+
+export function createConsoleNotifier(dest: ConsoleDestination, deps: NotifierDeps): Notifier {
+  const stream = deps.consoleStream ?? process.stdout;
+  return {
+    name: dest.name,
+    type: dest.type,
+    concurrency: 1,
+    async send(alerts) {
+      for (const a of alerts) stream.write(consoleBlock(a));
+      return { ok: true };
+    },
+    render(alert) {
+      return { body: consoleBlock(alert), headers: {} };
+    },
+  };
+}

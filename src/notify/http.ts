@@ -1,0 +1,91 @@
+/**
+ * One JSON POST and the status matrix every HTTP destination shares:
+ * 2xx delivered; 429 retry after `Retry-After` (seconds or HTTP date);
+ * 408, 5xx, timeouts and connection errors retry; other 4xx are permanent,
+ * and so are redirects (not followed: a signed body is never re-sent elsewhere).
+ * Error text is built from status and error codes plus the receiver's body
+ * (scrubbed), never from the URL.
+ */
+import type { FailureReason, SendOutcome } from './notifier.js';
+import { scrub } from './secrets.js';
+
+/** Receiver error text kept in logs and `notify-test` output. */
+const MAX_DETAIL = 300;
+
+export interface PostOptions {
+  readonly url: string;
+  /** The exact body bytes (signatures are computed over them). */
+  readonly body: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly timeoutMs: number;
+  readonly signal?: AbortSignal | undefined;
+  readonly secrets: readonly string[];
+  readonly now?: (() => number) | undefined;
+}
+
+export async function postJson(opts: PostOptions): Promise<SendOutcome> {
+  const timeout = AbortSignal.timeout(opts.timeoutMs);
+  const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+  let res: Response;
+  try {
+    // 'manual': a redirect comes back as its 3xx response, classified as permanent (never re-sent elsewhere).
+    res = await fetch(opts.url, { method: 'POST', body: opts.body, headers: { 'content-type': 'application/json', ...opts.headers }, signal, redirect: 'manual' });
+  } catch (err) {
+    return requestFailure(err, timeout.aborted);
+  }
+  let text = '';
+  try {
+    text = await res.text();
+  } catch (err) {
+    if (!res.ok) return requestFailure(err, timeout.aborted);
+  }
+  return classifyResponse(res.status, res.headers.get('retry-after'), text, opts.secrets, opts.now ?? Date.now);
+}
+
+export function classifyResponse(status: number, retryAfter: string | null, bodyText: string, secrets: readonly string[], now: () => number): SendOutcome {
+  if (status >= 200 && status < 300) return { ok: true, status };
+  if (status >= 300 && status < 400) return { ok: false, retry: false, reason: 'client-error', status, detail: `HTTP ${status}: redirects are not followed (fix the destination's url)` };
+  const detail = `HTTP ${status}${bodyText.trim() ? `: ${receiverText(bodyText, secrets)}` : ''}`;
+  if (status === 429) return { ok: false, retry: true, reason: 'rate-limited', status, retryAfterMs: parseRetryAfter(retryAfter, now()), detail };
+  if (status >= 500 || status === 408) return { ok: false, retry: true, reason: 'server-error', status, detail };
+  return { ok: false, retry: false, reason: 'client-error', status, detail };
+}
+
+/** `Retry-After: 120` or `Retry-After: Wed, 21 Oct 2015 07:28:00 GMT`, as ms from now (≥ 0). */
+export function parseRetryAfter(value: string | null, now: number): number | undefined {
+  if (value === null) return undefined;
+  const v = value.trim();
+  if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1000);
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/** A failure without a response: the error's code only (messages may carry the URL). */
+export function requestFailure(err: unknown, timedOut: boolean): SendOutcome {
+  if (timedOut || isTimeout(err)) return { ok: false, retry: true, reason: 'timeout', detail: 'timed out' };
+  const code = errorCode(err);
+  if (code === 'aborted') return { ok: false, retry: true, reason: 'error', detail: 'aborted (shutting down)' };
+  const reason: FailureReason = code ? 'connection' : 'error';
+  return { ok: false, retry: true, reason, detail: code ? `connection error: ${code}` : 'request failed' };
+}
+
+function isTimeout(err: unknown): boolean {
+  const e = err as { name?: string; cause?: { name?: string; code?: string } } | undefined;
+  return e?.name === 'TimeoutError' || e?.cause?.name === 'TimeoutError' || e?.cause?.code === 'UND_ERR_CONNECT_TIMEOUT' || e?.cause?.code === 'UND_ERR_HEADERS_TIMEOUT';
+}
+
+/** Walks `cause` for a system error code (ECONNREFUSED, ENOTFOUND, UND_ERR_SOCKET…). */
+function errorCode(err: unknown): string | undefined {
+  let e = err as { name?: string; code?: unknown; cause?: unknown; original?: unknown } | undefined;
+  for (let depth = 0; e && depth < 5; depth++) {
+    if (e.name === 'AbortError') return 'aborted';
+    if (typeof e.code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(e.code)) return e.code;
+    e = (e.cause ?? e.original) as typeof e;
+  }
+  return undefined;
+}
+
+function receiverText(body: string, secrets: readonly string[]): string {
+  const oneLine = scrub(body, secrets).replace(/\s+/g, ' ').trim();
+  return oneLine.length > MAX_DETAIL ? oneLine.slice(0, MAX_DETAIL - 1) + '…' : oneLine;
+}

@@ -1,0 +1,150 @@
+/**
+ * The durable outbox: one row per (alert id, destination) in SQLite (WAL) at
+ * `<stateDir>/outbox.sqlite`. Every state transition is one transaction:
+ *
+ *   enqueue   → pending                       (INSERT OR IGNORE: idempotent per alert id + destination)
+ *   lease     pending, due, unleased → leased  (lease_until = now + leaseMs, attempts + 1)
+ *   ack       leased → done                    (payload dropped; the row stays as a tombstone)
+ *   retry     leased → pending, due later      (lease cleared, last error kept)
+ *   dead      → dead                           (permanent failure or too old; tombstone)
+ *   purge     tombstones older than the tombstone age are deleted
+ *
+ * Crash recovery is lease expiry: a row leased by a process that died
+ * becomes leasable again once `lease_until` passes, so a kill at any moment
+ * loses nothing and re-sends at most what was in flight (at-least-once).
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { Alert } from '../engine/alert.js';
+
+export interface OutboxRow {
+  readonly alertId: string;
+  readonly destination: string;
+  readonly alert: Alert;
+  /** Epoch ms when it was first enqueued (age for `maxAge`). */
+  readonly createdAt: number;
+  /** Including the attempt this lease is for. */
+  readonly attempts: number;
+}
+
+export interface OutboxKey {
+  readonly alertId: string;
+  readonly destination: string;
+}
+
+export interface OutboxStore {
+  /** Records one row per destination in one transaction; returns the destinations newly recorded (others were known). */
+  enqueue(alert: Alert, destinations: readonly string[], now: number): string[];
+  /** Leases up to `limit` due rows of one destination, oldest first. */
+  lease(destination: string, now: number, limit: number, leaseMs: number): OutboxRow[];
+  ack(keys: readonly OutboxKey[], now: number): void;
+  retryLater(keys: readonly OutboxKey[], dueAt: number, error: string): void;
+  dead(keys: readonly OutboxKey[], now: number, error: string): void;
+  /** Marks pending, unleased rows enqueued before `before` as dead; returns them. */
+  expire(before: number, now: number): OutboxKey[];
+  purge(tombstonesBefore: number): number;
+  /** Pending rows of a destination that are due and unleased. */
+  dueCount(destination: string, now: number): number;
+  /** Earliest time something pending becomes leasable (due or lease expiry), or undefined. */
+  nextWake(destinations: readonly string[]): number | undefined;
+  /** Pending rows (leased or not). */
+  depth(): number;
+  close(): void;
+}
+
+export function openOutbox(stateDir: string): OutboxStore {
+  mkdirSync(stateDir, { recursive: true });
+  const db = new Database(path.join(stateDir, 'outbox.sqlite'));
+  db.pragma('journal_mode = WAL');
+  // FULL: a transaction that returned is on disk (enqueue promises durability before it returns).
+  db.pragma('synchronous = FULL');
+  db.pragma('busy_timeout = 5000');
+  db.exec(`
+    CREATE TABLE IF NOT EXISTS delivery (
+      alert_id    TEXT NOT NULL,
+      destination TEXT NOT NULL,
+      state       TEXT NOT NULL CHECK (state IN ('pending', 'done', 'dead')),
+      payload     TEXT NOT NULL,
+      created_at  INTEGER NOT NULL,
+      due_at      INTEGER NOT NULL,
+      lease_until INTEGER,
+      attempts    INTEGER NOT NULL DEFAULT 0,
+      last_error  TEXT,
+      finished_at INTEGER,
+      PRIMARY KEY (alert_id, destination)
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS delivery_due ON delivery (destination, state, due_at);
+    CREATE INDEX IF NOT EXISTS delivery_finished ON delivery (state, finished_at);
+  `);
+
+  const insert = db.prepare(`INSERT OR IGNORE INTO delivery (alert_id, destination, state, payload, created_at, due_at) VALUES (?, ?, 'pending', ?, ?, ?)`);
+  const selectDue = db.prepare(
+    `SELECT alert_id, destination, payload, created_at, attempts FROM delivery
+     WHERE destination = ? AND state = 'pending' AND due_at <= ? AND (lease_until IS NULL OR lease_until <= ?)
+     ORDER BY due_at, created_at LIMIT ?`,
+  );
+  const takeLease = db.prepare(`UPDATE delivery SET lease_until = ?, attempts = attempts + 1 WHERE alert_id = ? AND destination = ?`);
+  const ackOne = db.prepare(`UPDATE delivery SET state = 'done', payload = '', lease_until = NULL, finished_at = ? WHERE alert_id = ? AND destination = ? AND state = 'pending'`);
+  const retryOne = db.prepare(`UPDATE delivery SET lease_until = NULL, due_at = ?, last_error = ? WHERE alert_id = ? AND destination = ? AND state = 'pending'`);
+  const deadOne = db.prepare(`UPDATE delivery SET state = 'dead', payload = '', lease_until = NULL, last_error = ?, finished_at = ? WHERE alert_id = ? AND destination = ? AND state = 'pending'`);
+  const selectExpired = db.prepare(`SELECT alert_id, destination FROM delivery WHERE state = 'pending' AND created_at < ? AND (lease_until IS NULL OR lease_until <= ?)`);
+  const purgeStmt = db.prepare(`DELETE FROM delivery WHERE state IN ('done', 'dead') AND finished_at < ?`);
+  const dueCountStmt = db.prepare(`SELECT count(*) AS n FROM delivery WHERE destination = ? AND state = 'pending' AND due_at <= ? AND (lease_until IS NULL OR lease_until <= ?)`);
+  const nextWakeStmt = db.prepare(`SELECT min(max(due_at, coalesce(lease_until, 0))) AS t FROM delivery WHERE destination = ? AND state = 'pending'`);
+  const depthStmt = db.prepare(`SELECT count(*) AS n FROM delivery WHERE state = 'pending'`);
+
+  type DueRow = { alert_id: string; destination: string; payload: string; created_at: number; attempts: number };
+
+  const enqueueTx = db.transaction((alert: Alert, destinations: readonly string[], now: number) => {
+    const payload = JSON.stringify(alert);
+    const added: string[] = [];
+    for (const d of destinations) if (insert.run(alert.id, d, payload, now, now).changes > 0) added.push(d);
+    return added;
+  });
+  const leaseTx = db.transaction((destination: string, now: number, limit: number, leaseMs: number) => {
+    const rows = selectDue.all(destination, now, now, limit) as DueRow[];
+    for (const r of rows) takeLease.run(now + leaseMs, r.alert_id, r.destination);
+    return rows.map((r) => ({ alertId: r.alert_id, destination: r.destination, alert: JSON.parse(r.payload) as Alert, createdAt: r.created_at, attempts: r.attempts + 1 }));
+  });
+  const ackTx = db.transaction((keys: readonly OutboxKey[], now: number) => {
+    for (const k of keys) ackOne.run(now, k.alertId, k.destination);
+  });
+  const retryTx = db.transaction((keys: readonly OutboxKey[], dueAt: number, error: string) => {
+    for (const k of keys) retryOne.run(dueAt, error, k.alertId, k.destination);
+  });
+  const deadTx = db.transaction((keys: readonly OutboxKey[], now: number, error: string) => {
+    for (const k of keys) deadOne.run(error, now, k.alertId, k.destination);
+  });
+  const expireTx = db.transaction((before: number, now: number) => {
+    const rows = selectExpired.all(before, now) as { alert_id: string; destination: string }[];
+    for (const r of rows) deadOne.run('older than maxAge', now, r.alert_id, r.destination);
+    return rows.map((r) => ({ alertId: r.alert_id, destination: r.destination }));
+  });
+
+  let closed = false;
+  return {
+    enqueue: (alert, destinations, now) => enqueueTx(alert, destinations, now),
+    lease: (destination, now, limit, leaseMs) => leaseTx(destination, now, limit, leaseMs),
+    ack: (keys, now) => void ackTx(keys, now),
+    retryLater: (keys, dueAt, error) => void retryTx(keys, dueAt, error),
+    dead: (keys, now, error) => void deadTx(keys, now, error),
+    expire: (before, now) => expireTx(before, now),
+    purge: (before) => purgeStmt.run(before).changes,
+    dueCount: (destination, now) => (dueCountStmt.get(destination, now, now) as { n: number }).n,
+    nextWake(destinations) {
+      let t: number | undefined;
+      for (const d of destinations) {
+        const r = (nextWakeStmt.get(d) as { t: number | null }).t;
+        if (r !== null && (t === undefined || r < t)) t = r;
+      }
+      return t;
+    },
+    depth: () => (depthStmt.get() as { n: number }).n,
+    close() {
+      if (closed) return;
+      closed = true;
+      db.close();
+    },
+  };
+}

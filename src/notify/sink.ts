@@ -1,0 +1,323 @@
+/**
+ * The dispatcher: the daemon's `AlertSink` over the durable outbox. It owns
+ * *when* to send (backoff, Retry-After, pacing, digests, maxAge); the
+ * notifiers own *whether* a failure is worth a retry.
+ *
+ * One lane per destination. A lane runs up to `notifier.concurrency` workers;
+ * each worker leases due rows (one, or a digest batch for a paced destination
+ * under a storm), sends, and records the outcome in one outbox transaction.
+ * When nothing is due the lane sleeps until the outbox's next due time.
+ * Nothing is held only in memory: a kill at any moment leaves every alert in
+ * the outbox, and rows leased by a dead process come back when their lease
+ * expires.
+ */
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { DeliveryConfig, Destination } from '../config/model.js';
+import type { Alert, RoutedAlert } from '../engine/alert.js';
+import type { AlertSink } from '../daemon/ports.js';
+import { retryDelay } from './backoff.js';
+import { openOutbox, type OutboxKey, type OutboxRow, type OutboxStore } from './outbox.js';
+import type { Notifier, NotifierDeps, SendOutcome } from './notifier.js';
+import { TokenBucket, batchSize } from './pacing.js';
+
+export interface DeliveryMetrics {
+  delivered(destination: string, n: number): void;
+  failed(destination: string, reason: string): void;
+  dropped(destination: string, reason: string): void;
+}
+
+export interface OutboxSinkOptions {
+  readonly stateDir: string;
+  readonly destinations: Readonly<Record<string, Destination>>;
+  readonly delivery: DeliveryConfig;
+  readonly logger: Logger;
+  readonly metrics?: DeliveryMetrics | undefined;
+  readonly consoleStream?: NodeJS.WritableStream | undefined;
+  readonly now?: (() => number) | undefined;
+  readonly random?: (() => number) | undefined;
+}
+
+export type NotifierFactory = (dest: Destination, deps: NotifierDeps) => Notifier;
+
+const HOUSEKEEPING_MS = 1_000;
+/** Tombstones (delivered/dead rows) keep enqueue idempotent per alert id for this long at least. */
+const TOMBSTONE_MIN_MS = 86_400_000;
+/** Longest a lane sleeps before looking again (a safety net; wake-ups are computed). */
+const MAX_SLEEP_MS = 60_000;
+
+interface Lane {
+  readonly name: string;
+  readonly notifier: Notifier;
+  readonly bucket: TokenBucket | undefined;
+  readonly log: Logger;
+  workers: number;
+  /** No send before this (a 429's Retry-After holds the whole destination). */
+  pausedUntil: number;
+  timer: NodeJS.Timeout | undefined;
+  timerAt: number;
+  kickQueued: boolean;
+}
+
+export function createDispatcher(opts: OutboxSinkOptions, createNotifier: NotifierFactory): AlertSink {
+  const now = opts.now ?? Date.now;
+  const random = opts.random ?? Math.random;
+  const log = opts.logger;
+  const policy = { initialMs: opts.delivery.retryInitialMs, maxMs: opts.delivery.retryMaxMs };
+  // A lease outlives any send (timeout) with room to spare; after a crash the rows come back after this.
+  const leaseMs = 2 * opts.delivery.timeoutMs + 1_000;
+  const inflight = new Set<AbortController>();
+  const lanes = new Map<string, Lane>();
+  let store: OutboxStore | undefined;
+  let started = false;
+  let closing: Promise<void> | undefined;
+  let closed = false;
+  let lastHousekeeping = -Infinity;
+  const idleWaiters = new Set<() => void>();
+
+  const deps: NotifierDeps = { timeoutMs: opts.delivery.timeoutMs, consoleStream: opts.consoleStream };
+  for (const [name, dest] of Object.entries(opts.destinations)) {
+    const notifier = createNotifier({ ...dest, name } as Destination, deps);
+    lanes.set(name, {
+      name,
+      notifier,
+      bucket: notifier.pacing ? new TokenBucket(notifier.pacing, now()) : undefined,
+      log: log.child({ destination: name }),
+      workers: 0,
+      pausedUntil: 0,
+      timer: undefined,
+      timerAt: Infinity,
+      kickQueued: false,
+    });
+  }
+
+  const db = (): OutboxStore => {
+    if (closed) throw new Error('outbox is closed');
+    store ??= openOutbox(opts.stateDir);
+    return store;
+  };
+
+  function housekeeping(t: number): void {
+    if (t - lastHousekeeping < HOUSEKEEPING_MS) return;
+    lastHousekeeping = t;
+    const s = db();
+    for (const k of s.expire(t - opts.delivery.maxAgeMs, t)) {
+      const lane = lanes.get(k.destination);
+      (lane?.log ?? log).warn({ alert: k.alertId, destination: k.destination, maxAgeMs: opts.delivery.maxAgeMs }, 'alert dropped: older than delivery.maxAge');
+      opts.metrics?.dropped(k.destination, 'max-age');
+    }
+    s.purge(t - Math.max(TOMBSTONE_MIN_MS, opts.delivery.maxAgeMs));
+  }
+
+  /** Runs the lane soon (after the current synchronous batch of enqueues, so a storm can fold). */
+  function kick(lane: Lane): void {
+    if (!started || closed || lane.kickQueued) return;
+    lane.kickQueued = true;
+    setImmediate(() => {
+      lane.kickQueued = false;
+      pump(lane);
+    });
+  }
+
+  function pump(lane: Lane): void {
+    if (!started || closed) return;
+    while (lane.workers < lane.notifier.concurrency) {
+      lane.workers++;
+      void worker(lane).finally(() => {
+        lane.workers--;
+        if (lane.workers === 0) {
+          schedule(lane);
+          notifyIdle();
+        }
+      });
+      // Paced lanes and single-worker lanes need one worker; others start more only when there is work.
+      if (lane.bucket || db().dueCount(lane.name, now()) <= lane.workers) break;
+    }
+  }
+
+  function schedule(lane: Lane): void {
+    if (closed || !started) return;
+    const t = now();
+    let at = db().nextWake([lane.name]);
+    if (at === undefined) return;
+    at = Math.max(at, lane.pausedUntil);
+    const delay = Math.min(MAX_SLEEP_MS, Math.max(0, at - t));
+    if (lane.timer && lane.timerAt <= t + delay) return;
+    if (lane.timer) clearTimeout(lane.timer);
+    lane.timerAt = t + delay;
+    lane.timer = setTimeout(() => {
+      lane.timer = undefined;
+      lane.timerAt = Infinity;
+      pump(lane);
+    }, delay);
+    lane.timer.unref?.();
+  }
+
+  async function worker(lane: Lane): Promise<void> {
+    for (;;) {
+      if (closed) return;
+      let t = now();
+      housekeeping(t);
+      if (t < lane.pausedUntil) return; // the timer brings us back
+      if (lane.bucket) {
+        const wait = lane.bucket.waitMs(t);
+        if (wait > 0) {
+          if (db().dueCount(lane.name, t) === 0) return;
+          await sleep(wait);
+          if (closed) return;
+          t = now();
+        }
+      }
+      const due = lane.bucket ? db().dueCount(lane.name, t) : 1;
+      const rows = db().lease(lane.name, t, batchSize(lane.notifier.pacing, due), leaseMs);
+      if (rows.length === 0) return;
+      lane.bucket?.take(t);
+      await deliver(lane, rows);
+    }
+  }
+
+  async function deliver(lane: Lane, rows: readonly OutboxRow[]): Promise<void> {
+    const alerts: Alert[] = rows.map((r) => r.alert);
+    const keys: OutboxKey[] = rows.map((r) => ({ alertId: r.alertId, destination: r.destination }));
+    const deliveryId = alerts.length === 1 ? alerts[0]!.id : digestId(alerts);
+    const ac = new AbortController();
+    inflight.add(ac);
+    let outcome: SendOutcome;
+    try {
+      outcome = await lane.notifier.send(alerts, { deliveryId, signal: ac.signal });
+    } catch (err) {
+      // A notifier that throws is a bug; its message may carry a URL, so only its class is logged.
+      outcome = { ok: false, retry: true, reason: 'error', detail: `notifier failed (${(err as Error)?.name ?? 'error'})` };
+    } finally {
+      inflight.delete(ac);
+    }
+    if (closed) return; // the store is gone; the leases expire and the rows are sent again after restart
+    const t = now();
+    const s = db();
+    const ids = alerts.map((a) => a.id);
+    const ctx = alerts.length === 1 ? { alert: ids[0] } : { alerts: ids.length, digest: deliveryId };
+    if (outcome.ok) {
+      s.ack(keys, t);
+      opts.metrics?.delivered(lane.name, alerts.length);
+      lane.log.debug({ ...ctx, status: outcome.status }, 'delivered');
+      return;
+    }
+    if (ac.signal.aborted) {
+      // Shutting down mid-send: due again at once, for the next start (not a receiver failure).
+      s.retryLater(keys, t, 'interrupted by shutdown');
+      return;
+    }
+    opts.metrics?.failed(lane.name, outcome.reason);
+    if (!outcome.retry) {
+      s.dead(keys, t, outcome.detail);
+      for (let i = 0; i < alerts.length; i++) opts.metrics?.dropped(lane.name, 'permanent');
+      lane.log.error({ ...ctx, reason: outcome.reason, status: outcome.status, error: outcome.detail }, 'delivery failed permanently; not retried');
+      return;
+    }
+    const attempts = Math.max(...rows.map((r) => r.attempts));
+    const delay = retryDelay(policy, attempts, random, outcome.retryAfterMs);
+    if (outcome.retryAfterMs !== undefined) {
+      lane.pausedUntil = Math.max(lane.pausedUntil, t + outcome.retryAfterMs);
+      lane.bucket?.empty(t);
+    }
+    // Never sleep past an alert's maxAge: it is dropped (logged, counted) when it expires.
+    const oldest = Math.min(...rows.map((r) => r.createdAt));
+    const dueAt = Math.min(t + delay, oldest + opts.delivery.maxAgeMs + 1);
+    s.retryLater(keys, dueAt, outcome.detail);
+    lane.log.warn({ ...ctx, reason: outcome.reason, status: outcome.status, error: outcome.detail, attempts, retryInMs: dueAt - t }, 'delivery failed; will retry');
+  }
+
+  function notifyIdle(): void {
+    for (const w of [...idleWaiters]) w();
+  }
+
+  /** Nothing in flight and nothing due before `deadline` (so waiting longer cannot deliver more). */
+  function drained(deadline: number): boolean {
+    for (const lane of lanes.values()) if (lane.workers > 0) return false;
+    const s = db();
+    if (s.depth() === 0) return true;
+    let at = s.nextWake([...lanes.keys()]);
+    for (const lane of lanes.values()) if (lane.pausedUntil > (at ?? 0) && lane.pausedUntil > now()) at = Math.max(at ?? 0, lane.pausedUntil);
+    return at === undefined || at >= deadline;
+  }
+
+  async function doClose(deadlineMs: number): Promise<void> {
+    const deadline = now() + Math.max(0, deadlineMs);
+    const errors: unknown[] = [];
+    const step = async (what: string, fn: () => void | Promise<void>) => {
+      try {
+        await fn();
+      } catch (err) {
+        errors.push(err);
+        log.error({ step: what, err: (err as Error)?.name }, 'outbox close step failed');
+      }
+    };
+    await step('drain', async () => {
+      if (!started || !store) return;
+      for (const lane of lanes.values()) pump(lane);
+      while (!drained(deadline) && now() < deadline) {
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            clearTimeout(timer);
+            idleWaiters.delete(done);
+            resolve();
+          };
+          const timer = setTimeout(done, Math.max(1, Math.min(50, deadline - now())));
+          idleWaiters.add(done);
+        });
+      }
+    });
+    // Cleanups run last-in first-out, each even if an earlier one threw.
+    await step('abort in-flight sends', () => {
+      for (const ac of inflight) ac.abort();
+    });
+    await step('timers', () => {
+      for (const lane of lanes.values()) if (lane.timer) clearTimeout(lane.timer);
+    });
+    await step('let aborted sends record their outcome', async () => {
+      const until = Date.now() + 1_000;
+      while ([...lanes.values()].some((l) => l.workers > 0) && Date.now() < until) await sleep(10);
+    });
+    closed = true;
+    await step('outbox', () => store?.close());
+    const left = errors.length;
+    if (left > 0) log.warn({ errors: left }, 'outbox closed with errors');
+  }
+
+  return {
+    enqueue(routed: RoutedAlert): void {
+      // While close() drains, the store is still open: an alert decided during shutdown is still recorded.
+      if (closed) throw new Error('outbox is closed');
+      const known = routed.destinations.filter((d) => {
+        if (lanes.has(d)) return true;
+        log.error({ alert: routed.alert.id, destination: d }, 'alert routed to an unknown destination; not delivered');
+        opts.metrics?.dropped(d, 'unknown-destination');
+        return false;
+      });
+      if (known.length === 0) return;
+      db().enqueue(routed.alert, known, now());
+      for (const d of known) kick(lanes.get(d)!);
+    },
+    depth: () => (closed ? 0 : db().depth()),
+    start(): void {
+      if (started || closing) return;
+      started = true;
+      db();
+      for (const lane of lanes.values()) kick(lane);
+    },
+    close(deadlineMs: number): Promise<void> {
+      closing ??= doClose(deadlineMs);
+      return closing;
+    },
+  };
+}
+
+function digestId(alerts: readonly Alert[]): string {
+  const h = createHash('sha256');
+  for (const a of alerts) h.update(a.id).update('\n');
+  return 'digest-' + h.digest('hex').slice(0, 32);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

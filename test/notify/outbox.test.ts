@@ -1,0 +1,71 @@
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openOutbox, type OutboxStore } from '../../src/notify/outbox.js';
+import { sampleAlert } from '../kit/alerts.js';
+
+const open: OutboxStore[] = [];
+afterEach(() => {
+  while (open.length) open.pop()!.close();
+});
+function store(dir = mkdtempSync(path.join(os.tmpdir(), 'tw-outbox-'))): { s: OutboxStore; dir: string } {
+  const s = openOutbox(dir);
+  open.push(s);
+  return { s, dir };
+}
+
+describe('the outbox store, one transaction per transition', () => {
+  it('enqueue is idempotent per alert id + destination and survives reopening', () => {
+    const { s, dir } = store();
+    const a = sampleAlert();
+    expect(s.enqueue(a, ['x', 'y'], 1_000)).toEqual(['x', 'y']);
+    expect(s.enqueue(a, ['x', 'z'], 1_001)).toEqual(['z']);
+    expect(s.depth()).toBe(3);
+    s.close();
+    const again = store(dir).s;
+    expect(again.depth()).toBe(3);
+    expect(again.lease('x', 2_000, 10, 500)[0]!.alert).toEqual(a);
+  });
+
+  it('a leased row is invisible until its lease expires (crash recovery), then comes back with attempts + 1', () => {
+    const { s } = store();
+    const a = sampleAlert();
+    s.enqueue(a, ['x'], 1_000);
+    expect(s.lease('x', 1_000, 10, 500)).toHaveLength(1);
+    expect(s.lease('x', 1_499, 10, 500)).toHaveLength(0);
+    expect(s.nextWake(['x'])).toBe(1_500);
+    const back = s.lease('x', 1_500, 10, 500);
+    expect(back.map((r) => r.attempts)).toEqual([2]);
+  });
+
+  it('ack and dead leave tombstones that keep enqueue idempotent until purged', () => {
+    const { s } = store();
+    const a = sampleAlert();
+    const b = sampleAlert();
+    s.enqueue(a, ['x'], 1_000);
+    s.enqueue(b, ['x'], 1_000);
+    const rows = s.lease('x', 1_000, 10, 500);
+    s.ack([{ alertId: a.id, destination: 'x' }], 1_100);
+    s.dead([{ alertId: b.id, destination: 'x' }], 1_100, 'HTTP 404');
+    expect(rows).toHaveLength(2);
+    expect(s.depth()).toBe(0);
+    expect(s.enqueue(a, ['x'], 2_000)).toEqual([]);
+    expect(s.purge(1_101)).toBe(2);
+    expect(s.enqueue(a, ['x'], 3_000)).toEqual(['x']);
+  });
+
+  it('retryLater makes a row due later; expire kills pending unleased rows older than the cut', () => {
+    const { s } = store();
+    const a = sampleAlert();
+    const b = sampleAlert();
+    s.enqueue(a, ['x'], 1_000);
+    s.lease('x', 1_000, 10, 500);
+    s.retryLater([{ alertId: a.id, destination: 'x' }], 5_000, 'HTTP 503');
+    expect(s.dueCount('x', 4_999)).toBe(0);
+    expect(s.dueCount('x', 5_000)).toBe(1);
+    s.enqueue(b, ['x'], 4_000);
+    expect(s.expire(2_000, 6_000)).toEqual([{ alertId: a.id, destination: 'x' }]);
+    expect(s.depth()).toBe(1);
+  });
+});

@@ -1,0 +1,160 @@
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { DeliveryConfig, Destination } from '../../src/config/model.js';
+import { createOutboxSink, retryDelay } from '../../src/notify/index.js';
+import { sampleAlert } from '../kit/alerts.js';
+import { captureLog } from '../kit/log.js';
+import { startReceiver, type Receiver } from '../kit/receiver.js';
+
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+async function receiver(): Promise<Receiver> {
+  const rx = await startReceiver();
+  cleanups.push(() => rx.close());
+  return rx;
+}
+
+const FAST: DeliveryConfig = { retryInitialMs: 50, retryMaxMs: 200, maxAgeMs: 60_000, timeoutMs: 1_000 };
+
+function makeSink(destinations: Record<string, Destination>, over: Partial<DeliveryConfig> = {}, stateDir = mkdtempSync(path.join(os.tmpdir(), 'tw-sink-'))) {
+  const log = captureLog();
+  const counts = { delivered: 0, failed: [] as string[], dropped: [] as string[] };
+  const out = new PassThrough();
+  let consoleText = '';
+  out.on('data', (d) => (consoleText += d));
+  const sink = createOutboxSink({
+    stateDir,
+    destinations,
+    delivery: { ...FAST, ...over },
+    logger: log.logger,
+    consoleStream: out,
+    metrics: { delivered: (_d, n) => (counts.delivered += n), failed: (_d, r) => counts.failed.push(r), dropped: (d, r) => counts.dropped.push(`${d}:${r}`) },
+  });
+  cleanups.push(() => sink.close(200));
+  return { sink, log, counts, console: () => consoleText, stateDir };
+}
+
+async function until(cond: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('the retry policy', () => {
+  it('starts at initial, doubles, is jittered within [step/2, step], caps at max, and lets Retry-After win when longer', () => {
+    const p = { initialMs: 1_000, maxMs: 300_000 };
+    expect([1, 2, 3, 4].map((a) => retryDelay(p, a, () => 1))).toEqual([1_000, 2_000, 4_000, 8_000]);
+    expect([1, 2, 3].map((a) => retryDelay(p, a, () => 0))).toEqual([500, 1_000, 2_000]);
+    expect(retryDelay(p, 30, () => 1)).toBe(300_000);
+    expect(retryDelay(p, 1, () => 0.5, 2_000)).toBe(2_000);
+    expect(retryDelay(p, 12, () => 1, 2_000)).toBe(300_000);
+  });
+});
+
+describe('the outbox sink', () => {
+  it('delivers to a webhook and the console end to end, and is empty after', async () => {
+    const rx = await receiver();
+    const { sink, counts, console } = makeSink({ hook: { type: 'webhook', name: 'hook', url: rx.url + '/h', headers: {} }, stdout: { type: 'console', name: 'stdout' } });
+    sink.start();
+    const alerts = Array.from({ length: 20 }, () => sampleAlert());
+    for (const a of alerts) sink.enqueue({ alert: a, destinations: ['hook', 'stdout'] });
+    expect(sink.depth()).toBe(40);
+    await until(() => sink.depth() === 0);
+    expect(counts.delivered).toBe(40);
+    expect(new Set(rx.requests.map((r) => r.headers['x-tailwatch-delivery']))).toEqual(new Set(alerts.map((a) => a.id)));
+    expect(console().split('\n').filter((l) => l.startsWith('[FIRING] CRITICAL 20 5xx on payments for m-42'))).toHaveLength(20);
+  });
+
+  it('records an alert once per destination even when enqueued twice (the id is the key)', async () => {
+    const rx = await receiver();
+    const { sink, counts } = makeSink({ hook: { type: 'webhook', name: 'hook', url: rx.url, headers: {} } });
+    const a = sampleAlert();
+    sink.enqueue({ alert: a, destinations: ['hook'] });
+    sink.enqueue({ alert: a, destinations: ['hook'] });
+    expect(sink.depth()).toBe(1);
+    sink.start();
+    await until(() => counts.delivered === 1);
+    sink.enqueue({ alert: a, destinations: ['hook'] });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(rx.requests).toHaveLength(1);
+  });
+
+  it('drops alerts older than maxAge with a log line and a metric', async () => {
+    const rx = await receiver();
+    rx.respond(() => ({ status: 503, body: 'down for maintenance' }));
+    const { sink, counts, log } = makeSink({ hook: { type: 'webhook', name: 'hook', url: rx.url, headers: {} } }, { maxAgeMs: 700 });
+    sink.start();
+    const a = sampleAlert();
+    sink.enqueue({ alert: a, destinations: ['hook'] });
+    await until(() => counts.dropped.length === 1, 5_000);
+    expect(counts.dropped).toEqual(['hook:max-age']);
+    expect(sink.depth()).toBe(0);
+    expect(rx.requests.length).toBeGreaterThanOrEqual(2);
+    const line = log.lines.find((l) => l['msg'] === 'alert dropped: older than delivery.maxAge');
+    expect(line).toMatchObject({ alert: a.id, destination: 'hook', level: 40 });
+    const n = rx.requests.length;
+    await new Promise((r) => setTimeout(r, 400));
+    expect(rx.requests.length).toBe(n);
+  });
+
+  it('logs and counts an alert routed to an unknown destination', () => {
+    const { sink, counts, log } = makeSink({});
+    sink.enqueue({ alert: sampleAlert(), destinations: ['nope'] });
+    expect(counts.dropped).toEqual(['nope:unknown-destination']);
+    expect(log.lines.some((l) => l['msg'] === 'alert routed to an unknown destination; not delivered')).toBe(true);
+  });
+
+  it('close() delivers what is due within the deadline, is idempotent, and keeps the rest for the next start', async () => {
+    const rx = await receiver();
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tw-sink-'));
+    const dest: Record<string, Destination> = { hook: { type: 'webhook', name: 'hook', url: rx.url, headers: {} } };
+    const first = makeSink(dest, {}, dir);
+    first.sink.start();
+    for (let i = 0; i < 5; i++) first.sink.enqueue({ alert: sampleAlert(), destinations: ['hook'] });
+    const p1 = first.sink.close(2_000);
+    expect(first.sink.close(2_000)).toBe(p1);
+    await p1;
+    expect(rx.requests).toHaveLength(5);
+
+    // a receiver that hangs: close gives up at the deadline, and the alert waits in the outbox
+    rx.respond(() => ({ status: 200, delayMs: 5_000 }));
+    const second = makeSink(dest, {}, dir);
+    second.sink.start();
+    const stuck = sampleAlert();
+    second.sink.enqueue({ alert: stuck, destinations: ['hook'] });
+    const t0 = Date.now();
+    await second.sink.close(300);
+    expect(Date.now() - t0).toBeLessThan(2_500);
+    rx.respond(() => ({ status: 200 }));
+    const third = makeSink(dest, {}, dir);
+    expect(third.sink.depth()).toBe(1);
+    third.sink.start();
+    await until(() => third.counts.delivered === 1);
+    expect(rx.requests.at(-1)!.headers['x-tailwatch-delivery']).toBe(stuck.id);
+  });
+
+  it('sends webhook alerts concurrently (not paced), bounded', async () => {
+    const rx = await receiver();
+    let open = 0;
+    let peak = 0;
+    rx.respond(() => {
+      open++;
+      peak = Math.max(peak, open);
+      setTimeout(() => open--, 100);
+      return { status: 200, delayMs: 100 };
+    });
+    const { sink, counts } = makeSink({ hook: { type: 'webhook', name: 'hook', url: rx.url, headers: {} } });
+    sink.start();
+    for (let i = 0; i < 16; i++) sink.enqueue({ alert: sampleAlert(), destinations: ['hook'] });
+    await until(() => counts.delivered === 16);
+    expect(peak).toBeGreaterThan(1);
+    expect(peak).toBeLessThanOrEqual(4);
+  });
+});

@@ -1,0 +1,64 @@
+import { createHmac } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { WebhookDestination } from '../../src/config/model.js';
+import { createNotifier } from '../../src/notify/index.js';
+import { EXAMPLE_BODIES } from '../../src/notify/webhook/examples.js';
+import { sampleAlert } from '../kit/alerts.js';
+import { startReceiver, type Receiver } from '../kit/receiver.js';
+
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+async function receiver(): Promise<Receiver> {
+  const rx = await startReceiver();
+  cleanups.push(() => rx.close());
+  return rx;
+}
+const hook = (url: string, over: Partial<WebhookDestination> = {}): WebhookDestination => ({ type: 'webhook', name: 'ops-hook', url: `${url}/hooks/tailwatch`, headers: { Authorization: 'Bearer t0ken-abc', 'X-Team': 'payments' }, ...over });
+
+describe('the webhook destination', () => {
+  it('POSTs the standard payload (the alert JSON) with the configured headers and the delivery id', async () => {
+    const rx = await receiver();
+    const alert = sampleAlert();
+    expect((await createNotifier(hook(rx.url), { timeoutMs: 2_000 }).send([alert], { deliveryId: alert.id })).ok).toBe(true);
+    const [req] = rx.requests;
+    expect(req!.method).toBe('POST');
+    expect(req!.path).toBe('/hooks/tailwatch');
+    expect(req!.headers['content-type']).toBe('application/json');
+    expect(req!.headers['authorization']).toBe('Bearer t0ken-abc');
+    expect(req!.headers['x-team']).toBe('payments');
+    expect(req!.headers['x-tailwatch-delivery']).toBe(alert.id);
+    expect(req!.headers['x-tailwatch-signature']).toBeUndefined();
+    expect(JSON.parse(req!.body)).toEqual(alert);
+  });
+
+  it('signs the exact body: X-Tailwatch-Signature = sha256=<hex HMAC-SHA256>', async () => {
+    const rx = await receiver();
+    const alert = sampleAlert({ text: 'ünïcödé ✓ "quoted" \n newline' });
+    await createNotifier(hook(rx.url, { secret: 's3cr3t-key' }), { timeoutMs: 2_000 }).send([alert], { deliveryId: alert.id });
+    const [req] = rx.requests;
+    const expected = 'sha256=' + createHmac('sha256', 's3cr3t-key').update(Buffer.from(req!.body, 'utf8')).digest('hex');
+    expect(req!.headers['x-tailwatch-signature']).toBe(expected);
+    const wrong = 'sha256=' + createHmac('sha256', 'other').update(req!.body).digest('hex');
+    expect(req!.headers['x-tailwatch-signature']).not.toBe(wrong);
+  });
+
+  it('sends the body template tree instead when configured (types kept for lone placeholders)', async () => {
+    const rx = await receiver();
+    const alert = sampleAlert();
+    const body = { summary: '{{title}} ({{rule.severity}})', count: '{{count}}', group: '{{group}}', first: '{{events.0.message}}', missing: '{{nope.x}}', fixed: [1, true, null] };
+    await createNotifier(hook(rx.url, { body, secret: 'k' }), { timeoutMs: 2_000 }).send([alert], { deliveryId: alert.id });
+    const [req] = rx.requests;
+    expect(JSON.parse(req!.body)).toEqual({ summary: '20 5xx on payments for m-42 (critical)', count: 20, group: { merchantId: 'm-42' }, first: '{"status":502,"path":"/v1/charges"}', missing: null, fixed: [1, true, null] });
+    expect(req!.headers['x-tailwatch-signature']).toBe('sha256=' + createHmac('sha256', 'k').update(req!.body).digest('hex'));
+  });
+
+  it.each(Object.keys(EXAMPLE_BODIES))('renders the README example for %s', (name) => {
+    const r = createNotifier(hook('http://127.0.0.1:9', { body: EXAMPLE_BODIES[name] }), { timeoutMs: 1_000 }).render(sampleAlert());
+    const text = JSON.stringify(r.body);
+    expect(text).toContain('20 5xx on payments for m-42');
+    expect(text).not.toContain('{{');
+    expect(r.headers['Authorization']).toBe('[redacted]');
+  });
+});
