@@ -203,9 +203,9 @@ export class Daemon {
         if (this.watchTimer) clearTimeout(this.watchTimer);
       }],
       ['heartbeat', () => this.heartbeat?.stop()],
-      ['sessions', () => this.source.stop()],
-      ['state', () => this.persist(true)],
-      ['outbox', () => this.sink.close(this.opts.shutdownDeadlineMs ?? 5_000)],
+      ['sessions', () => this.source?.stop()],
+      ['state', () => this.engine && this.persist(true)],
+      ['outbox', () => this.sink?.close(this.opts.shutdownDeadlineMs ?? 5_000)],
       ['server', () => this.server?.stop()],
     ];
     // Every cleanup runs even if one throws.

@@ -30,6 +30,12 @@ export interface DaemonMetrics {
 export function createMetrics(sources: MetricSources): DaemonMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'tailwatch_' });
+  // prom-client also serves three gauges named `…_total`, a suffix Prometheus' conventions (and
+  // `promtool check metrics`) reserve for counters; the same totals are the sums of its
+  // per-type gauges `tailwatch_nodejs_active_{handles,requests,resources}`.
+  for (const what of ['handles', 'requests', 'resources'] as const) {
+    registry.removeSingleMetric(`tailwatch_nodejs_active_${what}_total`);
+  }
   const perRule = (name: string, help: string, read: (c: ReturnType<EngineCounters['forRule']>) => number) =>
     new Counter({
       name,

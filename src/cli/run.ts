@@ -1,0 +1,66 @@
+/**
+ * `tailwatch run`: the daemon in the foreground (systemd runs it so).
+ * SIGHUP reloads the rules; SIGTERM/SIGINT stop it gracefully (exit 0);
+ * a second signal exits at once.
+ */
+import { Daemon } from '../daemon/daemon.js';
+import { createLogger, type LogFormat } from '../daemon/logger.js';
+import { systemdNotifier } from '../daemon/sd-notify.js';
+import { createAlertSink, createEventSource } from '../daemon/stages.js';
+import { UserError, formatProblem } from '../problems.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CommandDef } from './command.js';
+
+export const runCommand: CommandDef = {
+  name: 'run',
+  summary: 'run the daemon',
+  configure: (c) => c.option('--log-format <format>', 'json | pretty', 'json').option('--log-level <level>', 'overrides log.level'),
+  async run({ opts, io, configPath, configExplicit }) {
+    const format = String(opts['logFormat']);
+    if (format !== 'json' && format !== 'pretty') {
+      io.stderr.write('tailwatch run: --log-format must be json or pretty\n');
+      return EXIT_USAGE;
+    }
+    // The level is known only after loading; start at info and let the config lower or raise it.
+    const logger = createLogger({ level: typeof opts['logLevel'] === 'string' ? opts['logLevel'] : 'info', format: format as LogFormat, destination: io.stdout });
+    const notifier = systemdNotifier(io.env, (err) => logger.warn({ error: err.message }, 'systemd notification failed'));
+    const daemon = new Daemon({
+      load: { configPath, configRequired: configExplicit, env: io.env, cwd: io.cwd },
+      logger,
+      notifier,
+      createSource: createEventSource,
+      createSink: createAlertSink,
+    });
+    try {
+      await daemon.start();
+    } catch (err) {
+      if (err instanceof UserError) {
+        for (const p of err.problems) io.stderr.write(formatProblem(p) + '\n');
+        logger.error({ errors: err.problems.length }, 'invalid configuration or rules; not starting');
+        return EXIT_FAILED;
+      }
+      logger.error({ error: (err as Error).message }, 'failed to start');
+      await daemon.stop();
+      return EXIT_USAGE;
+    }
+    if (typeof opts['logLevel'] !== 'string') logger.level = daemon.logLevel;
+    return new Promise<number>((resolve) => {
+      let stopping = false;
+      const onStop = (signal: NodeJS.Signals) => {
+        if (stopping) {
+          logger.warn({ signal }, 'second signal: exiting now');
+          process.exit(EXIT_FAILED);
+        }
+        stopping = true;
+        logger.info({ signal }, 'stopping');
+        void daemon.stop().then(() => {
+          process.off('SIGHUP', onHup);
+          resolve(EXIT_OK);
+        });
+      };
+      const onHup = () => void daemon.reload('signal');
+      process.on('SIGTERM', onStop);
+      process.on('SIGINT', onStop);
+      process.on('SIGHUP', onHup);
+    });
+  },
+};

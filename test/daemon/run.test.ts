@@ -1,0 +1,257 @@
+/**
+ * `tailwatch run` end to end: a real child process, the real SDK against the
+ * emulator, real webhooks to a local HTTP server, real signals.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startDaemon, type DaemonProcess } from '../kit/daemon.js';
+import { startEmulator, type StartedEmulator } from '../kit/emulator.js';
+
+interface Received {
+  path: string;
+  headers: http.IncomingHttpHeaders;
+  body: { kind: string; count: number; rule: { id: string }; id: string; group: Record<string, unknown> };
+}
+
+let emu: StartedEmulator;
+let hook: http.Server;
+let received: Received[];
+let hookUrl: string;
+let dir: string;
+let daemons: DaemonProcess[];
+
+beforeEach(async () => {
+  emu = await startEmulator({ updateIntervalMs: 100 });
+  for (const group of ['/app/api', '/app/worker']) emu.emulator.ingest([{ logGroup: group, logStream: 's1', timestamp: Date.now() - 60_000, message: 'boot' }]);
+  received = [];
+  hook = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      received.push({ path: req.url ?? '', headers: req.headers, body: JSON.parse(body) });
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((r) => hook.listen(0, '127.0.0.1', () => r()));
+  hookUrl = `http://127.0.0.1:${(hook.address() as { port: number }).port}/hook`;
+  dir = mkdtempSync(path.join(os.tmpdir(), 'tw-daemon-'));
+  mkdirSync(path.join(dir, 'rules'));
+  daemons = [];
+});
+
+afterEach(async () => {
+  for (const d of daemons) await d.stop();
+  await emu.close();
+  hook.closeAllConnections();
+  await new Promise<void>((r) => hook.close(() => r()));
+});
+
+function writeConfig(extra = ''): void {
+  writeFileSync(
+    path.join(dir, 'tailwatch.yaml'),
+    `aws: { region: us-east-1, accountId: "123456789012", endpoint: "${emu.endpoint}" }
+rules: { paths: [rules], watch: false }
+destinations:
+  hook: { type: webhook, url: "${hookUrl}", headers: { Authorization: "Bearer \${HOOK_TOKEN}" } }
+defaults: { notify: [hook], throttle: 0s }
+sessions: { stallAfter: 5s, backoff: { initial: 100ms, max: 1s } }
+delivery: { retry: { initial: 100ms, max: 1s } }
+state: { dir: state }
+server: { listen: "127.0.0.1:0" }
+${extra}`,
+  );
+}
+
+const API_ERRORS = `rules:
+  - id: api-errors
+    source: { logGroups: [/app/api], filterPattern: ERROR }
+    throttle: 10m
+`;
+const API_BURST = `rules:
+  - id: api-burst
+    source: { logGroups: [/app/api], filterPattern: '{ $.status >= 500 }' }
+    window: { type: threshold, count: 3, within: 5m }
+`;
+const WORKER_RULE = `rules:
+  - id: worker-crash
+    source: { logGroups: [/app/worker], filterPattern: crashed }
+`;
+
+function put(group: string, ...messages: string[]): void {
+  const now = Date.now();
+  emu.emulator.ingest(messages.map((message, i) => ({ logGroup: group, logStream: 's1', timestamp: now + i, message })));
+}
+
+function start(args: string[] = []): DaemonProcess {
+  const d = startDaemon({ cwd: dir, args: ['--log-level', 'debug', ...args], env: { HOOK_TOKEN: 'tok-SECRET-123' } });
+  daemons.push(d);
+  return d;
+}
+
+async function until(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function metricsOf(d: DaemonProcess): Promise<string> {
+  const line = await d.waitForMsg('status server listening');
+  const res = await fetch(`http://${String(line['address'])}/metrics`);
+  return res.text();
+}
+
+/** Polls /metrics until `pattern` shows up; returns the text. */
+async function waitForMetric(d: DaemonProcess, pattern: RegExp, timeoutMs = 15_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let text = '';
+  while (Date.now() < deadline) {
+    text = await metricsOf(d);
+    if (pattern.test(text)) return text;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`metric ${pattern} not seen:\n${text}`);
+}
+
+describe('tailwatch run', () => {
+  it('delivers an alert end to end: emulator → Live Tail → engine → outbox → webhook', async () => {
+    writeConfig();
+    writeFileSync(path.join(dir, 'rules/api.yaml'), API_ERRORS);
+    const d = start();
+    await d.waitForMsg('ready');
+    put('/app/api', 'INFO fine', 'ERROR payment failed for order 42');
+    await until(() => received.length === 1, 'the alert');
+    expect(received[0]!.body).toMatchObject({ kind: 'firing', count: 1, rule: { id: 'api-errors' } });
+    expect(received[0]!.headers['x-tailwatch-delivery']).toBe(received[0]!.body.id);
+    expect(received[0]!.headers['authorization']).toBe('Bearer tok-SECRET-123');
+    // The token reaches the receiver, never the logs.
+    expect(JSON.stringify(d.logs) + d.stderr).not.toContain('tok-SECRET-123');
+  });
+
+  it('SIGHUP with a new rule starts its session and keeps the other rules’ windows and sessions', async () => {
+    writeConfig();
+    writeFileSync(path.join(dir, 'rules/api.yaml'), API_BURST);
+    const d = start();
+    await d.waitForMsg('ready');
+    const apiSession = () => emu.emulator.sessions().filter((s) => s.request.logGroupIdentifiers.some((g) => g.endsWith(':/app/api')));
+    expect(apiSession()).toHaveLength(1);
+    const apiSessionId = apiSession()[0]!.sessionId;
+    put('/app/api', '{"status":500}', '{"status":503}');
+    await waitForMetric(d, /tailwatch_events_matched_total\{rule="api-burst"\} 2\b/);
+    writeFileSync(path.join(dir, 'rules/worker.yaml'), WORKER_RULE);
+    d.signal('SIGHUP');
+    await d.waitForMsg('rules reloaded');
+    await until(() => emu.emulator.sessions().some((s) => s.request.logGroupIdentifiers.some((g) => g.endsWith(':/app/worker'))), 'the new rule’s session');
+    expect(apiSession().map((s) => s.sessionId)).toEqual([apiSessionId]);
+    // The third 5xx completes the window opened before the reload.
+    put('/app/api', '{"status":502}');
+    put('/app/worker', 'job 7 crashed');
+    await until(() => received.length === 2, 'both alerts');
+    expect(received.map((r) => [r.body.rule.id, r.body.count]).sort()).toEqual([['api-burst', 3], ['worker-crash', 1]]);
+  });
+
+  it('a broken rule file pushed keeps the old rules alerting, and the errors are logged with positions', async () => {
+    writeConfig();
+    writeFileSync(path.join(dir, 'rules/api.yaml'), API_ERRORS);
+    const d = start();
+    await d.waitForMsg('ready');
+    writeFileSync(path.join(dir, 'rules/api.yaml'), API_ERRORS.replace('throttle: 10m', 'throttle: soon'));
+    d.signal('SIGHUP');
+    const rejected = await d.waitForMsg('invalid rule set');
+    expect(rejected['problem']).toBe('rules/api.yaml:4:15: rules[0].throttle: invalid duration (use e.g. 500ms, 30s, 5m, 2h55m, 1d)');
+    await d.waitForMsg('reload rejected; the running rules stay');
+    put('/app/api', 'ERROR still watched');
+    await until(() => received.length === 1, 'an alert from the old rules');
+    expect(received[0]!.body.rule.id).toBe('api-errors');
+  });
+
+  it('SIGTERM exits 0 within 5 s and the emulator sees every session closed', async () => {
+    writeConfig();
+    writeFileSync(path.join(dir, 'rules/api.yaml'), API_ERRORS);
+    writeFileSync(path.join(dir, 'rules/worker.yaml'), WORKER_RULE);
+    const d = start();
+    await d.waitForMsg('ready');
+    expect(emu.emulator.activeSessionCount()).toBe(2);
+    const t0 = Date.now();
+    d.signal('SIGTERM');
+    const exit = await d.exited;
+    expect(exit.code).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    await until(() => emu.emulator.activeSessionCount() === 0, 'sessions closed server-side', 2_000);
+  });
+
+  it('kill -9 and restart does not re-fire a throttled alert', async () => {
+    writeConfig();
+    writeFileSync(path.join(dir, 'rules/api.yaml'), API_ERRORS);
+    const first = start();
+    await first.waitForMsg('ready');
+    put('/app/api', 'ERROR one');
+    await until(() => received.length === 1, 'the first alert');
+    await first.waitForLog((l) => l.msg === 'state saved' && Number(l['alerts']) > 0, 5_000, 'state saved after the alert');
+    first.signal('SIGKILL');
+    await first.exited;
+    const second = start();
+    await second.waitForMsg('ready');
+    put('/app/api', 'ERROR two, within the 10m throttle');
+    await waitForMetric(second, /tailwatch_alerts_suppressed_total\{rule="api-errors"\} 1\b/);
+    expect(received).toHaveLength(1);
+  });
+
+  it('serves /metrics that promtool accepts, with counters that move as events arrive', async () => {
+    writeConfig();
+    writeFileSync(path.join(dir, 'rules/api.yaml'), API_ERRORS);
+    const d = start();
+    await d.waitForMsg('ready');
+    put('/app/api', 'ERROR a', 'INFO b');
+    await until(() => received.length === 1, 'the alert');
+    const text = await waitForMetric(d, /tailwatch_alerts_delivered_total\{destination="hook"\} 1\b/);
+    // Live Tail applies the rule's pattern on the server: the INFO line never reaches the daemon.
+    expect(text).toMatch(/tailwatch_events_received_total\{rule="api-errors"\} 1\b/);
+    expect(text).toMatch(/tailwatch_events_matched_total\{rule="api-errors"\} 1\b/);
+    expect(text).toMatch(/tailwatch_alerts_delivered_total\{destination="hook"\} 1\b/);
+    expect(text).toMatch(/tailwatch_session_starts_total\{session="[^"]+"\} 1\b/);
+    expect(text).not.toContain(hookUrl);
+    const promtool = spawn('promtool', ['check', 'metrics']);
+    let out = '';
+    promtool.stdout.on('data', (c) => (out += c));
+    promtool.stderr.on('data', (c) => (out += c));
+    promtool.stdin.end(text);
+    const code = await new Promise<number | null>((r) => promtool.on('exit', r));
+    expect(out).toBe('');
+    expect(code).toBe(0);
+  });
+
+  it('tells systemd it is ready once sessions are up (NOTIFY_SOCKET)', async () => {
+    writeConfig();
+    writeFileSync(path.join(dir, 'rules/api.yaml'), API_ERRORS);
+    const socket = path.join(dir, 'notify.sock');
+    const listener = spawn('python3', ['-c', 'import socket,sys\ns=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM)\ns.bind(sys.argv[1])\nprint("bound",flush=True)\ns.settimeout(20)\nwhile True:\n  m=s.recv(4096).decode()\n  print(m.replace("\\n"," "),flush=True)\n  if "READY=1" in m: break\n', socket]);
+    let out = '';
+    listener.stdout.on('data', (c) => (out += c));
+    await new Promise<void>((r) => listener.stdout.once('data', () => r()));
+    const d = startDaemon({ cwd: dir, env: { HOOK_TOKEN: 't', NOTIFY_SOCKET: socket } });
+    daemons.push(d);
+    await new Promise<void>((r) => listener.once('exit', () => r()));
+    expect(out).toMatch(/READY=1/);
+    expect(out).toMatch(/STATUS=1 rules/);
+    expect(d.count((l) => l.msg === 'ready')).toBe(1);
+  });
+});
+
+describe('tailwatch run with invalid input', () => {
+  it('exits 1 with positioned errors when the rules are invalid at start', async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'tw-daemon-bad-'));
+    mkdirSync(path.join(dir, 'rules'));
+    writeFileSync(path.join(dir, 'tailwatch.yaml'), 'destinations: { out: { type: console } }\n');
+    writeFileSync(path.join(dir, 'rules/r.yaml'), 'rules:\n  - id: r\n    source: { logGroups: [/a] }\n    notify: [nowhere]\n');
+    const r = await promisify(execFile)(process.execPath, [path.resolve('bin/tailwatch.js'), 'run'], { cwd: dir }).catch((e: { code: number; stderr: string }) => e);
+    expect((r as { code: number }).code).toBe(1);
+    expect((r as { stderr: string }).stderr).toContain('rules/r.yaml:4:14: rules[0].notify[0]: no destination named "nowhere"');
+  });
+});
