@@ -91,7 +91,7 @@ export class SupervisedSession {
     const cap = deps.settings().dedupeCapacity;
     this.delivered = new BoundedCounts(cap);
     this.expectLive = new BoundedCounts(cap);
-    this.log = deps.logger.child({ session: spec.id });
+    this.log = deps.logger; // every line names its session itself (a child binding would repeat the key)
   }
 
   get id(): string {
@@ -108,7 +108,7 @@ export class SupervisedSession {
 
   start(): void {
     if (this.loop || this.stopped) return;
-    this.loop = this.run().catch((err: unknown) => this.log.error({ err }, 'session supervisor failed'));
+    this.loop = this.run().catch((err: unknown) => this.log.error({ session: this.id, err }, 'session supervisor failed'));
   }
 
   /** Aborts the stream (the server sees the session closed) and resolves when the loop has ended. Idempotent. */
@@ -240,7 +240,7 @@ export class SupervisedSession {
     try {
       this.deps.onEvents(events);
     } catch (err) {
-      this.log.error({ err }, 'event handler failed');
+      this.log.error({ session: this.id, err }, 'event handler failed');
     }
   }
 

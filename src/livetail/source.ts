@@ -10,7 +10,7 @@ import { stableJson } from '../engine/compile.js';
 import type { EventSource, EventsHandler, SourceHealth } from '../daemon/ports.js';
 import { resolveArns } from './arns.js';
 import { ClientPool } from './client.js';
-import { planSessions } from './planner.js';
+import { planSessions, type ArnResolver } from './planner.js';
 import { SupervisedSession, type SourceMetrics, type SupervisorSettings } from './session.js';
 import type { Plan, UnplacedRule } from './spec.js';
 
@@ -42,6 +42,7 @@ export class LiveTailSource implements EventSource {
   private stopped = false;
   private chain: Promise<unknown> = Promise.resolve();
   private lastPlan: Plan | undefined;
+  private replanTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: LiveTailSourceOptions) {
     this.config = opts.config;
@@ -85,8 +86,20 @@ export class LiveTailSource implements EventSource {
     if (this.stopped) return;
     this.config = config;
     const { key: awsKey, pool } = this.pool(config);
-    const resolver = await resolveArns(ruleSet, config, (region) => pool.get(region, 'api'));
+    const resolved = await resolveArns(ruleSet, config, (region) => pool.get(region, 'api'));
+    let unresolved = 0;
+    const resolver: ArnResolver = (region, name) => {
+      const r = resolved(region, name);
+      if (typeof r !== 'string') unresolved++;
+      return r;
+    };
     const plan = planSessions(ruleSet, config, resolver);
+    // A log group that does not exist yet (or could not be looked up) may later: plan again, slowly.
+    clearTimeout(this.replanTimer);
+    if (unresolved > 0) {
+      this.replanTimer = setTimeout(() => void this.apply(ruleSet, config).catch(() => undefined), this.settings().slowRetryMs);
+      this.replanTimer.unref();
+    }
     this.lastPlan = plan;
     this.unplaced = plan.unplaced;
     for (const u of plan.unplaced) this.opts.logger.error({ rule: u.rule, reason: u.reason }, 'rule has no Live Tail session');
@@ -140,6 +153,7 @@ export class LiveTailSource implements EventSource {
     const run = this.chain.then(async () => {
       if (this.stopped) return;
       this.stopped = true;
+      clearTimeout(this.replanTimer);
       const all = [...this.sessions.values()];
       this.sessions.clear();
       await Promise.all(all.map((s) => s.stop()));

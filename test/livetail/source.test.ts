@@ -168,6 +168,19 @@ describe('faults and the supervisor', () => {
     await until(() => h.got.messages().includes('still flowing'), 'payments event');
   });
 
+  it('without accountId: names resolve with DescribeLogGroups; a group that does not exist yet is planned again slowly', async () => {
+    const h = await harness({ source: { slowRetryMs: 300 } });
+    const config = { ...h.config, aws: { ...h.config.aws, accountId: undefined } };
+    await h.source.apply(rules(payments, rule({ id: 'later', logGroups: ['/created/later'] })), config);
+    await until(() => h.emu.emulator.activeSessionCount() === 1, 'payments session');
+    expect(h.source.health().unhealthyRules).toEqual(['later']);
+    expect(h.source.health().details.join('\n')).toContain('later: not placed: log group "/created/later" not found in us-east-1');
+    h.emu.emulator.ingest([{ logGroup: '/created/later', logStream: 's', timestamp: Date.now(), message: 'first' }]);
+    await until(() => h.emu.emulator.activeSessionCount() === 2, 'the new group gets its session');
+    await until(() => h.source.health().ready && h.source.health().unhealthyRules.length === 0, 'healthy');
+    expect(h.emu.emulator.stats().started).toBe(2); // the payments session was kept
+  });
+
   it('rotation: restarts proactively at rotateAfter, one session open at a time', async () => {
     const h = await harness({ sessions: { rotateAfterMs: 400 } });
     await h.source.apply(rules(payments), h.config);
