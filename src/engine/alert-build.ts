@@ -12,11 +12,17 @@ export const MAX_SAMPLE_CHARS = 16_384;
 export const MAX_SAMPLES = 5;
 
 /**
- * The stable id: the same rule, group, kind and event-time of the decision
- * give the same id in replay, tests and the daemon (receivers deduplicate on it).
+ * The stable id: the same rule, group, kind, event-time of the decision and
+ * last matching event give the same id in replay, tests and the daemon
+ * (receivers and the outbox deduplicate on it).
  */
-export function alertId(ruleId: string, groupKey: string, kind: AlertKind, atMs: number): string {
-  return createHash('sha256').update(`${ruleId}\n${groupKey}\n${kind}\n${atMs}`).digest('hex').slice(0, 32);
+export function alertId(ruleId: string, groupKey: string, kind: AlertKind, atMs: number, event?: LogEvent): string {
+  const h = createHash('sha256').update(`${ruleId}\n${groupKey}\n${kind}\n${atMs}`);
+  // The last matching event tells apart two decisions in the same millisecond (two ERROR lines
+  // logged at once by a no-window rule are two alerts, not one that the outbox would fold).
+  // It is the same event in replay and in the daemon, so the id stays stable.
+  if (event) h.update(`\n${event.logGroup}\n${event.logStream}\n${event.timestamp}\n`).update(event.message);
+  return h.digest('hex').slice(0, 32);
 }
 
 export interface Decision {
@@ -78,7 +84,7 @@ export function buildAlert(cr: CompiledRule, d: Decision): Alert {
   return {
     version: 1,
     kind: d.kind,
-    id: alertId(rule.id, d.groupKey, d.kind, d.at),
+    id: alertId(rule.id, d.groupKey, d.kind, d.at, d.event),
     firedAt: iso(d.at),
     rule: { id: rule.id, description: rule.description, severity: rule.severity, labels: rule.labels },
     group: d.group,

@@ -115,6 +115,16 @@ describe('alert payload', () => {
     expect(later[0]!.id).not.toBe(a[0]!.id);
   });
 
+  it('gives two events in the same millisecond two alerts with two ids (no window), the same ids on every run', () => {
+    const every = rule({ id: 'every', throttle: '0s' });
+    const sameMs = [ev(1, 'ERROR first'), ev(1, 'ERROR second')];
+    const a = feed(new Engine({ rules: [every] }), sameMs);
+    const b = feed(new Engine({ rules: [every] }), sameMs);
+    expect(a).toHaveLength(2);
+    expect(a[0]!.id).not.toBe(a[1]!.id);
+    expect(a.map((x) => x.id)).toEqual(b.map((x) => x.id));
+  });
+
   it('marks alerts whose window held a sampled event', () => {
     const engine = new Engine({ rules: [payRule] });
     const alerts = feed(engine, [{ ...events[0]!, sampled: true }, events[1]!]);
