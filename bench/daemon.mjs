@@ -1,0 +1,341 @@
+// The whole daemon, measured end to end (`tailwatch run` as a child process,
+// the real SDK against the bundled emulator, a local webhook receiver):
+//
+//  1. Latency: the emulator stamps each event when its sessionUpdate frame has
+//     been handed to the socket (`onFrameWritten`); the receiver stamps the
+//     webhook request's arrival. For a no-window rule (every event alerts) at
+//     10, 100 and 500 events/s: p50/p99/max of frame written → request
+//     received. Goal: p99 ≤ 50 ms.
+//  2. Throughput at the source ceiling: 15 sessions × 500 events/s (an
+//     account's whole Live Tail feed) through 200 rules: the daemon's CPU (%
+//     of one core, from /proc) and RSS. Goal: < 10 % CPU, RSS ≤ 100 MB.
+//  3. Soak, a compressed day: sessions rotated every 4 s and timed out by the
+//     server, connections dropped at random, the receiver failing 10 % of
+//     requests; a fixed number of events, each of which must alert exactly
+//     once (backfill on). Events in vs alerts expected vs alerts received,
+//     restarts by reason, RSS after warm-up and at the end.
+//
+// Usage: npm run build && node bench/daemon.mjs [--seconds N] [--soak-events N] [--write]
+// (`--write` replaces the "The daemon" section of bench/README.md.)
+import { execSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const opt = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+const SECONDS = Number(opt('--seconds')) || 10;
+const SOAK_EVENTS = Number(opt('--soak-events')) || 6000;
+const { Emulator } = await import(path.join(repo, 'dist/emulator/index.js'));
+const CLK_TCK = (() => {
+  try {
+    return Number(execSync('getconf CLK_TCK').toString().trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const log = (line) => process.stderr.write(`${line}\n`);
+
+// ---- parts ------------------------------------------------------------------
+
+/** A webhook receiver: stamps arrivals by alert id; fails `failRate` of requests with a 500. */
+async function startReceiver({ failRate = 0, onAlert = () => {} } = {}) {
+  const r = { requests: 0, failed: 0, ids: new Map(), url: '' };
+  const server = http.createServer((req, res) => {
+    const at = Date.now();
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      r.requests++;
+      if (failRate > 0 && Math.random() < failRate) {
+        r.failed++;
+        res.writeHead(500).end('injected failure');
+        return;
+      }
+      const alert = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      r.ids.set(alert.id, (r.ids.get(alert.id) ?? 0) + 1);
+      onAlert(alert, at);
+      res.writeHead(200).end('ok');
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  r.url = `http://127.0.0.1:${server.address().port}/hook`;
+  r.close = () => {
+    server.closeAllConnections();
+    return new Promise((ok) => server.close(ok));
+  };
+  return r;
+}
+
+function configText({ endpoint, hookUrl, sessions = '' }) {
+  return `aws: { region: us-east-1, accountId: "123456789012", endpoint: "${endpoint}" }
+rules: { paths: [rules], watch: false }
+destinations:
+  hook: { type: webhook, url: "${hookUrl}" }
+defaults: { notify: [hook], throttle: 0s }
+sessions: { maxConcurrent: 15, stallAfter: 5s, backoff: { initial: 100ms, max: 1s }, backfill: true${sessions} }
+delivery: { retry: { initial: 100ms, max: 1s } }
+state: { dir: state }
+server: { listen: "127.0.0.1:0" }
+log: { level: info }
+`;
+}
+
+/** `tailwatch run` in a fresh folder; resolves once it logged "ready". */
+async function startDaemon({ config, rules }) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'tw-bench-daemon-'));
+  mkdirSync(path.join(dir, 'rules'));
+  writeFileSync(path.join(dir, 'tailwatch.yaml'), config);
+  writeFileSync(path.join(dir, 'rules/bench.yaml'), rules);
+  const child = spawn(process.execPath, [path.join(repo, 'bin/tailwatch.js'), 'run'], { cwd: dir, env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const d = { child, dir, address: '', warnings: 0 };
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`daemon not ready in 30 s\n${stderr}`)), 30_000);
+    child.once('exit', (code) => reject(new Error(`daemon exited with ${code}\n${stderr}`)));
+    readline.createInterface({ input: child.stdout }).on('line', (line) => {
+      if (line.includes('"status server listening"')) d.address = JSON.parse(line).address;
+      if (line.includes('"level":40')) d.warnings++;
+      if (line.includes('"msg":"ready"')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  d.stop = async () => {
+    child.kill('SIGTERM');
+    await new Promise((ok) => (child.exitCode !== null ? ok() : child.once('exit', ok)));
+    rmSync(dir, { recursive: true, force: true });
+  };
+  d.metrics = async () => (await fetch(`http://${d.address}/metrics`)).text();
+  return d;
+}
+
+/** CPU seconds (user + sys) and RSS bytes of a process, from /proc. */
+function procStats(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const cpu = (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  const rss = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) * 1024;
+  return { cpu, rss };
+}
+
+/** Puts `perSecond` events a second into each log group, in 20 ms steps, for `seconds`; `make(i, group)` builds a message. */
+async function feed(emulator, { groups, perSecond, seconds, make }) {
+  const stepMs = 20;
+  const total = Math.round(perSecond * seconds);
+  let sent = 0;
+  const t0 = Date.now();
+  while (sent < total) {
+    const due = Math.min(total, Math.floor(((Date.now() - t0) / 1000) * perSecond));
+    const now = Date.now();
+    const batch = [];
+    for (; sent < due; sent++) for (const g of groups) batch.push({ logGroup: g, logStream: 's1', timestamp: now, message: make(sent, g) });
+    if (batch.length) emulator.ingest(batch);
+    await sleep(stepMs);
+  }
+  return total * groups.length;
+}
+
+function percentile(sorted, p) {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : NaN;
+}
+
+const metricValue = (text, name, labels = '') => {
+  let sum = 0;
+  for (const line of text.split('\n')) if (line.startsWith(name) && line.includes(labels) && !line.startsWith('#')) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  return sum;
+};
+
+// ---- 1. latency ---------------------------------------------------------------
+
+async function latency() {
+  const written = new Map();
+  const emulator = new Emulator({
+    onFrameWritten(events, at) {
+      for (const e of events) written.set(e.message, at);
+    },
+  });
+  const endpoint = await emulator.start();
+  emulator.ingest([{ logGroup: '/bench/latency', logStream: 's1', timestamp: Date.now() - 60_000, message: 'boot' }]);
+  const lat = [];
+  const receiver = await startReceiver({
+    onAlert(alert, at) {
+      const msg = alert.events[alert.events.length - 1]?.message;
+      const w = written.get(msg);
+      if (w !== undefined) lat.push(at - w);
+    },
+  });
+  const daemon = await startDaemon({
+    config: configText({ endpoint, hookUrl: receiver.url }),
+    rules: `rules:\n  - id: every-error\n    source: { logGroups: [/bench/latency], filterPattern: '{ $.level = "ERROR" }' }\n`,
+  });
+  const rows = [];
+  for (const rate of [10, 100, 500]) {
+    lat.length = 0;
+    const before = receiver.ids.size;
+    const sent = await feed(emulator, { groups: ['/bench/latency'], perSecond: rate, seconds: SECONDS, make: (i) => `{"level":"ERROR","rate":${rate},"seq":${i}}` });
+    const deadline = Date.now() + 30_000;
+    while (receiver.ids.size - before < sent && Date.now() < deadline) await sleep(100);
+    const sorted = [...lat].sort((a, b) => a - b);
+    rows.push({ rate, sent, received: receiver.ids.size - before, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] });
+    log(`latency ${rate}/s: ${JSON.stringify(rows[rows.length - 1])}`);
+  }
+  await daemon.stop();
+  await receiver.close();
+  await emulator.stop();
+  return rows;
+}
+
+// ---- 2. throughput at the source ceiling -------------------------------------------
+
+function ceilingRules(groups) {
+  const lines = ['rules:'];
+  for (let i = 0; i < 200; i++) {
+    const g = groups[i % groups.length];
+    const kind = i % 4;
+    lines.push(`  - id: r${i}`);
+    if (kind === 0) lines.push(`    source: { logGroups: [${g}], filterPattern: '{ $.status >= 500 && $.path = "/v${i}/*" }' }`);
+    else if (kind === 1) lines.push(`    source: { logGroups: [${g}], filterPattern: '?PANIC${i} ?FATAL${i}' }`, `    match: { all: [ { field: $.user, startsWith: "u-${i}" } ] }`);
+    else if (kind === 2) lines.push(`    source: { logGroups: [${g}] }`, `    match: { all: [ { field: $.status, gte: 500 }, { field: $.latency, gt: ${100000 + i} } ] }`);
+    else lines.push(`    source: { logGroups: [${g}], filterPattern: '{ $.status = 503 }' }`, `    window: { type: threshold, count: 1000000, within: 1m, groupBy: [$.user] }`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+async function ceiling() {
+  const groups = Array.from({ length: 15 }, (_, i) => `/bench/ceiling-${i}`);
+  const emulator = new Emulator({ maxConcurrentSessions: 15 });
+  const endpoint = await emulator.start();
+  emulator.ingest(groups.map((g) => ({ logGroup: g, logStream: 's1', timestamp: Date.now() - 60_000, message: 'boot' })));
+  const receiver = await startReceiver();
+  const daemon = await startDaemon({ config: configText({ endpoint, hookUrl: receiver.url }), rules: ceilingRules(groups) });
+  const sessions = emulator.activeSessionCount();
+  const make = (i) => `{"level":"INFO","status":${i % 50 === 0 ? 503 : 200},"path":"/v1/items/${i}","user":"u-${i % 1000}","latency":${i % 300}}`;
+  // Warm up, then measure over the feed.
+  await feed(emulator, { groups, perSecond: 500, seconds: 3, make });
+  const metricsBefore = await daemon.metrics();
+  const s0 = procStats(daemon.child.pid);
+  const t0 = Date.now();
+  const sent = await feed(emulator, { groups, perSecond: 500, seconds: SECONDS * 2, make });
+  await sleep(1500); // the last update
+  const s1 = procStats(daemon.child.pid);
+  const wall = (Date.now() - t0) / 1000;
+  const metricsAfter = await daemon.metrics();
+  const ingested = metricValue(metricsAfter, 'tailwatch_events_total') - metricValue(metricsBefore, 'tailwatch_events_total');
+  const row = { sessions, rules: 200, eventsPerSecond: Math.round(sent / (SECONDS * 2)), sent, ingested, cpuPercent: ((s1.cpu - s0.cpu) / wall) * 100, rssMB: s1.rss / 1e6 };
+  log(`ceiling: ${JSON.stringify(row)}`);
+  await daemon.stop();
+  await receiver.close();
+  await emulator.stop();
+  return row;
+}
+
+// ---- 3. soak ------------------------------------------------------------------------
+
+async function soak() {
+  const groups = ['/bench/soak-a', '/bench/soak-b', '/bench/soak-c'];
+  const emulator = new Emulator({ sessionTimeoutMs: 5_000 });
+  const endpoint = await emulator.start();
+  emulator.ingest(groups.map((g) => ({ logGroup: g, logStream: 's1', timestamp: Date.now() - 60_000, message: 'boot' })));
+  const receiver = await startReceiver({ failRate: 0.1 });
+  const rules = ['rules:', ...groups.map((g, i) => `  - id: soak-${i}\n    source: { logGroups: [${g}], filterPattern: '{ $.n = * }' }`)].join('\n') + '\n';
+  const daemon = await startDaemon({ config: configText({ endpoint, hookUrl: receiver.url, sessions: ', rotateAfter: 4s' }), rules });
+  const perSecond = 50;
+  const seconds = SOAK_EVENTS / groups.length / perSecond;
+  await sleep(2000);
+  const rssStart = procStats(daemon.child.pid).rss;
+  let dropping = true;
+  let drops = 0;
+  (async () => {
+    while (dropping) {
+      await sleep(1000 + Math.random() * 2000);
+      if (!dropping) break;
+      const active = emulator.sessions();
+      if (active.length === 0) continue;
+      const victim = active[Math.floor(Math.random() * active.length)];
+      emulator.injectFault({ type: Math.random() < 0.5 ? 'drop' : 'streaming-exception', sessionId: victim.sessionId ?? victim.id });
+      drops++;
+    }
+  })();
+  const sent = await feed(emulator, { groups, perSecond, seconds, make: (i, g) => `{"n":${i},"g":"${g}"}` });
+  dropping = false;
+  const deadline = Date.now() + 60_000;
+  while (receiver.ids.size < sent && Date.now() < deadline) await sleep(200);
+  await sleep(2000); // duplicates that are still on their way
+  const rssEnd = procStats(daemon.child.pid).rss;
+  const text = await daemon.metrics();
+  const restarts = {};
+  for (const m of text.matchAll(/^tailwatch_session_restarts_total\{[^}]*reason="([^"]+)"[^}]*\} (\d+)/gm)) restarts[m[1]] = (restarts[m[1]] ?? 0) + Number(m[2]);
+  const duplicates = [...receiver.ids.values()].reduce((n, c) => n + (c - 1), 0);
+  const row = {
+    seconds: Math.round(seconds),
+    eventsIn: sent,
+    alertsExpected: sent,
+    alertsReceived: receiver.ids.size,
+    duplicates,
+    requestsFailedByReceiver: receiver.failed,
+    faultsInjected: drops,
+    restarts,
+    backfilled: metricValue(text, 'tailwatch_backfilled_events_total'),
+    rssStartMB: rssStart / 1e6,
+    rssEndMB: rssEnd / 1e6,
+  };
+  log(`soak: ${JSON.stringify(row)}`);
+  await daemon.stop();
+  await receiver.close();
+  await emulator.stop();
+  return row;
+}
+
+// ---- run, report -------------------------------------------------------------------
+
+const lat = await latency();
+const ceil = await ceiling();
+const sk = await soak();
+
+const ok = (b) => (b ? '✓' : '✗');
+const mb = (n) => `${n.toFixed(1)} MB`;
+const growth = (sk.rssEndMB - sk.rssStartMB) / sk.rssStartMB;
+const section = `## The daemon
+
+\`tailwatch run\` as a child process, the real AWS SDK against the bundled emulator, a local webhook receiver; Node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), ${new Date().toISOString().slice(0, 10)}. Reproduce: \`npm run build && node bench/daemon.mjs --write\` (part of \`npm run bench\`). The machine is shared: numbers are of one run.
+
+Latency added by tailwatch: the emulator's sessionUpdate frame handed to the socket → the alert's webhook request received (one rule, no window, throttle 0s: every event is one alert, outbox included), ${SECONDS} s at each rate. Goal: p99 ≤ 50 ms.
+
+| events/s | alerts | p50 | p99 | max | goal |
+|---:|---:|---:|---:|---:|---|
+${lat.map((r) => `| ${r.rate} | ${r.received} / ${r.sent} | ${r.p50} ms | ${r.p99} ms | ${r.max} ms | ${ok(r.p99 <= 50)} |`).join('\n')}
+
+Throughput at the source ceiling: ${ceil.sessions} Live Tail sessions × 500 events/s (${ceil.eventsPerSecond} events/s, the whole feed an account's default quota allows) through ${ceil.rules} rules for ${SECONDS * 2} s after a 3 s warm-up; the engine ingested ${ceil.ingested} of ${ceil.sent} events.
+
+| CPU (% of one core) | RSS | goal |
+|---:|---:|---|
+| ${ceil.cpuPercent.toFixed(1)} % | ${mb(ceil.rssMB)} | < 10 % CPU ${ok(ceil.cpuPercent < 10)}, RSS ≤ 100 MB ${ok(ceil.rssMB <= 100)} |
+
+Soak, a compressed day (${sk.seconds} s): sessions rotated every 4 s and timed out by the server after 5 s, ${sk.faultsInjected} connections dropped or broken at random, the receiver failing 10 % of requests (${sk.requestsFailedByReceiver}), backfill on; every event alerts once.
+
+| events in | alerts expected | alerts received (distinct) | duplicates | restarts by reason | backfilled | RSS after warm-up → end |
+|---:|---:|---:|---:|---|---:|---|
+| ${sk.eventsIn} | ${sk.alertsExpected} | ${sk.alertsReceived} ${ok(sk.alertsReceived === sk.alertsExpected)} | ${sk.duplicates} | ${Object.entries(sk.restarts).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'} | ${sk.backfilled} | ${mb(sk.rssStartMB)} → ${mb(sk.rssEndMB)} (${(growth * 100).toFixed(1)} %) ${ok(growth <= 0.1)} |
+`;
+console.log(JSON.stringify({ latency: lat, ceiling: ceil, soak: sk }));
+if (args.includes('--write')) {
+  const readme = path.join(repo, 'bench/README.md');
+  const heading = '## The daemon';
+  let text = existsSync(readme) ? readFileSync(readme, 'utf8') : '# Benchmarks\n';
+  const start = text.indexOf(heading);
+  if (start === -1) text = text.replace(/\n*$/, '\n\n') + section;
+  else {
+    const next = text.indexOf('\n## ', start + heading.length);
+    text = text.slice(0, start) + section + (next === -1 ? '' : text.slice(next + 1));
+  }
+  writeFileSync(readme, text);
+}
