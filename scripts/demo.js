@@ -63,6 +63,9 @@ const daemon = spawn(process.execPath, [path.join(repo, 'bin/tailwatch.js'), 'ru
     TAILWATCH_LISTEN: '127.0.0.1:0',
   },
   stdio: ['ignore', 'pipe', 'inherit'],
+  // Its own process group: Ctrl-C reaches only the demo, which stops the daemon with one SIGTERM
+  // (a second signal would make the daemon skip its graceful shutdown).
+  detached: true,
 });
 say(`tailwatch run -c config.example.yaml (state in ${stateDir})`);
 
