@@ -51,11 +51,11 @@ afterEach(async () => {
   await new Promise<void>((r) => hook.close(() => r()));
 });
 
-function writeConfig(extra = ''): void {
+function writeConfig(extra = '', watch = false): void {
   writeFileSync(
     path.join(dir, 'tailwatch.yaml'),
     `aws: { region: us-east-1, accountId: "123456789012", endpoint: "${emu.endpoint}" }
-rules: { paths: [rules], watch: false }
+rules: { paths: [rules], watch: ${watch} }
 destinations:
   hook: { type: webhook, url: "${hookUrl}", headers: { Authorization: "Bearer \${HOOK_TOKEN}" } }
 defaults: { notify: [hook], throttle: 0s }
@@ -154,6 +154,37 @@ describe('tailwatch run', () => {
     put('/app/worker', 'job 7 crashed');
     await until(() => received.length === 2, 'both alerts');
     expect(received.map((r) => [r.body.rule.id, r.body.count]).sort()).toEqual([['api-burst', 3], ['worker-crash', 1]]);
+  });
+
+  it('with rules.watch, a rule file written into the rules folder is loaded without a signal (debounced: one reload)', async () => {
+    writeConfig('', true);
+    writeFileSync(path.join(dir, 'rules/api.yaml'), API_ERRORS);
+    const d = start();
+    await d.waitForMsg('ready');
+    // Written in two steps, as an editor or `git pull` might: the debounce makes it one reload.
+    writeFileSync(path.join(dir, 'rules/worker.yaml'), WORKER_RULE.slice(0, 20));
+    writeFileSync(path.join(dir, 'rules/worker.yaml'), WORKER_RULE);
+    const reloaded = await d.waitForMsg('rules reloaded');
+    expect(reloaded['trigger']).toBe('watch');
+    await until(() => emu.emulator.sessions().some((s) => s.request.logGroupIdentifiers.some((g) => g.endsWith(':/app/worker'))), 'the new rule’s session');
+    put('/app/worker', 'job 9 crashed');
+    await until(() => received.length === 1, 'the new rule’s alert');
+    expect(received[0]!.body.rule.id).toBe('worker-crash');
+    expect(d.count((l) => l.msg === 'rules reloaded' || l.msg === 'reload rejected; the running rules stay')).toBe(1);
+  });
+
+  it('a reload with config changes outside the rules applies the rules and says which changes need a restart', async () => {
+    writeConfig();
+    writeFileSync(path.join(dir, 'rules/api.yaml'), API_ERRORS);
+    const d = start();
+    await d.waitForMsg('ready');
+    writeConfig('heartbeat: { cron: "*/5 * * * *", url: "http://127.0.0.1:9/ping" }\n');
+    writeFileSync(path.join(dir, 'rules/worker.yaml'), WORKER_RULE);
+    d.signal('SIGHUP');
+    const warned = await d.waitForMsg('config changes that need a restart were not applied');
+    expect(warned['keys']).toEqual(['heartbeat']);
+    await d.waitForMsg('rules reloaded');
+    await until(() => emu.emulator.sessions().some((s) => s.request.logGroupIdentifiers.some((g) => g.endsWith(':/app/worker'))), 'the new rule’s session');
   });
 
   it('a broken rule file pushed keeps the old rules alerting, and the errors are logged with positions', async () => {
