@@ -25,6 +25,8 @@ export interface StageContext {
   readonly config: Config;
   readonly logger: Logger;
   readonly metrics: DaemonMetrics;
+  /** The event source's checkpoints saved by the previous run (what to backfill from). */
+  readonly resume?: Readonly<Record<string, number>> | undefined;
 }
 
 export interface DaemonOptions {
@@ -48,6 +50,7 @@ export interface DaemonOptions {
 }
 
 const STATE_FILE = 'engine-state.json';
+const CHECKPOINT_FILE = 'source-checkpoints.json';
 const PERSIST_EVERY_MS = 5_000;
 
 export class Daemon {
@@ -59,6 +62,7 @@ export class Daemon {
   private source!: EventSource;
   private sink!: AlertSink;
   private stateFile!: StateFile<EngineState>;
+  private checkpointFile!: StateFile<Record<string, number>>;
   private server: StatusServer | undefined;
   private heartbeat: Heartbeat | undefined;
   private watchers: FSWatcher[] = [];
@@ -102,7 +106,9 @@ export class Daemon {
     this.engine = this.restoreEngine(state);
     this.log.info({ rules: this.ruleSet.rules.length, files: this.ruleSet.files.length, restoredState: state !== undefined }, 'rules loaded');
 
-    const ctx: StageContext = { config: this.config, logger: this.log, metrics: this.metrics };
+    this.checkpointFile = new StateFile<Record<string, number>>(this.config.state.dir, CHECKPOINT_FILE);
+    const resume = this.checkpointFile.read((err) => this.log.error({ error: err.message }, 'source checkpoints unreadable; no backfill of the downtime'));
+    const ctx: StageContext = { config: this.config, logger: this.log, metrics: this.metrics, resume };
     this.sink = this.opts.createSink(ctx);
     this.sink.start();
     this.source = this.opts.createSource((events) => this.onEvents(events), ctx);
@@ -274,6 +280,8 @@ export class Daemon {
     if (!force && (!this.dirty || this.now() - this.lastPersist < everyMs)) return;
     try {
       this.stateFile.write(this.engine.exportState());
+      const checkpoints = this.source?.checkpoints?.();
+      if (checkpoints && Object.keys(checkpoints).length) this.checkpointFile.write(checkpoints);
       this.dirty = false;
       this.lastPersist = this.now();
       this.log.debug({ alerts: this.alertsDecided }, 'state saved');

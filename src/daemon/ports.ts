@@ -23,6 +23,8 @@ export interface EventSource {
    */
   apply(ruleSet: RuleSet, config: Config): Promise<void>;
   health(): SourceHealth;
+  /** What a restart resumes from: per session, the newest event time delivered (persisted by the daemon). */
+  checkpoints?(): Readonly<Record<string, number>>;
   /** Closes every session (server side too). Idempotent. */
   stop(): Promise<void>;
 }

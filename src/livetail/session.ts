@@ -47,7 +47,15 @@ export interface SessionDeps {
   readonly settings: () => SupervisorSettings;
   readonly clock: () => number;
   readonly random: () => number;
+  /**
+   * The newest event time this session delivered before the daemon last stopped: the first
+   * start then backfills from there (a restart is a gap like any other).
+   */
+  readonly resumeFrom?: number | undefined;
 }
+
+/** A restart backfills at most this far back (FilterLogEvents results are held in memory). */
+export const MAX_RESUME_MS = 3_600_000;
 
 export type SessionState = 'idle' | 'connecting' | 'running' | 'waiting' | 'stopped';
 
@@ -92,6 +100,17 @@ export class SupervisedSession {
     this.delivered = new BoundedCounts(cap);
     this.expectLive = new BoundedCounts(cap);
     this.log = deps.logger; // every line names its session itself (a child binding would repeat the key)
+    if (deps.resumeFrom !== undefined && Number.isFinite(deps.resumeFrom)) {
+      const oldest = deps.clock() - MAX_RESUME_MS;
+      if (deps.resumeFrom < oldest) this.log.warn({ session: this.id, lastEventAt: new Date(deps.resumeFrom).toISOString(), maxResumeMs: MAX_RESUME_MS }, 'down longer than the backfill limit: older events are not fetched');
+      this.lastSeen = Math.max(deps.resumeFrom, oldest);
+      this.lastStartAt = this.lastSeen;
+    }
+  }
+
+  /** The newest event time delivered so far (what a restart resumes from). */
+  checkpoint(): number | undefined {
+    return this.lastSeen;
   }
 
   get id(): string {

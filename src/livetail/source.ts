@@ -29,6 +29,8 @@ export interface LiveTailSourceOptions {
   readonly slowRetryMs?: number | undefined;
   /** Default 5 s. */
   readonly backfillOverlapMs?: number | undefined;
+  /** Checkpoints saved by the previous run (`checkpoints()`): sessions with the same parameters backfill from there. */
+  readonly resume?: Readonly<Record<string, number>> | undefined;
 }
 
 const DEFAULT_SLOW_RETRY_MS = 5 * 60_000;
@@ -122,6 +124,7 @@ export class LiveTailSource implements EventSource {
         settings: () => this.settings(),
         clock: this.opts.clock ?? Date.now,
         random: this.opts.random ?? Math.random,
+        resumeFrom: this.resumeFrom(spec.id),
       });
       this.sessions.set(k, session);
       session.start();
@@ -133,6 +136,25 @@ export class LiveTailSource implements EventSource {
       }
     }
     this.planned = true;
+  }
+
+  /** A saved checkpoint is used once: by the first session with its parameters. */
+  private readonly resumeUsed = new Set<string>();
+  private resumeFrom(id: string): number | undefined {
+    const t = this.opts.resume?.[id];
+    if (t === undefined || this.resumeUsed.has(id)) return undefined;
+    this.resumeUsed.add(id);
+    return t;
+  }
+
+  /** Per session (by its parameters' label), the newest event time delivered. */
+  checkpoints(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const s of this.sessions.values()) {
+      const t = s.checkpoint();
+      if (t !== undefined) out[s.id] = t;
+    }
+    return out;
   }
 
   health(): SourceHealth {

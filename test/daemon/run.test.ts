@@ -217,6 +217,27 @@ describe('tailwatch run', () => {
     await until(() => emu.emulator.activeSessionCount() === 0, 'sessions closed server-side', 2_000);
   });
 
+  it('a restart backfills the events logged while it was down, without re-sending what it sent before', async () => {
+    writeConfig();
+    writeFileSync(path.join(dir, 'rules/worker.yaml'), WORKER_RULE);
+    const first = start();
+    await first.waitForMsg('ready');
+    put('/app/worker', 'job 1 crashed');
+    await until(() => received.length === 1, 'the first alert');
+    first.signal('SIGTERM');
+    expect((await first.exited).code).toBe(0);
+    put('/app/worker', 'job 2 crashed while tailwatch was down');
+    const second = start();
+    await second.waitForMsg('ready');
+    await until(() => received.length === 2, 'the alert for the event logged during the downtime');
+    await waitForMetric(second, /tailwatch_backfilled_events_total\{session="[^"]+"\} [1-9]/);
+    expect(received.map((r) => r.body.count)).toEqual([1, 1]);
+    expect(new Set(received.map((r) => r.body.id)).size).toBe(2);
+    // Give a wrongly re-sent first alert time to show up.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(received).toHaveLength(2);
+  });
+
   it('kill -9 and restart does not re-fire a throttled alert', async () => {
     writeConfig();
     writeFileSync(path.join(dir, 'rules/api.yaml'), API_ERRORS);
