@@ -5,6 +5,7 @@
  * listening on the same port (a receiver that is unreachable for a while).
  */
 import http from 'node:http';
+import { afterEach } from 'vitest';
 import type { AddressInfo } from 'node:net';
 
 export interface Received {
@@ -108,5 +109,24 @@ export async function startReceiver(fallback: Reply = { status: 200, body: 'ok' 
       await listen(actualPort);
     },
     close: stop,
+  };
+}
+
+/**
+ * For a test file: `receiver()` starts a receiver that is closed after the
+ * test, and `cleanups` takes further teardown steps (run last-in first-out).
+ */
+export function receiversPerTest(): { receiver: () => Promise<Receiver>; cleanups: (() => unknown)[] } {
+  const cleanups: (() => unknown)[] = [];
+  afterEach(async () => {
+    while (cleanups.length) await cleanups.pop()!();
+  });
+  return {
+    cleanups,
+    async receiver() {
+      const rx = await startReceiver();
+      cleanups.push(() => rx.close());
+      return rx;
+    },
   };
 }

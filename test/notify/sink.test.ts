@@ -2,22 +2,14 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DeliveryConfig, Destination } from '../../src/config/model.js';
 import { createOutboxSink, retryDelay } from '../../src/notify/index.js';
 import { sampleAlert } from '../kit/alerts.js';
 import { captureLog } from '../kit/log.js';
-import { startReceiver, type Receiver } from '../kit/receiver.js';
+import { receiversPerTest } from '../kit/receiver.js';
 
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
-async function receiver(): Promise<Receiver> {
-  const rx = await startReceiver();
-  cleanups.push(() => rx.close());
-  return rx;
-}
+const { receiver, cleanups } = receiversPerTest();
 
 const FAST: DeliveryConfig = { retryInitialMs: 50, retryMaxMs: 200, maxAgeMs: 60_000, timeoutMs: 1_000 };
 

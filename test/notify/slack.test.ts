@@ -1,28 +1,19 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SlackDestination } from '../../src/config/model.js';
 import type { Alert } from '../../src/engine/alert.js';
 import { createNotifier, createOutboxSink, DELIVERY_HEADER } from '../../src/notify/index.js';
 import { LIMITS } from '../../src/notify/slack/render.js';
 import { sampleAlert } from '../kit/alerts.js';
 import { captureLog } from '../kit/log.js';
-import { startReceiver, type Receiver } from '../kit/receiver.js';
+import { receiversPerTest, type Receiver } from '../kit/receiver.js';
 
 type Block = { type: string; text?: { type: string; text: string }; fields?: { type: string; text: string }[]; elements?: { type: string; text?: unknown; url?: string }[] };
 type Body = { text: string; blocks: Block[]; username?: string; channel?: string; icon_emoji?: string };
 
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
-
-async function receiver(): Promise<Receiver> {
-  const rx = await startReceiver();
-  cleanups.push(() => rx.close());
-  return rx;
-}
+const { receiver, cleanups } = receiversPerTest();
 
 const slack = (url: string): SlackDestination => ({ type: 'slack', name: 'oncall-slack', url: `${url}/services/T0/B0/SECRETxyz123`, username: 'tailwatch', iconEmoji: ':rotating_light:', channel: '#oncall' });
 

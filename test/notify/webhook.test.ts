@@ -1,20 +1,12 @@
 import { createHmac } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { WebhookDestination } from '../../src/config/model.js';
 import { createNotifier } from '../../src/notify/index.js';
 import { EXAMPLE_BODIES } from '../../src/notify/webhook/examples.js';
 import { sampleAlert } from '../kit/alerts.js';
-import { startReceiver, type Receiver } from '../kit/receiver.js';
+import { receiversPerTest } from '../kit/receiver.js';
 
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
-async function receiver(): Promise<Receiver> {
-  const rx = await startReceiver();
-  cleanups.push(() => rx.close());
-  return rx;
-}
+const { receiver, cleanups } = receiversPerTest();
 const hook = (url: string, over: Partial<WebhookDestination> = {}): WebhookDestination => ({ type: 'webhook', name: 'ops-hook', url: `${url}/hooks/tailwatch`, headers: { Authorization: 'Bearer t0ken-abc', 'X-Team': 'payments' }, ...over });
 
 describe('the webhook destination', () => {
