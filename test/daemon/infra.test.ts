@@ -54,7 +54,7 @@ describe('the state file', () => {
 });
 
 describe('systemd readiness', () => {
-  it('sends READY=1 and a status to $NOTIFY_SOCKET as a datagram', async () => {
+  it('sends READY=1 and a status to $NOTIFY_SOCKET as a datagram, and waits until the listener has read it', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'tw-notify-'));
     const socket = path.join(dir, 'notify.sock');
     // Node cannot bind AF_UNIX datagram sockets: a tiny Python listener plays systemd.
@@ -64,7 +64,14 @@ s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 s.bind(sys.argv[1])
 print("bound", flush=True)
 s.settimeout(10)
-print(s.recv(4096).decode(), flush=True)
+# systemd-notify waits for a barrier (a second datagram carrying a pipe): read until it comes.
+while True:
+    msg, fds, flags, addr = socket.recv_fds(s, 4096, 4)
+    print(msg.decode(), flush=True)
+    for fd in fds:
+        __import__("os").close(fd)
+    if b"BARRIER=1" in msg:
+        break
 `, socket]);
     let out = '';
     listener.stdout.on('data', (d) => (out += d));
@@ -77,6 +84,8 @@ print(s.recv(4096).decode(), flush=True)
     expect(errors).toEqual([]);
     expect(out).toContain('READY=1');
     expect(out).toContain('STATUS=3 sessions up');
+    // The barrier: systemd-notify returned only after the manager side took the message.
+    expect(out).toContain('BARRIER=1');
   });
 
   it('does nothing without NOTIFY_SOCKET', async () => {

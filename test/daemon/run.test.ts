@@ -283,7 +283,7 @@ describe('tailwatch run', () => {
     writeConfig();
     writeFileSync(path.join(dir, 'rules/api.yaml'), API_ERRORS);
     const socket = path.join(dir, 'notify.sock');
-    const listener = spawn('python3', ['-c', 'import socket,sys\ns=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM)\ns.bind(sys.argv[1])\nprint("bound",flush=True)\ns.settimeout(20)\nwhile True:\n  m=s.recv(4096).decode()\n  print(m.replace("\\n"," "),flush=True)\n  if "READY=1" in m: break\n', socket]);
+    const listener = spawn('python3', ['-c', 'import socket,sys\ns=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM)\ns.bind(sys.argv[1])\nprint("bound",flush=True)\ns.settimeout(20)\nready=False\nwhile True:\n  m=s.recv(4096).decode()\n  print(m.replace("\\n"," "),flush=True)\n  ready=ready or "READY=1" in m\n  if ready and "BARRIER=1" in m: break\n', socket]);
     let out = '';
     listener.stdout.on('data', (c) => (out += c));
     await new Promise<void>((r) => listener.stdout.once('data', () => r()));
@@ -293,6 +293,7 @@ describe('tailwatch run', () => {
     expect(out).toMatch(/READY=1/);
     expect(out).toMatch(/STATUS=1 rules/);
     expect(d.count((l) => l.msg === 'ready')).toBe(1);
+    expect(d.count((l) => l.msg === 'systemd notification failed')).toBe(0);
   });
 });
 
