@@ -38,7 +38,10 @@ export const runCommand: CommandDef = {
         logger.error({ errors: err.problems.length }, 'invalid configuration or rules; not starting');
         return EXIT_FAILED;
       }
-      logger.error({ error: (err as Error).message }, 'failed to start');
+      const message = (err as Error).message;
+      logger.error({ error: message }, 'failed to start');
+      // Also one plain line on stderr (SPEC §2), where a terminal or systemd shows it first.
+      io.stderr.write(`tailwatch run: ${message}\n`);
       await daemon.stop();
       return EXIT_USAGE;
     }

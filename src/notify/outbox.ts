@@ -13,7 +13,7 @@
  * becomes leasable again once `lease_until` passes, so a kill at any moment
  * loses nothing and re-sends at most what was in flight (at-least-once).
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Alert } from '../engine/alert.js';
@@ -55,7 +55,11 @@ export interface OutboxStore {
 
 export function openOutbox(stateDir: string): OutboxStore {
   mkdirSync(stateDir, { recursive: true });
-  const db = new Database(path.join(stateDir, 'outbox.sqlite'));
+  const file = path.join(stateDir, 'outbox.sqlite');
+  // The outbox holds log lines: owner-only, like the engine state (SQLite gives its -wal/-shm files the same mode).
+  closeSync(openSync(file, 'a', 0o600));
+  chmodSync(file, 0o600);
+  const db = new Database(file);
   db.pragma('journal_mode = WAL');
   // FULL: a transaction that returned is on disk (enqueue promises durability before it returns).
   db.pragma('synchronous = FULL');

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -16,6 +16,19 @@ function store(dir = mkdtempSync(path.join(os.tmpdir(), 'tw-outbox-'))): { s: Ou
 }
 
 describe('the outbox store, one transaction per transition', () => {
+  it('keeps its files owner-only (they hold log lines), whatever the umask', () => {
+    const old = process.umask(0o022);
+    try {
+      const { s, dir } = store();
+      s.enqueue(sampleAlert(), ['x'], 1_000);
+      const files = readdirSync(dir);
+      expect(files).toContain('outbox.sqlite');
+      for (const f of files) expect((statSync(path.join(dir, f)).mode & 0o777).toString(8), f).toBe('600');
+    } finally {
+      process.umask(old);
+    }
+  });
+
   it('enqueue is idempotent per alert id + destination and survives reopening', () => {
     const { s, dir } = store();
     const a = sampleAlert();
