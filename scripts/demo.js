@@ -5,7 +5,7 @@
 // Alertmanager would receive goes to a local receiver that prints one line
 // per request. No AWS account needed. Ctrl-C stops everything.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -92,6 +92,7 @@ const stop = async (code) => {
   await new Promise((r) => (daemon.exitCode !== null ? r() : daemon.once('exit', r)));
   receiver.close();
   await emulator.stop();
+  rmSync(stateDir, { recursive: true, force: true });
   process.exit(code);
 };
 process.on('SIGINT', () => void stop(0));

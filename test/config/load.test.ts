@@ -26,7 +26,7 @@ describe('the example config and rules', () => {
     expect(config.state.dir).toBe(path.join(root, 'var/state'));
     expect(config.aws.region).toBe('eu-west-1');
     expect(config.destinations['ops-hook']).toMatchObject({ type: 'webhook', headers: { Authorization: 'Bearer tok-SECRET' }, secret: 'hmac-SECRET' });
-    expect(config.silences[0]).toMatchObject({ rule: 'payments-5xx-burst', labels: { team: 'payments' }, until: Date.parse('2030-12-01T06:00:00Z') });
+    expect(config.silences[0]).toMatchObject({ rule: 'payments-refund-failures', labels: { team: 'payments' }, until: Date.parse('2030-12-01T06:00:00Z') });
   });
 });
 

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 const repo = path.resolve(import.meta.dirname, '../..');
 
 describe('npm run demo', () => {
-  it('prints a [FIRING] alert from the console destination within 15 s, and stops cleanly on SIGINT', async () => {
+  it('prints a [FIRING] alert from the console destination within 15 s, then the other alerts the README promises, and stops cleanly on SIGINT', async () => {
     const started = Date.now();
     const child = spawn(process.execPath, [path.join(repo, 'scripts/demo.js')], { cwd: repo, env: { PATH: process.env['PATH'] ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
@@ -31,9 +31,14 @@ describe('npm run demo', () => {
       });
       expect(Date.now() - started).toBeLessThan(15_000);
       expect(firing).toMatch(/^\[FIRING\] /);
+      // The sample traffic (25 s) also holds a burst of 503s for one merchant and slow checkout requests.
+      const wanted = [/FATAL in \/ecs\//, /5xx on payments for m-42/, /slow checkout requests/];
+      const deadline = Date.now() + 45_000;
+      while (!wanted.every((w) => lines.some((l) => l.startsWith('[FIRING]') && w.test(l))) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      for (const w of wanted) expect(lines.filter((l) => l.startsWith('[FIRING]')), String(w)).toContainEqual(expect.stringMatching(w));
     } finally {
       child.kill('SIGINT');
     }
     expect(await exited).toBe(0);
-  }, 30_000);
+  }, 75_000);
 });
