@@ -5,7 +5,7 @@
  * deadline and persists engine state. Time and the stages enter as
  * parameters so tests drive it with real parts.
  */
-import { watch, type FSWatcher } from 'node:fs';
+import { statSync, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { loadAll, type LoadOptions } from '../config/load.js';
@@ -290,21 +290,51 @@ export class Daemon {
     }
   }
 
+  /**
+   * Watches what a GitOps deploy changes: files inside the rule folders, and
+   * each rule path and the config file *by name in its parent folder* — a
+   * deploy that swaps a symlink (`rules -> releases/42`) or an editor that
+   * writes a new file and renames it over the old one replaces the inode a
+   * watch on the path itself would follow. After every reload the watches are
+   * set up again, so a swapped symlink's new target is watched.
+   */
   private watchRules(): void {
-    const targets = [...this.config.rules.paths, this.config.file].filter(Boolean);
-    for (const target of targets) {
+    for (const w of this.watchers) w.close();
+    this.watchers = [];
+    const trigger = (): void => {
+      if (this.watchTimer) clearTimeout(this.watchTimer);
+      this.watchTimer = setTimeout(() => {
+        void this.reload('watch').finally(() => {
+          if (!this.stopping) this.watchRules();
+        });
+      }, this.opts.watchDebounceMs ?? 300);
+    };
+    const add = (target: string, recursive: boolean, accept: (name: string) => boolean): void => {
       try {
-        const w = watch(target, { recursive: true, persistent: false }, (_event, name) => {
-          if (name && !/\.ya?ml$/.test(String(name)) && target !== this.config.file) return;
-          if (this.watchTimer) clearTimeout(this.watchTimer);
-          this.watchTimer = setTimeout(() => void this.reload('watch'), this.opts.watchDebounceMs ?? 300);
+        const w = watch(target, { recursive, persistent: false }, (_event, name) => {
+          if (name === null || accept(String(name))) trigger();
         });
         w.on('error', (err) => this.log.warn({ path: path.basename(target), error: err.message }, 'rule watcher failed'));
         this.watchers.push(w);
       } catch (err) {
         this.log.warn({ path: target, error: (err as Error).message }, 'cannot watch rules path');
       }
+    };
+    const targets = [...this.config.rules.paths, this.config.file].filter(Boolean);
+    const parents = new Map<string, Set<string>>();
+    for (const target of targets) {
+      const dir = path.dirname(target);
+      if (!parents.has(dir)) parents.set(dir, new Set());
+      parents.get(dir)!.add(path.basename(target));
+      let isDir = false;
+      try {
+        isDir = statSync(target).isDirectory();
+      } catch {
+        // Not there yet: the parent's watch sees it appear.
+      }
+      if (isDir) add(target, true, (name) => /\.ya?ml$/.test(name));
     }
+    for (const [dir, names] of parents) add(dir, false, (name) => names.has(name));
   }
 
   private statusLine(): string {

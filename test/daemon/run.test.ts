@@ -3,7 +3,7 @@
  * emulator, real webhooks to a local HTTP server, real signals.
  */
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -171,6 +171,30 @@ describe('tailwatch run', () => {
     await until(() => received.length === 1, 'the new rule’s alert');
     expect(received[0]!.body.rule.id).toBe('worker-crash');
     expect(d.count((l) => l.msg === 'rules reloaded' || l.msg === 'reload rejected; the running rules stay')).toBe(1);
+  });
+
+  it('with rules.watch, a deploy that swaps a symlinked rules folder, then a config renamed over the old one, each reload', async () => {
+    writeConfig('', true);
+    rmSync(path.join(dir, 'rules'), { recursive: true });
+    mkdirSync(path.join(dir, 'releases/1'), { recursive: true });
+    mkdirSync(path.join(dir, 'releases/2'), { recursive: true });
+    writeFileSync(path.join(dir, 'releases/1/api.yaml'), API_ERRORS);
+    writeFileSync(path.join(dir, 'releases/2/api.yaml'), API_ERRORS);
+    writeFileSync(path.join(dir, 'releases/2/worker.yaml'), WORKER_RULE);
+    symlinkSync('releases/1', path.join(dir, 'rules'));
+    const d = start();
+    await d.waitForMsg('ready');
+    // The deploy: a new symlink renamed over the old one (atomic, as `ln -sfn` + `mv -T` do).
+    symlinkSync('releases/2', path.join(dir, 'rules.next'));
+    renameSync(path.join(dir, 'rules.next'), path.join(dir, 'rules'));
+    await until(() => d.count((l) => l.msg === 'rules reloaded') === 1, 'the reload after the symlink swap');
+    await until(() => emu.emulator.sessions().some((s) => s.request.logGroupIdentifiers.some((g) => g.endsWith(':/app/worker'))), 'the new rule’s session');
+    // An editor's save: a new file renamed over the config (twice: the watch must survive the first).
+    for (const n of [1, 2]) {
+      writeFileSync(path.join(dir, 'tailwatch.yaml.tmp'), readFileSync(path.join(dir, 'tailwatch.yaml'), 'utf8') + `# save ${n}\n`);
+      renameSync(path.join(dir, 'tailwatch.yaml.tmp'), path.join(dir, 'tailwatch.yaml'));
+      await until(() => d.count((l) => l.msg === 'rules reloaded') === 1 + n, `the reload after save ${n}`);
+    }
   });
 
   it('a reload with config changes outside the rules applies the rules and says which changes need a restart', async () => {
