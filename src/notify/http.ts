@@ -29,7 +29,10 @@ export async function postJson(opts: PostOptions): Promise<SendOutcome> {
   let res: Response;
   try {
     // 'manual': a redirect comes back as its 3xx response, classified as permanent (never re-sent elsewhere).
-    res = await fetch(opts.url, { method: 'POST', body: opts.body, headers: { 'content-type': 'application/json', ...opts.headers }, signal, redirect: 'manual' });
+    const { url, authorization } = splitCredentials(opts.url);
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...opts.headers };
+    if (authorization && !Object.keys(headers).some((h) => h.toLowerCase() === 'authorization')) headers['authorization'] = authorization;
+    res = await fetch(url, { method: 'POST', body: opts.body, headers, signal, redirect: 'manual' });
   } catch (err) {
     return requestFailure(err, timeout.aborted);
   }
@@ -40,6 +43,25 @@ export async function postJson(opts: PostOptions): Promise<SendOutcome> {
     if (!res.ok) return requestFailure(err, timeout.aborted);
   }
   return classifyResponse(res.status, res.headers.get('retry-after'), text, opts.secrets, opts.now ?? Date.now);
+}
+
+/**
+ * `https://user:pass@host/…` (common for Alertmanager behind a proxy): fetch refuses URLs with
+ * credentials, so they become a Basic `Authorization` header (a configured one wins).
+ */
+export function splitCredentials(raw: string): { url: string; authorization?: string | undefined } {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    return { url: raw };
+  }
+  if (!u.username && !u.password) return { url: raw };
+  const user = decodeURIComponent(u.username);
+  const pass = decodeURIComponent(u.password);
+  u.username = '';
+  u.password = '';
+  return { url: u.toString(), authorization: `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}` };
 }
 
 export function classifyResponse(status: number, retryAfter: string | null, bodyText: string, secrets: readonly string[], now: () => number): SendOutcome {

@@ -25,6 +25,16 @@ describe('the webhook destination', () => {
     expect(JSON.parse(req!.body)).toEqual(alert);
   });
 
+  it('sends credentials in the URL (https://user:pass@host) as a Basic Authorization header; a configured one wins', async () => {
+    const rx = await receiver();
+    const alert = sampleAlert();
+    const withCreds = rx.url.replace('http://', 'http://tail%40watch:s3cr%3At@');
+    expect((await createNotifier(hook(withCreds, { headers: {} }), { timeoutMs: 2_000 }).send([alert], { deliveryId: alert.id })).ok).toBe(true);
+    expect((await createNotifier(hook(withCreds), { timeoutMs: 2_000 }).send([alert], { deliveryId: alert.id })).ok).toBe(true);
+    expect(rx.requests.map((r) => r.headers['authorization'])).toEqual([`Basic ${Buffer.from('tail@watch:s3cr:t').toString('base64')}`, 'Bearer t0ken-abc']);
+    expect(rx.requests[0]!.path).toBe('/hooks/tailwatch');
+  });
+
   it('signs the exact body: X-Tailwatch-Signature = sha256=<hex HMAC-SHA256>', async () => {
     const rx = await receiver();
     const alert = sampleAlert({ text: 'ünïcödé ✓ "quoted" \n newline' });
