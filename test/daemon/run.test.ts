@@ -21,6 +21,7 @@ interface Received {
 let emu: StartedEmulator;
 let hook: http.Server;
 let received: Received[];
+let pings: string[];
 let hookUrl: string;
 let dir: string;
 let daemons: DaemonProcess[];
@@ -29,7 +30,13 @@ beforeEach(async () => {
   emu = await startEmulator({ updateIntervalMs: 100 });
   for (const group of ['/app/api', '/app/worker']) emu.emulator.ingest([{ logGroup: group, logStream: 's1', timestamp: Date.now() - 60_000, message: 'boot' }]);
   received = [];
+  pings = [];
   hook = http.createServer((req, res) => {
+    if (req.method === 'GET') {
+      pings.push(req.url ?? '');
+      res.end('ok');
+      return;
+    }
     let body = '';
     req.on('data', (d) => (body += d));
     req.on('end', () => {
@@ -301,6 +308,16 @@ describe('tailwatch run', () => {
     const code = await new Promise<number | null>((r) => promtool.on('exit', r));
     expect(out).toBe('');
     expect(code).toBe(0);
+  });
+
+  it('pings the heartbeat URL on its cron schedule while healthy, never logging the URL', async () => {
+    writeConfig(`heartbeat: { cron: "* * * * * *", url: "${hookUrl.replace('/hook', '/ping?key=hb-SECRET-9')}" }\n`);
+    writeFileSync(path.join(dir, 'rules/api.yaml'), API_ERRORS);
+    const d = start();
+    await d.waitForMsg('ready');
+    await until(() => pings.length >= 2, 'two heartbeat pings (every second)');
+    expect(pings[0]).toBe('/ping?key=hb-SECRET-9');
+    expect(JSON.stringify(d.logs) + d.stderr).not.toContain('hb-SECRET-9');
   });
 
   it('tells systemd it is ready once sessions are up (NOTIFY_SOCKET)', async () => {
