@@ -110,6 +110,23 @@ describe('tailwatch plan', () => {
   });
 });
 
+describe('tailwatch plan: an unreachable endpoint', () => {
+  it('is an I/O error: exit 2, one stderr line naming the group, the region and ECONNREFUSED, nothing on stdout', async () => {
+    const emu = await startEmulator({ updateIntervalMs: 0 });
+    const endpoint = emu.endpoint;
+    await emu.close(); // nothing listens there now
+    const dir = makeProject({
+      'tailwatch.yaml': `aws: { region: eu-west-1, endpoint: "${endpoint}" }\ndestinations: { stdout: { type: console } }\ndefaults: { notify: [stdout] }\n`,
+      'rules/r.yaml': 'rules:\n  - id: one\n    source: { logGroups: [/app/one] }\n',
+    });
+    const r = await runCli(['plan', '-c', path.join(dir, 'tailwatch.yaml')], { cwd: dir, env: {} });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    const port = new URL(endpoint).port;
+    expect(r.stderr).toBe(`tailwatch plan: cannot look up log group "/app/one" in eu-west-1: ECONNREFUSED (connect 127.0.0.1:${port})\n`);
+  }, 20_000);
+});
+
 describe('tailwatch tail --rule ID', () => {
   let emu: StartedEmulator | undefined;
   let child: ChildProcess | undefined;

@@ -121,6 +121,25 @@ describe('faults and the supervisor', () => {
     });
   }
 
+  it('restart logs say what broke: ECONNRESET after a socket drop, ECONNREFUSED and the address when the endpoint is down', async () => {
+    const h = await harness();
+    await h.source.apply(rules(payments), h.config);
+    await until(() => h.source.health().ready, 'ready');
+    await until(() => h.emu.emulator.sessions()[0]?.updatesSent! > 0, 'an update');
+    h.emu.emulator.injectFault({ type: 'drop' });
+    await until(() => h.logs.some((l) => l['msg'] === 'session restarting'), 'restart logged');
+    expect(h.logs.find((l) => l['msg'] === 'session restarting')).toMatchObject({ reason: 'connection', error: 'ECONNRESET' });
+    await h.source.stop();
+    const port = new URL(h.emu.endpoint).port;
+    await h.emu.close();
+    emu = undefined;
+    const { logger, lines } = capturingLogger();
+    source = createLiveTailSource({ onEvents: () => undefined, config: h.config, logger, env: {} });
+    await source.apply(rules(payments), h.config);
+    await until(() => lines.some((l) => l['msg'] === 'session restarting'), 'restart logged');
+    expect(lines.find((l) => l['msg'] === 'session restarting')!['error']).toBe(`ECONNREFUSED (connect 127.0.0.1:${port})`);
+  });
+
   it('stall: no update for stallAfter → aborts the stalled session and restarts', async () => {
     const h = await harness({ sessions: { stallAfterMs: 600 } });
     await h.source.apply(rules(payments), h.config);
