@@ -66,6 +66,9 @@ export const planCommand: CommandDef = {
       io.stderr.write(`tailwatch plan: ${first}${more}\n`);
       return EXIT_USAGE;
     }
+    // A rule served on only some of its log groups is reported with the unplaced ones (SPEC §2 has no other list).
+    const unplaced = [...plan.unplaced, ...plan.partlyServed.map((u) => ({ rule: u.rule, reason: `some of its log groups are unavailable: ${u.reason}` }))].sort((a, b) => (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0));
+    plan = { ...plan, unplaced };
     if (format === 'json') {
       io.stdout.write(JSON.stringify({ sessions: plan.sessions.map(sessionJson), unplaced: plan.unplaced, monthlyCost: plan.monthlyCost }, null, 2) + '\n');
     } else {

@@ -131,6 +131,7 @@ export const tailCommand: CommandDef = {
         for (const u of plan.unplaced) io.stderr.write(`tailwatch tail: rule "${u.rule}" has no session: ${u.reason}\n`);
         return EXIT_FAILED;
       }
+      for (const u of plan?.partlyServed ?? []) io.stderr.write(`tailwatch tail: rule "${u.rule}" is tailed on some of its log groups only: ${u.reason}\n`);
       const s = plan?.sessions[0];
       if (s) io.stderr.write(`tailing rule ${id}: session ${s.id} on ${s.params.logGroupIdentifiers.join(', ')} (Ctrl-C to stop)\n`);
       const outcome = await Promise.race([stopped.then(() => undefined), failed]);

@@ -134,7 +134,11 @@ function unitsOf(rule: Rule, config: Config, resolveArn: ArnResolver, exclude: G
       region = src.region ?? config.aws.region;
       if (region === undefined) return { reason: `no region for log group "${g}" (set aws.region or the rule's source.region)` };
       const r = resolveArn(region, g);
-      if (typeof r !== 'string') return { reason: r.unresolved };
+      if (typeof r !== 'string') {
+        // Not there yet (a Lambda group before its first invocation) or not looked up: the rule's other groups are still served.
+        skipped.push(r.unresolved);
+        continue;
+      }
       arn = r;
     }
     const why = exclude?.(region, arn);

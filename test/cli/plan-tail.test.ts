@@ -97,13 +97,16 @@ describe('tailwatch plan', () => {
       emu.emulator.ingest([{ logGroup: '/ecs/payments', logStream: 'a', timestamp: Date.now(), message: 'x' }]);
       const dir = makeProject({
         'tailwatch.yaml': `aws: { region: us-east-1, endpoint: "${emu.endpoint}" }\ndestinations: { stdout: { type: console } }\ndefaults: { notify: [stdout] }\n`,
-        'rules/r.yaml': 'rules:\n  - id: pay\n    source: { logGroups: [/ecs/payments] }\n  - id: ghost\n    source: { logGroups: [/nope] }\n',
+        'rules/r.yaml': 'rules:\n  - id: pay\n    source: { logGroups: [/ecs/payments] }\n  - id: ghost\n    source: { logGroups: [/nope] }\n  - id: half\n    source: { logGroups: [/ecs/payments, /nope] }\n',
       });
       const r = await runCli(['plan', '-c', path.join(dir, 'tailwatch.yaml'), '--format', 'json'], { cwd: dir, env: {} });
       expect(r.code).toBe(1);
-      const plan = JSON.parse(r.stdout) as { sessions: { logGroupIdentifiers: string[] }[]; unplaced: { rule: string; reason: string }[] };
-      expect(plan.sessions[0]!.logGroupIdentifiers).toEqual(['arn:aws:logs:us-east-1:210987654321:log-group:/ecs/payments']);
-      expect(plan.unplaced).toEqual([{ rule: 'ghost', reason: 'log group "/nope" not found in us-east-1' }]);
+      const plan = JSON.parse(r.stdout) as { sessions: { logGroupIdentifiers: string[]; rules: string[] }[]; unplaced: { rule: string; reason: string }[] };
+      expect(plan.sessions.map((s) => [s.logGroupIdentifiers, s.rules])).toEqual([[['arn:aws:logs:us-east-1:210987654321:log-group:/ecs/payments'], ['half', 'pay']]]);
+      expect(plan.unplaced).toEqual([
+        { rule: 'ghost', reason: 'log group "/nope" not found in us-east-1' },
+        { rule: 'half', reason: 'some of its log groups are unavailable: served without log group "/nope" not found in us-east-1' },
+      ]);
     } finally {
       await emu.close();
     }
