@@ -2,7 +2,8 @@
  * `tailwatch plan [--format text|json]`: the Live Tail sessions `run` would
  * open (SPEC §2, §6). With `aws.accountId` it needs no network; otherwise log
  * group names are looked up with DescribeLogGroups. Exit 0 when every rule
- * has a session, 1 when some rule is unplaced (the checked thing failed).
+ * has a session, 1 when some rule is unplaced (the checked thing failed),
+ * 2 when a log group could not be looked up (endpoint unreachable: I/O error).
  */
 import { loadProject } from '../config/load.js';
 import { formatProblem } from '../problems.js';
@@ -47,12 +48,27 @@ export const planCommand: CommandDef = {
     for (const w of warnings) io.stderr.write(formatProblem(w) + '\n');
     const pool = new ClientPool(config.aws, io.env);
     let plan: Plan;
+    const lookupFailures = new Set<string>();
     try {
       const resolver = await resolveArns(ruleSet, config, (region) => pool.get(region, 'api'));
-      plan = planSessions(ruleSet, config, resolver);
+      plan = planSessions(ruleSet, config, (region, name) => {
+        const r = resolver(region, name);
+        if (typeof r !== 'string' && r.lookupFailed) lookupFailures.add(r.unresolved);
+        return r;
+      });
     } finally {
       pool.destroy();
     }
+    // The endpoint could not be asked (unreachable, refused): no plan to show — an I/O error.
+    if (lookupFailures.size > 0) {
+      const [first] = lookupFailures;
+      const more = lookupFailures.size > 1 ? ` (and ${lookupFailures.size - 1} more)` : '';
+      io.stderr.write(`tailwatch plan: ${first}${more}\n`);
+      return EXIT_USAGE;
+    }
+    // A rule served on only some of its log groups is reported with the unplaced ones (SPEC §2 has no other list).
+    const unplaced = [...plan.unplaced, ...plan.partlyServed.map((u) => ({ rule: u.rule, reason: `some of its log groups are unavailable: ${u.reason}` }))].sort((a, b) => (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0));
+    plan = { ...plan, unplaced };
     if (format === 'json') {
       io.stdout.write(JSON.stringify({ sessions: plan.sessions.map(sessionJson), unplaced: plan.unplaced, monthlyCost: plan.monthlyCost }, null, 2) + '\n');
     } else {

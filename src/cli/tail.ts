@@ -4,6 +4,9 @@
  * each event that passes the rule's streams, filter pattern and match
  * conditions — no windows, no alerts — until SIGINT/SIGTERM, then closes the
  * session and exits 0. One line an event: time, log group, stream, message.
+ * A session the service refuses for good (log group not found, access
+ * denied, invalid parameters) ends it with exit 2 and one stderr line;
+ * transient failures are retried, one plain stderr line each (no JSON).
  */
 import { pino } from 'pino';
 import { loadProject } from '../config/load.js';
@@ -12,7 +15,8 @@ import { compileRule, type CompiledRule } from '../engine/compile.js';
 import type { LogEvent } from '../engine/event.js';
 import { RuleCompileError } from '../engine/index.js';
 import { EventView } from '../engine/match.js';
-import { createLiveTailSource } from '../livetail/index.js';
+import { Writable } from 'node:stream';
+import { createLiveTailSource, type RestartInfo } from '../livetail/index.js';
 import { formatProblem, UserError } from '../problems.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CommandDef } from './command.js';
 
@@ -28,6 +32,46 @@ export function passes(cr: CompiledRule, event: LogEvent): boolean {
 
 export function formatTailLine(e: LogEvent): string {
   return `${new Date(e.timestamp).toISOString()} ${e.logGroup} ${e.logStream} ${e.message}${e.sampled ? ' [sampled]' : ''}\n`;
+}
+
+const REFUSED: Readonly<Record<string, string>> = {
+  'not-found': 'a log group does not exist',
+  'access-denied': 'access denied',
+  'invalid-parameter': 'invalid parameters',
+};
+
+/** Planned restarts (the 3-hour timeout, rotation) are not worth a line. */
+const QUIET = new Set(['timeout', 'rotation']);
+
+export function formatRestartLine(info: RestartInfo): string {
+  const why = info.error ? `${info.reason}: ${info.error}` : info.reason;
+  return `tailwatch tail: session ${info.session} interrupted (${why}), retrying in ${(info.delayMs / 1000).toFixed(1)} s\n`;
+}
+
+/**
+ * The source's log records as plain one-line messages on stderr (`tail` is no daemon: no
+ * JSON, no epoch times). Restarts are reported by `onRestart` instead.
+ */
+export function plainLog(stderr: NodeJS.WritableStream): Writable {
+  return new Writable({
+    write(chunk, _enc, cb) {
+      for (const line of String(chunk).split('\n')) {
+        if (!line.trim()) continue;
+        let rec: Record<string, unknown>;
+        try {
+          rec = JSON.parse(line) as Record<string, unknown>;
+        } catch {
+          continue;
+        }
+        const { msg, level, time: _time, err, ...rest } = rec;
+        if (msg === 'session restarting') continue;
+        const fields = Object.entries(rest).map(([k, v]) => `${k} ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+        if (err && typeof err === 'object') fields.push(`error ${String((err as { type?: unknown }).type ?? 'Error')}`);
+        stderr.write(`tailwatch tail: ${String(level)}: ${String(msg)}${fields.length ? ` (${fields.join(', ')})` : ''}\n`);
+      }
+      cb();
+    },
+  });
 }
 
 export const tailCommand: CommandDef = {
@@ -55,11 +99,20 @@ export const tailCommand: CommandDef = {
       }
       throw err;
     }
-    const logger = pino({ level: 'warn', base: undefined }, io.stderr as unknown as pino.DestinationStream);
+    const logger = pino({ level: 'warn', base: undefined, formatters: { level: (label: string) => ({ level: label }) } }, plainLog(io.stderr));
+    let refused: (line: string) => void = () => undefined;
+    const failed = new Promise<string>((resolve) => (refused = resolve));
     const source = createLiveTailSource({
       config,
       logger,
       env: io.env,
+      onRestart: (info) => {
+        const what = REFUSED[info.reason];
+        if (what !== undefined) {
+          const groups = source.plan()?.sessions.find((s) => s.id === info.session)?.params.logGroupIdentifiers ?? [];
+          refused(`tailwatch tail: rule "${id}" cannot be tailed: Live Tail refused session ${info.session}: ${what}${info.error ? ` (${info.error})` : ''}${groups.length ? ` — log groups: ${groups.join(', ')}` : ''}\n`);
+        } else if (!QUIET.has(info.reason)) io.stderr.write(formatRestartLine(info));
+      },
       onEvents: (events) => {
         let out = '';
         for (const e of events) if (passes(cr, e)) out += formatTailLine(e);
@@ -78,9 +131,14 @@ export const tailCommand: CommandDef = {
         for (const u of plan.unplaced) io.stderr.write(`tailwatch tail: rule "${u.rule}" has no session: ${u.reason}\n`);
         return EXIT_FAILED;
       }
+      for (const u of plan?.partlyServed ?? []) io.stderr.write(`tailwatch tail: rule "${u.rule}" is tailed on some of its log groups only: ${u.reason}\n`);
       const s = plan?.sessions[0];
       if (s) io.stderr.write(`tailing rule ${id}: session ${s.id} on ${s.params.logGroupIdentifiers.join(', ')} (Ctrl-C to stop)\n`);
-      await stopped;
+      const outcome = await Promise.race([stopped.then(() => undefined), failed]);
+      if (outcome !== undefined) {
+        io.stderr.write(outcome);
+        return EXIT_USAGE;
+      }
       return EXIT_OK;
     } finally {
       await source.stop();

@@ -6,6 +6,7 @@
  */
 import { DescribeLogGroupsCommand, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { Config, RuleSet } from '../config/model.js';
+import { describeError } from './errors.js';
 import { accountArnResolver, type ArnResolver } from './planner.js';
 
 export async function resolveArns(ruleSet: RuleSet, config: Config, clientFor: (region: string) => CloudWatchLogsClient): Promise<ArnResolver> {
@@ -22,7 +23,7 @@ export async function resolveArns(ruleSet: RuleSet, config: Config, clientFor: (
       wanted.set(region, set);
     }
   }
-  const found = new Map<string, string | { unresolved: string }>();
+  const found = new Map<string, string | { unresolved: string; lookupFailed?: boolean }>();
   await Promise.all(
     [...wanted].flatMap(([region, names]) =>
       [...names].map(async (name) => {
@@ -33,7 +34,7 @@ export async function resolveArns(ruleSet: RuleSet, config: Config, clientFor: (
   return (region, name) => found.get(`${region}\n${name}`) ?? { unresolved: `log group "${name}" was not looked up in ${region}` };
 }
 
-async function describe(client: CloudWatchLogsClient, region: string, name: string): Promise<string | { unresolved: string }> {
+async function describe(client: CloudWatchLogsClient, region: string, name: string): Promise<string | { unresolved: string; lookupFailed?: boolean }> {
   let nextToken: string | undefined;
   try {
     for (let page = 0; page < 20; page++) {
@@ -47,8 +48,7 @@ async function describe(client: CloudWatchLogsClient, region: string, name: stri
       if (!nextToken) break;
     }
   } catch (err) {
-    const e = err as { name?: string };
-    return { unresolved: `cannot look up log group "${name}" in ${region}: ${e.name ?? 'Error'}` };
+    return { unresolved: `cannot look up log group "${name}" in ${region}: ${describeError(err)}`, lookupFailed: true };
   }
   return { unresolved: `log group "${name}" not found in ${region}` };
 }

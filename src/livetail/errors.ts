@@ -62,3 +62,25 @@ export function backoffDelay(attempt: number, initialMs: number, maxMs: number, 
   const d = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 30));
   return Math.round(d / 2 + (random() * d) / 2);
 }
+
+/**
+ * What a log line or message says about an error: the AWS error `name`, the
+ * network `code` (ECONNREFUSED, ECONNRESET, … also from `cause`), the syscall
+ * and address it concerns, the HTTP status — never message text, headers or
+ * credentials. `Error` when there is nothing more.
+ */
+export function describeError(err: unknown): string {
+  const e = err as { name?: unknown; code?: unknown; syscall?: unknown; address?: unknown; port?: unknown; cause?: unknown; $metadata?: { httpStatusCode?: unknown } } | null;
+  if (e === null || typeof e !== 'object') return 'Error';
+  const cause = (typeof e.cause === 'object' && e.cause !== null ? e.cause : {}) as { name?: unknown; code?: unknown; syscall?: unknown; address?: unknown; port?: unknown };
+  const parts: string[] = [];
+  const name = typeof e.name === 'string' && e.name !== '' && e.name !== 'Error' ? e.name : undefined;
+  if (name) parts.push(name);
+  const code = typeof e.code === 'string' ? e.code : typeof cause.code === 'string' ? cause.code : undefined;
+  if (code && code !== name) parts.push(code);
+  const net = typeof e.syscall === 'string' ? e : typeof cause.syscall === 'string' ? cause : undefined;
+  if (net && typeof net.address === 'string') parts.push(`(${String(net.syscall)} ${net.address}${typeof net.port === 'number' ? `:${net.port}` : ''})`);
+  const status = e.$metadata?.httpStatusCode;
+  if (typeof status === 'number') parts.push(`(HTTP ${status})`);
+  return parts.length > 0 ? parts.join(' ') : 'Error';
+}

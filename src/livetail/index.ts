@@ -1,9 +1,10 @@
 /** Live Tail (SPEC §6): the planner, the supervised sessions, gap backfill. */
 export { createLiveTailSource, LiveTailSource, type LiveTailSourceOptions } from './source.js';
-export type { SourceMetrics, SupervisorSettings, SessionStatus } from './session.js';
+export type { SourceMetrics, SupervisorSettings, SessionStatus, RestartInfo } from './session.js';
 export { planSessions, accountArnResolver, MAX_GROUPS_PER_SESSION, type ArnResolver } from './planner.js';
 export { resolveArns } from './arns.js';
 export { unionPattern, orTerms } from './union.js';
 export { createLogsClient, isLoopbackEndpoint, ClientPool } from './client.js';
-export { classifyError, backoffDelay, policyFor, type RestartReason } from './errors.js';
+export { classifyError, backoffDelay, describeError, policyFor, type RestartReason } from './errors.js';
+export { probeGroup, type ProbeResult, type GroupRefusal } from './probe.js';
 export { sessionJson, groupNameOf, MINUTES_A_MONTH, type Plan, type SessionSpec, type SessionParams, type UnplacedRule } from './spec.js';

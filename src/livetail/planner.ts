@@ -20,8 +20,11 @@ import { unionPattern } from './union.js';
 export const MAX_GROUPS_PER_SESSION = 10;
 export const MAX_STREAM_FILTERS = 100;
 
-/** A log group name in a region → its ARN (without `:*`), or why it has none. */
-export type ArnResolver = (region: string, name: string) => string | { readonly unresolved: string };
+/**
+ * A log group name in a region → its ARN (without `:*`), or why it has none
+ * (`lookupFailed`: the lookup itself failed — network, permissions — not "no such group").
+ */
+export type ArnResolver = (region: string, name: string) => string | { readonly unresolved: string; readonly lookupFailed?: boolean | undefined };
 
 /** ARNs from `aws.accountId`, no network. */
 export function accountArnResolver(accountId: string): ArnResolver {
@@ -44,16 +47,29 @@ interface Bin {
   readonly members: Unit[];
 }
 
-export function planSessions(ruleSet: RuleSet, config: Config, resolveArn: ArnResolver): Plan {
+/**
+ * A log group (region, ARN) to leave out of every session, with the reason — groups a
+ * session was refused for (missing, access denied). A rule left with none is unplaced;
+ * a rule left with some is planned on those and listed in `partlyServed`.
+ */
+export type GroupExclusion = (region: string, arn: string) => string | undefined;
+
+export interface PlanOptions {
+  readonly exclude?: GroupExclusion | undefined;
+}
+
+export function planSessions(ruleSet: RuleSet, config: Config, resolveArn: ArnResolver, opts: PlanOptions = {}): Plan {
   const unplaced: UnplacedRule[] = [];
+  const partlyServed: UnplacedRule[] = [];
   const units = new Map<string, Unit>();
   const rules = [...ruleSet.rules].filter((r) => r.enabled).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   for (const rule of rules) {
-    const placed = unitsOf(rule, config, resolveArn);
+    const placed = unitsOf(rule, config, resolveArn, opts.exclude);
     if ('reason' in placed) {
       unplaced.push({ rule: rule.id, reason: placed.reason });
       continue;
     }
+    if (placed.skipped.length > 0) partlyServed.push({ rule: rule.id, reason: `served without ${placed.skipped.join('; ')}` });
     for (const u of placed.units) {
       const existing = units.get(u.key);
       if (existing) existing.rules.push(rule.id);
@@ -90,7 +106,7 @@ export function planSessions(ruleSet: RuleSet, config: Config, resolveArn: ArnRe
   for (const [rule, reason] of [...overQuota].sort((a, b) => cmp(a[0], b[0]))) unplaced.push({ rule, reason });
   sessions.sort((a, b) => cmp(a.region, b.region) || cmp(a.params.logGroupIdentifiers.join('\n'), b.params.logGroupIdentifiers.join('\n')) || cmp(a.id, b.id));
   unplaced.sort((a, b) => cmp(a.rule, b.rule));
-  return { sessions, unplaced, monthlyCost: money(sessions.reduce((s, x) => s + x.monthlyCost, 0)) };
+  return { sessions, unplaced, partlyServed, monthlyCost: money(sessions.reduce((s, x) => s + x.monthlyCost, 0)) };
 }
 
 function cmp(a: string, b: string): number {
@@ -101,10 +117,11 @@ function ruleIds(b: Bin): string[] {
   return [...new Set(b.members.flatMap((m) => m.rules))].sort(cmp);
 }
 
-function unitsOf(rule: Rule, config: Config, resolveArn: ArnResolver): { units: Unit[] } | { reason: string } {
+function unitsOf(rule: Rule, config: Config, resolveArn: ArnResolver, exclude: GroupExclusion | undefined): { units: Unit[]; skipped: string[] } | { reason: string } {
   const src = rule.source;
   if (src.logGroups.length === 0) return { reason: 'no log groups' };
   const perRegion = new Map<string, Set<string>>();
+  const skipped: string[] = [];
   for (const g of src.logGroups) {
     let arn: string;
     let region: string | undefined;
@@ -117,13 +134,23 @@ function unitsOf(rule: Rule, config: Config, resolveArn: ArnResolver): { units: 
       region = src.region ?? config.aws.region;
       if (region === undefined) return { reason: `no region for log group "${g}" (set aws.region or the rule's source.region)` };
       const r = resolveArn(region, g);
-      if (typeof r !== 'string') return { reason: r.unresolved };
+      if (typeof r !== 'string') {
+        // Not there yet (a Lambda group before its first invocation) or not looked up: the rule's other groups are still served.
+        skipped.push(r.unresolved);
+        continue;
+      }
       arn = r;
+    }
+    const why = exclude?.(region, arn);
+    if (why !== undefined) {
+      skipped.push(`log group "${groupNameOf(arn)}": ${why}`);
+      continue;
     }
     const set = perRegion.get(region) ?? new Set<string>();
     set.add(arn);
     perRegion.set(region, set);
   }
+  if (perRegion.size === 0) return { reason: skipped.join('; ') };
   const pattern = src.filterPattern?.trim() ? src.filterPattern.trim() : undefined;
   const units: Unit[] = [];
   for (const [region, set] of perRegion) {
@@ -136,7 +163,7 @@ function unitsOf(rule: Rule, config: Config, resolveArn: ArnResolver): { units: 
     const key = stableJson({ region, groups, streams, prefixes, pattern });
     units.push({ key, region, groups, streams, prefixes, pattern, rules: [rule.id] });
   }
-  return { units };
+  return { units, skipped };
 }
 
 function packPrecise(units: readonly Unit[], max: number): Bin[] {

@@ -15,7 +15,7 @@ import type { EventsHandler } from '../daemon/ports.js';
 import type { LogEvent } from '../engine/event.js';
 import { fetchGap } from './backfill.js';
 import { BoundedCounts, eventKey } from './dedupe.js';
-import { backoffDelay, classifyError, policyFor, type RestartReason } from './errors.js';
+import { backoffDelay, classifyError, describeError, policyFor, type RestartReason } from './errors.js';
 import { groupNameOf, type SessionSpec } from './spec.js';
 
 export interface SourceMetrics {
@@ -52,6 +52,19 @@ export interface SessionDeps {
    * start then backfills from there (a restart is a gap like any other).
    */
   readonly resumeFrom?: number | undefined;
+  /** Told of every restart, after it is logged (the source probes the log groups of a refused session). */
+  readonly onRestart?: ((info: RestartInfo) => void) | undefined;
+}
+
+export interface RestartInfo {
+  readonly session: string;
+  readonly reason: RestartReason;
+  readonly delayMs: number;
+  /** `describeError` of what ended the attempt, if an error did. */
+  readonly error?: string | undefined;
+  /** The session's rules are unhealthy until it starts (access denied, missing group, invalid parameter). */
+  readonly unhealthy: boolean;
+  readonly rules: readonly string[];
 }
 
 /** A restart backfills at most this far back (FilterLogEvents results are held in memory). */
@@ -158,9 +171,14 @@ export class SupervisedSession {
       this.unhealthy = policy === 'slow';
       this.deps.metrics?.sessionRestarted(this.id, reason);
       const fields: Record<string, unknown> = { session: this.id, reason, delayMs };
-      if (outcome.error !== undefined) fields['error'] = errorName(outcome.error);
+      if (outcome.error !== undefined) fields['error'] = describeError(outcome.error);
       if (this.unhealthy) fields['unhealthyRules'] = this.rulesServed;
       this.log.warn(fields, 'session restarting');
+      try {
+        this.deps.onRestart?.({ session: this.id, reason, delayMs, error: fields['error'] as string | undefined, unhealthy: this.unhealthy, rules: this.rulesServed });
+      } catch (err) {
+        this.log.error({ session: this.id, err }, 'restart handler failed');
+      }
       this.state = 'waiting';
       if (delayMs > 0) await this.sleep(delayMs);
     }
@@ -295,7 +313,7 @@ export class SupervisedSession {
       } catch (err) {
         if (this.stopped) return;
         const delayMs = backoffDelay(attempt, s.backoff.initialMs, s.backoff.maxMs, this.deps.random);
-        this.log.warn({ session: this.id, error: errorName(err), attempt: attempt + 1, delayMs }, 'gap backfill failed');
+        this.log.warn({ session: this.id, error: describeError(err), attempt: attempt + 1, delayMs }, 'gap backfill failed');
         await this.sleep(delayMs);
       }
     }
@@ -327,9 +345,4 @@ function toEvents(update: LiveTailSessionUpdate): LogEvent[] {
     ingestionTime: r.ingestionTime,
     sampled,
   }));
-}
-
-function errorName(err: unknown): string {
-  const n = (err as { name?: unknown } | null)?.name;
-  return typeof n === 'string' ? n : 'Error';
 }

@@ -11,8 +11,9 @@ import type { EventSource, EventsHandler, SourceHealth } from '../daemon/ports.j
 import { resolveArns } from './arns.js';
 import { ClientPool } from './client.js';
 import { planSessions, type ArnResolver } from './planner.js';
-import { SupervisedSession, type SourceMetrics, type SupervisorSettings } from './session.js';
-import type { Plan, UnplacedRule } from './spec.js';
+import { probeGroup, type GroupRefusal } from './probe.js';
+import { SupervisedSession, type RestartInfo, type SourceMetrics, type SupervisorSettings } from './session.js';
+import { groupNameOf, type Plan, type UnplacedRule } from './spec.js';
 
 export interface LiveTailSourceOptions {
   readonly onEvents: EventsHandler;
@@ -31,7 +32,19 @@ export interface LiveTailSourceOptions {
   readonly backfillOverlapMs?: number | undefined;
   /** Checkpoints saved by the previous run (`checkpoints()`): sessions with the same parameters backfill from there. */
   readonly resume?: Readonly<Record<string, number>> | undefined;
+  /** Told of every session restart (after it is logged): `tail` reports them itself. */
+  readonly onRestart?: ((info: RestartInfo) => void) | undefined;
 }
+
+/** A log group a session was refused for, found by probing; left out of every session until it probes fine. */
+interface BadGroup {
+  readonly region: string;
+  readonly arn: string;
+  readonly reason: GroupRefusal;
+  readonly error: string;
+}
+
+const REASON_TEXT: Readonly<Record<GroupRefusal, string>> = { 'not-found': 'not found', 'access-denied': 'access denied' };
 
 const DEFAULT_SLOW_RETRY_MS = 5 * 60_000;
 
@@ -45,6 +58,12 @@ export class LiveTailSource implements EventSource {
   private chain: Promise<unknown> = Promise.resolve();
   private lastPlan: Plan | undefined;
   private replanTimer: NodeJS.Timeout | undefined;
+  private partlyServed: readonly UnplacedRule[] = [];
+  /** Keyed `region\narn`. */
+  private readonly badGroups = new Map<string, BadGroup>();
+  private readonly probing = new Set<string>();
+  private recheckTimer: NodeJS.Timeout | undefined;
+  private lastApplied: { ruleSet: RuleSet; config: Config } | undefined;
 
   constructor(private readonly opts: LiveTailSourceOptions) {
     this.config = opts.config;
@@ -95,7 +114,19 @@ export class LiveTailSource implements EventSource {
       if (typeof r !== 'string') unresolved++;
       return r;
     };
-    const plan = planSessions(ruleSet, config, resolver);
+    const excludedHit = new Set<string>();
+    const plan = planSessions(ruleSet, config, resolver, {
+      exclude: (region, arn) => {
+        const bad = this.badGroups.get(`${region}\n${arn}`);
+        if (!bad) return undefined;
+        excludedHit.add(`${region}\n${arn}`);
+        return `${REASON_TEXT[bad.reason]} (${bad.error}), retried every ${Math.round(this.settings().slowRetryMs / 1000)} s`;
+      },
+    });
+    // Groups no rule names any more are forgotten.
+    for (const k of [...this.badGroups.keys()]) if (!excludedHit.has(k)) this.badGroups.delete(k);
+    this.lastApplied = { ruleSet, config };
+    this.scheduleRecheck();
     // A log group that does not exist yet (or could not be looked up) may later: plan again, slowly.
     clearTimeout(this.replanTimer);
     if (unresolved > 0) {
@@ -104,6 +135,7 @@ export class LiveTailSource implements EventSource {
     }
     this.lastPlan = plan;
     this.unplaced = plan.unplaced;
+    this.partlyServed = plan.partlyServed;
     for (const u of plan.unplaced) this.opts.logger.error({ rule: u.rule, reason: u.reason }, 'rule has no Live Tail session');
     const wanted = new Map(plan.sessions.map((s) => [`${awsKey}|${s.id}`, s]));
     const gone = [...this.sessions].filter(([k]) => !wanted.has(k));
@@ -125,6 +157,7 @@ export class LiveTailSource implements EventSource {
         clock: this.opts.clock ?? Date.now,
         random: this.opts.random ?? Math.random,
         resumeFrom: this.resumeFrom(spec.id),
+        onRestart: (info) => this.onRestart(k, session, info),
       });
       this.sessions.set(k, session);
       session.start();
@@ -136,6 +169,85 @@ export class LiveTailSource implements EventSource {
       }
     }
     this.planned = true;
+  }
+
+  private onRestart(key: string, session: SupervisedSession, info: RestartInfo): void {
+    try {
+      this.opts.onRestart?.(info);
+    } catch (err) {
+      this.opts.logger.error({ err }, 'restart handler failed');
+    }
+    if ((info.reason === 'not-found' || info.reason === 'access-denied') && session.spec.params.logGroupIdentifiers.length > 1) {
+      void this.probeSession(key, session, info.reason);
+    }
+  }
+
+  /**
+   * A session of several log groups was refused as a whole: ask about each group alone, leave
+   * the bad ones out and plan again, so the other rules of the session keep being served.
+   * A session of one group is its own probe (it retries slowly, its rules unhealthy).
+   */
+  private async probeSession(key: string, session: SupervisedSession, reason: GroupRefusal): Promise<void> {
+    if (this.probing.has(key) || this.stopped) return;
+    this.probing.add(key);
+    try {
+      const { pool } = this.pool(this.config);
+      const region = session.spec.region;
+      const clients = { live: pool.get(region, 'live'), api: pool.get(region, 'api') };
+      const found: BadGroup[] = [];
+      for (const arn of session.spec.params.logGroupIdentifiers) {
+        if (this.stopped || this.sessions.get(key) !== session) return;
+        const r = await probeGroup(clients, arn, reason, { timeoutMs: this.config.sessions.stallAfterMs, now: this.opts.clock ?? Date.now });
+        if (r.state === 'bad') found.push({ region, arn, reason: r.reason, error: r.error });
+      }
+      if (found.length === 0 || this.stopped || this.sessions.get(key) !== session) return;
+      for (const b of found) {
+        this.badGroups.set(`${b.region}\n${b.arn}`, b);
+        const rules = session.status().rules;
+        this.opts.logger.warn({ region: b.region, logGroup: groupNameOf(b.arn), reason: b.reason, error: b.error, session: session.id, rules }, 'log group unavailable: left out of its session, retried slowly');
+      }
+      await this.reapply();
+    } catch (err) {
+      this.opts.logger.error({ session: session.id, err }, 'probing the log groups of a refused session failed');
+    } finally {
+      this.probing.delete(key);
+    }
+  }
+
+  /** Plans the last rule set again (a group went bad or came back). */
+  private reapply(): Promise<void> {
+    const run = this.chain.then(() => (this.lastApplied && !this.stopped ? this.doApply(this.lastApplied.ruleSet, this.lastApplied.config) : undefined));
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private scheduleRecheck(): void {
+    clearTimeout(this.recheckTimer);
+    this.recheckTimer = undefined;
+    if (this.badGroups.size === 0 || this.stopped) return;
+    this.recheckTimer = setTimeout(() => void this.recheck().catch((err: unknown) => this.opts.logger.error({ err }, 'rechecking unavailable log groups failed')), this.settings().slowRetryMs);
+    this.recheckTimer.unref();
+  }
+
+  /** The slow retry of the groups left out: each one that probes fine goes back in. */
+  private async recheck(): Promise<void> {
+    if (this.stopped) return;
+    const { pool } = this.pool(this.config);
+    let back = 0;
+    for (const [k, b] of [...this.badGroups]) {
+      const clients = { live: pool.get(b.region, 'live'), api: pool.get(b.region, 'api') };
+      const r = await probeGroup(clients, b.arn, b.reason, { timeoutMs: this.config.sessions.stallAfterMs, now: this.opts.clock ?? Date.now });
+      if (this.stopped) return;
+      if (r.state === 'ok') {
+        this.badGroups.delete(k);
+        back++;
+        this.opts.logger.info({ region: b.region, logGroup: groupNameOf(b.arn), was: b.reason }, 'log group available again: back in its session');
+      } else if (r.state === 'bad' && r.reason !== b.reason) {
+        this.badGroups.set(k, { ...b, reason: r.reason, error: r.error });
+      }
+    }
+    if (back > 0) await this.reapply();
+    else this.scheduleRecheck();
   }
 
   /** A saved checkpoint is used once: by the first session with its parameters. */
@@ -162,8 +274,11 @@ export class LiveTailSource implements EventSource {
     const unhealthy = new Set<string>();
     for (const st of statuses) if (st.unhealthy) for (const r of st.rules) unhealthy.add(r);
     for (const u of this.unplaced) unhealthy.add(u.rule);
+    // Served on some of its log groups only: still unhealthy (events of the others are missed).
+    for (const u of this.partlyServed) unhealthy.add(u.rule);
     const details = statuses.map((st) => `${st.id}: ${st.state}${st.failing ? ` (failing: ${st.lastReason})` : ''} [${st.rules.join(', ')}]`);
     for (const u of this.unplaced) details.push(`${u.rule}: not placed: ${u.reason}`);
+    for (const u of this.partlyServed) details.push(`${u.rule}: partly served: ${u.reason}`);
     return {
       ready: this.planned && !this.stopped && statuses.every((st) => st.startedOnce && !st.failing),
       details,
@@ -176,6 +291,7 @@ export class LiveTailSource implements EventSource {
       if (this.stopped) return;
       this.stopped = true;
       clearTimeout(this.replanTimer);
+      clearTimeout(this.recheckTimer);
       const all = [...this.sessions.values()];
       this.sessions.clear();
       await Promise.all(all.map((s) => s.stop()));

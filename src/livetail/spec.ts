@@ -32,6 +32,8 @@ export interface UnplacedRule {
 export interface Plan {
   readonly sessions: readonly SessionSpec[];
   readonly unplaced: readonly UnplacedRule[];
+  /** Rules planned on only some of their log groups (the others excluded: missing or denied), and why. */
+  readonly partlyServed: readonly UnplacedRule[];
   readonly monthlyCost: number;
 }
 

@@ -16,7 +16,7 @@ const BIN = path.join(ROOT, 'bin/tailwatch.js');
 beforeAll(async () => {
   // The child runs dist/: build when it is missing or older than the sources it runs.
   const built = await stat(path.join(ROOT, 'dist/cli/tail.js')).catch(() => undefined);
-  const sources = ['src/cli/plan.ts', 'src/cli/tail.ts', 'src/cli/commands.ts', 'src/livetail/planner.ts', 'src/livetail/session.ts', 'src/livetail/source.ts', 'src/livetail/union.ts'];
+  const sources = ['src/cli/plan.ts', 'src/cli/tail.ts', 'src/cli/commands.ts', 'src/livetail/planner.ts', 'src/livetail/session.ts', 'src/livetail/source.ts', 'src/livetail/union.ts', 'src/livetail/probe.ts', 'src/livetail/errors.ts', 'src/livetail/arns.ts'];
   const newest = Math.max(...(await Promise.all(sources.map(async (s) => (await stat(path.join(ROOT, s))).mtimeMs))));
   if (!built || built.mtimeMs < newest) execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', ROOT], { stdio: 'ignore' });
 }, 120_000);
@@ -97,17 +97,37 @@ describe('tailwatch plan', () => {
       emu.emulator.ingest([{ logGroup: '/ecs/payments', logStream: 'a', timestamp: Date.now(), message: 'x' }]);
       const dir = makeProject({
         'tailwatch.yaml': `aws: { region: us-east-1, endpoint: "${emu.endpoint}" }\ndestinations: { stdout: { type: console } }\ndefaults: { notify: [stdout] }\n`,
-        'rules/r.yaml': 'rules:\n  - id: pay\n    source: { logGroups: [/ecs/payments] }\n  - id: ghost\n    source: { logGroups: [/nope] }\n',
+        'rules/r.yaml': 'rules:\n  - id: pay\n    source: { logGroups: [/ecs/payments] }\n  - id: ghost\n    source: { logGroups: [/nope] }\n  - id: half\n    source: { logGroups: [/ecs/payments, /nope] }\n',
       });
       const r = await runCli(['plan', '-c', path.join(dir, 'tailwatch.yaml'), '--format', 'json'], { cwd: dir, env: {} });
       expect(r.code).toBe(1);
-      const plan = JSON.parse(r.stdout) as { sessions: { logGroupIdentifiers: string[] }[]; unplaced: { rule: string; reason: string }[] };
-      expect(plan.sessions[0]!.logGroupIdentifiers).toEqual(['arn:aws:logs:us-east-1:210987654321:log-group:/ecs/payments']);
-      expect(plan.unplaced).toEqual([{ rule: 'ghost', reason: 'log group "/nope" not found in us-east-1' }]);
+      const plan = JSON.parse(r.stdout) as { sessions: { logGroupIdentifiers: string[]; rules: string[] }[]; unplaced: { rule: string; reason: string }[] };
+      expect(plan.sessions.map((s) => [s.logGroupIdentifiers, s.rules])).toEqual([[['arn:aws:logs:us-east-1:210987654321:log-group:/ecs/payments'], ['half', 'pay']]]);
+      expect(plan.unplaced).toEqual([
+        { rule: 'ghost', reason: 'log group "/nope" not found in us-east-1' },
+        { rule: 'half', reason: 'some of its log groups are unavailable: served without log group "/nope" not found in us-east-1' },
+      ]);
     } finally {
       await emu.close();
     }
   });
+});
+
+describe('tailwatch plan: an unreachable endpoint', () => {
+  it('is an I/O error: exit 2, one stderr line naming the group, the region and ECONNREFUSED, nothing on stdout', async () => {
+    const emu = await startEmulator({ updateIntervalMs: 0 });
+    const endpoint = emu.endpoint;
+    await emu.close(); // nothing listens there now
+    const dir = makeProject({
+      'tailwatch.yaml': `aws: { region: eu-west-1, endpoint: "${endpoint}" }\ndestinations: { stdout: { type: console } }\ndefaults: { notify: [stdout] }\n`,
+      'rules/r.yaml': 'rules:\n  - id: one\n    source: { logGroups: [/app/one] }\n',
+    });
+    const r = await runCli(['plan', '-c', path.join(dir, 'tailwatch.yaml')], { cwd: dir, env: {} });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    const port = new URL(endpoint).port;
+    expect(r.stderr).toBe(`tailwatch plan: cannot look up log group "/app/one" in eu-west-1: ECONNREFUSED (connect 127.0.0.1:${port})\n`);
+  }, 20_000);
 });
 
 describe('tailwatch tail --rule ID', () => {
@@ -163,6 +183,69 @@ describe('tailwatch tail --rule ID', () => {
     await e.waitForActiveSessions(0, 2_000);
     expect(e.stats().ended['closed']).toBe(1);
   }, 30_000);
+
+  const childEnv = () => {
+    const env: Record<string, string | undefined> = { ...process.env };
+    delete env['AWS_ACCESS_KEY_ID'];
+    delete env['AWS_SECRET_ACCESS_KEY'];
+    return env;
+  };
+
+  it('a session refused for a missing log group ends tail with exit 2 and one clear line (no JSON)', async () => {
+    emu = await startEmulator({ updateIntervalMs: 50 });
+    const dir = makeProject({
+      'tailwatch.yaml': CONFIG(`  endpoint: "${emu.endpoint}"`),
+      'rules/r.yaml': 'rules:\n  - id: ghost\n    source: { logGroups: [/aws/lambda/not-yet-invoked] }\n',
+    });
+    const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const c = spawn(process.execPath, [BIN, 'tail', '--rule', 'ghost', '-c', 'tailwatch.yaml'], { cwd: dir, env: childEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
+      child = c;
+      let stderr = '';
+      c.stderr!.on('data', (d) => (stderr += d));
+      c.once('exit', (code) => resolve({ code, stderr }));
+    });
+    expect(r.code).toBe(2);
+    const lines = r.stderr.split('\n').filter((l) => l && !l.includes('NodeVersionSupportWarning') && l.startsWith('tail'));
+    expect(r.stderr).not.toContain('{"');
+    expect(lines.at(-1)).toMatch(/^tailwatch tail: rule "ghost" cannot be tailed: Live Tail refused session lt-[0-9a-f]{8}: a log group does not exist \(ResourceNotFoundException \(HTTP 400\)\) — log groups: arn:aws:logs:us-east-1:123456789012:log-group:\/aws\/lambda\/not-yet-invoked$/);
+    expect(lines.filter((l) => l.startsWith('tailwatch tail:'))).toHaveLength(1);
+  }, 30_000);
+
+  it('an unreachable endpoint: retried, one plain stderr line per attempt, SIGINT still exits 0', async () => {
+    const down = await startEmulator({ updateIntervalMs: 0 });
+    const endpoint = down.endpoint;
+    await down.close();
+    const dir = makeProject({
+      'tailwatch.yaml': CONFIG(`  endpoint: "${endpoint}"\nsessions:\n  backoff: { initial: 50ms, max: 200ms }`),
+      'rules/r.yaml': 'rules:\n  - id: pay\n    source: { logGroups: [/ecs/payments] }\n',
+    });
+    const c = spawn(process.execPath, [BIN, 'tail', '--rule', 'pay', '-c', 'tailwatch.yaml'], { cwd: dir, env: childEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
+    child = c;
+    let stderr = '';
+    c.stderr!.on('data', (d) => (stderr += d));
+    const exit = new Promise<number | null>((resolve) => c.once('exit', (code) => resolve(code)));
+    const retries = () => stderr.split('\n').filter((l) => l.startsWith('tailwatch tail: session '));
+    await until(() => retries().length >= 3, 'three retry lines', 10_000);
+    const port = new URL(endpoint).port;
+    for (const l of retries()) expect(l).toMatch(new RegExp(`^tailwatch tail: session lt-[0-9a-f]{8} interrupted \\(connection: ECONNREFUSED \\(connect 127\\.0\\.0\\.1:${port}\\)\\), retrying in \\d+\\.\\d s$`));
+    expect(stderr).not.toContain('{"');
+    c.kill('SIGINT');
+    expect(await exit).toBe(0);
+  }, 30_000);
+
+  it("the source's other log lines are plain text: label, message, fields — no numeric level, no epoch time", async () => {
+    const { pino } = await import('pino');
+    const { PassThrough } = await import('node:stream');
+    const { plainLog } = await import('../../src/cli/tail.js');
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (d) => (text += d));
+    const logger = pino({ level: 'warn', base: undefined, formatters: { level: (label: string) => ({ level: label }) } }, plainLog(out));
+    logger.warn({ session: 'lt-12345678', error: 'ThrottlingException (HTTP 400)', attempt: 1 }, 'gap backfill failed');
+    logger.warn({ session: 'lt-12345678', reason: 'connection' }, 'session restarting'); // reported by onRestart instead
+    await new Promise((r) => setImmediate(r));
+    expect(text).toBe('tailwatch tail: warn: gap backfill failed (session lt-12345678, error ThrottlingException (HTTP 400), attempt 1)\n');
+  });
 
   it('an unknown rule id exits 2 with a message', () => {
     const dir = makeProject({ 'tailwatch.yaml': CONFIG(), 'rules/r.yaml': 'rules:\n  - id: pay\n    source: { logGroups: [/ecs/payments] }\n' });

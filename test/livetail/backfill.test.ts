@@ -84,12 +84,21 @@ describe('gap backfill', () => {
   });
 
   it('an event both the new stream and the backfill return is delivered once', async () => {
-    const { got, metrics, lines } = await scenario({ backfill: true, raceDuringBackfill: true });
+    const { got, metrics, lines, gap } = await scenario({ backfill: true, raceDuringBackfill: true });
     const c = counts(got.messages());
     expect(c.get('race')).toBe(1);
     for (const [m, n] of c) expect(n, m).toBe(1);
-    expect(lines.some((l) => l['msg'] === 'gap backfill failed' || l['msg'] === 'gap backfilled')).toBe(true);
-    expect(metrics.rec.backfilled).toHaveLength(1);
+    // The race happened: the backfill returned and delivered "race" (the gap's 60 events + it) …
+    expect(metrics.rec.backfilled).toEqual([{ session: metrics.rec.started[0], events: gap.length + 1 }]);
+    const done = lines.filter((l) => l['msg'] === 'gap backfilled');
+    expect(done).toHaveLength(1);
+    expect(done[0]).toMatchObject({ events: gap.length + 1 });
+    // … having dropped what the old stream had delivered (the 5 s overlap) …
+    expect(done[0]!['duplicates'] as number).toBeGreaterThanOrEqual(1);
+    // … and the new stream sent it too: its only events are "race" and "after 1".
+    const live = emu!.emulator.sessions();
+    expect(live).toHaveLength(1);
+    expect(live[0]!.eventsSent).toBe(2);
   });
 
   it('with backfill off the events of the gap are missing', async () => {

@@ -162,6 +162,33 @@ describe('rules that cannot be placed are reported', () => {
   });
 });
 
+describe('unavailable log groups', () => {
+  const arn = (name: string) => `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:${name}`;
+  it('excluded groups (refused at run time) leave the plan; a rule left with none is unplaced, one left with some is partly served', () => {
+    const rs = set([
+      rule({ id: 'one', logGroups: ['/app/one'] }),
+      rule({ id: 'lambda', logGroups: ['/aws/lambda/f'] }),
+      rule({ id: 'both', logGroups: ['/app/one', '/aws/lambda/f'] }),
+    ]);
+    const exclude = (_region: string, a: string) => (a === arn('/aws/lambda/f') ? 'not found' : undefined);
+    const plan = planSessions(rs, config({ strategy: 'economical' }), resolve, { exclude });
+    expect(plan.sessions.map((s) => [s.params.logGroupIdentifiers, s.rules])).toEqual([[[arn('/app/one')], ['both', 'one']]]);
+    expect(plan.unplaced).toEqual([{ rule: 'lambda', reason: 'log group "/aws/lambda/f": not found' }]);
+    expect(plan.partlyServed).toEqual([{ rule: 'both', reason: 'served without log group "/aws/lambda/f": not found' }]);
+    const without = planSessions(rs, config({ strategy: 'economical' }), resolve);
+    expect(without.sessions.map((s) => s.params.logGroupIdentifiers)).toEqual([[arn('/app/one'), arn('/aws/lambda/f')]]);
+    expect(without.partlyServed).toEqual([]);
+  });
+
+  it('a name that does not resolve leaves only that group out of its rule', () => {
+    const rs = set([rule({ id: 'both', logGroups: ['/app/one', '/nope'] })]);
+    const plan = planSessions(rs, config(), (region, name) => (name === '/nope' ? { unresolved: `log group "${name}" not found in ${region}` } : resolve(region, name)));
+    expect(plan.sessions.map((s) => s.params.logGroupIdentifiers)).toEqual([[arn('/app/one')]]);
+    expect(plan.unplaced).toEqual([]);
+    expect(plan.partlyServed).toEqual([{ rule: 'both', reason: 'served without log group "/nope" not found in us-east-1' }]);
+  });
+});
+
 describe('cost', () => {
   it('a session running all month is 43,200 session-minutes at pricePerMinute; the total sums the sessions', () => {
     const plan = planSessions(forty, config({ strategy: 'economical', pricePerMinute: 0.01 }), resolve);

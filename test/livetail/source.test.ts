@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Config, Rule, RuleSet } from '../../src/config/model.js';
 import type { EmulatorOptions } from '../../src/emulator/index.js';
-import { createLiveTailSource, type LiveTailSourceOptions } from '../../src/livetail/index.js';
+import { createLiveTailSource, LiveTailSource, type LiveTailSourceOptions } from '../../src/livetail/index.js';
 import type { EventSource } from '../../src/daemon/ports.js';
 import { startEmulator, type StartedEmulator } from '../kit/emulator.js';
 import { capturingLogger, Collector, emulatorConfig, recordingMetrics, until } from '../kit/livetail.js';
@@ -120,6 +120,25 @@ describe('faults and the supervisor', () => {
       expect(h.emu.emulator.activeSessionCount()).toBe(1);
     });
   }
+
+  it('restart logs say what broke: ECONNRESET after a socket drop, ECONNREFUSED and the address when the endpoint is down', async () => {
+    const h = await harness();
+    await h.source.apply(rules(payments), h.config);
+    await until(() => h.source.health().ready, 'ready');
+    await until(() => h.emu.emulator.sessions()[0]?.updatesSent! > 0, 'an update');
+    h.emu.emulator.injectFault({ type: 'drop' });
+    await until(() => h.logs.some((l) => l['msg'] === 'session restarting'), 'restart logged');
+    expect(h.logs.find((l) => l['msg'] === 'session restarting')).toMatchObject({ reason: 'connection', error: 'ECONNRESET' });
+    await h.source.stop();
+    const port = new URL(h.emu.endpoint).port;
+    await h.emu.close();
+    emu = undefined;
+    const { logger, lines } = capturingLogger();
+    source = createLiveTailSource({ onEvents: () => undefined, config: h.config, logger, env: {} });
+    await source.apply(rules(payments), h.config);
+    await until(() => lines.some((l) => l['msg'] === 'session restarting'), 'restart logged');
+    expect(lines.find((l) => l['msg'] === 'session restarting')!['error']).toBe(`ECONNREFUSED (connect 127.0.0.1:${port})`);
+  });
 
   it('stall: no update for stallAfter → aborts the stalled session and restarts', async () => {
     const h = await harness({ sessions: { stallAfterMs: 600 } });
@@ -263,5 +282,74 @@ describe('into the engine', () => {
     await until(() => fired.length >= 2, 'two alerts');
     await new Promise((r) => setTimeout(r, 200));
     expect(fired.sort()).toEqual(['a-err:ERROR in a', 'b-warn:WARN in b']);
+  });
+});
+
+describe('a missing or denied log group in a shared session', () => {
+  const LAMBDA = '/aws/lambda/not-yet-invoked';
+  const unavailable = (h: Harness) => h.logs.filter((l) => l['msg'] === 'log group unavailable: left out of its session, retried slowly');
+
+  it('economical: only the rule of the missing group is unhealthy, the other keeps alerting; the group appears → its rule recovers', async () => {
+    const h = await harness({ sessions: { strategy: 'economical' }, source: { slowRetryMs: 300 }, groups: ['/app/one'] });
+    const rs = rules(rule({ id: 'one', logGroups: ['/app/one'] }), rule({ id: 'lambda', logGroups: [LAMBDA] }));
+    await h.source.apply(rs, h.config);
+    // The planner packs both groups into one session; the service refuses it as a whole.
+    expect((h.source as LiveTailSource).plan()!.sessions.map((s) => s.params.logGroupIdentifiers.length)).toEqual([2]);
+    await until(() => h.reasons().includes('not-found'), 'the shared session refused');
+    await until(() => h.source.health().ready, 'ready without the missing group');
+    expect(h.source.health().unhealthyRules).toEqual(['lambda']);
+    expect(h.source.health().details.join('\n')).toContain(`lambda: not placed: log group "${LAMBDA}": not found (ResourceNotFoundException (HTTP 400))`);
+    expect(h.emu.emulator.sessions().map((s) => s.request.logGroupIdentifiers)).toEqual([['arn:aws:logs:us-east-1:123456789012:log-group:/app/one']]);
+    h.put('/app/one', 'still alerting');
+    await until(() => h.got.messages().includes('still alerting'), 'the event of the healthy rule');
+    // Slow retries of the missing group are probes: no new session, one log line for the group.
+    await new Promise((r) => setTimeout(r, 700));
+    expect(unavailable(h)).toHaveLength(1);
+    expect(unavailable(h)[0]).toMatchObject({ logGroup: LAMBDA, reason: 'not-found', error: 'ResourceNotFoundException (HTTP 400)', rules: ['lambda', 'one'] });
+    expect(h.source.health().unhealthyRules).toEqual(['lambda']);
+    // The first invocation creates the group: it goes back into the session.
+    h.emu.emulator.ingest([{ logGroup: LAMBDA, logStream: 's', timestamp: Date.now() - 60_000, message: 'first' }]);
+    await until(() => h.emu.emulator.sessions().some((s) => s.request.logGroupIdentifiers.length === 2), 'one session on both groups', 5_000);
+    await until(() => h.source.health().ready && h.source.health().unhealthyRules.length === 0, 'healthy');
+    h.put(LAMBDA, 'lambda event');
+    h.put('/app/one', 'one event');
+    await until(() => h.got.messages().includes('lambda event') && h.got.messages().includes('one event'), 'both rules served');
+    expect(h.logs.some((l) => l['msg'] === 'log group available again: back in its session' && l['logGroup'] === LAMBDA)).toBe(true);
+  });
+
+  it('access denied for one group (IAM denies one resource): only its rule is unhealthy; allowed again → recovers', async () => {
+    const h = await harness({ sessions: { strategy: 'economical' }, source: { slowRetryMs: 300 }, groups: ['/app/one', '/app/two'] });
+    h.emu.emulator.injectFault({ type: 'refuse', error: 'AccessDeniedException', logGroupName: '/app/two' });
+    await h.source.apply(rules(rule({ id: 'one', logGroups: ['/app/one'] }), rule({ id: 'two', logGroups: ['/app/two'] })), h.config);
+    await until(() => h.source.health().ready, 'ready without the denied group');
+    expect(h.reasons()).toEqual(['access-denied']);
+    expect(h.source.health().unhealthyRules).toEqual(['two']);
+    expect(unavailable(h).map((l) => [l['logGroup'], l['reason']])).toEqual([['/app/two', 'access-denied']]);
+    h.put('/app/one', 'allowed');
+    await until(() => h.got.messages().includes('allowed'), 'the event of the allowed group');
+    h.emu.emulator.injectFault({ type: 'clear' });
+    await until(() => h.source.health().ready && h.source.health().unhealthyRules.length === 0, 'healthy once allowed', 5_000);
+    h.put('/app/two', 'two now');
+    await until(() => h.got.messages().includes('two now'), 'the event of the group allowed again');
+  });
+
+  it('a rule with a good and a missing group is served on the good one and reported unhealthy (partly served)', async () => {
+    const h = await harness({ source: { slowRetryMs: 10_000 }, groups: ['/app/one'] });
+    await h.source.apply(rules(rule({ id: 'multi', logGroups: ['/app/one', '/gone'] }), rule({ id: 'one', logGroups: ['/app/one'] })), h.config);
+    await until(() => h.source.health().ready, 'ready');
+    expect(h.source.health().unhealthyRules).toEqual(['multi']);
+    expect(h.source.health().details.join('\n')).toContain('multi: partly served: served without log group "/gone": not found');
+    const active = h.emu.emulator.sessions();
+    expect(active.map((s) => s.request.logGroupIdentifiers)).toEqual([['arn:aws:logs:us-east-1:123456789012:log-group:/app/one']]);
+    h.put('/app/one', 'served');
+    await until(() => h.got.messages().includes('served'), 'events of the good group');
+  });
+
+  it('a session of one missing group is its own probe: no probing, its rule alone unhealthy', async () => {
+    const h = await harness({ source: { slowRetryMs: 10_000 }, groups: ['/app/one'] });
+    await h.source.apply(rules(rule({ id: 'ghost', logGroups: ['/gone'] }), rule({ id: 'one', logGroups: ['/app/one'] })), h.config);
+    await until(() => h.source.health().unhealthyRules.includes('ghost'), 'ghost unhealthy');
+    expect(h.source.health().unhealthyRules).toEqual(['ghost']);
+    expect(unavailable(h)).toEqual([]);
   });
 });

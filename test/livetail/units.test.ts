@@ -3,7 +3,7 @@
 import { CloudWatchLogsClient, LimitExceededException, SessionStreamingException, SessionTimeoutException, ThrottlingException } from '@aws-sdk/client-cloudwatch-logs';
 import { describe, expect, it } from 'vitest';
 import { BoundedCounts } from '../../src/livetail/dedupe.js';
-import { backoffDelay, classifyError, createLogsClient, groupNameOf, isLoopbackEndpoint, policyFor } from '../../src/livetail/index.js';
+import { backoffDelay, classifyError, createLogsClient, describeError, groupNameOf, isLoopbackEndpoint, policyFor } from '../../src/livetail/index.js';
 
 describe('error classification', () => {
   it('uses the SDK exception classes and names, not the message', () => {
@@ -24,6 +24,17 @@ describe('error classification', () => {
     expect(['timeout', 'rotation', 'stall'].map((r) => policyFor(r as never))).toEqual(['now', 'now', 'now']);
     expect(['stream-error', 'connection', 'clean-end', 'throttled', 'limit-exceeded'].map((r) => policyFor(r as never))).toEqual(Array(5).fill('backoff'));
     expect(['access-denied', 'not-found', 'invalid-parameter'].map((r) => policyFor(r as never))).toEqual(Array(3).fill('slow'));
+  });
+});
+
+describe('error details', () => {
+  it('says the AWS name, the network code (also from cause), the address and the HTTP status — never the message', () => {
+    expect(describeError(new ThrottlingException({ $metadata: { httpStatusCode: 400 }, message: 'secret-ish text' }))).toBe('ThrottlingException (HTTP 400)');
+    expect(describeError(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }))).toBe('ECONNRESET');
+    expect(describeError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED', syscall: 'connect', address: '127.0.0.1', port: 9 }))).toBe('ECONNREFUSED (connect 127.0.0.1:9)');
+    expect(describeError(new Error('x', { cause: { code: 'ENOTFOUND', syscall: 'getaddrinfo', address: 'logs.example' } }))).toBe('ENOTFOUND (getaddrinfo logs.example)');
+    expect(describeError(new Error('only a message'))).toBe('Error');
+    expect(describeError(undefined)).toBe('Error');
   });
 });
 
