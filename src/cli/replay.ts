@@ -106,17 +106,32 @@ export async function replayFile(
   };
   const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 });
   for await (const chunk of stream as AsyncIterable<string>) {
-    bytes += Buffer.byteLength(chunk);
+    if (onProgress !== undefined) bytes += Buffer.byteLength(chunk);
     let start = 0;
-    const text = rest + chunk;
-    for (;;) {
-      const nl = text.indexOf('\n', start);
-      if (nl < 0) break;
-      const alerts = handle(text.slice(start, nl));
+    // Lines are searched in the decoded chunk itself, never in `rest + chunk`: indexOf on a
+    // concatenated (cons) string takes V8's slow path on every call. Only the line that spans
+    // two chunks is joined.
+    if (rest !== '') {
+      const nl = chunk.indexOf('\n');
+      if (nl < 0) {
+        rest += chunk;
+        onProgress?.(stats.events, bytes);
+        continue;
+      }
+      const line = rest + chunk.slice(0, nl);
+      rest = '';
+      const alerts = handle(line);
       if (alerts.length > 0) await emit(alerts);
       start = nl + 1;
     }
-    rest = text.slice(start);
+    for (;;) {
+      const nl = chunk.indexOf('\n', start);
+      if (nl < 0) break;
+      const alerts = handle(chunk.slice(start, nl));
+      if (alerts.length > 0) await emit(alerts);
+      start = nl + 1;
+    }
+    rest = chunk.slice(start);
     onProgress?.(stats.events, bytes);
   }
   if (rest !== '') {
