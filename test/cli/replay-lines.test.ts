@@ -15,7 +15,8 @@ import type { Engine, LogEvent } from '../../src/engine/index.js';
 const dir = mkdtempSync(path.join(tmpdir(), 'tw-replay-lines-'));
 
 /** What replayFile hands the engine, by the plain definition (or the error it stops with). */
-function reference(text: string): { events: LogEvent[]; error: string | undefined } {
+function reference(content: string | Buffer): { events: LogEvent[]; error: string | undefined } {
+  const text = typeof content === 'string' ? content : content.toString('utf8');
   const events: LogEvent[] = [];
   const parts = text.split('\n');
   if (parts[parts.length - 1] === '') parts.pop();
@@ -32,7 +33,7 @@ function reference(text: string): { events: LogEvent[]; error: string | undefine
   return { events, error: undefined };
 }
 
-async function actual(text: string): Promise<{ events: LogEvent[]; error: string | undefined }> {
+async function actual(text: string | Buffer): Promise<{ events: LogEvent[]; error: string | undefined }> {
   const file = path.join(dir, 'events.jsonl');
   writeFileSync(file, text);
   const events: LogEvent[] = [];
@@ -76,6 +77,18 @@ describe('replayFile line splitting', () => {
       writeFileSync(path.join(dir, 'probe.jsonl'), text);
       expect(readFileSync(path.join(dir, 'probe.jsonl'), 'utf8')).toBe(text);
       expect(await actual(text)).toEqual(reference(text));
+    }
+  });
+
+  it('decodes invalid UTF-8 as the whole file decoded at once would, wherever a chunk ends', async () => {
+    const bad = [[0xff], [0xe2, 0x82], [0xf0, 0x9f], [0xf0, 0x9f, 0x98], [0xc3], [0xed, 0xa0, 0x80], [0x80, 0x80]];
+    for (const bytes of bad) {
+      for (const shift of [-3, -2, -1, 0, 1, 2]) {
+        const head = Buffer.from('{"timestamp":1,"message":"');
+        const fill = Buffer.alloc(Math.max(0, (1 << 20) + shift - head.length), 0x61);
+        const content = Buffer.concat([head, fill, Buffer.from(bytes), Buffer.from('é"}\n{"timestamp":2,"message":"'), Buffer.from(bytes), Buffer.from('"}\n'), Buffer.from(bytes)]);
+        expect(await actual(content)).toEqual(reference(content));
+      }
     }
   });
 });
