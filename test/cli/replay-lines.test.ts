@@ -91,4 +91,16 @@ describe('replayFile line splitting', () => {
       }
     }
   });
+
+  it('splits many short lines of every length the same way (several decoded runs a chunk)', async () => {
+    const lines: string[] = [];
+    let seed = 7;
+    for (let i = 0; i < 40_000; i++) {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      const m = 'x'.repeat(seed % 300) + (i % 11 === 0 ? 'é€' : '') + (i % 13 === 0 ? '\\"q\\"' : '');
+      lines.push(i % 17 === 0 ? '' : `{"timestamp":${i},"logGroup":"/g","logStream":"s","message":"${m}"}${i % 19 === 0 ? '\r' : ''}`);
+    }
+    const text = lines.join('\n');
+    expect(await actual(text)).toEqual(reference(text));
+  });
 });
