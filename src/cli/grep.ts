@@ -10,9 +10,15 @@
  * of a chunk is carried over, so memory stays at a chunk plus the longest
  * line. When every match must contain a literal (plain terms), the chunk is
  * searched for its bytes natively and only lines around hits are decoded.
+ *
+ * Large regular files with a pattern that needs each line looked at (JSON
+ * patterns) are split into segments of whole lines scanned by worker
+ * threads (see scanParallel); the output is written in file order and is
+ * byte for byte the output of the single-threaded scan.
  */
-import { createReadStream } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { Command } from 'commander';
 import { compileFilterPattern, FilterPatternError, JsonLineProjector, NOT_JSON, type CompiledFilterPattern } from '../filter/index.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIO, type CommandDef } from './command.js';
@@ -51,7 +57,9 @@ export const grepCommand: CommandDef = {
       const prefix = inputs.length > 1 ? `${file === '-' ? '(standard input)' : file}:` : '';
       scanner.start(prefix);
       try {
-        await scanner.scan(file === '-' ? io.stdin : createReadStream(path.resolve(io.cwd, file), { highWaterMark: CHUNK }));
+        const parallel = file === '-' ? undefined : parallelPlan(pattern, path.resolve(io.cwd, file));
+        if (parallel !== undefined) await scanParallel(parallel, { source, invert: opts['invertMatch'] === true, countOnly: opts['count'] === true, prefix }, scanner, out);
+        else await scanner.scan(file === '-' ? io.stdin : createReadStream(path.resolve(io.cwd, file), { highWaterMark: CHUNK }));
         if (opts['count'] === true) out.push(Buffer.from(`${prefix}${scanner.count}\n`));
       } catch (err) {
         if (out.closed) break;
@@ -81,8 +89,23 @@ function describeError(err: unknown): string {
   }
 }
 
+/** Where a LineScanner queues selected bytes. */
+interface Sink {
+  push(part: Buffer): void;
+}
+
+/** Collects a segment's output in memory (worker side). */
+class Collector implements Sink {
+  parts: Buffer[] = [];
+  size = 0;
+  push(part: Buffer): void {
+    this.parts.push(part);
+    this.size += part.length;
+  }
+}
+
 /** Buffered writes to stdout that wait for `drain` and stop quietly when the reader goes away (EPIPE). */
-class Output {
+class Output implements Sink {
   private parts: Buffer[] = [];
   private size = 0;
   closed = false;
@@ -138,7 +161,7 @@ class LineScanner {
     private readonly pattern: CompiledFilterPattern,
     private readonly invert: boolean,
     private readonly countOnly: boolean,
-    private readonly out: Output,
+    private readonly out: Sink,
   ) {
     const longest = [...pattern.requiredSubstrings].sort((a, b) => b.length - a.length)[0];
     // U+FFFD stands for invalid bytes after decoding; it cannot be searched for as bytes.
@@ -179,8 +202,10 @@ class LineScanner {
         pending.push(chunk.subarray(end));
         pendingSize = chunk.length - end;
       }
-      await this.out.flushIfFull();
-      if (this.out.closed) return;
+      if (this.out instanceof Output) {
+        await this.out.flushIfFull();
+        if (this.out.closed) return;
+      }
     }
     if (pendingSize > 0) {
       const buf = Buffer.concat(pending, pendingSize);
@@ -189,7 +214,7 @@ class LineScanner {
   }
 
   /** Handles the lines in buf[0, end): each ends with `\n`, except possibly the last. */
-  private lines(buf: Buffer, end: number): void {
+  lines(buf: Buffer, end: number): void {
     this.runStart = this.runEnd = 0;
     this.projector?.reset(buf.toString('latin1', 0, end), buf);
     this.scanLines(buf, end);
@@ -268,4 +293,193 @@ class LineScanner {
     }
     return this.pattern.matches(buf.toString('utf8', start, end));
   }
+}
+
+// ---- parallel scan of large files -----------------------------------------
+
+/** Files at least this large are split across worker threads. */
+const PARALLEL_MIN_BYTES = 32 << 20;
+/** Bytes of a segment: the lines that start in [k·SEGMENT, (k+1)·SEGMENT). */
+const SEGMENT = 4 << 20;
+const WORKERS = 2;
+/** Segments handed out ahead of the one being written (bounds memory). */
+const AHEAD = 2 * WORKERS;
+
+interface ParallelPlan {
+  readonly file: string;
+  readonly size: number;
+}
+
+interface ScanSpec {
+  readonly source: string;
+  readonly invert: boolean;
+  readonly countOnly: boolean;
+  readonly prefix: string;
+}
+
+/**
+ * Whether to split `file` across workers: a JSON pattern (each line needs
+ * JavaScript; term patterns are bound by the native byte search and start-up),
+ * a regular file large enough to repay starting workers, and this module
+ * compiled to JavaScript (a worker runs this same file). Undefined: scan it
+ * the ordinary way, which also reports any error opening it.
+ */
+function parallelPlan(pattern: CompiledFilterPattern, file: string): ParallelPlan | undefined {
+  if (pattern.kind !== 'json' || !import.meta.url.endsWith('.js')) return undefined;
+  try {
+    const fd = openSync(file, 'r');
+    try {
+      const st = fstatSync(fd);
+      return st.isFile() && st.size >= PARALLEL_MIN_BYTES ? { file, size: st.size } : undefined;
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+/** The offset of the first line starting at or after `pos` (a line starts at 0 or after a `\n`); EOF when none. */
+function lineStartAt(fd: number, pos: number): number {
+  if (pos === 0) return 0;
+  const buf = Buffer.allocUnsafe(1 << 16);
+  let at = pos - 1;
+  for (;;) {
+    const n = readSync(fd, buf, 0, buf.length, at);
+    if (n === 0) return at;
+    const nl = buf.subarray(0, n).indexOf(NEWLINE);
+    if (nl >= 0) return at + nl + 1;
+    at += n;
+  }
+}
+
+function readRange(fd: number, start: number, end: number): Buffer {
+  const buf = Buffer.allocUnsafe(end - start);
+  let got = 0;
+  while (got < buf.length) {
+    const n = readSync(fd, buf, got, buf.length - got, start + got);
+    if (n === 0) break;
+    got += n;
+  }
+  return got === buf.length ? buf : buf.subarray(0, got);
+}
+
+/**
+ * Segment k of the file: the lines starting in [k·segment, (k+1)·segment),
+ * scanned as the ordinary scan would (same LineScanner, whole lines only, so
+ * each line is decided on the same bytes). `end` is where the next segment's
+ * lines start.
+ */
+export function scanSegment(fd: number, k: number, segment: number, scanner: LineScanner): { count: number; end: number } {
+  const start = lineStartAt(fd, k * segment);
+  const until = lineStartAt(fd, (k + 1) * segment);
+  scanner.count = 0;
+  if (until <= start) return { count: 0, end: start };
+  const buf = readRange(fd, start, until);
+  if (buf.length > 0) scanner.lines(buf, buf.length);
+  // `until` can lie past the end of the file; what was read is where the next lines start.
+  return { count: scanner.count, end: start + buf.length };
+}
+
+export function segmentScanner(spec: ScanSpec, collector: Collector): LineScanner {
+  const scanner = new LineScanner(compileFilterPattern(spec.source), spec.invert, spec.countOnly, collector);
+  scanner.start(spec.prefix);
+  return scanner;
+}
+
+export { Collector as SegmentCollector };
+
+interface SegmentResult {
+  readonly k: number;
+  readonly count: number;
+  readonly end: number;
+  readonly data: Uint8Array | undefined;
+  readonly error?: string;
+}
+
+/**
+ * Scans segments 0…N−1 (N = ⌈size/SEGMENT⌉, the size when planned) in worker
+ * threads, writes their output in file order, then scans whatever follows the
+ * last segment (a file that grew) the ordinary way, so the result is the
+ * single-threaded scan's.
+ */
+async function scanParallel(plan: ParallelPlan, spec: ScanSpec, scanner: LineScanner, out: Output): Promise<void> {
+  const segments = Math.ceil(plan.size / SEGMENT);
+  const results = new Map<number, SegmentResult>();
+  let written = 0;
+  const workers: Worker[] = [];
+  let wake: (() => void) | undefined;
+  let failure: Error | undefined;
+  let next = 0;
+  const idle: Worker[] = [];
+  const assign = (w: Worker, written: number) => {
+    if (next < segments && next < written + AHEAD) w.postMessage(next++);
+    else idle.push(w);
+  };
+  for (let i = 0; i < Math.min(WORKERS, segments); i++) {
+    const w = new Worker(new URL(import.meta.url), { workerData: { tailwatchGrep: { file: plan.file, segment: SEGMENT, spec } } });
+    w.on('message', (r: SegmentResult) => {
+      results.set(r.k, r);
+      assign(w, written);
+      wake?.();
+    });
+    w.on('error', (err) => {
+      failure ??= err;
+      wake?.();
+    });
+    w.on('exit', (code) => {
+      if (written < segments) failure ??= new Error(`a grep worker stopped (exit code ${code})`);
+      wake?.();
+    });
+    workers.push(w);
+  }
+  let total = 0;
+  let end = 0;
+  try {
+    for (const w of workers) assign(w, 0);
+    while (written < segments) {
+      const r = results.get(written);
+      if (r === undefined) {
+        if (failure) throw failure;
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+        continue;
+      }
+      results.delete(written);
+      if (r.error !== undefined) throw Object.assign(new Error(r.error), { code: (r as { code?: string }).code });
+      written++;
+      total += r.count;
+      end = r.end;
+      if (r.data !== undefined && r.data.length > 0) out.push(Buffer.from(r.data.buffer, r.data.byteOffset, r.data.length));
+      await out.flushIfFull();
+      if (out.closed) return;
+      while (idle.length > 0 && next < segments && next < written + AHEAD) idle.pop()!.postMessage(next++);
+    }
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+  // Lines after the last segment (the file grew since it was planned).
+  await scanner.scan(createReadStream(plan.file, { highWaterMark: CHUNK, start: end }));
+  scanner.count += total;
+}
+
+// A worker: scans the segments the main thread names and posts their output.
+if (!isMainThread && (workerData as { tailwatchGrep?: unknown } | null)?.tailwatchGrep !== undefined) {
+  const { file, segment, spec } = (workerData as { tailwatchGrep: { file: string; segment: number; spec: ScanSpec } }).tailwatchGrep;
+  const fd = openSync(file, 'r');
+  const collector = new Collector();
+  const scanner = segmentScanner(spec, collector);
+  parentPort!.on('message', (k: number) => {
+    try {
+      collector.parts = [];
+      collector.size = 0;
+      const { count, end } = scanSegment(fd, k, segment, scanner);
+      const data = collector.size > 0 ? Buffer.concat(collector.parts, collector.size) : undefined;
+      // A fresh buffer from concat owns its memory: transfer it instead of copying.
+      const transfer = data !== undefined && data.byteOffset === 0 && data.buffer.byteLength === data.length ? [data.buffer] : [];
+      parentPort!.postMessage({ k, count, end, data }, transfer);
+    } catch (err) {
+      parentPort!.postMessage({ k, count: 0, end: 0, data: undefined, error: (err as Error).message, code: (err as NodeJS.ErrnoException).code });
+    }
+  });
 }

@@ -4,6 +4,7 @@
  * each alert as one JSON line (SPEC §7 payload). Progress goes to stderr,
  * only when stderr is a terminal.
  */
+import { isAscii } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -60,6 +61,20 @@ export function parseEventLine(line: string, file: string, lineNo: number): LogE
 }
 
 const NO_ALERTS: readonly RoutedAlert[] = [];
+const NEWLINE = 10;
+const READ_CHUNK = 1 << 20;
+/**
+ * Lines are decoded in runs of about this many bytes: small enough for V8's
+ * young generation (a string over 128 KiB is a large object, mapped and
+ * page-faulted afresh each time), large enough that the calls do not count.
+ */
+const DECODE_RUN = 96 << 10;
+
+/** buf[from, to) as UTF-8 text; ASCII bytes are their own latin1 text. */
+function decode(buf: Buffer, from: number, to: number): string {
+  const part = buf.subarray(from, to);
+  return isAscii(part) ? part.toString('latin1') : part.toString('utf8');
+}
 
 /** Buffers JSON lines and writes them in large chunks, waiting when the pipe is full. */
 class LineWriter {
@@ -96,7 +111,6 @@ export async function replayFile(
   onProgress?: (events: number, bytes: number) => void,
 ): Promise<ReplayStats> {
   const stats: ReplayStats = { events: 0, alerts: 0 };
-  let rest = '';
   let lineNo = 0;
   let bytes = 0;
   // Synchronous per line; only a line that produced alerts waits for the writer.
@@ -112,23 +126,57 @@ export async function replayFile(
     stats.alerts += alerts.length;
     await onAlerts(alerts);
   };
-  const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 });
-  for await (const chunk of stream as AsyncIterable<string>) {
-    bytes += Buffer.byteLength(chunk);
-    let start = 0;
-    const text = rest + chunk;
-    for (;;) {
-      const nl = text.indexOf('\n', start);
-      if (nl < 0) break;
-      const alerts = handle(text.slice(start, nl));
+  // Read as bytes and decoded a run of whole lines at a time (a line break is never inside a
+  // UTF-8 sequence, so this is the file decoded at once); pure-ASCII runs, the common case, are
+  // taken as latin1 without UTF-8 decoding. Lines are then searched in that flat string
+  // (indexOf on a concatenated string takes V8's slow path on every call).
+  let carry: Buffer[] = [];
+  let carrySize = 0;
+  const stream = createReadStream(file, { highWaterMark: READ_CHUNK });
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    bytes += chunk.length;
+    let from = 0;
+    if (carrySize > 0) {
+      const nl = chunk.indexOf(NEWLINE);
+      if (nl < 0) {
+        carry.push(chunk);
+        carrySize += chunk.length;
+        onProgress?.(stats.events, bytes);
+        continue;
+      }
+      // Only the line that spans chunks is copied together.
+      const joined = Buffer.concat([...carry, chunk.subarray(0, nl)], carrySize + nl);
+      carry = [];
+      carrySize = 0;
+      const alerts = handle(decode(joined, 0, joined.length));
       if (alerts.length > 0) await emit(alerts);
-      start = nl + 1;
+      from = nl + 1;
     }
-    rest = text.slice(start);
+    const last = chunk.lastIndexOf(NEWLINE);
+    while (from <= last) {
+      // Whole lines, decoded DECODE_RUN bytes at a time (or one longer line).
+      let to = from + DECODE_RUN >= last ? last : chunk.lastIndexOf(NEWLINE, from + DECODE_RUN);
+      if (to < from) to = chunk.indexOf(NEWLINE, from);
+      const text = decode(chunk, from, to + 1);
+      let start = 0;
+      for (;;) {
+        const nl = text.indexOf('\n', start);
+        if (nl < 0) break;
+        const alerts = handle(text.slice(start, nl));
+        if (alerts.length > 0) await emit(alerts);
+        start = nl + 1;
+      }
+      from = to + 1;
+    }
+    if (from < chunk.length) {
+      carry.push(chunk.subarray(from));
+      carrySize += chunk.length - from;
+    }
     onProgress?.(stats.events, bytes);
   }
-  if (rest !== '') {
-    const alerts = handle(rest);
+  if (carrySize > 0) {
+    const rest = Buffer.concat(carry, carrySize);
+    const alerts = handle(decode(rest, 0, rest.length));
     if (alerts.length > 0) await emit(alerts);
   }
   return stats;

@@ -129,17 +129,41 @@ function splitWords(message: string, limit = Infinity): Word[] {
 function fixedMatcher(entries: readonly { test: WordTest | undefined }[]): (message: string) => boolean {
   const count = entries.length;
   const last = entries[count - 1]!;
+  // splitWords(message, count + 1) done lazily: each word is tested as soon as it is read, and
+  // the first failing test ends the match (fewer words than entries would fail it too), so a
+  // typical non-matching line builds a word or two instead of every word.
   return (message) => {
-    // One word more than entries tells whether the last entry takes the rest.
-    const words = splitWords(message, count + 1);
-    if (words.length < count) return false;
-    for (let i = 0; i < count - 1; i++) {
-      const test = entries[i]!.test;
-      if (test && !test(words[i]!.text)) return false;
+    const n = message.length;
+    let i = 0;
+    let wordStart = 0;
+    let wordText = '';
+    const nextWord = (): boolean => {
+      while (i < n && isGap(message.charCodeAt(i))) i++;
+      if (i >= n) return false;
+      wordStart = i;
+      const ch = message.charCodeAt(i);
+      const end = ch === 34 ? message.indexOf('"', i + 1) : ch === 91 ? message.indexOf(']', i + 1) : -1;
+      if (end > 0) {
+        wordText = message.slice(i + 1, end);
+        i = end + 1;
+        return true;
+      }
+      while (i < n && !isGap(message.charCodeAt(i))) i++;
+      wordText = message.slice(wordStart, i);
+      return true;
+    };
+    for (let k = 0; k < count - 1; k++) {
+      if (!nextWord()) return false;
+      const test = entries[k]!.test;
+      if (test && !test(wordText)) return false;
     }
+    if (!nextWord()) return false;
     if (!last.test) return true;
-    const lastWord = words[count - 1]!;
-    const text = words.length > count ? message.slice(lastWord.start).replace(/[ \t]+$/, '') : lastWord.text;
+    const lastStart = wordStart;
+    const lastText = wordText;
+    // One word more than entries: the last entry takes the rest of the line.
+    while (i < n && isGap(message.charCodeAt(i))) i++;
+    const text = i < n ? message.slice(lastStart).replace(/[ \t]+$/, '') : lastText;
     return last.test(text);
   };
 }

@@ -22,19 +22,21 @@
 import { NOT_JSON } from './message.js';
 
 export class JsonLineProjector {
-  /** The wanted keys by their latin1 rendering of UTF-8 (what the scanner sees). */
-  private readonly byLatin1 = new Map<string, string>();
-  private readonly lengths = new Set<number>();
+  /**
+   * The wanted keys by the length of their latin1 rendering of UTF-8 (what the
+   * scanner sees): [latin1, key] pairs, compared in place with startsWith.
+   */
+  private readonly byLength: (readonly (readonly [string, string])[] | undefined)[] = [];
   private text = '';
   private buf: Buffer = Buffer.alloc(0);
   /** Index of the next backslash at or after the last line start (Infinity: none), so each chunk is searched once. */
   private nextBackslash = -1;
 
   constructor(keys: Iterable<string>) {
-    for (const k of keys) {
+    for (const k of new Set(keys)) {
       const latin1 = Buffer.from(k, 'utf8').toString('latin1');
-      this.byLatin1.set(latin1, k);
-      this.lengths.add(latin1.length);
+      const list = (this.byLength[latin1.length] ??= []) as (readonly [string, string])[];
+      list.push([latin1, k]);
     }
   }
 
@@ -70,12 +72,14 @@ export class JsonLineProjector {
       const valueStart = ws(text, i + 1, end);
       const valueEnd = skip(text, valueStart, end);
       if (valueEnd < 0) return NOT_JSON;
-      if (this.lengths.has(keyEnd - keyStart)) {
-        const name = this.byLatin1.get(text.slice(keyStart, keyEnd));
-        if (name !== undefined) {
+      const candidates = this.byLength[keyEnd - keyStart];
+      if (candidates !== undefined) {
+        for (const [latin1, name] of candidates) {
+          if (!text.startsWith(latin1, keyStart)) continue;
           const value = this.value(valueStart, valueEnd);
           if (value === NOT_JSON) return NOT_JSON;
           out[name] = value;
+          break;
         }
       }
       i = ws(text, valueEnd, end);
@@ -90,19 +94,27 @@ export class JsonLineProjector {
 
   /** The value at text[from, to) as JSON.parse gives it when the line is valid. */
   private value(from: number, to: number): unknown {
-    const c = this.text.charCodeAt(from);
-    if (c === 34) return this.buf.toString('utf8', from + 1, to - 1);
+    const text = this.text;
+    const c = text.charCodeAt(from);
+    if (c === 34) return this.utf8(from + 1, to - 1);
     if (c === 116) return true;
     if (c === 102) return false;
     if (c === 110) return null;
     if (c === 123 || c === 91) {
       try {
-        return JSON.parse(this.buf.toString('utf8', from, to)) as unknown;
+        return JSON.parse(this.utf8(from, to)) as unknown;
       } catch {
         return NOT_JSON;
       }
     }
-    return Number(this.text.slice(from, to));
+    return Number(text.slice(from, to));
+  }
+
+  /** The bytes [from, to) decoded as UTF-8: ASCII bytes are their latin1 text, taken without decoding. */
+  private utf8(from: number, to: number): string {
+    const text = this.text;
+    for (let i = from; i < to; i++) if (text.charCodeAt(i) > 127) return this.buf.toString('utf8', from, to);
+    return text.slice(from, to);
   }
 }
 

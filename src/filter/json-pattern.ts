@@ -109,7 +109,30 @@ function parseUnary(c: Cursor, ctx: ValueContext, onSel: OnSelector): JsonTest {
   const op = readOperator(c);
   if (!op) c.fail(c.eof || c.peek() === '}' || c.peek() === ')' ? 'expected an operator (=, !=, <, >, <=, >=, IS, NOT EXISTS) after the selector' : `expected an operator after the selector, found '${c.peek()}'`);
   const value = readValue(c, op, ctx);
-  return any(sel, (v) => compareJsonValue(op, value, v));
+  return any(sel, comparer(op, value));
+}
+
+/** compareJsonValue(op, value, ·) with the operator and value kind decided once. */
+function comparer(op: Operator, value: Value): (v: unknown) => boolean {
+  if (value.kind === 'number') {
+    // A number value compares with numbers only.
+    const n = value.value;
+    switch (op) {
+      case '=':
+        return (v) => typeof v === 'number' && v === n;
+      case '!=':
+        return (v) => typeof v === 'number' && v !== n;
+      case '<':
+        return (v) => typeof v === 'number' && v < n;
+      case '>':
+        return (v) => typeof v === 'number' && v > n;
+      case '<=':
+        return (v) => typeof v === 'number' && v <= n;
+      case '>=':
+        return (v) => typeof v === 'number' && v >= n;
+    }
+  }
+  return (v) => compareJsonValue(op, value, v);
 }
 
 /** Some selected value satisfies `test` (the one value, without a wildcard). */

@@ -64,7 +64,7 @@ export function readSelector(c: Cursor): CompiledSelector {
     wildcard: wildcards > 0,
     firstKey: first?.kind === 'key' ? first.key : undefined,
     values,
-    first: wildcards > 0 ? (json) => values(json)[0] : (json) => walk(steps, json),
+    first: wildcards > 0 ? (json) => values(json)[0] : first?.kind === 'key' && steps.length === 1 ? topKey(first.key) : (json) => walk(steps, json),
   };
 }
 
@@ -86,6 +86,11 @@ function readBracket(c: Cursor, wildcardAt: (at: number) => void): Step {
   }
   if (!c.eat(']')) c.fail(`expected ']' to close the '[' at column ${c.column(open)}`);
   return step;
+}
+
+/** `walk` for a selector of one key (`$.status`), the common case. */
+function topKey(key: string): (json: unknown) => unknown {
+  return (json) => (json !== null && typeof json === 'object' && !Array.isArray(json) && Object.hasOwn(json, key) ? (json as Record<string, unknown>)[key] : undefined);
 }
 
 /** `resolve` for selectors without wildcards: one value or undefined, no arrays built. */

@@ -72,6 +72,16 @@ export function parseTerms(c: Cursor): TermsPattern {
 function combine(required: TextTest[], optional: TextTest[], excluded: TextTest[]): TextTest {
   const any = required.length === 0 && optional.length > 0 ? optional : [];
   if (required.length === 1 && any.length === 0 && excluded.length === 0) return required[0]!;
+  // The common small shapes as direct calls (same short-circuit order as the general loop).
+  if (required.length === 0 && excluded.length === 0 && any.length === 2) {
+    const [a, b] = any as [TextTest, TextTest];
+    return (m) => a(m) || b(m);
+  }
+  if (required.length === 1 && excluded.length === 1) {
+    const [r] = required as [TextTest];
+    const [x] = excluded as [TextTest];
+    return (m) => r(m) && !x(m);
+  }
   return (m) => {
     for (const t of required) if (!t(m)) return false;
     if (any.length > 0 && !any.some((t) => t(m))) return false;

@@ -71,4 +71,11 @@ describe('JsonLineProjector', () => {
     expect(project(projector, '{"a":"x\\"y"}', false).projected).toBeUndefined();
     expect(project(projector, '{"a":"xy"}', true).projected).toEqual(Object.assign(Object.create(null), { a: 'xy' }));
   });
+
+  it('decodes wanted values from their UTF-8 bytes, ASCII or not, strings and nested values alike', () => {
+    const projector = new JsonLineProjector(['a', 'é', 'status']);
+    const text = '{"a":"é€😀 x","é":{"k":["ü",1]},"status":"ascii","b":"ü"}';
+    expect(project(projector, text, true).projected).toEqual(Object.assign(Object.create(null), { a: 'é€😀 x', é: { k: ['ü', 1] }, status: 'ascii' }));
+    expect(project(projector, '{"a":{"x":"plain"},"status":[1,"two"]}', false).projected).toEqual(Object.assign(Object.create(null), { a: { x: 'plain' }, status: [1, 'two'] }));
+  });
 });
