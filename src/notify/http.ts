@@ -9,6 +9,14 @@
 import type { FailureReason, SendOutcome } from './notifier.js';
 import { scrub } from './secrets.js';
 
+/**
+ * Concurrent sends to one webhook or Alertmanager destination. 16: a storm of
+ * hundreds of alerts (one Live Tail update) goes out in tens of ms over kept-alive
+ * connections, while a receiver sees at most 16 connections from us. It is also
+ * the bound on duplicates a kill -9 can cause per destination (sends in flight).
+ */
+export const HTTP_CONCURRENCY = 16;
+
 /** Receiver error text kept in logs and `notify-test` output. */
 const MAX_DETAIL = 300;
 

@@ -28,6 +28,21 @@ describe('the outbox store, one transaction per transition', () => {
     expect(again.lease('x', 2_000, 10, 500)[0]!.alert).toEqual(a);
   });
 
+  it('enqueueMany records a whole batch in one transaction: all of it, or (when one alert fails) none of it', () => {
+    const { s, dir } = store();
+    const a = sampleAlert();
+    const b = sampleAlert();
+    expect(s.enqueueMany([{ alert: a, destinations: ['x', 'y'] }, { alert: b, destinations: ['x'] }, { alert: a, destinations: ['x'] }], 1_000)).toEqual([['x', 'y'], ['x'], []]);
+    expect(s.depth()).toBe(3);
+    const c = sampleAlert();
+    const broken = { ...sampleAlert(), group: { n: 1n } } as unknown as typeof c; // JSON.stringify throws on the second alert
+    expect(() => s.enqueueMany([{ alert: c, destinations: ['x'] }, { alert: broken, destinations: ['x'] }], 1_001)).toThrow();
+    expect(s.depth()).toBe(3); // c was rolled back with it
+    s.close();
+    const again = store(dir).s;
+    expect(again.lease('x', 2_000, 10, 500).map((r) => r.alertId).sort()).toEqual([a.id, b.id].sort());
+  });
+
   it('a leased row is invisible until its lease expires (crash recovery), then comes back with attempts + 1', () => {
     const { s } = store();
     const a = sampleAlert();
