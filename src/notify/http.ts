@@ -6,6 +6,8 @@
  * Error text is built from status and error codes plus the receiver's body
  * (scrubbed), never from the URL.
  */
+import http from 'node:http';
+import https from 'node:https';
 import type { FailureReason, SendOutcome } from './notifier.js';
 import { scrub } from './secrets.js';
 
@@ -31,23 +33,74 @@ export interface PostOptions {
   readonly now?: (() => number) | undefined;
 }
 
+/**
+ * node:http(s) with one keep-alive agent per protocol, not `fetch`: the same
+ * request on the wire minus fetch's browser headers, and about a third of
+ * fetch's CPU per request (measured: 500 local POSTs, 16 at a time, 224 ms vs
+ * 594 ms) — what a storm of one alert per request is bound by. Redirects are
+ * never followed (node:http does not), a 3xx comes back as its response.
+ */
+const agents = {
+  http: new http.Agent({ keepAlive: true }),
+  https: new https.Agent({ keepAlive: true }),
+};
+
 export async function postJson(opts: PostOptions): Promise<SendOutcome> {
   const timeout = AbortSignal.timeout(opts.timeoutMs);
   const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
-  let res: Response;
+  let url: URL;
   try {
-    // 'manual': a redirect comes back as its 3xx response, classified as permanent (never re-sent elsewhere).
-    res = await fetch(opts.url, { method: 'POST', body: opts.body, headers: { 'content-type': 'application/json', ...opts.headers }, signal, redirect: 'manual' });
-  } catch (err) {
-    return requestFailure(err, timeout.aborted);
+    url = new URL(opts.url);
+  } catch {
+    return { ok: false, retry: true, reason: 'error', detail: 'request failed' };
   }
-  let text = '';
-  try {
-    text = await res.text();
-  } catch (err) {
-    if (!res.ok) return requestFailure(err, timeout.aborted);
-  }
-  return classifyResponse(res.status, res.headers.get('retry-after'), text, opts.secrets, opts.now ?? Date.now);
+  const secure = url.protocol === 'https:';
+  if (!secure && url.protocol !== 'http:') return { ok: false, retry: true, reason: 'error', detail: 'request failed' };
+  const body = Buffer.from(opts.body, 'utf8');
+  const headers: Record<string, string | number> = { 'content-type': 'application/json', ...opts.headers, 'content-length': body.length };
+  return new Promise<SendOutcome>((resolve) => {
+    let settled = false;
+    const done = (outcome: SendOutcome): void => {
+      if (settled) return;
+      settled = true;
+      resolve(outcome);
+    };
+    let req: http.ClientRequest;
+    try {
+      req = (secure ? https : http).request(url, { method: 'POST', headers, agent: secure ? agents.https : agents.http, signal });
+    } catch {
+      // Invalid header names or values (fetch rejected those with a TypeError, no code).
+      return done({ ok: false, retry: true, reason: 'error', detail: 'request failed' });
+    }
+    req.on('error', (err) => done(requestFailure(err, timeout.aborted)));
+    let responded = false;
+    req.on('response', (res) => {
+      responded = true;
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      const finish = (): void => {
+        const retryAfter = res.headers['retry-after'];
+        done(classifyResponse(res.statusCode ?? 0, typeof retryAfter === 'string' ? retryAfter : null, Buffer.concat(chunks).toString('utf8'), opts.secrets, opts.now ?? Date.now));
+      };
+      res.on('end', finish);
+      res.on('error', (err) => {
+        // The body broke off: a success is still a success; a failure is classified by what broke.
+        const status = res.statusCode ?? 0;
+        if (status >= 200 && status < 300) finish();
+        else done(requestFailure(err, timeout.aborted));
+      });
+      // Never left hanging (a hung send would hold its slot): a body that ended without 'end' or 'error'.
+      res.on('close', () => {
+        const status = res.statusCode ?? 0;
+        if (res.complete || (status >= 200 && status < 300)) finish();
+        else done(requestFailure(Object.assign(new Error('response closed'), { code: 'ECONNRESET' }), timeout.aborted));
+      });
+    });
+    req.on('close', () => {
+      if (!responded) done(requestFailure(Object.assign(new Error('socket closed'), { code: 'ECONNRESET' }), timeout.aborted));
+    });
+    req.end(body);
+  });
 }
 
 export function classifyResponse(status: number, retryAfter: string | null, bodyText: string, secrets: readonly string[], now: () => number): SendOutcome {
