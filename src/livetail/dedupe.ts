@@ -3,11 +3,26 @@
  * stream. Live Tail results carry no eventId, so events are keyed by
  * (group, stream, timestamp, message). Counted and bounded (oldest keys
  * forgotten first), so identical lines are kept as often as they occur.
+ *
+ * The key is the SHA-256 digest of that tuple (32 bytes as a 32-character
+ * latin1 string), not the tuple itself: 20,000 keys × 2 maps per session
+ * held whole messages (tens of MB at 15 sessions of 500-byte lines); a
+ * digest is ~50 bytes whatever the line. Same semantics: two events share a
+ * key only if group, stream, timestamp and message are all equal, short of
+ * a SHA-256 collision (about 2^-200 for 40,000 keys; not constructible, so
+ * a crafted log line cannot make another event look like a duplicate).
+ * Cost: about 1 µs per event. A line with a lone surrogate (not valid
+ * UTF-16; never in real CloudWatch data) keeps the whole tuple as its key.
  */
+import { hash } from 'node:crypto';
 import type { LogEvent } from '../engine/event.js';
 
 export function eventKey(e: LogEvent): string {
-  return `${e.logGroup}\u0000${e.logStream}\u0000${e.timestamp}\u0000${e.message}`;
+  const tuple = `${e.logGroup}\u0000${e.logStream}\u0000${e.timestamp}\u0000${e.message}`;
+  // UTF-8 (what the digest hashes) would fold lone surrogates into U+FFFD; such a (rare) line keeps
+  // its tuple as the key: it holds a char > U+00FF, so it can never equal a latin1 digest.
+  if (!(tuple as unknown as { isWellFormed(): boolean }).isWellFormed()) return tuple;
+  return hash('sha256', tuple, 'binary');
 }
 
 export class BoundedCounts {

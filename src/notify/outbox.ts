@@ -83,7 +83,11 @@ export function openOutbox(stateDir: string): OutboxStore {
       finished_at INTEGER,
       PRIMARY KEY (alert_id, destination)
     ) WITHOUT ROWID;
-    CREATE INDEX IF NOT EXISTS delivery_due ON delivery (destination, state, due_at);
+    -- (destination, state, due_at, created_at) serves lease's ORDER BY due_at, created_at straight from
+    -- the index; the older (destination, state, due_at) made every lease sort all due rows (a storm of
+    -- n alerts cost O(n²)). Same order, ties by alert id as before.
+    CREATE INDEX IF NOT EXISTS delivery_due_created ON delivery (destination, state, due_at, created_at);
+    DROP INDEX IF EXISTS delivery_due;
     CREATE INDEX IF NOT EXISTS delivery_finished ON delivery (state, finished_at);
   `);
 

@@ -2,7 +2,7 @@
 // text), backoff bounds, the credentials decision, identifiers → names, dedupe.
 import { CloudWatchLogsClient, LimitExceededException, SessionStreamingException, SessionTimeoutException, ThrottlingException } from '@aws-sdk/client-cloudwatch-logs';
 import { describe, expect, it } from 'vitest';
-import { BoundedCounts } from '../../src/livetail/dedupe.js';
+import { BoundedCounts, eventKey } from '../../src/livetail/dedupe.js';
 import { backoffDelay, classifyError, createLogsClient, groupNameOf, isLoopbackEndpoint, policyFor } from '../../src/livetail/index.js';
 
 describe('error classification', () => {
@@ -78,5 +78,29 @@ describe('dedupe counts', () => {
     c.add('z');
     expect(c.size).toBe(2);
     expect([c.take('x'), c.take('y'), c.take('z')]).toEqual([false, true, true]);
+  });
+});
+
+describe('dedupe keys', () => {
+  const e = { logGroup: '/app', logStream: 's1', timestamp: 1_700_000_000_000, message: 'x'.repeat(10_000) };
+  it('are a fixed-size digest, not the message: small whatever the line', () => {
+    expect(eventKey(e)).toHaveLength(32);
+    expect(eventKey({ ...e })).toBe(eventKey(e));
+  });
+  it('differ when any of group, stream, timestamp or message differs (and the separators cannot be shifted)', () => {
+    const keys = [
+      eventKey(e),
+      eventKey({ ...e, logGroup: '/app2' }),
+      eventKey({ ...e, logStream: 's2' }),
+      eventKey({ ...e, timestamp: e.timestamp + 1 }),
+      eventKey({ ...e, message: e.message + 'y' }),
+      eventKey({ ...e, logGroup: '/app\u0000s1', logStream: '' }),
+    ];
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+  it('keep lines that are not valid UTF-16 apart (two lone surrogates would both be U+FFFD in UTF-8)', () => {
+    const a = eventKey({ ...e, message: 'bad \ud800' });
+    const b = eventKey({ ...e, message: 'bad \ud801' });
+    expect(a).not.toBe(b);
   });
 });

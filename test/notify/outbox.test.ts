@@ -84,3 +84,21 @@ describe('the outbox store, one transaction per transition', () => {
     expect(s.depth()).toBe(1);
   });
 });
+
+describe('the outbox store under a storm', () => {
+  it('leases from the index, without sorting every due row (EXPLAIN QUERY PLAN), oldest first', async () => {
+    const { s, dir } = store();
+    const a = sampleAlert();
+    const b = sampleAlert();
+    s.enqueue(b, ['x'], 2_000);
+    s.enqueue(a, ['x'], 1_000);
+    expect(s.lease('x', 3_000, 1, 500).map((r) => r.alertId)).toEqual([a.id]);
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database(path.join(dir, 'outbox.sqlite'), { readonly: true });
+    const plan = db
+      .prepare(`EXPLAIN QUERY PLAN SELECT alert_id FROM delivery WHERE destination = ? AND state = 'pending' AND due_at <= ? AND (lease_until IS NULL OR lease_until <= ?) ORDER BY due_at, created_at LIMIT ?`)
+      .all('x', 1, 1, 1) as { detail: string }[];
+    db.close();
+    expect(plan.map((r) => r.detail).join('\n')).not.toMatch(/TEMP B-TREE/);
+  });
+});
