@@ -12,12 +12,14 @@ import type { FailureReason, SendOutcome } from './notifier.js';
 import { scrub } from './secrets.js';
 
 /**
- * Concurrent sends to one webhook or Alertmanager destination. 16: a storm of
- * hundreds of alerts (one Live Tail update) goes out in tens of ms over kept-alive
- * connections, while a receiver sees at most 16 connections from us. It is also
- * the bound on duplicates a kill -9 can cause per destination (sends in flight).
+ * Concurrent sends to one webhook or Alertmanager destination, over kept-alive
+ * connections. 32: a storm of hundreds of alerts (one Live Tail update) waits
+ * for fewer round trips (measured, 500 alerts in one update: p99 370–520 ms at
+ * 16, ~305 ms at 32, seconds at 4), while a receiver sees at most 32
+ * connections from us. It is also the bound on duplicates a kill -9 can cause
+ * per destination (sends in flight, not yet acked).
  */
-export const HTTP_CONCURRENCY = 16;
+export const HTTP_CONCURRENCY = 32;
 
 /** Receiver error text kept in logs and `notify-test` output. */
 const MAX_DETAIL = 300;
