@@ -241,15 +241,23 @@ export class Daemon {
   private onEvents(events: readonly LogEvent[]): void {
     if (this.stopping) return;
     const receivedAt = this.now();
-    for (const event of events) {
-      if (!Number.isFinite(event.timestamp) || typeof event.message !== 'string') {
-        this.metrics.malformedEvents.inc();
-        continue;
+    // The alerts of one Live Tail update go to the outbox together (one transaction, one fsync),
+    // before this returns; also those decided before an event that throws.
+    const alerts: RoutedAlert[] = [];
+    try {
+      for (const event of events) {
+        if (!Number.isFinite(event.timestamp) || typeof event.message !== 'string') {
+          this.metrics.malformedEvents.inc();
+          continue;
+        }
+        this.metrics.eventLag.observe(Math.max(0, receivedAt - event.timestamp) / 1000);
+        const decided = this.engine.ingest(event);
+        for (const a of decided) alerts.push(a);
       }
-      this.metrics.eventLag.observe(Math.max(0, receivedAt - event.timestamp) / 1000);
-      this.deliver(this.engine.ingest(event));
+    } finally {
+      this.dirty = true;
+      this.deliver(alerts);
     }
-    this.dirty = true;
   }
 
   private tick(): void {
@@ -267,9 +275,10 @@ export class Daemon {
     if (alerts.length === 0) return;
     for (const routed of alerts) {
       this.log.info({ rule: routed.alert.rule.id, kind: routed.alert.kind, alert: routed.alert.id, count: routed.alert.count, destinations: routed.destinations }, 'alert');
-      this.sink.enqueue(routed);
-      this.alertsDecided++;
     }
+    if (this.sink.enqueueMany) this.sink.enqueueMany(alerts);
+    else for (const routed of alerts) this.sink.enqueue(routed);
+    this.alertsDecided += alerts.length;
     // Throttles just changed: persist now (at most every 100 ms in a storm; the tick catches the rest),
     // so a crash does not re-fire what was sent.
     this.dirty = true;

@@ -6,8 +6,20 @@
  * Error text is built from status and error codes plus the receiver's body
  * (scrubbed), never from the URL.
  */
+import http from 'node:http';
+import https from 'node:https';
 import type { FailureReason, SendOutcome } from './notifier.js';
 import { scrub } from './secrets.js';
+
+/**
+ * Concurrent sends to one webhook or Alertmanager destination, over kept-alive
+ * connections. 32: a storm of hundreds of alerts (one Live Tail update) waits
+ * for fewer round trips (measured, 500 alerts in one update: p99 370–520 ms at
+ * 16, ~305 ms at 32, seconds at 4), while a receiver sees at most 32
+ * connections from us. It is also the bound on duplicates a kill -9 can cause
+ * per destination (sends in flight, not yet acked).
+ */
+export const HTTP_CONCURRENCY = 32;
 
 /** Receiver error text kept in logs and `notify-test` output. */
 const MAX_DETAIL = 300;
@@ -23,31 +35,94 @@ export interface PostOptions {
   readonly now?: (() => number) | undefined;
 }
 
+/**
+ * node:http(s) with one keep-alive agent per protocol, not `fetch`: the same
+ * request on the wire minus fetch's browser headers, and about a third of
+ * fetch's CPU per request (measured: 500 local POSTs, 16 at a time, 224 ms vs
+ * 594 ms) — what a storm of one alert per request is bound by. Redirects are
+ * never followed (node:http does not), a 3xx comes back as its response.
+ */
+const agents = {
+  http: new http.Agent({ keepAlive: true }),
+  https: new https.Agent({ keepAlive: true }),
+};
+
 export async function postJson(opts: PostOptions): Promise<SendOutcome> {
-  const timeout = AbortSignal.timeout(opts.timeoutMs);
-  const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
-  let res: Response;
+  if (opts.signal?.aborted) return requestFailure(abortError(), false);
+  const credentials = splitCredentials(opts.url);
+  let url: URL;
   try {
-    // 'manual': a redirect comes back as its 3xx response, classified as permanent (never re-sent elsewhere).
-    const { url, authorization } = splitCredentials(opts.url);
-    const headers: Record<string, string> = { 'content-type': 'application/json', ...opts.headers };
-    if (authorization && !Object.keys(headers).some((h) => h.toLowerCase() === 'authorization')) headers['authorization'] = authorization;
-    res = await fetch(url, { method: 'POST', body: opts.body, headers, signal, redirect: 'manual' });
-  } catch (err) {
-    return requestFailure(err, timeout.aborted);
+    url = new URL(credentials.url);
+  } catch {
+    return { ok: false, retry: true, reason: 'error', detail: 'request failed' };
   }
-  let text = '';
-  try {
-    text = await res.text();
-  } catch (err) {
-    if (!res.ok) return requestFailure(err, timeout.aborted);
-  }
-  return classifyResponse(res.status, res.headers.get('retry-after'), text, opts.secrets, opts.now ?? Date.now);
+  const secure = url.protocol === 'https:';
+  if (!secure && url.protocol !== 'http:') return { ok: false, retry: true, reason: 'error', detail: 'request failed' };
+  const body = Buffer.from(opts.body, 'utf8');
+  const headers: Record<string, string | number> = { 'content-type': 'application/json', ...opts.headers, 'content-length': body.length };
+  if (credentials.authorization && !Object.keys(headers).some((h) => h.toLowerCase() === 'authorization')) headers['authorization'] = credentials.authorization;
+  return new Promise<SendOutcome>((resolve) => {
+    let settled = false;
+    // One timer and one listener per request (AbortSignal.timeout + AbortSignal.any cost more than the request).
+    const timeout = { aborted: false };
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    const done = (outcome: SendOutcome): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (onAbort) opts.signal?.removeEventListener('abort', onAbort);
+      resolve(outcome);
+    };
+    let req: http.ClientRequest;
+    try {
+      req = (secure ? https : http).request(url, { method: 'POST', headers, agent: secure ? agents.https : agents.http });
+    } catch {
+      // Invalid header names or values (fetch rejected those with a TypeError, no code).
+      return done({ ok: false, retry: true, reason: 'error', detail: 'request failed' });
+    }
+    timer = setTimeout(() => {
+      timeout.aborted = true;
+      req.destroy(Object.assign(new Error('timed out'), { name: 'TimeoutError' }));
+    }, opts.timeoutMs);
+    if (opts.signal) {
+      onAbort = () => req.destroy(abortError());
+      opts.signal.addEventListener('abort', onAbort, { once: true });
+    }
+    req.on('error', (err) => done(requestFailure(err, timeout.aborted)));
+    let responded = false;
+    req.on('response', (res) => {
+      responded = true;
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      const finish = (): void => {
+        const retryAfter = res.headers['retry-after'];
+        done(classifyResponse(res.statusCode ?? 0, typeof retryAfter === 'string' ? retryAfter : null, Buffer.concat(chunks).toString('utf8'), opts.secrets, opts.now ?? Date.now));
+      };
+      res.on('end', finish);
+      res.on('error', (err) => {
+        // The body broke off: a success is still a success; a failure is classified by what broke.
+        const status = res.statusCode ?? 0;
+        if (status >= 200 && status < 300) finish();
+        else done(requestFailure(err, timeout.aborted));
+      });
+      // Never left hanging (a hung send would hold its slot): a body that ended without 'end' or 'error'.
+      res.on('close', () => {
+        const status = res.statusCode ?? 0;
+        if (res.complete || (status >= 200 && status < 300)) finish();
+        else done(requestFailure(Object.assign(new Error('response closed'), { code: 'ECONNRESET' }), timeout.aborted));
+      });
+    });
+    req.on('close', () => {
+      if (!responded) done(requestFailure(Object.assign(new Error('socket closed'), { code: 'ECONNRESET' }), timeout.aborted));
+    });
+    req.end(body);
+  });
 }
 
 /**
- * `https://user:pass@host/…` (common for Alertmanager behind a proxy): fetch refuses URLs with
- * credentials, so they become a Basic `Authorization` header (a configured one wins).
+ * `https://user:pass@host/…` (common for Alertmanager behind a proxy): the credentials leave the
+ * URL and become a Basic `Authorization` header (a configured one wins).
  */
 export function splitCredentials(raw: string): { url: string; authorization?: string | undefined } {
   let u: URL;
@@ -80,6 +155,10 @@ export function parseRetryAfter(value: string | null, now: number): number | und
   if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1000);
   const at = Date.parse(v);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+function abortError(): Error {
+  return Object.assign(new Error('aborted'), { name: 'AbortError' });
 }
 
 /** A failure without a response: the error's code only (messages may carry the URL). */

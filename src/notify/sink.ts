@@ -121,17 +121,43 @@ export function createDispatcher(opts: OutboxSinkOptions, createNotifier: Notifi
 
   function pump(lane: Lane): void {
     if (!started || closed) return;
-    while (lane.workers < lane.notifier.concurrency) {
+    if (!lane.bucket) return fill(lane);
+    // A paced lane runs one worker: it owns the token bucket and folds a backlog into digests.
+    if (lane.workers > 0) return;
+    lane.workers++;
+    void worker(lane).finally(() => {
+      lane.workers--;
+      schedule(lane);
+      notifyIdle();
+    });
+  }
+
+  /**
+   * An unpaced lane: leases as many due rows as it has free send slots in ONE
+   * transaction and starts one send per row. Each finished send (outcome
+   * recorded) frees its slot and refills the lane on the next turn, so the
+   * sends of one storm share lease transactions.
+   */
+  function fill(lane: Lane): void {
+    const free = lane.notifier.concurrency - lane.workers;
+    if (free <= 0) return;
+    const t = now();
+    housekeeping(t);
+    const rows = t < lane.pausedUntil ? [] : db().lease(lane.name, t, free, leaseMs);
+    if (rows.length === 0) {
+      if (lane.workers === 0) {
+        schedule(lane); // the timer brings us back (next due time, lease expiry or Retry-After)
+        notifyIdle();
+      }
+      return;
+    }
+    for (const row of rows) {
       lane.workers++;
-      void worker(lane).finally(() => {
+      void deliver(lane, [row]).finally(() => {
         lane.workers--;
-        if (lane.workers === 0) {
-          schedule(lane);
-          notifyIdle();
-        }
+        if (lane.workers === 0) notifyIdle();
+        kick(lane);
       });
-      // Paced lanes and single-worker lanes need one worker; others start more only when there is work.
-      if (lane.bucket || db().dueCount(lane.name, now()) <= lane.workers) break;
     }
   }
 
@@ -153,6 +179,7 @@ export function createDispatcher(opts: OutboxSinkOptions, createNotifier: Notifi
     lane.timer.unref?.();
   }
 
+  /** A paced lane's one worker: waits for a token, leases one row or a digest batch, sends, repeats. */
   async function worker(lane: Lane): Promise<void> {
     for (;;) {
       if (closed) return;
@@ -168,7 +195,7 @@ export function createDispatcher(opts: OutboxSinkOptions, createNotifier: Notifi
           t = now();
         }
       }
-      const due = lane.bucket ? db().dueCount(lane.name, t) : 1;
+      const due = db().dueCount(lane.name, t);
       const rows = db().lease(lane.name, t, batchSize(lane.notifier.pacing, due), leaseMs);
       if (rows.length === 0) return;
       lane.bucket?.take(t);
@@ -197,7 +224,7 @@ export function createDispatcher(opts: OutboxSinkOptions, createNotifier: Notifi
     const ids = alerts.map((a) => a.id);
     const ctx = alerts.length === 1 ? { alert: ids[0] } : { alerts: ids.length, digest: deliveryId };
     if (outcome.ok) {
-      s.ack(keys, t);
+      await ackSoon(keys);
       opts.metrics?.delivered(lane.name, alerts.length);
       lane.log.debug({ ...ctx, status: outcome.status }, 'delivered');
       return;
@@ -225,6 +252,35 @@ export function createDispatcher(opts: OutboxSinkOptions, createNotifier: Notifi
     const dueAt = Math.min(t + delay, oldest + opts.delivery.maxAgeMs + 1);
     s.retryLater(keys, dueAt, outcome.detail);
     lane.log.warn({ ...ctx, reason: outcome.reason, status: outcome.status, error: outcome.detail, attempts, retryInMs: dueAt - t }, 'delivery failed; will retry');
+  }
+
+  /**
+   * Acks of sends that finish in the same turn share one transaction. The
+   * send's slot is freed only once its ack is recorded, so sent-but-unacked
+   * rows never exceed the lane's concurrency (the duplicates a kill can cause).
+   */
+  const ackQueue: { keys: readonly OutboxKey[]; done: (err?: unknown) => void }[] = [];
+  let ackFlushQueued = false;
+  function ackSoon(keys: readonly OutboxKey[]): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      ackQueue.push({ keys, done: (err) => (err === undefined ? resolve() : reject(err)) });
+      if (ackFlushQueued) return;
+      ackFlushQueued = true;
+      setImmediate(flushAcks);
+    });
+  }
+  function flushAcks(): void {
+    ackFlushQueued = false;
+    const batch = ackQueue.splice(0);
+    if (batch.length === 0) return;
+    let error: unknown;
+    try {
+      // Closed: the rows stay leased and are sent again after a restart (at-least-once).
+      if (!closed) db().ack(batch.length === 1 ? batch[0]!.keys : batch.flatMap((b) => b.keys), now());
+    } catch (err) {
+      error = err ?? new Error('ack failed');
+    }
+    for (const b of batch) b.done(error);
   }
 
   function notifyIdle(): void {
@@ -278,26 +334,35 @@ export function createDispatcher(opts: OutboxSinkOptions, createNotifier: Notifi
       const until = Date.now() + 1_000;
       while ([...lanes.values()].some((l) => l.workers > 0) && Date.now() < until) await sleep(10);
     });
+    await step('acks', () => flushAcks());
     closed = true;
     await step('outbox', () => store?.close());
     const left = errors.length;
     if (left > 0) log.warn({ errors: left }, 'outbox closed with errors');
   }
 
-  return {
-    enqueue(routed: RoutedAlert): void {
-      // While close() drains, the store is still open: an alert decided during shutdown is still recorded.
-      if (closed) throw new Error('outbox is closed');
+  function enqueueMany(batch: readonly RoutedAlert[]): void {
+    // While close() drains, the store is still open: an alert decided during shutdown is still recorded.
+    if (closed) throw new Error('outbox is closed');
+    const items: { alert: Alert; destinations: string[] }[] = [];
+    for (const routed of batch) {
       const known = routed.destinations.filter((d) => {
         if (lanes.has(d)) return true;
         log.error({ alert: routed.alert.id, destination: d }, 'alert routed to an unknown destination; not delivered');
         opts.metrics?.dropped(d, 'unknown-destination');
         return false;
       });
-      if (known.length === 0) return;
-      db().enqueue(routed.alert, known, now());
-      for (const d of known) kick(lanes.get(d)!);
-    },
+      if (known.length > 0) items.push({ alert: routed.alert, destinations: known });
+    }
+    if (items.length === 0) return;
+    // One transaction (one fsync) for the whole batch: every alert is on disk when this returns.
+    db().enqueueMany(items, now());
+    for (const it of items) for (const d of it.destinations) kick(lanes.get(d)!);
+  }
+
+  return {
+    enqueue: (routed: RoutedAlert): void => enqueueMany([routed]),
+    enqueueMany,
     depth: () => (closed ? 0 : db().depth()),
     start(): void {
       if (started || closing) return;

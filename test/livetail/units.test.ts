@@ -2,7 +2,8 @@
 // text), backoff bounds, the credentials decision, identifiers → names, dedupe.
 import { CloudWatchLogsClient, LimitExceededException, SessionStreamingException, SessionTimeoutException, ThrottlingException } from '@aws-sdk/client-cloudwatch-logs';
 import { describe, expect, it } from 'vitest';
-import { BoundedCounts } from '../../src/livetail/dedupe.js';
+import fc from 'fast-check';
+import { BoundedCounts, eventKey } from '../../src/livetail/dedupe.js';
 import { backoffDelay, classifyError, createLogsClient, describeError, groupNameOf, isLoopbackEndpoint, policyFor } from '../../src/livetail/index.js';
 
 describe('error classification', () => {
@@ -89,5 +90,74 @@ describe('dedupe counts', () => {
     c.add('z');
     expect(c.size).toBe(2);
     expect([c.take('x'), c.take('y'), c.take('z')]).toEqual([false, true, true]);
+  });
+});
+
+/** The Map-based counts BoundedCounts replaced (whole keys kept): the reference semantics. */
+class MapCounts {
+  private readonly counts = new Map<string, number>();
+  constructor(private readonly cap: number) {}
+  add(key: string): void {
+    const n = this.counts.get(key);
+    if (n !== undefined) {
+      this.counts.delete(key);
+      this.counts.set(key, n + 1);
+    } else {
+      this.counts.set(key, 1);
+      if (this.counts.size > this.cap) this.counts.delete(this.counts.keys().next().value as string);
+    }
+  }
+  get(key: string): number {
+    return this.counts.get(key) ?? 0;
+  }
+  raiseTo(key: string, n: number): void {
+    const have = this.counts.get(key) ?? 0;
+    if (n <= have) return;
+    this.counts.delete(key);
+    this.counts.set(key, n);
+    if (this.counts.size > this.cap) this.counts.delete(this.counts.keys().next().value as string);
+  }
+  take(key: string): boolean {
+    const n = this.counts.get(key);
+    if (n === undefined) return false;
+    if (n <= 1) this.counts.delete(key);
+    else this.counts.set(key, n - 1);
+    return true;
+  }
+  get size(): number {
+    return this.counts.size;
+  }
+}
+
+describe('dedupe counts stored as digests', () => {
+  it('behave exactly like a Map of whole keys (random operations, small caps, lone surrogates, long lines)', () => {
+    const keys = ['a', 'b', 'c', 'd', 'e', 'f', 'bad \ud800', 'bad \ud801', 'x'.repeat(10_000), eventKey({ logGroup: '/g', logStream: 's', timestamp: 1, message: 'm' })];
+    const op = fc.record({ kind: fc.constantFrom('add', 'get', 'raise', 'take'), key: fc.constantFrom(...keys), n: fc.integer({ min: 0, max: 4 }) });
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 6 }), fc.array(op, { maxLength: 200 }), (cap, ops) => {
+        const ref = new MapCounts(cap);
+        const c = new BoundedCounts(cap);
+        for (const o of ops) {
+          if (o.kind === 'add') (ref.add(o.key), c.add(o.key));
+          else if (o.kind === 'raise') (ref.raiseTo(o.key, o.n), c.raiseTo(o.key, o.n));
+          else if (o.kind === 'take') expect(c.take(o.key)).toBe(ref.take(o.key));
+          expect(c.get(o.key)).toBe(ref.get(o.key));
+          expect(c.size).toBe(ref.size);
+        }
+        for (const k of keys) expect(c.get(k)).toBe(ref.get(k));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('hold a full table of 20,000 keys and forget the oldest first', () => {
+    const c = new BoundedCounts(20_000);
+    for (let i = 0; i < 30_000; i++) c.add(`k${i}`);
+    expect(c.size).toBe(20_000);
+    expect(c.get('k9999')).toBe(0);
+    expect(c.get('k10000')).toBe(1);
+    expect(c.get('k29999')).toBe(1);
+    for (let i = 10_000; i < 30_000; i++) expect(c.take(`k${i}`)).toBe(true);
+    expect(c.size).toBe(0);
   });
 });

@@ -64,3 +64,30 @@ describe('the webhook destination', () => {
     expect(r.headers['Authorization']).toBe('[redacted]');
   });
 });
+
+describe('the HTTP client under a storm', () => {
+  it('keeps connections alive (sequential sends reuse one) and a response that breaks off mid-body is a retryable failure, not a hang', async () => {
+    const http = await import('node:http');
+    let connections = 0;
+    let mode: 'ok' | 'break' = 'ok';
+    const server = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        if (mode === 'ok') return void res.writeHead(200).end('ok');
+        res.writeHead(500, { 'content-length': '100' });
+        res.write('partial');
+        setTimeout(() => res.socket?.destroy(), 20);
+      });
+    });
+    server.on('connection', () => connections++);
+    server.keepAliveTimeout = 10_000;
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    cleanups.push(() => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))));
+    const n = createNotifier(hook(`http://127.0.0.1:${(server.address() as { port: number }).port}`), { timeoutMs: 5_000 });
+    for (let i = 0; i < 5; i++) expect((await n.send([sampleAlert()], { deliveryId: `d${i}` })).ok).toBe(true);
+    expect(connections).toBe(1);
+    mode = 'break';
+    const broken = await n.send([sampleAlert()], { deliveryId: 'broken' });
+    expect(broken).toMatchObject({ ok: false, retry: true });
+  });
+});

@@ -17,7 +17,7 @@
  */
 import type { AlertmanagerDestination } from '../../config/model.js';
 import type { Alert } from '../../engine/alert.js';
-import { postJson } from '../http.js';
+import { HTTP_CONCURRENCY, postJson } from '../http.js';
 import { DELIVERY_HEADER, type Notifier, type NotifierDeps } from '../notifier.js';
 import { secretsOf } from '../secrets.js';
 
@@ -69,7 +69,7 @@ export function createAlertmanagerNotifier(dest: AlertmanagerDestination, deps: 
   return {
     name: dest.name,
     type: dest.type,
-    concurrency: 4,
+    concurrency: HTTP_CONCURRENCY,
     async send(alerts, ctx) {
       if (alerts.length === 0) return { ok: true };
       const body = JSON.stringify(alerts.map((a) => alertmanagerAlert(a, Date.now())));

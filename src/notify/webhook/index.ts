@@ -7,7 +7,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import type { WebhookDestination } from '../../config/model.js';
 import type { Alert } from '../../engine/alert.js';
-import { postJson } from '../http.js';
+import { HTTP_CONCURRENCY, postJson } from '../http.js';
 import { DELIVERY_HEADER, type Notifier, type NotifierDeps, type RenderedRequest } from '../notifier.js';
 import { secretsOf } from '../secrets.js';
 import { renderTemplate } from './template.js';
@@ -58,7 +58,7 @@ export function createWebhookNotifier(dest: WebhookDestination, deps: NotifierDe
   return {
     name: dest.name,
     type: dest.type,
-    concurrency: 4,
+    concurrency: HTTP_CONCURRENCY,
     async send(alerts, ctx) {
       const alert = alerts[0];
       if (!alert) return { ok: true };

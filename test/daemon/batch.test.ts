@@ -1,0 +1,76 @@
+/**
+ * The alerts decided from one Live Tail update reach the sink in ONE
+ * `enqueueMany` call (the outbox writes them in one transaction, one fsync),
+ * before `onEvents` returns — also those decided before an event that throws.
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RoutedAlert } from '../../src/engine/alert.js';
+import type { LogEvent } from '../../src/engine/event.js';
+import { Daemon } from '../../src/daemon/daemon.js';
+import type { AlertSink, EventsHandler } from '../../src/daemon/ports.js';
+import { captureLog } from '../kit/log.js';
+
+const daemons: Daemon[] = [];
+afterEach(async () => {
+  while (daemons.length) await daemons.pop()!.stop();
+});
+
+async function daemonWith(sink: AlertSink): Promise<EventsHandler> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'tw-batch-'));
+  mkdirSync(path.join(dir, 'rules'));
+  writeFileSync(
+    path.join(dir, 'tailwatch.yaml'),
+    `aws: { region: us-east-1, accountId: "123456789012", endpoint: "http://127.0.0.1:1" }
+rules: { paths: [rules], watch: false }
+destinations:
+  hook: { type: webhook, url: "http://127.0.0.1:1/hook" }
+defaults: { notify: [hook], throttle: 0s }
+state: { dir: state }
+`,
+  );
+  writeFileSync(path.join(dir, 'rules/r.yaml'), `rules:\n  - id: every-error\n    source: { logGroups: [/app], filterPattern: '{ $.level = "ERROR" }' }\n`);
+  let handler: EventsHandler | undefined;
+  const d = new Daemon({
+    load: { configPath: path.join(dir, 'tailwatch.yaml'), configRequired: true, env: {}, cwd: dir },
+    logger: captureLog('warn').logger,
+    createSource: (onEvents) => {
+      handler = onEvents;
+      return { apply: async () => {}, health: () => ({ ready: true, details: [], unhealthyRules: [] }), stop: async () => {} };
+    },
+    createSink: () => sink,
+  });
+  await d.start();
+  daemons.push(d);
+  return handler!;
+}
+
+const event = (i: number, message = `{"level":"ERROR","n":${i}}`): LogEvent => ({ timestamp: Date.now() - 10_000 + i, logGroup: '/app', logStream: 's', message });
+
+function recordingSink(): AlertSink & { many: RoutedAlert[][]; one: RoutedAlert[] } {
+  const many: RoutedAlert[][] = [];
+  const one: RoutedAlert[] = [];
+  return { many, one, enqueue: (r) => void one.push(r), enqueueMany: (rs) => void many.push([...rs]), depth: () => 0, start() {}, close: async () => {} };
+}
+
+describe('the daemon hands the outbox one batch per Live Tail update', () => {
+  it('enqueues the alerts of one update in one enqueueMany call', async () => {
+    const sink = recordingSink();
+    const onEvents = await daemonWith(sink);
+    onEvents([event(1), event(2), { ...event(3), message: '{"level":"INFO"}' }, event(4)]);
+    expect(sink.one).toEqual([]);
+    expect(sink.many).toHaveLength(1);
+    expect(sink.many[0]!.map((r) => r.alert.events.at(-1)?.message)).toEqual([event(1).message, event(2).message, event(4).message]);
+    onEvents([event(5)]);
+    expect(sink.many).toHaveLength(2);
+  });
+
+  it('falls back to enqueue one by one for a sink without enqueueMany', async () => {
+    const sink = recordingSink();
+    const onEvents = await daemonWith({ ...sink, enqueueMany: undefined });
+    onEvents([event(1), event(2)]);
+    expect(sink.one).toHaveLength(2);
+  });
+});
