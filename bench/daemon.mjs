@@ -24,6 +24,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { writeReadmeSection } from './readme-section.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -329,15 +330,4 @@ Soak, a compressed day (${sk.seconds} s): sessions rotated every 4 s and timed o
 | ${sk.eventsIn} | ${sk.alertsExpected} | ${sk.alertsReceived} ${ok(sk.alertsReceived === sk.alertsExpected)} | ${sk.duplicates} | ${Object.entries(sk.restarts).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'} | ${sk.backfilled} | ${mb(sk.rssStartMB)} → ${mb(sk.rssEndMB)} (${(growth * 100).toFixed(1)} %) ${ok(growth <= 0.1)} |
 `;
 console.log(JSON.stringify({ latency: lat, ceiling: ceil, soak: sk }));
-if (args.includes('--write')) {
-  const readme = path.join(repo, 'bench/README.md');
-  const heading = '## The daemon';
-  let text = existsSync(readme) ? readFileSync(readme, 'utf8') : '# Benchmarks\n';
-  const start = text.indexOf(heading);
-  if (start === -1) text = text.replace(/\n*$/, '\n\n') + section;
-  else {
-    const next = text.indexOf('\n## ', start + heading.length);
-    text = text.slice(0, start) + section + (next === -1 ? '' : text.slice(next + 1));
-  }
-  writeFileSync(readme, text);
-}
+if (args.includes('--write')) writeReadmeSection(section);

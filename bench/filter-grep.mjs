@@ -13,6 +13,7 @@ import { createWriteStream, existsSync, mkdtempSync, openSync, readFileSync, rmS
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeReadmeSection } from './readme-section.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -141,15 +142,7 @@ function ratioText(ratio) {
 }
 
 function writeSection(table) {
-  const readme = path.join(repo, 'bench/README.md');
   const heading = '## Filter patterns and grep';
   const body = `${heading}\n\n\`node bench/filter-grep.mjs --write\` (after \`npm run build\`) generates the file, checks that every tool selects the same lines, and times \`tailwatch grep\` against GNU \`grep -F\` for term patterns and \`jq -c 'select(…)'\` for JSON patterns. Throughput vs it = its time ÷ ours.\n\n${table}\n\nHow: files are read in 1 MiB chunks; for term patterns the chunk is searched natively (\`Buffer.indexOf\`) for the longest plain term and only lines around hits are looked at (a single term needs no decoding: a byte hit is a hit); consecutive selected lines are written as one slice. For JSON patterns each chunk is decoded once as latin1 and each line is projected, without validating it, onto only the top-level keys the selectors read (src/filter/json-line.ts): exact on valid JSON, so a "no match" is final, and lines that appear to match are confirmed with \`JSON.parse\`. See src/filter/README.md.\n\n${NOTE}\n\n`;
-  let text = existsSync(readme) ? readFileSync(readme, 'utf8') : '# Benchmarks\n';
-  const start = text.indexOf(heading);
-  if (start < 0) text = `${text.trimEnd()}\n\n${body}`;
-  else {
-    const next = text.indexOf('\n## ', start + heading.length);
-    text = text.slice(0, start) + body + (next < 0 ? '' : text.slice(next + 1));
-  }
-  writeFileSync(readme, text.endsWith('\n') ? text : `${text}\n`);
+  writeReadmeSection(body);
 }

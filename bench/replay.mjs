@@ -27,6 +27,7 @@ import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rm
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeReadmeSection } from './readme-section.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -342,17 +343,7 @@ async function main() {
 }
 
 function writeSection(body) {
-  const readme = path.join(repo, 'bench/README.md');
-  const title = '## Engine and replay';
-  let text = existsSync(readme) ? readFileSync(readme, 'utf8') : '# Benchmarks\n';
-  const section = `${title}\n\n${body}\n`;
-  const at = text.indexOf(title);
-  if (at < 0) text = text.trimEnd() + '\n\n' + section;
-  else {
-    const next = text.indexOf('\n## ', at + title.length);
-    text = text.slice(0, at) + section + (next < 0 ? '' : '\n' + text.slice(next + 1));
-  }
-  writeFileSync(readme, text);
+  writeReadmeSection(`## Engine and replay\n\n${body}\n`);
 }
 
 // Dispatch last: the child modes run in separate processes so each measurement has its own heap.

@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeReadmeSection } from './readme-section.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'tw-bench-validate-'));
@@ -61,7 +62,6 @@ const result = { rules: 1000, files: 10, cliMedianMs: Math.round(median), cliMin
 console.log(JSON.stringify(result));
 
 if (process.argv.includes('--write')) {
-  const readme = path.join(repo, 'bench/README.md');
   const heading = '## Validating rules';
   const body = `${heading}
 
@@ -74,12 +74,5 @@ if (process.argv.includes('--write')) {
 
 YAML is read with js-yaml (about 9× faster here than the \`yaml\` package, which would alone take ~1 s for these files); the \`yaml\` document tree is built only to position a problem.
 `;
-  let text = existsSync(readme) ? readFileSync(readme, 'utf8') : '# Benchmarks\n';
-  const start = text.indexOf(heading);
-  if (start === -1) text = text.replace(/\n*$/, '\n\n') + body;
-  else {
-    const next = text.indexOf('\n## ', start + heading.length);
-    text = text.slice(0, start) + body + (next === -1 ? '' : text.slice(next + 1));
-  }
-  writeFileSync(readme, text);
+  writeReadmeSection(body);
 }
