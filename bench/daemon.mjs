@@ -15,7 +15,7 @@
 //     once (backfill on). Events in vs alerts expected vs alerts received,
 //     restarts by reason, RSS after warm-up and at the end.
 //
-// Usage: npm run build && node bench/daemon.mjs [--seconds N] [--soak-events N] [--write]
+// Usage: npm run build && node bench/daemon.mjs [--seconds N] [--soak-events N] [--write] [--only latency|ceiling|soak]
 // (`--write` replaces the "The daemon" section of bench/README.md.)
 import { execSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -300,6 +300,14 @@ async function soak() {
 
 // ---- run, report -------------------------------------------------------------------
 
+// `--only ceiling` (or latency, soak): one part alone, for profiling; prints its JSON, writes nothing.
+const only = opt('--only');
+if (only) {
+  const parts = { latency, ceiling, soak };
+  if (!parts[only]) throw new Error(`--only takes one of ${Object.keys(parts).join(', ')}`);
+  console.log(JSON.stringify(await parts[only]()));
+  process.exit(0);
+}
 const lat = await latency();
 const ceil = await ceiling();
 const sk = await soak();
