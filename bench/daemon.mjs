@@ -94,7 +94,9 @@ async function startDaemon({ config, rules }) {
   mkdirSync(path.join(dir, 'rules'));
   writeFileSync(path.join(dir, 'tailwatch.yaml'), config);
   writeFileSync(path.join(dir, 'rules/bench.yaml'), rules);
-  const child = spawn(process.execPath, [path.join(repo, 'bin/tailwatch.js'), 'run'], { cwd: dir, env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // TW_DAEMON_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof": node flags for the daemon (profiling).
+  const nodeArgs = (process.env.TW_DAEMON_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, path.join(repo, 'bin/tailwatch.js'), 'run'], { cwd: dir, env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   const d = { child, dir, address: '', warnings: 0 };
