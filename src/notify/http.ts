@@ -49,10 +49,9 @@ const agents = {
 
 export async function postJson(opts: PostOptions): Promise<SendOutcome> {
   if (opts.signal?.aborted) return requestFailure(abortError(), false);
-  const credentials = splitCredentials(opts.url);
   let url: URL;
   try {
-    url = new URL(credentials.url);
+    url = new URL(opts.url);
   } catch {
     return { ok: false, retry: true, reason: 'error', detail: 'request failed' };
   }
@@ -60,7 +59,6 @@ export async function postJson(opts: PostOptions): Promise<SendOutcome> {
   if (!secure && url.protocol !== 'http:') return { ok: false, retry: true, reason: 'error', detail: 'request failed' };
   const body = Buffer.from(opts.body, 'utf8');
   const headers: Record<string, string | number> = { 'content-type': 'application/json', ...opts.headers, 'content-length': body.length };
-  if (credentials.authorization && !Object.keys(headers).some((h) => h.toLowerCase() === 'authorization')) headers['authorization'] = credentials.authorization;
   return new Promise<SendOutcome>((resolve) => {
     let settled = false;
     // One timer and one listener per request (AbortSignal.timeout + AbortSignal.any cost more than the request).
@@ -76,6 +74,8 @@ export async function postJson(opts: PostOptions): Promise<SendOutcome> {
     };
     let req: http.ClientRequest;
     try {
+      // `https://user:pass@host/…` (Alertmanager behind a proxy): node:http sends the URL's
+      // credentials as a Basic Authorization header, unless one is configured (webhook.test.ts).
       req = (secure ? https : http).request(url, { method: 'POST', headers, agent: secure ? agents.https : agents.http });
     } catch {
       // Invalid header names or values (fetch rejected those with a TypeError, no code).
@@ -118,25 +118,6 @@ export async function postJson(opts: PostOptions): Promise<SendOutcome> {
     });
     req.end(body);
   });
-}
-
-/**
- * `https://user:pass@host/…` (common for Alertmanager behind a proxy): the credentials leave the
- * URL and become a Basic `Authorization` header (a configured one wins).
- */
-export function splitCredentials(raw: string): { url: string; authorization?: string | undefined } {
-  let u: URL;
-  try {
-    u = new URL(raw);
-  } catch {
-    return { url: raw };
-  }
-  if (!u.username && !u.password) return { url: raw };
-  const user = decodeURIComponent(u.username);
-  const pass = decodeURIComponent(u.password);
-  u.username = '';
-  u.password = '';
-  return { url: u.toString(), authorization: `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}` };
 }
 
 export function classifyResponse(status: number, retryAfter: string | null, bodyText: string, secrets: readonly string[], now: () => number): SendOutcome {
