@@ -276,8 +276,7 @@ export class Daemon {
     for (const routed of alerts) {
       this.log.info({ rule: routed.alert.rule.id, kind: routed.alert.kind, alert: routed.alert.id, count: routed.alert.count, destinations: routed.destinations }, 'alert');
     }
-    if (this.sink.enqueueMany) this.sink.enqueueMany(alerts);
-    else for (const routed of alerts) this.sink.enqueue(routed);
+    this.sink.enqueueMany(alerts);
     this.alertsDecided += alerts.length;
     // Throttles just changed: persist now (at most every 100 ms in a storm; the tick catches the rest),
     // so a crash does not re-fire what was sent.

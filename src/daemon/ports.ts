@@ -34,12 +34,8 @@ export type EventsHandler = (events: readonly LogEvent[]) => void;
 export interface AlertSink {
   /** Durably records the alert before returning (at-least-once). */
   enqueue(routed: RoutedAlert): void;
-  /**
-   * Durably records all of them before returning, as one write (the outbox:
-   * one transaction, one fsync). Optional: the daemon falls back to `enqueue`
-   * one by one.
-   */
-  enqueueMany?(routed: readonly RoutedAlert[]): void;
+  /** Durably records all of them before returning, as one write (the outbox: one transaction, one fsync). */
+  enqueueMany(routed: readonly RoutedAlert[]): void;
   depth(): number;
   start(): void;
   /** Delivers what it can within the deadline, then closes. Idempotent. */

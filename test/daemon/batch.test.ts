@@ -66,11 +66,4 @@ describe('the daemon hands the outbox one batch per Live Tail update', () => {
     onEvents([event(5)]);
     expect(sink.many).toHaveLength(2);
   });
-
-  it('falls back to enqueue one by one for a sink without enqueueMany', async () => {
-    const sink = recordingSink();
-    const onEvents = await daemonWith({ ...sink, enqueueMany: undefined });
-    onEvents([event(1), event(2)]);
-    expect(sink.one).toHaveLength(2);
-  });
 });
