@@ -147,7 +147,15 @@ export class Daemon {
   reload(trigger: 'signal' | 'watch'): Promise<boolean> {
     if (!this.started || this.stopping) return Promise.resolve(false);
     // One reload at a time; a trigger during a reload runs once after it.
-    const run = (this.reloading ?? Promise.resolve(true)).then(() => this.doReload(trigger));
+    const run = (this.reloading ?? Promise.resolve(true))
+      .then(() => this.doReload(trigger))
+      .finally(() => {
+        // Whatever started the reload (SIGHUP after a symlink swap, a watch event) and whatever came
+        // of it, watch what the rule paths point at now.
+        if (this.stopping) return;
+        if (this.config.rules.watch) this.watchRules();
+        else this.watchers.splice(0).forEach((w) => w.close());
+      });
     this.reloading = run.finally(() => {
       if (this.reloading === run) this.reloading = undefined;
     });
@@ -303,19 +311,16 @@ export class Daemon {
    * each rule path and the config file *by name in its parent folder* — a
    * deploy that swaps a symlink (`rules -> releases/42`) or an editor that
    * writes a new file and renames it over the old one replaces the inode a
-   * watch on the path itself would follow. After every reload the watches are
-   * set up again, so a swapped symlink's new target is watched.
+   * watch on the path itself would follow. After every reload (signal or
+   * watch) the watches are set up again, so a swapped symlink's new target
+   * and changed `rules.paths` are watched.
    */
   private watchRules(): void {
     for (const w of this.watchers) w.close();
     this.watchers = [];
     const trigger = (): void => {
       if (this.watchTimer) clearTimeout(this.watchTimer);
-      this.watchTimer = setTimeout(() => {
-        void this.reload('watch').finally(() => {
-          if (!this.stopping) this.watchRules();
-        });
-      }, this.opts.watchDebounceMs ?? 300);
+      this.watchTimer = setTimeout(() => void this.reload('watch'), this.opts.watchDebounceMs ?? 300);
     };
     const add = (target: string, recursive: boolean, accept: (name: string) => boolean): void => {
       try {
