@@ -99,13 +99,12 @@ async function startDaemon({ config, rules }) {
   const child = spawn(process.execPath, [...nodeArgs, path.join(repo, 'bin/tailwatch.js'), 'run'], { cwd: dir, env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
-  const d = { child, dir, address: '', warnings: 0 };
+  const d = { child, dir, address: '' };
   await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`daemon not ready in 30 s\n${stderr}`)), 30_000);
     child.once('exit', (code) => reject(new Error(`daemon exited with ${code}\n${stderr}`)));
     readline.createInterface({ input: child.stdout }).on('line', (line) => {
       if (line.includes('"status server listening"')) d.address = JSON.parse(line).address;
-      if (line.includes('"level":40')) d.warnings++;
       if (line.includes('"msg":"ready"')) {
         clearTimeout(timer);
         resolve();

@@ -18,7 +18,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   ruletest: ['config', 'engine', 'filter', 'duration', 'problems'],
   emulator: ['filter', 'duration', 'problems'],
   livetail: ['config', 'engine', 'filter', 'duration', 'problems'],
-  notify: ['duration', 'problems', 'engine/template'],
+  notify: ['duration', 'problems'],
   daemon: ['config', 'engine', 'filter', 'livetail', 'notify', 'duration', 'problems'],
   cli: ['config', 'engine', 'filter', 'ruletest', 'emulator', 'livetail', 'notify', 'daemon', 'duration', 'problems'],
 };
