@@ -117,6 +117,7 @@ export class SupervisedSession {
       const oldest = deps.clock() - MAX_RESUME_MS;
       if (deps.resumeFrom < oldest) this.log.warn({ session: this.id, lastEventAt: new Date(deps.resumeFrom).toISOString(), maxResumeMs: MAX_RESUME_MS }, 'down longer than the backfill limit: older events are not fetched');
       this.lastSeen = Math.max(deps.resumeFrom, oldest);
+      // As if a session had run before: the first sessionStart then backfills from lastSeen − overlap.
       this.lastStartAt = this.lastSeen;
     }
   }
