@@ -24,7 +24,16 @@ import { compileFilterPattern, FilterPatternError, JsonLineProjector, NOT_JSON, 
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIO, type CommandDef } from './command.js';
 
 const CHUNK = 1 << 20;
+/**
+ * Reads of regular files: small enough that a chunk just copied from the page
+ * cache is still in the CPU cache when it is searched (measured on 213 MB:
+ * read + search 55 ms at 256 KiB, 64 ms at 1 MiB, 75 ms at 4 MiB).
+ */
+const FILE_READ = 256 << 10;
+/** After this many chunks a file scan lets the event loop run (a closed stdout is noticed). */
+const YIELD_EVERY = 64;
 const FLUSH = 1 << 16;
+const STAGING = 4 * FLUSH;
 const NEWLINE = 10;
 
 export const grepCommand: CommandDef = {
@@ -59,7 +68,8 @@ export const grepCommand: CommandDef = {
       try {
         const parallel = file === '-' ? undefined : parallelPlan(pattern, path.resolve(io.cwd, file));
         if (parallel !== undefined) await scanParallel(parallel, { source, invert: opts['invertMatch'] === true, countOnly: opts['count'] === true, prefix }, scanner, out);
-        else await scanner.scan(file === '-' ? io.stdin : createReadStream(path.resolve(io.cwd, file), { highWaterMark: CHUNK }));
+        else if (file === '-') await scanner.scan(io.stdin);
+        else await scanPath(scanner, path.resolve(io.cwd, file), out);
         if (opts['count'] === true) out.push(Buffer.from(`${prefix}${scanner.count}\n`));
       } catch (err) {
         if (out.closed) break;
@@ -89,6 +99,26 @@ function describeError(err: unknown): string {
   }
 }
 
+/**
+ * Scans one named file: a regular file with synchronous reads into one
+ * reused buffer (no stream, no promise per chunk: this is most of grep's time
+ * on a fast term), anything else (a FIFO, /dev/stdin) as a stream.
+ */
+async function scanPath(scanner: LineScanner, file: string, out: Output): Promise<void> {
+  const fd = openSync(file, 'r');
+  let owned = true;
+  try {
+    if (!fstatSync(fd).isFile()) {
+      owned = false; // the stream closes it
+      await scanner.scan(createReadStream('', { fd, highWaterMark: CHUNK }));
+      return;
+    }
+    await scanner.scanFile(fd, out);
+  } finally {
+    if (owned) closeSync(fd);
+  }
+}
+
 /** Where a LineScanner queues selected bytes. */
 interface Sink {
   push(part: Buffer): void;
@@ -104,10 +134,15 @@ class Collector implements Sink {
   }
 }
 
-/** Buffered writes to stdout that wait for `drain` and stop quietly when the reader goes away (EPIPE). */
+/**
+ * Buffered writes to stdout that wait for `drain` and stop quietly when the
+ * reader goes away (EPIPE). Queued bytes are copied into a buffer of its own
+ * right away: the scanner reuses its read buffer for the next chunk.
+ */
 class Output implements Sink {
-  private parts: Buffer[] = [];
+  private staging = Buffer.allocUnsafe(STAGING);
   private size = 0;
+  private full = false;
   closed = false;
 
   constructor(private readonly stream: NodeJS.WritableStream) {
@@ -117,28 +152,42 @@ class Output implements Sink {
   }
 
   push(part: Buffer): void {
-    this.parts.push(part);
+    if (this.size + part.length > this.staging.length) {
+      this.write();
+      if (part.length > this.staging.length) {
+        if (!this.closed) this.full = !this.stream.write(Buffer.from(part)) || this.full;
+        return;
+      }
+    }
+    part.copy(this.staging, this.size);
     this.size += part.length;
   }
 
-  async flushIfFull(force = false): Promise<void> {
-    if (this.size === 0 || (!force && this.size < FLUSH) || this.closed) return;
-    const data = Buffer.concat(this.parts, this.size);
-    this.parts = [];
+  private write(): void {
+    if (this.size === 0 || this.closed) return;
+    // The stream may keep the buffer it is handed until it is written: start a new one.
+    this.full = !this.stream.write(this.staging.subarray(0, this.size)) || this.full;
+    this.staging = Buffer.allocUnsafe(STAGING);
     this.size = 0;
-    if (!this.stream.write(data)) {
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          this.stream.off('drain', done);
-          this.stream.off('error', done);
-          this.stream.off('close', done);
-          resolve();
-        };
-        this.stream.on('drain', done);
-        this.stream.on('error', done);
-        this.stream.on('close', done);
-      });
-    }
+  }
+
+  /** Writes what is queued when there is enough of it (or `force`), and waits while the stream is full. */
+  async flushIfFull(force = false): Promise<void> {
+    if (this.closed) return;
+    if (force || this.size >= FLUSH) this.write();
+    if (!this.full) return;
+    this.full = false;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        this.stream.off('drain', done);
+        this.stream.off('error', done);
+        this.stream.off('close', done);
+        resolve();
+      };
+      this.stream.on('drain', done);
+      this.stream.on('error', done);
+      this.stream.on('close', done);
+    });
   }
 }
 
@@ -211,6 +260,37 @@ class LineScanner {
       const buf = Buffer.concat(pending, pendingSize);
       this.lines(buf, buf.length);
     }
+  }
+
+  /**
+   * Reads the regular file `fd` to its end: each read fills the buffer after
+   * the unfinished line carried over from the last one (the buffer doubles
+   * when one line outgrows it), whole lines are scanned in place, and what
+   * they selected is copied out before the buffer is read into again.
+   */
+  async scanFile(fd: number, out: Output): Promise<void> {
+    let buf = Buffer.allocUnsafe(FILE_READ);
+    let carried = 0;
+    for (let chunks = 1; ; chunks++) {
+      if (carried === buf.length) {
+        const bigger = Buffer.allocUnsafe(buf.length * 2);
+        buf.copy(bigger, 0, 0, carried);
+        buf = bigger;
+      }
+      const n = readSync(fd, buf, carried, buf.length - carried, null);
+      if (n === 0) break;
+      const filled = carried + n;
+      const end = buf.lastIndexOf(NEWLINE, filled - 1) + 1;
+      if (end > 0) this.lines(buf.subarray(0, end), end);
+      carried = filled - end;
+      if (carried > 0 && end > 0) buf.copyWithin(0, end, filled);
+      if (chunks % YIELD_EVERY === 0) {
+        await out.flushIfFull();
+        await new Promise((resolve) => setImmediate(resolve));
+        if (out.closed) return;
+      }
+    }
+    if (carried > 0) this.lines(buf.subarray(0, carried), carried);
   }
 
   /** Handles the lines in buf[0, end): each ends with `\n`, except possibly the last. */

@@ -103,6 +103,26 @@ describe('tailwatch grep', () => {
 });
 
 describe('tailwatch grep as a child process (bin/tailwatch.js, dist/)', () => {
+  const bin = path.join(ROOT, 'bin/tailwatch.js');
+
+  it('reads a named pipe given as a file, like a regular file', () => {
+    const fifo = path.join(dir, 'pipe');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    // The writer opens the pipe once grep has; grep reads until the writer closes it.
+    const r = spawnSync('sh', ['-c', `printf 'a ERROR\\nb\\nc ERROR\\n' > '${fifo}' & '${process.execPath}' '${bin}' grep ERROR '${fifo}'; wait`], { encoding: 'utf8', timeout: 20_000 });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('a ERROR\nc ERROR\n');
+    expect(r.status).toBe(0);
+  });
+
+  it('stops quietly, exit 0, when the reader of a large file\'s output goes away (| head)', () => {
+    const file = path.join(dir, 'big.log');
+    writeFileSync(file, 'line ERROR padding padding padding\n'.repeat(600_000));
+    const r = spawnSync('bash', ['-c', `'${process.execPath}' '${bin}' grep ERROR '${file}' | head -n 2; echo "grep exited \${PIPESTATUS[0]}"`], { encoding: 'utf8', timeout: 20_000 });
+    expect(r.stdout).toBe('line ERROR padding padding padding\n'.repeat(2) + 'grep exited 0\n');
+    expect(r.stderr).toBe('');
+  });
+
   it('streams stdin and keeps a hostile regex linear (the flag in bin/tailwatch.js)', () => {
     const input = 'a'.repeat(50_000) + '\n' + 'a'.repeat(30) + 'b\n';
     const r = spawnSync(process.execPath, [path.join(ROOT, 'bin/tailwatch.js'), 'grep', '-c', '%a*a*a*a*a*a*a*b%'], { input, encoding: 'utf8', timeout: 20_000 });
