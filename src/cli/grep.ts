@@ -18,10 +18,11 @@
  */
 import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { Command } from 'commander';
 import { compileFilterPattern, FilterPatternError, JsonLineProjector, NOT_JSON, type CompiledFilterPattern } from '../filter/index.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIO, type CommandDef } from './command.js';
+import type { Worker } from 'node:worker_threads';
+import type { WorkerSpec } from './grep-worker.js';
 
 const CHUNK = 1 << 20;
 /**
@@ -121,16 +122,17 @@ async function scanPath(scanner: LineScanner, file: string, out: Output): Promis
 
 /** Where a LineScanner queues selected bytes. */
 interface Sink {
-  push(part: Buffer): void;
+  /** Queues buf[start, end) (the whole buffer by default). */
+  push(buf: Buffer, start?: number, end?: number): void;
 }
 
 /** Collects a segment's output in memory (worker side). */
 class Collector implements Sink {
   parts: Buffer[] = [];
   size = 0;
-  push(part: Buffer): void {
-    this.parts.push(part);
-    this.size += part.length;
+  push(buf: Buffer, start = 0, end = buf.length): void {
+    this.parts.push(start === 0 && end === buf.length ? buf : buf.subarray(start, end));
+    this.size += end - start;
   }
 }
 
@@ -151,16 +153,18 @@ class Output implements Sink {
     });
   }
 
-  push(part: Buffer): void {
-    if (this.size + part.length > this.staging.length) {
+  // Ranges rather than subarrays: a Buffer view costs more than copying a short line.
+  push(buf: Buffer, start = 0, end = buf.length): void {
+    const length = end - start;
+    if (this.size + length > this.staging.length) {
       this.write();
-      if (part.length > this.staging.length) {
-        if (!this.closed) this.full = !this.stream.write(Buffer.from(part)) || this.full;
+      if (length > this.staging.length) {
+        if (!this.closed) this.full = !this.stream.write(Buffer.from(buf.subarray(start, end))) || this.full;
         return;
       }
     }
-    part.copy(this.staging, this.size);
-    this.size += part.length;
+    buf.copy(this.staging, this.size, start, end);
+    this.size += length;
   }
 
   private write(): void {
@@ -307,7 +311,10 @@ class LineScanner {
       while (pos < end) {
         const hit = buf.indexOf(this.literal, pos);
         if (hit < 0 || hit >= end) return;
-        const start = hit === 0 ? 0 : Math.max(pos, buf.lastIndexOf(NEWLINE, hit - 1) + 1);
+        // Back to the line's start by hand: lines are short, and a native call costs more than ~100 steps.
+        // Each byte is stepped over at most once (never back past pos).
+        let start = hit;
+        while (start > pos && buf[start - 1] !== NEWLINE) start--;
         let lineEnd = buf.indexOf(NEWLINE, hit);
         if (lineEnd < 0 || lineEnd > end) lineEnd = end;
         if (this.literalDecides) this.select(buf, start, lineEnd);
@@ -336,13 +343,13 @@ class LineScanner {
     if (this.countOnly) return;
     if (this.prefix) {
       this.out.push(this.prefix);
-      this.out.push(buf.subarray(start, end));
+      this.out.push(buf, start, end);
       this.out.push(LF);
       return;
     }
     if (end >= buf.length || buf[end] !== NEWLINE) {
       this.flushRun(buf);
-      this.out.push(buf.subarray(start, end));
+      this.out.push(buf, start, end);
       this.out.push(LF);
       return;
     }
@@ -354,7 +361,7 @@ class LineScanner {
   }
 
   private flushRun(buf: Buffer): void {
-    if (this.runEnd > this.runStart) this.out.push(buf.subarray(this.runStart, this.runEnd));
+    if (this.runEnd > this.runStart) this.out.push(buf, this.runStart, this.runEnd);
     this.runStart = this.runEnd = 0;
   }
 
@@ -390,7 +397,7 @@ interface ParallelPlan {
   readonly size: number;
 }
 
-interface ScanSpec {
+export interface ScanSpec {
   readonly source: string;
   readonly invert: boolean;
   readonly countOnly: boolean;
@@ -401,7 +408,7 @@ interface ScanSpec {
  * Whether to split `file` across workers: a JSON pattern (each line needs
  * JavaScript; term patterns are bound by the native byte search and start-up),
  * a regular file large enough to repay starting workers, and this module
- * compiled to JavaScript (a worker runs this same file). Undefined: scan it
+ * compiled to JavaScript (a worker runs dist/cli/grep-worker.js). Undefined: scan it
  * the ordinary way, which also reports any error opening it.
  */
 function parallelPlan(pattern: CompiledFilterPattern, file: string): ParallelPlan | undefined {
@@ -484,6 +491,8 @@ interface SegmentResult {
  * single-threaded scan's.
  */
 async function scanParallel(plan: ParallelPlan, spec: ScanSpec, scanner: LineScanner, out: Output): Promise<void> {
+  // Loaded here, not at the top: term patterns never need it, and it is ~2.5 ms of start-up.
+  const { Worker: WorkerThread } = await import('node:worker_threads');
   const segments = Math.ceil(plan.size / SEGMENT);
   const results = new Map<number, SegmentResult>();
   let written = 0;
@@ -497,7 +506,8 @@ async function scanParallel(plan: ParallelPlan, spec: ScanSpec, scanner: LineSca
     else idle.push(w);
   };
   for (let i = 0; i < Math.min(WORKERS, segments); i++) {
-    const w = new Worker(new URL(import.meta.url), { workerData: { tailwatchGrep: { file: plan.file, segment: SEGMENT, spec } } });
+    const workerData: WorkerSpec = { file: plan.file, segment: SEGMENT, spec };
+    const w = new WorkerThread(new URL('./grep-worker.js', import.meta.url), { workerData });
     w.on('message', (r: SegmentResult) => {
       results.set(r.k, r);
       assign(w, written);
@@ -541,25 +551,4 @@ async function scanParallel(plan: ParallelPlan, spec: ScanSpec, scanner: LineSca
   // Lines after the last segment (the file grew since it was planned).
   await scanner.scan(createReadStream(plan.file, { highWaterMark: CHUNK, start: end }));
   scanner.count += total;
-}
-
-// A worker: scans the segments the main thread names and posts their output.
-if (!isMainThread && (workerData as { tailwatchGrep?: unknown } | null)?.tailwatchGrep !== undefined) {
-  const { file, segment, spec } = (workerData as { tailwatchGrep: { file: string; segment: number; spec: ScanSpec } }).tailwatchGrep;
-  const fd = openSync(file, 'r');
-  const collector = new Collector();
-  const scanner = segmentScanner(spec, collector);
-  parentPort!.on('message', (k: number) => {
-    try {
-      collector.parts = [];
-      collector.size = 0;
-      const { count, end } = scanSegment(fd, k, segment, scanner);
-      const data = collector.size > 0 ? Buffer.concat(collector.parts, collector.size) : undefined;
-      // A fresh buffer from concat owns its memory: transfer it instead of copying.
-      const transfer = data !== undefined && data.byteOffset === 0 && data.buffer.byteLength === data.length ? [data.buffer] : [];
-      parentPort!.postMessage({ k, count, end, data }, transfer);
-    } catch (err) {
-      parentPort!.postMessage({ k, count: 0, end: 0, data: undefined, error: (err as Error).message, code: (err as NodeJS.ErrnoException).code });
-    }
-  });
 }
