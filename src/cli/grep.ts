@@ -168,7 +168,7 @@ class LineScanner {
     this.literal = !invert && longest && !longest.includes('\uFFFD') ? Buffer.from(longest, 'utf8') : undefined;
     // A UTF-8 decoder never swallows the bytes of a valid character, so a byte hit is a hit in the decoded line.
     this.literalDecides = this.literal !== undefined && pattern.onlySubstrings && pattern.requiredSubstrings.length === 1;
-    this.projector = pattern.jsonTopKeys ? new JsonLineProjector(pattern.jsonTopKeys) : undefined;
+    this.projector = pattern.jsonKeyPaths ? new JsonLineProjector(pattern.jsonKeyPaths) : undefined;
   }
 
   start(prefix: string): void {

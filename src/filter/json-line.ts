@@ -1,8 +1,19 @@
 /**
- * A fast path for JSON patterns over raw lines (`tailwatch grep`): find the
- * top-level keys the pattern's selectors start with and build only their
- * values, instead of JSON.parse building every object of every line — the
- * cost that dominates grepping JSON logs.
+ * A fast path for JSON patterns over raw lines (`tailwatch grep`): follow the
+ * keys the pattern's selectors start with (`user` → `id` for `$.user.id`) and
+ * build only the values they end on, instead of JSON.parse building every
+ * object of every line — the cost that dominates grepping JSON logs.
+ *
+ * What is built: a null-prototype object of the wanted top-level keys. A key
+ * where some selector's leading keys end (`status` in `$.status`, `a` in
+ * `$.a[0]` or `$.a.*`) gets its whole value, as JSON.parse gives it. A key
+ * that selectors only pass through (`user` in `$.user.id`, and no `$.user`
+ * or `$.user[0]`) gets, when its value is an object, the same kind of
+ * cut-down object of the keys wanted inside it, and null when its value is
+ * anything else (a selector steps into nothing there, as on the parse). So
+ * every selector reaches on the projection exactly what it reaches on the
+ * parsed line. Duplicate keys: the last one wins, at every level, as with
+ * JSON.parse.
  *
  * One-sided by design. On a line that is valid JSON (and has no backslash)
  * the projection is exact: the pattern's answer on it is its answer on the
@@ -21,23 +32,43 @@
  */
 import { NOT_JSON } from './message.js';
 
+/** A wanted key of an object: its latin1 rendering of UTF-8 (what the scanner sees) and name; `inner` undefined: build its whole value. */
+interface Want {
+  readonly latin1: string;
+  readonly name: string;
+  readonly inner: Wants | undefined;
+}
+
+/** The wanted keys of one object by the length of their latin1 rendering, compared in place with startsWith. */
+type Wants = (readonly Want[] | undefined)[];
+
+interface PathTrie {
+  whole: boolean;
+  readonly next: Map<string, PathTrie>;
+}
+
 export class JsonLineProjector {
-  /**
-   * The wanted keys by the length of their latin1 rendering of UTF-8 (what the
-   * scanner sees): [latin1, key] pairs, compared in place with startsWith.
-   */
-  private readonly byLength: (readonly (readonly [string, string])[] | undefined)[] = [];
+  private readonly root: Wants;
   private text = '';
   private buf: Buffer = Buffer.alloc(0);
   /** Index of the next backslash at or after the last line start (Infinity: none), so each chunk is searched once. */
   private nextBackslash = -1;
+  /** Where the object that `members` just read ends (after its `}`). */
+  private at = 0;
 
-  constructor(keys: Iterable<string>) {
-    for (const k of new Set(keys)) {
-      const latin1 = Buffer.from(k, 'utf8').toString('latin1');
-      const list = (this.byLength[latin1.length] ??= []) as (readonly [string, string])[];
-      list.push([latin1, k]);
+  /** `paths`: each selector's leading keys (`['user', 'id']`); a string is a path of one key. */
+  constructor(paths: Iterable<string | readonly string[]>) {
+    const trie: PathTrie = { whole: false, next: new Map() };
+    for (const path of paths) {
+      let node = trie;
+      for (const key of typeof path === 'string' ? [path] : path) {
+        let child = node.next.get(key);
+        if (child === undefined) node.next.set(key, (child = { whole: false, next: new Map() }));
+        node = child;
+      }
+      node.whole = true;
     }
+    this.root = wants(trie);
   }
 
   /** Starts a new chunk: `text` is `buf` decoded as latin1. */
@@ -47,7 +78,7 @@ export class JsonLineProjector {
     this.nextBackslash = -1;
   }
 
-  /** The line text[start, end): a null-prototype object of the wanted keys, NOT_JSON, or undefined (take the ordinary path). */
+  /** The line text[start, end): the null-prototype projection (see above), NOT_JSON, or undefined (take the ordinary path). */
   project(start: number, end: number): Record<string, unknown> | typeof NOT_JSON | undefined {
     const text = this.text;
     if (this.nextBackslash < start) {
@@ -55,13 +86,22 @@ export class JsonLineProjector {
       this.nextBackslash = found < 0 ? Infinity : found;
     }
     if (this.nextBackslash < end) return undefined;
-    const out = Object.create(null) as Record<string, unknown>;
-    let i = ws(text, start, end);
+    const i = ws(text, start, end);
     const first = text.charCodeAt(i);
-    if (first === 91) return out; // a top-level array: key selectors find nothing in it
+    if (first === 91) return Object.create(null) as Record<string, unknown>; // a top-level array: key selectors find nothing in it
     if (first !== 123) return NOT_JSON;
-    i = ws(text, i + 1, end);
-    if (text.charCodeAt(i) === 125) return out;
+    return this.members(this.root, i, end);
+  }
+
+  /** The wanted members of the object whose `{` is at `open` (NOT_JSON when it is cut short or malformed); sets `at` to after its `}`. */
+  private members(wanted: Wants, open: number, end: number): Record<string, unknown> | typeof NOT_JSON {
+    const text = this.text;
+    const out = Object.create(null) as Record<string, unknown>;
+    let i = ws(text, open + 1, end);
+    if (text.charCodeAt(i) === 125) {
+      this.at = i + 1;
+      return out;
+    }
     for (;;) {
       if (i >= end || text.charCodeAt(i) !== 34) return NOT_JSON;
       const keyEnd = text.indexOf('"', i + 1);
@@ -70,16 +110,30 @@ export class JsonLineProjector {
       i = ws(text, keyEnd + 1, end);
       if (text.charCodeAt(i) !== 58) return NOT_JSON;
       const valueStart = ws(text, i + 1, end);
-      const valueEnd = skip(text, valueStart, end);
-      if (valueEnd < 0) return NOT_JSON;
-      const candidates = this.byLength[keyEnd - keyStart];
+      let want: Want | undefined;
+      const candidates = wanted[keyEnd - keyStart];
       if (candidates !== undefined) {
-        for (const [latin1, name] of candidates) {
-          if (!text.startsWith(latin1, keyStart)) continue;
-          const value = this.value(valueStart, valueEnd);
+        for (const w of candidates) {
+          if (text.startsWith(w.latin1, keyStart)) {
+            want = w;
+            break;
+          }
+        }
+      }
+      let valueEnd: number;
+      if (want !== undefined && want.inner !== undefined && text.charCodeAt(valueStart) === 123) {
+        const inner = this.members(want.inner, valueStart, end);
+        if (inner === NOT_JSON) return NOT_JSON;
+        out[want.name] = inner;
+        valueEnd = this.at;
+      } else {
+        valueEnd = skip(text, valueStart, end);
+        if (valueEnd < 0) return NOT_JSON;
+        if (want !== undefined) {
+          // Passed-through keys on something other than an object: nothing below it is reached.
+          const value = want.inner !== undefined ? null : this.value(valueStart, valueEnd);
           if (value === NOT_JSON) return NOT_JSON;
-          out[name] = value;
-          break;
+          out[want.name] = value;
         }
       }
       i = ws(text, valueEnd, end);
@@ -88,7 +142,9 @@ export class JsonLineProjector {
         i = ws(text, i + 1, end);
         continue;
       }
-      return c === 125 ? out : NOT_JSON;
+      if (c !== 125) return NOT_JSON;
+      this.at = i + 1;
+      return out;
     }
   }
 
@@ -116,6 +172,15 @@ export class JsonLineProjector {
     for (let i = from; i < to; i++) if (text.charCodeAt(i) > 127) return this.buf.toString('utf8', from, to);
     return text.slice(from, to);
   }
+}
+
+function wants(node: PathTrie): Wants {
+  const byLength: Want[][] = [];
+  for (const [name, child] of node.next) {
+    const latin1 = Buffer.from(name, 'utf8').toString('latin1');
+    (byLength[latin1.length] ??= []).push({ latin1, name, inner: child.whole ? undefined : wants(child) });
+  }
+  return byLength;
 }
 
 function ws(text: string, i: number, end: number): number {

@@ -27,8 +27,8 @@ export type JsonTest = (json: unknown) => boolean;
 
 export interface JsonPattern {
   readonly test: JsonTest;
-  /** The top-level keys the selectors start with; undefined when one starts with an index or wildcard. */
-  readonly topKeys: ReadonlySet<string> | undefined;
+  /** Each selector's leading keys (CompiledSelector.keyPath); undefined when one starts with an index or wildcard. */
+  readonly keyPaths: readonly (readonly string[])[] | undefined;
 }
 
 const MAX_WILDCARD_SELECTORS = 3;
@@ -40,10 +40,10 @@ export function parseJsonPattern(c: Cursor, ctx: ValueContext): JsonPattern {
   c.skipSpace();
   if (c.peek() === '}') c.fail('empty JSON pattern: write at least one comparison', open);
   let wildcards = 0;
-  let topKeys: Set<string> | undefined = new Set();
+  let keyPaths: (readonly string[])[] | undefined = [];
   const onSelector = (sel: CompiledSelector, at: number) => {
-    if (sel.firstKey === undefined) topKeys = undefined;
-    else topKeys?.add(sel.firstKey);
+    if (sel.keyPath.length === 0) keyPaths = undefined;
+    else keyPaths?.push(sel.keyPath);
     if (sel.wildcard && ++wildcards > MAX_WILDCARD_SELECTORS) c.fail(`at most ${MAX_WILDCARD_SELECTORS} selectors with wildcards a pattern`, at);
   };
   const test = parseOr(c, ctx, onSelector);
@@ -52,7 +52,7 @@ export function parseJsonPattern(c: Cursor, ctx: ValueContext): JsonPattern {
   c.expect('}', "'&&', '||' or '}'");
   c.skipSpace();
   if (!c.eof) c.fail('unexpected text after the closing }');
-  return { test, topKeys };
+  return { test, keyPaths };
 }
 
 type OnSelector = (sel: CompiledSelector, at: number) => void;

@@ -4,7 +4,7 @@
 // does not match the decoded line either (positives are confirmed by grep).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compileFilterPattern, JsonLineProjector, NOT_JSON, parseJsonMessage } from '../../src/filter/index.js';
+import { compileFilterPattern, compileSelector, JsonLineProjector, NOT_JSON, parseJsonMessage } from '../../src/filter/index.js';
 
 const KEYS = ['a', 'status', 'é', '__proto__', 'x y', 'missing'];
 
@@ -55,7 +55,7 @@ describe('JsonLineProjector', () => {
 
   it('never settles "no match" for a line that matches', () => {
     const pattern = compileFilterPattern('{ $.a = 1 || $.status >= 500 || $.é NOT EXISTS || $.missing IS NULL || $.a[0] = "x" }');
-    const projector = new JsonLineProjector(pattern.jsonTopKeys!);
+    const projector = new JsonLineProjector(pattern.jsonKeyPaths!);
     fc.assert(
       fc.property(line, fc.boolean(), (text, around) => {
         const { projected, decoded } = project(projector, text, around);
@@ -78,4 +78,114 @@ describe('JsonLineProjector', () => {
     expect(project(projector, text, true).projected).toEqual(Object.assign(Object.create(null), { a: 'é€😀 x', é: { k: ['ü', 1] }, status: 'ascii' }));
     expect(project(projector, '{"a":{"x":"plain"},"status":[1,"two"]}', false).projected).toEqual(Object.assign(Object.create(null), { a: { x: 'plain' }, status: [1, 'two'] }));
   });
+
+  describe('nested selectors', () => {
+    // Lines whose keys come from a few names at every level, duplicate keys
+    // included; every number form; strings with structural characters and
+    // non-ASCII text (escapes too: those lines take the ordinary path); any
+    // JSON whitespace between tokens.
+    const NAMES = ['a', 'b', 'id', 'é', 'x y', '__proto__', 'c'];
+    const space = fc.constantFrom('', '', '', ' ', '\t', '\r\n ', '\n');
+    const digits = (min: number, max: number) => fc.array(fc.constantFrom(...'0123456789'), { minLength: min, maxLength: max }).map((d) => d.join(''));
+    const number = fc
+      .tuple(fc.constantFrom('', '-'), fc.oneof(fc.constant('0'), fc.tuple(fc.constantFrom(...'123456789'), digits(0, 20)).map(([h, t]) => h + t)), fc.option(digits(1, 6)), fc.option(fc.tuple(fc.constantFrom('e', 'E'), fc.constantFrom('', '+', '-'), digits(1, 3))))
+      .map(([sign, int, frac, exp]) => `${sign}${int}${frac === null ? '' : `.${frac}`}${exp === null ? '' : exp.join('')}`);
+    const text = fc.oneof(fc.constantFrom(...NAMES, '', 'x', 'xyz', '{', '}', '[', ']', ':', ',', '{"id":1}', 'ü€😀'), fc.string({ maxLength: 6 }), fc.string({ unit: 'binary', maxLength: 4 }));
+    const scalar = fc.oneof(number, text.map((t) => JSON.stringify(t)), fc.constantFrom('true', 'false', 'null', '1', '-0', '0.5', '1e2', '100', '"x"', '"xy"', '"é"', '{}', '[]', '{ }'));
+    const key = fc.oneof({ weight: 12, arbitrary: fc.constantFrom('a', 'b', 'id', 'c') }, { weight: 3, arbitrary: fc.constantFrom(...NAMES) }, { weight: 1, arbitrary: text }).map((k) => JSON.stringify(k));
+    const { value, object, array } = fc.letrec<{ value: string; object: string; array: string }>((tie) => ({
+      value: fc.oneof({ maxDepth: 4, depthSize: 'large', depthIdentifier: 'json' }, { weight: 3, arbitrary: scalar }, { weight: 3, arbitrary: tie('object') }, { weight: 1, arbitrary: tie('array') }),
+      object: fc
+        .tuple(fc.array(fc.tuple(space, key, space, space, tie('value'), space), { minLength: 1, maxLength: 5, depthIdentifier: 'json' }), space)
+        .map(([members, s]) => `{${members.length === 0 ? s : members.map(([s1, k, s2, s3, v, s4]) => `${s1}${k}${s2}:${s3}${v}${s4}`).join(',')}}`),
+      array: fc.tuple(fc.array(fc.tuple(space, tie('value'), space), { maxLength: 3, depthIdentifier: 'json' }), space).map(([items, s]) => `[${items.length === 0 ? s : items.map(([s1, v, s2]) => s1 + v + s2).join(',')}]`),
+    }));
+    const topObject = fc.oneof({ weight: 5, arbitrary: object }, { weight: 1, arbitrary: array });
+    /** As bytes, with damage: cut or inserted characters, or invalid UTF-8 bytes. */
+    const lineBytes = fc
+      .tuple(space, fc.oneof({ weight: 4, arbitrary: topObject }, { weight: 1, arbitrary: value }), space, fc.array(fc.tuple(fc.nat(), fc.constantFrom('', '"', '{', '}', '[', ']', ',', ':', ' ', 'x', '1', '\u0001', '\xff', '\xc3', '\xe2\x82', '\x80')), { maxLength: 2 }), fc.boolean())
+      .map(([s1, v, s2, edits, damage]) => {
+        let out = Buffer.from(s1 + v + s2);
+        if (!damage) return out;
+        for (const [at, ins] of edits) {
+          const i = at % (out.length + 1);
+          const bytes = /^[\x80-\xff]/.test(ins) ? Buffer.from(ins, 'latin1') : Buffer.from(ins);
+          out = Buffer.concat([out.subarray(0, i), bytes, out.subarray(ins === '' ? i + 1 : i)]);
+        }
+        return out;
+      });
+    const SELECTORS = ['$.a', '$.a.b', '$.a.b.id', '$.b.id', '$.b[0]', '$.b[0].id', '$.é.a', "$.['x y'].id", '$.__proto__.a', '$.id.*', '$.a.*.id', '$.c[*]', '$.c.id.a', '$.missing.a', '$.id'];
+    const selectorSet = fc.subarray(SELECTORS, { minLength: 1, maxLength: 4 });
+
+    function projectBytes(projector: JsonLineProjector, bytes: Buffer, around: boolean) {
+      const before = around ? Buffer.from('{"a":{"b":1}}\n\xff x\n', 'latin1') : Buffer.alloc(0);
+      const buf = Buffer.concat([before, bytes, Buffer.from(around ? '\n{"a":"\\\\"}\n' : '')]);
+      projector.reset(buf.toString('latin1'), buf);
+      return { projected: projector.project(before.length, before.length + bytes.length), decoded: buf.toString('utf8', before.length, before.length + bytes.length) };
+    }
+
+    it('every selector reaches on the projection what it reaches on the parsed line', () => {
+      fc.assert(
+        fc.property(lineBytes, selectorSet, fc.boolean(), (bytes, sources, around) => {
+          const selectors = sources.map((s) => compileSelector(s));
+          const { projected, decoded } = projectBytes(new JsonLineProjector(selectors.map((s) => s.keyPath)), bytes, around);
+          const parsed = parseJsonMessage(decoded);
+          if (parsed === NOT_JSON) return;
+          if (projected === undefined) {
+            expect(decoded).toContain('\\');
+            return;
+          }
+          expect(projected).not.toBe(NOT_JSON);
+          for (const s of selectors) expect(s.values(projected)).toEqual(s.values(parsed));
+        }),
+        { numRuns: 4000 },
+      );
+    });
+
+    const OPS = ['= 1', '= -0', '= 0.5', '= 100', '= "x"', '!= "x"', '= x*', '= *y*', '= *', '> 0', '<= 1e2', 'IS NULL', 'IS TRUE', 'IS FALSE', 'NOT EXISTS', '= "é"', '= %^[a-z]+$%'];
+    const pattern = fc
+      .array(fc.tuple(fc.constantFrom(...SELECTORS), fc.constantFrom(...OPS)), { minLength: 1, maxLength: 3 })
+      .chain((leaves) => fc.tuple(fc.constant(leaves), fc.array(fc.constantFrom('&&', '||'), { minLength: leaves.length - 1, maxLength: leaves.length - 1 })))
+      .map(([leaves, joins]) => `{ ${leaves.map(([s, op], i) => (i === 0 ? '' : ` ${joins[i - 1]} `) + `${s} ${op}`).join('')} }`)
+      .filter((source) => source.split('*').length <= 8); // at most 3 wildcard selectors (and their values)
+
+    it('gives the pattern the answer of the parsed line on valid lines, and never a wrong "no match"', () => {
+      fc.assert(
+        fc.property(lineBytes, pattern, fc.boolean(), (bytes, source, around) => {
+          let compiled;
+          try {
+            compiled = compileFilterPattern(source);
+          } catch {
+            return; // too many wildcard selectors or regexes
+          }
+          const { projected, decoded } = projectBytes(new JsonLineProjector(compiled.jsonKeyPaths!), bytes, around);
+          if (projected === undefined) return;
+          const truth = compiled.matches(decoded);
+          const fast = projected !== NOT_JSON && compiled.matches('', projected);
+          if (!fast) expect(truth).toBe(false);
+          if (parseJsonMessage(decoded) !== NOT_JSON) expect(fast).toBe(truth);
+        }),
+        { numRuns: 4000 },
+      );
+    });
+
+    it('builds only what the selectors read below a passed-through key', () => {
+      const projector = new JsonLineProjector(compileFilterPattern('{ $.user.id = "u-42" || $.path = "/v2/*" }').jsonKeyPaths!);
+      const obj = (o: object) => Object.assign(Object.create(null), o) as object;
+      const line = '{"user":{"name":"n","id":"u-1","tags":[{"id":2}],"id":"u-42"},"path":"/v2/x","msg":{"user":{"id":"u-42"}}}';
+      expect(project(projector, line, true).projected).toEqual(obj({ user: obj({ id: 'u-42' }), path: '/v2/x' }));
+      // The last duplicate replaces the whole earlier value, as JSON.parse does.
+      expect(project(projector, '{"user":{"id":"u-42"},"user":{"name":"n"}}', false).projected).toEqual(obj({ user: obj({}) }));
+      // Not an object: nothing below it is reached.
+      expect(project(projector, '{"user":["id","u-42"],"path":7}', false).projected).toEqual(obj({ user: null, path: 7 }));
+      expect(project(projector, '{"user":{"id":{"id":"u-42"}}}', false).projected).toEqual(obj({ user: obj({ id: { id: 'u-42' } }) }));
+      // A selector ending on a key (or indexing below it) takes its whole value, even when another one passes through it.
+      const whole = new JsonLineProjector(compileFilterPattern('{ $.user.id = 1 || $.user NOT EXISTS || $.list[0].id = 2 }').jsonKeyPaths!);
+      expect(project(whole, '{"user":{"id":1,"x":[2]},"list":[{"id":2,"y":3}]}', false).projected).toEqual(obj({ user: { id: 1, x: [2] }, list: [{ id: 2, y: 3 }] }));
+      // Cut short or malformed inside a passed-through object: not JSON.
+      expect(project(projector, '{"user":{"id":"u-42"', false).projected).toBe(NOT_JSON);
+      expect(project(projector, '{"user":{"id" "u-42"}}', false).projected).toBe(NOT_JSON);
+    });
+  });
 });
+
