@@ -286,9 +286,13 @@ class LineScanner {
       if (i === end || (buf[i] !== 123 && buf[i] !== 91)) return false;
       if (this.projector) {
         // Most lines are settled from only the keys the pattern reads; a line
-        // that seems to match is confirmed the ordinary way.
+        // that seems to match is validated, or else confirmed the ordinary way.
         const projected = this.projector.project(start, end);
-        if (projected !== undefined && (projected === NOT_JSON || !this.pattern.matches('', projected))) return false;
+        if (projected !== undefined) {
+          if (projected === NOT_JSON || !this.pattern.matches('', projected)) return false;
+          // A line the projector validates as JSON needs no confirming: its projection is exact.
+          if (this.projector.validated(start, end)) return true;
+        }
       }
     }
     return this.pattern.matches(buf.toString('utf8', start, end));

@@ -21,7 +21,9 @@
  * true answer there is "no match" (a non-JSON message never matches), so a
  * "no match" from the projection is always right, and a caller must confirm a
  * "match" the ordinary way (parseJsonMessage), which also applies the depth
- * limit. Lines are never validated here, which is what makes this fast.
+ * limit — or with `validated`, a strict scan that accepts exactly the
+ * backslash-free lines parseJsonMessage accepts. `project` itself never
+ * validates, which is what makes it fast.
  *
  * It reads the chunk decoded as latin1 (one character a byte, offsets equal
  * to byte offsets, no UTF-8 decoding): JSON's structural characters are ASCII
@@ -30,7 +32,7 @@
  * with a native `indexOf`; lines with a backslash return undefined (ordinary
  * path). Values of wanted keys are decoded from their UTF-8 bytes.
  */
-import { NOT_JSON } from './message.js';
+import { MAX_JSON_DEPTH, NOT_JSON } from './message.js';
 
 /** A wanted key of an object: its latin1 rendering of UTF-8 (what the scanner sees) and name; `inner` undefined: build its whole value. */
 interface Want {
@@ -148,6 +150,25 @@ export class JsonLineProjector {
     }
   }
 
+  /**
+   * Whether the line text[start, end) is a JSON message parseJsonMessage
+   * accepts — an object or array in strict JSON (RFC 8259), nested at most
+   * MAX_JSON_DEPTH deep — and has no backslash. True only then, so on such a
+   * line `project`'s projection is exact and its answer needs no confirming;
+   * false sends the line the ordinary way. A strict scan of every byte (string
+   * contents: no control character; non-ASCII bytes only inside strings, where
+   * invalid UTF-8 becomes U+FFFD, which is still string content), meant for
+   * the few lines whose projection matches.
+   */
+  validated(start: number, end: number): boolean {
+    const text = this.text;
+    const i = ws(text, start, end);
+    const c = text.charCodeAt(i);
+    if (i >= end || (c !== 123 && c !== 91)) return false;
+    const after = validValue(text, i, end, 0);
+    return after >= 0 && ws(text, after, end) === end;
+  }
+
   /** The value at text[from, to) as JSON.parse gives it when the line is valid. */
   private value(from: number, to: number): unknown {
     const text = this.text;
@@ -219,4 +240,76 @@ function skip(text: string, i: number, end: number): number {
     j++;
   }
   return j === i ? -1 : j;
+}
+
+/** The end of the valid JSON value at text[i, end), inside `depth` containers; -1 when it is not one. */
+function validValue(text: string, i: number, end: number, depth: number): number {
+  if (i >= end) return -1;
+  const c = text.charCodeAt(i);
+  if (c === 34) return validString(text, i, end);
+  if (c === 123 || c === 91) {
+    if (depth >= MAX_JSON_DEPTH) return -1;
+    const close = c + 2; // } or ]
+    let j = ws(text, i + 1, end);
+    if (j < end && text.charCodeAt(j) === close) return j + 1;
+    for (;;) {
+      if (c === 123) {
+        if (j >= end || text.charCodeAt(j) !== 34) return -1;
+        j = validString(text, j, end);
+        if (j < 0) return -1;
+        j = ws(text, j, end);
+        if (j >= end || text.charCodeAt(j) !== 58) return -1;
+        j = ws(text, j + 1, end);
+      }
+      j = validValue(text, j, end, depth + 1);
+      if (j < 0) return -1;
+      j = ws(text, j, end);
+      if (j >= end) return -1;
+      const d = text.charCodeAt(j);
+      if (d === close) return j + 1;
+      if (d !== 44) return -1;
+      j = ws(text, j + 1, end);
+    }
+  }
+  if (c === 116) return end - i >= 4 && text.startsWith('true', i) ? i + 4 : -1;
+  if (c === 102) return end - i >= 5 && text.startsWith('false', i) ? i + 5 : -1;
+  if (c === 110) return end - i >= 4 && text.startsWith('null', i) ? i + 4 : -1;
+  // -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?
+  let j = c === 45 ? i + 1 : i;
+  if (j >= end) return -1;
+  const lead = text.charCodeAt(j);
+  if (lead === 48) j++;
+  else if (lead >= 49 && lead <= 57) j = digits(text, j + 1, end);
+  else return -1;
+  if (j < end && text.charCodeAt(j) === 46) {
+    const from = j + 1;
+    j = digits(text, from, end);
+    if (j === from) return -1;
+  }
+  if (j < end && (text.charCodeAt(j) | 32) === 101) {
+    let from = j + 1;
+    if (from < end && (text.charCodeAt(from) === 43 || text.charCodeAt(from) === 45)) from++;
+    j = digits(text, from, end);
+    if (j === from) return -1;
+  }
+  return j;
+}
+
+/** The end of the string whose `"` is at `i` (no control character, no backslash); -1 when it is not one. */
+function validString(text: string, i: number, end: number): number {
+  for (let j = i + 1; j < end; j++) {
+    const c = text.charCodeAt(j);
+    if (c === 34) return j + 1;
+    if (c < 32 || c === 92) return -1;
+  }
+  return -1;
+}
+
+function digits(text: string, i: number, end: number): number {
+  while (i < end) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) break;
+    i++;
+  }
+  return i;
 }

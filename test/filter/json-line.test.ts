@@ -37,6 +37,40 @@ function project(projector: JsonLineProjector, text: string, around: boolean) {
   return { projected: projector.project(start, end), decoded: buf.toString('utf8', start, end) };
 }
 
+// Lines whose keys come from a few names at every level, duplicate keys
+// included; every number form; strings with structural characters and
+// non-ASCII text (escapes too: those lines take the ordinary path); any
+// JSON whitespace between tokens.
+const NAMES = ['a', 'b', 'id', 'é', 'x y', '__proto__', 'c'];
+const space = fc.constantFrom('', '', '', ' ', '\t', '\r\n ', '\n');
+const digits = (min: number, max: number) => fc.array(fc.constantFrom(...'0123456789'), { minLength: min, maxLength: max }).map((d) => d.join(''));
+const number = fc
+  .tuple(fc.constantFrom('', '-'), fc.oneof(fc.constant('0'), fc.tuple(fc.constantFrom(...'123456789'), digits(0, 20)).map(([h, t]) => h + t)), fc.option(digits(1, 6)), fc.option(fc.tuple(fc.constantFrom('e', 'E'), fc.constantFrom('', '+', '-'), digits(1, 3))))
+  .map(([sign, int, frac, exp]) => `${sign}${int}${frac === null ? '' : `.${frac}`}${exp === null ? '' : exp.join('')}`);
+const text = fc.oneof(fc.constantFrom(...NAMES, '', 'x', 'xyz', '{', '}', '[', ']', ':', ',', '{"id":1}', 'ü€😀'), fc.string({ maxLength: 6 }), fc.string({ unit: 'binary', maxLength: 4 }));
+const scalar = fc.oneof(number, text.map((t) => JSON.stringify(t)), fc.constantFrom('true', 'false', 'null', '1', '-0', '0.5', '1e2', '100', '"x"', '"xy"', '"é"', '{}', '[]', '{ }'));
+const key = fc.oneof({ weight: 12, arbitrary: fc.constantFrom('a', 'b', 'id', 'c') }, { weight: 3, arbitrary: fc.constantFrom(...NAMES) }, { weight: 1, arbitrary: text }).map((k) => JSON.stringify(k));
+const { value, object, array } = fc.letrec<{ value: string; object: string; array: string }>((tie) => ({
+  value: fc.oneof({ maxDepth: 4, depthSize: 'large', depthIdentifier: 'json' }, { weight: 3, arbitrary: scalar }, { weight: 3, arbitrary: tie('object') }, { weight: 1, arbitrary: tie('array') }),
+  object: fc
+    .tuple(fc.array(fc.tuple(space, key, space, space, tie('value'), space), { minLength: 1, maxLength: 5, depthIdentifier: 'json' }), space)
+    .map(([members, s]) => `{${members.map(([s1, k, s2, s3, v, s4]) => `${s1}${k}${s2}:${s3}${v}${s4}`).join(',')}${s}}`),
+  array: fc.tuple(fc.array(fc.tuple(space, tie('value'), space), { maxLength: 3, depthIdentifier: 'json' }), space).map(([items, s]) => `[${items.length === 0 ? s : items.map(([s1, v, s2]) => s1 + v + s2).join(',')}]`),
+}));
+const topObject = fc.oneof({ weight: 5, arbitrary: object }, { weight: 1, arbitrary: array });
+/** As bytes, with damage: cut or inserted characters, or invalid UTF-8 bytes. */
+const lineBytes = fc
+  .tuple(space, fc.oneof({ weight: 4, arbitrary: topObject }, { weight: 1, arbitrary: value }), space, fc.array(fc.tuple(fc.nat(), fc.constantFrom('', '"', '{', '}', '[', ']', ',', ':', ' ', 'x', '1', '\u0001', '\xff', '\xc3', '\xe2\x82', '\x80')), { maxLength: 2 }), fc.boolean())
+  .map(([s1, v, s2, edits, damage]) => {
+    let out = Buffer.from(s1 + v + s2);
+    if (!damage) return out;
+    for (const [at, ins] of edits) {
+      const i = at % (out.length + 1);
+      const bytes = /^[\x80-\xff]/.test(ins) ? Buffer.from(ins, 'latin1') : Buffer.from(ins);
+      out = Buffer.concat([out.subarray(0, i), bytes, out.subarray(ins === '' ? i + 1 : i)]);
+    }
+    return out;
+  });
 describe('JsonLineProjector', () => {
   it('projects exactly the wanted keys of every valid JSON line', () => {
     const projector = new JsonLineProjector(KEYS);
@@ -80,40 +114,6 @@ describe('JsonLineProjector', () => {
   });
 
   describe('nested selectors', () => {
-    // Lines whose keys come from a few names at every level, duplicate keys
-    // included; every number form; strings with structural characters and
-    // non-ASCII text (escapes too: those lines take the ordinary path); any
-    // JSON whitespace between tokens.
-    const NAMES = ['a', 'b', 'id', 'é', 'x y', '__proto__', 'c'];
-    const space = fc.constantFrom('', '', '', ' ', '\t', '\r\n ', '\n');
-    const digits = (min: number, max: number) => fc.array(fc.constantFrom(...'0123456789'), { minLength: min, maxLength: max }).map((d) => d.join(''));
-    const number = fc
-      .tuple(fc.constantFrom('', '-'), fc.oneof(fc.constant('0'), fc.tuple(fc.constantFrom(...'123456789'), digits(0, 20)).map(([h, t]) => h + t)), fc.option(digits(1, 6)), fc.option(fc.tuple(fc.constantFrom('e', 'E'), fc.constantFrom('', '+', '-'), digits(1, 3))))
-      .map(([sign, int, frac, exp]) => `${sign}${int}${frac === null ? '' : `.${frac}`}${exp === null ? '' : exp.join('')}`);
-    const text = fc.oneof(fc.constantFrom(...NAMES, '', 'x', 'xyz', '{', '}', '[', ']', ':', ',', '{"id":1}', 'ü€😀'), fc.string({ maxLength: 6 }), fc.string({ unit: 'binary', maxLength: 4 }));
-    const scalar = fc.oneof(number, text.map((t) => JSON.stringify(t)), fc.constantFrom('true', 'false', 'null', '1', '-0', '0.5', '1e2', '100', '"x"', '"xy"', '"é"', '{}', '[]', '{ }'));
-    const key = fc.oneof({ weight: 12, arbitrary: fc.constantFrom('a', 'b', 'id', 'c') }, { weight: 3, arbitrary: fc.constantFrom(...NAMES) }, { weight: 1, arbitrary: text }).map((k) => JSON.stringify(k));
-    const { value, object, array } = fc.letrec<{ value: string; object: string; array: string }>((tie) => ({
-      value: fc.oneof({ maxDepth: 4, depthSize: 'large', depthIdentifier: 'json' }, { weight: 3, arbitrary: scalar }, { weight: 3, arbitrary: tie('object') }, { weight: 1, arbitrary: tie('array') }),
-      object: fc
-        .tuple(fc.array(fc.tuple(space, key, space, space, tie('value'), space), { minLength: 1, maxLength: 5, depthIdentifier: 'json' }), space)
-        .map(([members, s]) => `{${members.length === 0 ? s : members.map(([s1, k, s2, s3, v, s4]) => `${s1}${k}${s2}:${s3}${v}${s4}`).join(',')}}`),
-      array: fc.tuple(fc.array(fc.tuple(space, tie('value'), space), { maxLength: 3, depthIdentifier: 'json' }), space).map(([items, s]) => `[${items.length === 0 ? s : items.map(([s1, v, s2]) => s1 + v + s2).join(',')}]`),
-    }));
-    const topObject = fc.oneof({ weight: 5, arbitrary: object }, { weight: 1, arbitrary: array });
-    /** As bytes, with damage: cut or inserted characters, or invalid UTF-8 bytes. */
-    const lineBytes = fc
-      .tuple(space, fc.oneof({ weight: 4, arbitrary: topObject }, { weight: 1, arbitrary: value }), space, fc.array(fc.tuple(fc.nat(), fc.constantFrom('', '"', '{', '}', '[', ']', ',', ':', ' ', 'x', '1', '\u0001', '\xff', '\xc3', '\xe2\x82', '\x80')), { maxLength: 2 }), fc.boolean())
-      .map(([s1, v, s2, edits, damage]) => {
-        let out = Buffer.from(s1 + v + s2);
-        if (!damage) return out;
-        for (const [at, ins] of edits) {
-          const i = at % (out.length + 1);
-          const bytes = /^[\x80-\xff]/.test(ins) ? Buffer.from(ins, 'latin1') : Buffer.from(ins);
-          out = Buffer.concat([out.subarray(0, i), bytes, out.subarray(ins === '' ? i + 1 : i)]);
-        }
-        return out;
-      });
     const SELECTORS = ['$.a', '$.a.b', '$.a.b.id', '$.b.id', '$.b[0]', '$.b[0].id', '$.é.a', "$.['x y'].id", '$.__proto__.a', '$.id.*', '$.a.*.id', '$.c[*]', '$.c.id.a', '$.missing.a', '$.id'];
     const selectorSet = fc.subarray(SELECTORS, { minLength: 1, maxLength: 4 });
 
@@ -185,6 +185,53 @@ describe('JsonLineProjector', () => {
       // Cut short or malformed inside a passed-through object: not JSON.
       expect(project(projector, '{"user":{"id":"u-42"', false).projected).toBe(NOT_JSON);
       expect(project(projector, '{"user":{"id" "u-42"}}', false).projected).toBe(NOT_JSON);
+    });
+  });
+
+  describe('validated', () => {
+    function validated(bytes: Buffer, around: boolean) {
+      const before = around ? Buffer.from('{"a":1}\n\xff x\n', 'latin1') : Buffer.alloc(0);
+      const buf = Buffer.concat([before, bytes, Buffer.from(around ? '\n{"a":"\\\\"}\n' : '')]);
+      const projector = new JsonLineProjector(['a']);
+      projector.reset(buf.toString('latin1'), buf);
+      return { ok: projector.validated(before.length, before.length + bytes.length), decoded: buf.toString('utf8', before.length, before.length + bytes.length) };
+    }
+    /** Exactly the backslash-free lines parseJsonMessage accepts. */
+    const agrees = (bytes: Buffer, around: boolean) => {
+      const { ok, decoded } = validated(bytes, around);
+      expect(ok).toBe(!decoded.includes('\\') && parseJsonMessage(decoded) !== NOT_JSON);
+    };
+
+    it('accepts exactly the backslash-free lines parseJsonMessage accepts', () => {
+      const damaged = line.map((t) => Buffer.from(t));
+      fc.assert(fc.property(fc.oneof(damaged, lineBytes), fc.boolean(), (bytes, around) => agrees(bytes, around)), { numRuns: 10000 });
+    });
+
+    it('numbers, literals, control characters and whitespace as JSON.parse has them', () => {
+      const token = fc.array(fc.constantFrom(...'0123456789-+.eEtruefalsn'), { minLength: 1, maxLength: 7 }).map((c) => c.join(''));
+      const inString = fc.array(fc.constantFrom('x', '\t', '\u0000', '\u001f', '\u007f', ' ', '\u2028', '\r', 'é'), { maxLength: 3 }).map((c) => c.join(''));
+      const blank = fc.array(fc.constantFrom(' ', '\t', '\r', '\n', '\u000b', '\u000c', '\u00a0', '\ufeff'), { maxLength: 2 }).map((c) => c.join(''));
+      fc.assert(
+        fc.property(token, inString, blank, blank, fc.boolean(), (t, str, b1, b2, around) => {
+          for (const text of [`[${t}]`, `{"a":${t}}`, `${b1}[${b1}${t}${b2},"${str}"${b2}]${b2}`, `{${b1}"${str}"${b2}:${b1}${t}}`]) agrees(Buffer.from(text), around);
+        }),
+        { numRuns: 5000 },
+      );
+    });
+
+    it('cases', () => {
+      const ok = (text: string | Buffer) => validated(Buffer.isBuffer(text) ? text : Buffer.from(text), false).ok;
+      for (const text of ['{}', '[]', ' {"a":[1,-0.5e+3,true,false,null,{"b":"é€😀"}]} ', '{"a":1,"a":2}', '[[],[{}]]', '{"a":"\u007f\u2028"}', '{"a":0}'])
+        expect({ text, ok: ok(text) }).toEqual({ text, ok: true });
+      for (const text of ['', ' ', '1', '"x"', 'null', '{', '{"a":1', '{"a":1}}', '{"a":1}x', '{} {}', '{"a":1,}', '[1,]', '{,}', '{"a" 1}', '{"a":01}', '{"a":1.}', '{"a":.5}', '{"a":+1}', '{"a":1e}', '{"a":-}', '{"a":tru}', '{"a":nul}', '{"a":True}', '{"a":"x\ty"}', '{"a":"\\n"}', '{a:1}', "{'a':1}", '{"a":1]', '[1}', '\ufeff{}', '{"a":NaN}', '{"a":Infinity}'])
+        expect({ text, ok: ok(text) }).toEqual({ text, ok: false });
+      // Invalid UTF-8 inside a string is U+FFFD, string content; outside, it is no JSON.
+      expect(ok(Buffer.from('{"a":"\xff\xc3"}', 'latin1'))).toBe(true);
+      expect(ok(Buffer.from('{"a":1}\xff', 'latin1'))).toBe(false);
+      // parseJsonMessage's depth limit.
+      expect(ok('['.repeat(1000) + ']'.repeat(1000))).toBe(true);
+      expect(ok('['.repeat(1001) + ']'.repeat(1001))).toBe(false);
+      expect(parseJsonMessage('['.repeat(1001) + ']'.repeat(1001))).toBe(NOT_JSON);
     });
   });
 });
