@@ -168,7 +168,7 @@ class LineScanner {
     this.literal = !invert && longest && !longest.includes('\uFFFD') ? Buffer.from(longest, 'utf8') : undefined;
     // A UTF-8 decoder never swallows the bytes of a valid character, so a byte hit is a hit in the decoded line.
     this.literalDecides = this.literal !== undefined && pattern.onlySubstrings && pattern.requiredSubstrings.length === 1;
-    this.projector = pattern.jsonKeyPaths ? new JsonLineProjector(pattern.jsonKeyPaths) : undefined;
+    this.projector = pattern.jsonKeyPaths ? new JsonLineProjector(pattern.jsonKeyPaths, pattern.jsonAnyOf) : undefined;
   }
 
   start(prefix: string): void {
@@ -287,6 +287,7 @@ class LineScanner {
       if (this.projector) {
         // Most lines are settled from only the keys the pattern reads; a line
         // that seems to match is validated, or else confirmed the ordinary way.
+        if (!this.projector.mayMatch(start, end)) return false;
         const projected = this.projector.project(start, end);
         if (projected !== undefined) {
           if (projected === NOT_JSON || !this.pattern.matches('', projected)) return false;

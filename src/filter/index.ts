@@ -46,6 +46,12 @@ export interface CompiledFilterPattern {
    * when a selector starts with an index or wildcard.
    */
   readonly jsonKeyPaths: readonly (readonly string[])[] | undefined;
+  /**
+   * JSON patterns: texts one of which every matching message contains when
+   * it is JSON without a backslash (`"u-42"` for `$.id = "u-42"`), for
+   * prefilters such as JsonLineProjector's; undefined when there are none.
+   */
+  readonly jsonAnyOf: readonly string[] | undefined;
 }
 
 /** CloudWatch's limit on filter pattern length (API: 0–1024). */
@@ -77,13 +83,14 @@ export function compileFilterPattern(source: string): CompiledFilterPattern {
     },
   };
   if (kind === 'json') {
-    const { test, keyPaths } = parseJsonPattern(c, ctx);
+    const { test, keyPaths, anyOf } = parseJsonPattern(c, ctx);
     return {
       source,
       kind,
       requiredSubstrings: [],
       onlySubstrings: false,
       jsonKeyPaths: keyPaths,
+      jsonAnyOf: anyOf,
       matches(message, json) {
         const parsed = json === undefined ? parseJsonMessage(message) : json;
         return parsed !== NOT_JSON && test(parsed);
@@ -92,8 +99,8 @@ export function compileFilterPattern(source: string): CompiledFilterPattern {
   }
   if (kind === 'delimited') {
     const test = parseDelimited(c, ctx);
-    return { source, kind, requiredSubstrings: [], onlySubstrings: false, jsonKeyPaths: undefined, matches: (message) => test(message) };
+    return { source, kind, requiredSubstrings: [], onlySubstrings: false, jsonKeyPaths: undefined, jsonAnyOf: undefined, matches: (message) => test(message) };
   }
   const terms = parseTerms(c);
-  return { source, kind, requiredSubstrings: terms.required, onlySubstrings: terms.onlyRequired && terms.required.length > 0, jsonKeyPaths: undefined, matches: (message) => terms.test(message) };
+  return { source, kind, requiredSubstrings: terms.required, onlySubstrings: terms.onlyRequired && terms.required.length > 0, jsonKeyPaths: undefined, jsonAnyOf: undefined, matches: (message) => terms.test(message) };
 }

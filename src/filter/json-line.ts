@@ -31,6 +31,10 @@
  * decoded text's. Without backslashes a string ends at the next quote, found
  * with a native `indexOf`; lines with a backslash return undefined (ordinary
  * path). Values of wanted keys are decoded from their UTF-8 bytes.
+ *
+ * `mayMatch` goes first: when every match needs one of a few texts
+ * (CompiledFilterPattern.jsonAnyOf), a backslash-free line without any of
+ * them is "no match" on sight, found by native searches of the chunk.
  */
 import { MAX_JSON_DEPTH, NOT_JSON } from './message.js';
 
@@ -57,9 +61,27 @@ export class JsonLineProjector {
   private nextBackslash = -1;
   /** Where the object that `members` just read ends (after its `}`). */
   private at = 0;
+  /**
+   * The latin1 renderings of `anyOf` without a leading quote (what is searched
+   * for: a native search looks for the first character, and quotes are
+   * everywhere in JSON), whether one was cut, and the index of the next
+   * occurrence of each at or after the last line start (Infinity: none).
+   */
+  private readonly anyOf: readonly string[] | undefined;
+  private readonly quoted: readonly boolean[];
+  private readonly nextHit: number[];
 
-  /** `paths`: each selector's leading keys (`['user', 'id']`); a string is a path of one key. */
-  constructor(paths: Iterable<string | readonly string[]>) {
+  /**
+   * `paths`: each selector's leading keys (`['user', 'id']`); a string is a
+   * path of one key. `anyOf`: texts one of which every matching
+   * backslash-free JSON line contains (CompiledFilterPattern.jsonAnyOf), for
+   * `mayMatch`.
+   */
+  constructor(paths: Iterable<string | readonly string[]>, anyOf?: readonly string[]) {
+    const texts = (anyOf ?? []).map((t) => Buffer.from(t, 'utf8').toString('latin1'));
+    this.quoted = texts.map((t) => t.length > 1 && t.startsWith('"'));
+    this.anyOf = anyOf === undefined ? undefined : texts.map((t, k) => (this.quoted[k] ? t.slice(1) : t));
+    this.nextHit = texts.map(() => -1);
     const trie: PathTrie = { whole: false, next: new Map() };
     for (const path of paths) {
       let node = trie;
@@ -78,16 +100,54 @@ export class JsonLineProjector {
     this.text = text;
     this.buf = buf;
     this.nextBackslash = -1;
+    this.nextHit.fill(-1);
+  }
+
+  /**
+   * False when the line text[start, end) has no backslash and contains none
+   * of the `anyOf` texts: then the pattern cannot match it (no match on a
+   * valid line, and none is possible on an invalid one). Each text is
+   * searched natively once per occurrence, not once per line.
+   */
+  mayMatch(start: number, end: number): boolean {
+    const anyOf = this.anyOf;
+    if (anyOf === undefined || this.backslashIn(start, end)) return true;
+    const next = this.nextHit;
+    for (let k = 0; k < anyOf.length; k++) {
+      if (next[k]! < start) next[k] = this.find(k, start);
+      if (next[k]! < end) return true;
+    }
+    return false;
+  }
+
+  /** Where `anyOf[k]` (with its quote) next occurs at or after `from`; Infinity when nowhere in the chunk. */
+  private find(k: number, from: number): number {
+    const text = this.text;
+    const needle = this.anyOf![k]!;
+    if (!this.quoted[k]) {
+      const found = text.indexOf(needle, from);
+      return found < 0 ? Infinity : found;
+    }
+    for (let at = from + 1; ; ) {
+      const found = text.indexOf(needle, at);
+      if (found < 0) return Infinity;
+      if (text.charCodeAt(found - 1) === 34) return found - 1;
+      at = found + 1;
+    }
+  }
+
+  private backslashIn(start: number, end: number): boolean {
+    if (this.nextBackslash < start) {
+      const found = this.text.indexOf('\\', start);
+      this.nextBackslash = found < 0 ? Infinity : found;
+    }
+    return this.nextBackslash < end;
   }
 
   /** The line text[start, end): the null-prototype projection (see above), NOT_JSON, or undefined (take the ordinary path). */
   project(start: number, end: number): Record<string, unknown> | typeof NOT_JSON | undefined {
+    if (this.backslashIn(start, end)) return undefined;
     const text = this.text;
-    if (this.nextBackslash < start) {
-      const found = text.indexOf('\\', start);
-      this.nextBackslash = found < 0 ? Infinity : found;
-    }
-    if (this.nextBackslash < end) return undefined;
     const i = ws(text, start, end);
     const first = text.charCodeAt(i);
     if (first === 91) return Object.create(null) as Record<string, unknown>; // a top-level array: key selectors find nothing in it

@@ -142,7 +142,7 @@ describe('JsonLineProjector', () => {
       );
     });
 
-    const OPS = ['= 1', '= -0', '= 0.5', '= 100', '= "x"', '!= "x"', '= x*', '= *y*', '= *', '> 0', '<= 1e2', 'IS NULL', 'IS TRUE', 'IS FALSE', 'NOT EXISTS', '= "é"', '= %^[a-z]+$%'];
+    const OPS = ['= 1', '= -0', '= 0.5', '= 100', '= "x"', '!= "x"', '= x*', '= *y*', '= *', '> 0', '<= 1e2', 'IS NULL', 'IS TRUE', 'IS FALSE', 'NOT EXISTS', '= "é"', '= %^[a-z]+$%', '= *y', '= "x y"', '= 1*', '= *e*', '= "true"', '= xy', '= "{"', '= ü€*'];
     const pattern = fc
       .array(fc.tuple(fc.constantFrom(...SELECTORS), fc.constantFrom(...OPS)), { minLength: 1, maxLength: 3 })
       .chain((leaves) => fc.tuple(fc.constant(leaves), fc.array(fc.constantFrom('&&', '||'), { minLength: leaves.length - 1, maxLength: leaves.length - 1 })))
@@ -167,6 +167,56 @@ describe('JsonLineProjector', () => {
         }),
         { numRuns: 4000 },
       );
+    });
+
+    it('mayMatch: a line without any of the pattern\'s texts (and no backslash) does not match', () => {
+      // Several lines in one chunk, looked at in order as grep does: the searches carry over from line to line.
+      fc.assert(
+        fc.property(fc.array(lineBytes, { minLength: 1, maxLength: 6 }), pattern, (lines, source) => {
+          let compiled;
+          try {
+            compiled = compileFilterPattern(source);
+          } catch {
+            return;
+          }
+          const projector = new JsonLineProjector(compiled.jsonKeyPaths!, compiled.jsonAnyOf);
+          const buf = Buffer.concat(lines.flatMap((l) => [l, Buffer.from('\n')]));
+          projector.reset(buf.toString('latin1'), buf);
+          let start = 0;
+          for (const l of lines) {
+            const end = start + l.length;
+            if (!projector.mayMatch(start, end)) expect(compiled.matches(buf.toString('utf8', start, end))).toBe(false);
+            start = end + 1;
+          }
+        }),
+        { numRuns: 4000 },
+      );
+    });
+
+    it('jsonAnyOf: the texts a match must contain', () => {
+      const anyOf = (source: string) => compileFilterPattern(source).jsonAnyOf;
+      expect(anyOf('{ $.user.id = "u-42" || $.path = "/v2/*" }')).toEqual(['"u-42"', '"/v2/']);
+      expect(anyOf('{ $.a = *.html || $.b = *rr* || $.c IS TRUE || $.d IS NULL }')).toEqual(['.html"', 'rr', 'true', 'null']);
+      expect(anyOf('{ $.level = "ERROR" && $.latency_ms > 1000 }')).toEqual(['"ERROR"']);
+      expect(anyOf('{ ($.a = x || $.b = y) && $.c = "zzz" && $.d IS FALSE }')).toEqual(['"zzz"']);
+      expect(anyOf('{ $.a = "é" }')).toEqual(['"é"']);
+      // Nothing to tell: a number could match, or a value that is not a string, or any value.
+      for (const source of ['{ $.a = x || $.b != "y" }', '{ $.a = 4* }', '{ $.a = "12" }', '{ $.a = -Infinity }', '{ $.a = "1e+5*" }', '{ $.a = * }', '{ $.a = 5 }', '{ $.a NOT EXISTS }', '{ $.a = %x% }', '{ $.a = "" }', '{ $.a = "\uFFFD" }'])
+        expect({ source, anyOf: anyOf(source) }).toEqual({ source, anyOf: undefined });
+    });
+
+    it('mayMatch: cases', () => {
+      const projector = new JsonLineProjector(['a'], ['"u-42"', '.html"']);
+      const lines = ['{"a":"xu-42"}', '{"a":"u-42"}', '{"a":"u-420"}', '{"a":"u\\u002d42"}', '{"a":"x.html"}', '{"a":"x.htmlx"}', '{"b":"u-4","a":"2"}', '{"a":"u-42"}'];
+      const buf = Buffer.from(lines.join('\n'));
+      projector.reset(buf.toString('latin1'), buf);
+      let start = 0;
+      const got = lines.map((l) => {
+        const r = projector.mayMatch(start, start + l.length);
+        start += l.length + 1;
+        return r;
+      });
+      expect(got).toEqual([false, true, false, true, true, false, false, true]);
     });
 
     it('builds only what the selectors read below a passed-through key', () => {
