@@ -55,6 +55,13 @@ interface PathTrie {
 
 export class JsonLineProjector {
   private readonly root: Wants;
+  /**
+   * A wanted key holds U+FFFD (which a line can spell as invalid bytes) or a
+   * lone surrogate (which no decoded line holds, but whose UTF-8 encoding is
+   * U+FFFD's): comparing bytes would not be exact, so every line takes the
+   * ordinary path.
+   */
+  private readonly bytesAmbiguous: boolean;
   private text = '';
   private buf: Buffer = Buffer.alloc(0);
   /** Index of the next backslash at or after the last line start (Infinity: none), so each chunk is searched once. */
@@ -83,9 +90,11 @@ export class JsonLineProjector {
     this.anyOf = anyOf === undefined ? undefined : texts.map((t, k) => (this.quoted[k] ? t.slice(1) : t));
     this.nextHit = texts.map(() => -1);
     const trie: PathTrie = { whole: false, next: new Map() };
+    let ambiguous = false;
     for (const path of paths) {
       let node = trie;
       for (const key of typeof path === 'string' ? [path] : path) {
+        if (AMBIGUOUS.test(key)) ambiguous = true;
         let child = node.next.get(key);
         if (child === undefined) node.next.set(key, (child = { whole: false, next: new Map() }));
         node = child;
@@ -93,6 +102,7 @@ export class JsonLineProjector {
       node.whole = true;
     }
     this.root = wants(trie);
+    this.bytesAmbiguous = ambiguous;
   }
 
   /** Starts a new chunk: `text` is `buf` decoded as latin1. */
@@ -146,7 +156,7 @@ export class JsonLineProjector {
 
   /** The line text[start, end): the null-prototype projection (see above), NOT_JSON, or undefined (take the ordinary path). */
   project(start: number, end: number): Record<string, unknown> | typeof NOT_JSON | undefined {
-    if (this.backslashIn(start, end)) return undefined;
+    if (this.bytesAmbiguous || this.backslashIn(start, end)) return undefined;
     const text = this.text;
     const i = ws(text, start, end);
     const first = text.charCodeAt(i);
@@ -254,6 +264,9 @@ export class JsonLineProjector {
     return text.slice(from, to);
   }
 }
+
+/** U+FFFD or a lone surrogate. */
+const AMBIGUOUS = /\uFFFD|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 function wants(node: PathTrie): Wants {
   const byLength: Want[][] = [];

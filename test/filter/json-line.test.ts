@@ -100,6 +100,21 @@ describe('JsonLineProjector', () => {
     );
   });
 
+  it('leaves every line to the ordinary path when a wanted key holds U+FFFD or a lone surrogate (bytes cannot tell)', () => {
+    const cases: [string, Buffer][] = [
+      ["{ $.['\uFFFD'] = 1 }", Buffer.from('{"\xff":1}', 'latin1')], // invalid UTF-8 decodes to U+FFFD: a match
+      ["{ $.a['\uD800'] = 1 }", Buffer.from('{"a":{"\uFFFD":1}}')], // EF BF BD, U+FFFD's bytes and a lone surrogate's encoding: no match
+      ["{ $.['x\uDC00'] = 1 }", Buffer.from('{"x\uFFFD":1}')],
+    ];
+    for (const [source, bytes] of cases) {
+      const pattern = compileFilterPattern(source);
+      const projector = new JsonLineProjector(pattern.jsonKeyPaths!, pattern.jsonAnyOf);
+      projector.reset(bytes.toString('latin1'), bytes);
+      expect(projector.project(0, bytes.length)).toBeUndefined();
+    }
+    expect(new JsonLineProjector(['é😀']).project(0, 0)).not.toBeUndefined(); // well-formed keys are compared as bytes
+  });
+
   it('leaves lines with a backslash to the ordinary path', () => {
     const projector = new JsonLineProjector(['a']);
     expect(project(projector, '{"a":"x\\"y"}', false).projected).toBeUndefined();
