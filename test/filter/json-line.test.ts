@@ -136,20 +136,29 @@ describe('JsonLineProjector', () => {
       const before = around ? Buffer.from('{"a":{"b":1}}\n\xff x\n', 'latin1') : Buffer.alloc(0);
       const buf = Buffer.concat([before, bytes, Buffer.from(around ? '\n{"a":"\\\\"}\n' : '')]);
       projector.reset(buf.toString('latin1'), buf);
-      return { projected: projector.project(before.length, before.length + bytes.length), decoded: buf.toString('utf8', before.length, before.length + bytes.length) };
+      const start = before.length;
+      const end = start + bytes.length;
+      return { projected: projector.project(start, end), decoded: buf.toString('utf8', start, end), start, end };
     }
 
-    it('every selector reaches on the projection what it reaches on the parsed line', () => {
+    // Both ways of projecting: without validating (valid lines exact), and validating as it goes (also NOT_JSON exactly on the lines that are not JSON).
+    it.each([false, true])('every selector reaches on the projection what it reaches on the parsed line (validating: %s)', (validate) => {
       fc.assert(
         fc.property(lineBytes, selectorSet, fc.boolean(), (bytes, sources, around) => {
           const selectors = sources.map((s) => compileSelector(s));
-          const { projected, decoded } = projectBytes(new JsonLineProjector(selectors.map((s) => s.keyPath)), bytes, around);
+          const projector = new JsonLineProjector(
+            selectors.map((s) => s.keyPath),
+            undefined,
+            validate,
+          );
+          const { projected, decoded } = projectBytes(projector, bytes, around);
           const parsed = parseJsonMessage(decoded);
-          if (parsed === NOT_JSON) return;
           if (projected === undefined) {
             expect(decoded).toContain('\\');
             return;
           }
+          if (validate) expect({ decoded, notJson: projected === NOT_JSON }).toEqual({ decoded, notJson: parsed === NOT_JSON });
+          if (parsed === NOT_JSON) return;
           expect(projected).not.toBe(NOT_JSON);
           for (const s of selectors) expect(s.values(projected)).toEqual(s.values(parsed));
         }),
@@ -164,7 +173,7 @@ describe('JsonLineProjector', () => {
       .map(([leaves, joins]) => `{ ${leaves.map(([s, op], i) => (i === 0 ? '' : ` ${joins[i - 1]} `) + `${s} ${op}`).join('')} }`)
       .filter((source) => source.split('*').length <= 8); // at most 3 wildcard selectors (and their values)
 
-    it('gives the pattern the answer of the parsed line on valid lines, and never a wrong "no match"', () => {
+    it.each([false, true])('gives the pattern the answer of the parsed line on valid lines, and never a wrong "no match" (validating: %s)', (validate) => {
       fc.assert(
         fc.property(lineBytes, pattern, fc.boolean(), (bytes, source, around) => {
           let compiled;
@@ -173,12 +182,15 @@ describe('JsonLineProjector', () => {
           } catch {
             return; // too many wildcard selectors or regexes
           }
-          const { projected, decoded } = projectBytes(new JsonLineProjector(compiled.jsonKeyPaths!), bytes, around);
+          const projector = new JsonLineProjector(compiled.jsonKeyPaths!, undefined, validate);
+          const { projected, decoded, start, end } = projectBytes(projector, bytes, around);
           if (projected === undefined) return;
           const truth = compiled.matches(decoded);
           const fast = projected !== NOT_JSON && compiled.matches('', projected);
           if (!fast) expect(truth).toBe(false);
-          if (parseJsonMessage(decoded) !== NOT_JSON) expect(fast).toBe(truth);
+          if (validate || parseJsonMessage(decoded) !== NOT_JSON) expect(fast).toBe(truth);
+          // What grep then asks: validated is true exactly on the lines that are JSON (they have no backslash here).
+          expect(projector.validated(start, end)).toBe(parseJsonMessage(decoded) !== NOT_JSON);
         }),
         { numRuns: 4000 },
       );
@@ -218,6 +230,17 @@ describe('JsonLineProjector', () => {
       // Nothing to tell: a number could match, or a value that is not a string, or any value.
       for (const source of ['{ $.a = x || $.b != "y" }', '{ $.a = 4* }', '{ $.a = "12" }', '{ $.a = -Infinity }', '{ $.a = "1e+5*" }', '{ $.a = * }', '{ $.a = 5 }', '{ $.a NOT EXISTS }', '{ $.a = %x% }', '{ $.a = "" }', '{ $.a = "\uFFFD" }'])
         expect({ source, anyOf: anyOf(source) }).toEqual({ source, anyOf: undefined });
+    });
+
+    it('validating along a path of wanted keys keeps parseJsonMessage\'s depth limit', () => {
+      const nested = (n: number) => '{"a":'.repeat(n) + '1' + '}'.repeat(n);
+      const projector = new JsonLineProjector([Array.from({ length: 1001 }, () => 'a')], undefined, true);
+      for (const n of [1000, 1001]) {
+        const buf = Buffer.from(nested(n));
+        projector.reset(buf.toString('latin1'), buf);
+        expect(projector.project(0, buf.length) === NOT_JSON).toBe(parseJsonMessage(nested(n)) === NOT_JSON);
+        expect(projector.validated(0, buf.length)).toBe(n === 1000);
+      }
     });
 
     it('mayMatch: cases', () => {
