@@ -221,7 +221,7 @@ class LineScanner {
     this.literal = !invert && longest && !longest.includes('\uFFFD') ? Buffer.from(longest, 'utf8') : undefined;
     // A UTF-8 decoder never swallows the bytes of a valid character, so a byte hit is a hit in the decoded line.
     this.literalDecides = this.literal !== undefined && pattern.onlySubstrings && pattern.requiredSubstrings.length === 1;
-    this.projector = pattern.jsonTopKeys ? new JsonLineProjector(pattern.jsonTopKeys) : undefined;
+    this.projector = pattern.jsonKeyPaths ? new JsonLineProjector(pattern.jsonKeyPaths, pattern.jsonAnyOf) : undefined;
   }
 
   start(prefix: string): void {
@@ -373,9 +373,14 @@ class LineScanner {
       if (i === end || (buf[i] !== 123 && buf[i] !== 91)) return false;
       if (this.projector) {
         // Most lines are settled from only the keys the pattern reads; a line
-        // that seems to match is confirmed the ordinary way.
+        // that seems to match is validated, or else confirmed the ordinary way.
+        if (!this.projector.mayMatch(start, end)) return false;
         const projected = this.projector.project(start, end);
-        if (projected !== undefined && (projected === NOT_JSON || !this.pattern.matches('', projected))) return false;
+        if (projected !== undefined) {
+          if (projected === NOT_JSON || !this.pattern.matches('', projected)) return false;
+          // A line the projector validates as JSON needs no confirming: its projection is exact.
+          if (this.projector.validated(start, end)) return true;
+        }
       }
     }
     return this.pattern.matches(buf.toString('utf8', start, end));

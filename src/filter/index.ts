@@ -39,12 +39,19 @@ export interface CompiledFilterPattern {
   /** True when a message matches exactly if it contains every required substring (plain terms only). */
   readonly onlySubstrings: boolean;
   /**
-   * JSON patterns: the top-level keys every selector starts with, so that a
-   * caller may pass `matches` an object holding only those keys (see
-   * JsonLineProjector, whose positive answers need confirming); undefined for
-   * other kinds or when a selector starts with an index or wildcard.
+   * JSON patterns: the keys each selector starts with (`['user', 'id']` for
+   * `$.user.id`, `['a']` for `$.a[0]`), so that a caller may pass `matches`
+   * an object cut down to what the selectors read (see JsonLineProjector,
+   * whose positive answers need confirming); undefined for other kinds or
+   * when a selector starts with an index or wildcard.
    */
-  readonly jsonTopKeys: ReadonlySet<string> | undefined;
+  readonly jsonKeyPaths: readonly (readonly string[])[] | undefined;
+  /**
+   * JSON patterns: texts one of which every matching message contains when
+   * it is JSON without a backslash (`"u-42"` for `$.id = "u-42"`), for
+   * prefilters such as JsonLineProjector's; undefined when there are none.
+   */
+  readonly jsonAnyOf: readonly string[] | undefined;
 }
 
 /** CloudWatch's limit on filter pattern length (API: 0–1024). */
@@ -76,13 +83,14 @@ export function compileFilterPattern(source: string): CompiledFilterPattern {
     },
   };
   if (kind === 'json') {
-    const { test, topKeys } = parseJsonPattern(c, ctx);
+    const { test, keyPaths, anyOf } = parseJsonPattern(c, ctx);
     return {
       source,
       kind,
       requiredSubstrings: [],
       onlySubstrings: false,
-      jsonTopKeys: topKeys,
+      jsonKeyPaths: keyPaths,
+      jsonAnyOf: anyOf,
       matches(message, json) {
         const parsed = json === undefined ? parseJsonMessage(message) : json;
         return parsed !== NOT_JSON && test(parsed);
@@ -91,8 +99,8 @@ export function compileFilterPattern(source: string): CompiledFilterPattern {
   }
   if (kind === 'delimited') {
     const test = parseDelimited(c, ctx);
-    return { source, kind, requiredSubstrings: [], onlySubstrings: false, jsonTopKeys: undefined, matches: (message) => test(message) };
+    return { source, kind, requiredSubstrings: [], onlySubstrings: false, jsonKeyPaths: undefined, jsonAnyOf: undefined, matches: (message) => test(message) };
   }
   const terms = parseTerms(c);
-  return { source, kind, requiredSubstrings: terms.required, onlySubstrings: terms.onlyRequired && terms.required.length > 0, jsonTopKeys: undefined, matches: (message) => terms.test(message) };
+  return { source, kind, requiredSubstrings: terms.required, onlySubstrings: terms.onlyRequired && terms.required.length > 0, jsonKeyPaths: undefined, jsonAnyOf: undefined, matches: (message) => terms.test(message) };
 }

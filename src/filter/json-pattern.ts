@@ -27,9 +27,24 @@ export type JsonTest = (json: unknown) => boolean;
 
 export interface JsonPattern {
   readonly test: JsonTest;
-  /** The top-level keys the selectors start with; undefined when one starts with an index or wildcard. */
-  readonly topKeys: ReadonlySet<string> | undefined;
+  /** Each selector's leading keys (CompiledSelector.keyPath); undefined when one starts with an index or wildcard. */
+  readonly keyPaths: readonly (readonly string[])[] | undefined;
+  /** Texts one of which every matching JSON message without a backslash contains (see textAnyOf); undefined when there are none to tell. */
+  readonly anyOf: readonly string[] | undefined;
 }
+
+/**
+ * A test and what the text of a message it holds on must contain — when the
+ * message is JSON without a backslash, so that every string in it is its
+ * value between two quotes: one of `anyOf` (undefined: nothing known).
+ */
+interface Part {
+  readonly test: JsonTest;
+  readonly anyOf: readonly string[] | undefined;
+}
+
+/** Texts to look for, at most: each is a search of the whole input. */
+const MAX_ANY_OF = 8;
 
 const MAX_WILDCARD_SELECTORS = 3;
 
@@ -40,44 +55,58 @@ export function parseJsonPattern(c: Cursor, ctx: ValueContext): JsonPattern {
   c.skipSpace();
   if (c.peek() === '}') c.fail('empty JSON pattern: write at least one comparison', open);
   let wildcards = 0;
-  let topKeys: Set<string> | undefined = new Set();
+  let keyPaths: (readonly string[])[] | undefined = [];
   const onSelector = (sel: CompiledSelector, at: number) => {
-    if (sel.firstKey === undefined) topKeys = undefined;
-    else topKeys?.add(sel.firstKey);
+    if (sel.keyPath.length === 0) keyPaths = undefined;
+    else keyPaths?.push(sel.keyPath);
     if (sel.wildcard && ++wildcards > MAX_WILDCARD_SELECTORS) c.fail(`at most ${MAX_WILDCARD_SELECTORS} selectors with wildcards a pattern`, at);
   };
-  const test = parseOr(c, ctx, onSelector);
+  const { test, anyOf } = parseOr(c, ctx, onSelector);
   c.skipSpace();
   if (c.eof) c.fail(`missing '}' to close the '{' at column ${c.column(open)}`);
   c.expect('}', "'&&', '||' or '}'");
   c.skipSpace();
   if (!c.eof) c.fail('unexpected text after the closing }');
-  return { test, topKeys };
+  return { test, keyPaths, anyOf };
 }
 
 type OnSelector = (sel: CompiledSelector, at: number) => void;
 
-function parseOr(c: Cursor, ctx: ValueContext, onSel: OnSelector): JsonTest {
+function parseOr(c: Cursor, ctx: ValueContext, onSel: OnSelector): Part {
   const parts = [parseAnd(c, ctx, onSel)];
   for (;;) {
     c.skipSpace();
     if (!c.eat('||')) break;
     parts.push(parseAnd(c, ctx, onSel));
   }
-  return parts.length === 1 ? parts[0]! : (json) => parts.some((p) => p(json));
+  if (parts.length === 1) return parts[0]!;
+  const tests = parts.map((p) => p.test);
+  // A match holds one of the alternatives, so it contains what that one needs.
+  const anyOf = parts.every((p) => p.anyOf !== undefined) ? [...new Set(parts.flatMap((p) => p.anyOf!))] : undefined;
+  return { test: (json) => tests.some((t) => t(json)), anyOf: anyOf !== undefined && anyOf.length <= MAX_ANY_OF ? anyOf : undefined };
 }
 
-function parseAnd(c: Cursor, ctx: ValueContext, onSel: OnSelector): JsonTest {
+function parseAnd(c: Cursor, ctx: ValueContext, onSel: OnSelector): Part {
   const parts = [parseUnary(c, ctx, onSel)];
   for (;;) {
     c.skipSpace();
     if (!c.eat('&&')) break;
     parts.push(parseUnary(c, ctx, onSel));
   }
-  return parts.length === 1 ? parts[0]! : (json) => parts.every((p) => p(json));
+  if (parts.length === 1) return parts[0]!;
+  const tests = parts.map((p) => p.test);
+  // A match holds every part: what any one of them needs will do; the fewest, longest texts search best.
+  let anyOf: readonly string[] | undefined;
+  for (const p of parts) if (p.anyOf !== undefined && (anyOf === undefined || better(p.anyOf, anyOf))) anyOf = p.anyOf;
+  return { test: (json) => tests.every((t) => t(json)), anyOf };
 }
 
-function parseUnary(c: Cursor, ctx: ValueContext, onSel: OnSelector): JsonTest {
+function better(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return a.length < b.length;
+  return Math.min(...a.map((t) => t.length)) > Math.min(...b.map((t) => t.length));
+}
+
+function parseUnary(c: Cursor, ctx: ValueContext, onSel: OnSelector): Part {
   c.skipSpace();
   const open = c.pos;
   if (c.eat('(')) {
@@ -94,22 +123,44 @@ function parseUnary(c: Cursor, ctx: ValueContext, onSel: OnSelector): JsonTest {
   const kwAt = c.pos;
   if (word(c, 'IS')) {
     c.skipSpace();
-    if (word(c, 'NULL')) return any(sel, (v) => v === null);
-    if (word(c, 'TRUE')) return any(sel, (v) => v === true);
-    if (word(c, 'FALSE')) return any(sel, (v) => v === false);
+    // JSON writes these values one way only.
+    if (word(c, 'NULL')) return { test: any(sel, (v) => v === null), anyOf: ['null'] };
+    if (word(c, 'TRUE')) return { test: any(sel, (v) => v === true), anyOf: ['true'] };
+    if (word(c, 'FALSE')) return { test: any(sel, (v) => v === false), anyOf: ['false'] };
     if (word(c, 'NOT')) c.fail('IS NOT is not supported by CloudWatch (use != or NOT EXISTS)', kwAt);
     c.fail('expected NULL, TRUE or FALSE after IS');
   }
   if (word(c, 'NOT')) {
     c.skipSpace();
     if (!word(c, 'EXISTS')) c.fail('expected EXISTS after NOT');
-    return sel.wildcard ? (json) => sel.values(json).length === 0 : (json) => sel.first(json) === undefined;
+    return { test: sel.wildcard ? (json) => sel.values(json).length === 0 : (json) => sel.first(json) === undefined, anyOf: undefined };
   }
   if (word(c, 'EXISTS')) c.fail('EXISTS is not supported by CloudWatch (use NOT EXISTS, or a comparison)', kwAt);
   const op = readOperator(c);
   if (!op) c.fail(c.eof || c.peek() === '}' || c.peek() === ')' ? 'expected an operator (=, !=, <, >, <=, >=, IS, NOT EXISTS) after the selector' : `expected an operator after the selector, found '${c.peek()}'`);
   const value = readValue(c, op, ctx);
-  return any(sel, comparer(op, value));
+  return { test: any(sel, comparer(op, value)), anyOf: op === '=' && value.kind === 'string' ? textAnyOf(value.text) : undefined };
+}
+
+/** Characters of the texts String() gives numbers (`-1.5e+300`, `Infinity`). */
+const NUMBER_TEXT = /^[-+.0-9eInfity]*$/;
+
+/**
+ * What the text of a backslash-free JSON message contains when a value in it
+ * is `= text` (wildcards at the ends): a string value is its characters
+ * between two quotes, so `u-42` needs `"u-42"`, `/v2/*` needs `"/v2/`,
+ * `*.html` needs `.html"`, `*err*` needs `err`. Undefined when a number could
+ * match too (its text is String(number), not what the message spells:
+ * `4*` matches `404.0e0`), for a lone `*`, and for U+FFFD or surrogates,
+ * which the bytes of a message need not spell the same way.
+ */
+function textAnyOf(text: string): readonly string[] | undefined {
+  if (/^\*+$/.test(text)) return undefined;
+  const lead = text.startsWith('*');
+  const trail = text.endsWith('*');
+  const core = text.slice(lead ? 1 : 0, trail ? -1 : undefined);
+  if (NUMBER_TEXT.test(core) || /[\uD800-\uDFFF\uFFFD]/.test(core)) return undefined;
+  return [`${lead ? '' : '"'}${core}${trail ? '' : '"'}`];
 }
 
 /** compareJsonValue(op, value, ·) with the operator and value kind decided once. */

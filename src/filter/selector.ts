@@ -19,6 +19,8 @@ export interface CompiledSelector {
   readonly wildcard: boolean;
   /** The top-level key the selector starts with (`a` in `$.a[0]`), or undefined when it starts with an index or wildcard. */
   readonly firstKey: string | undefined;
+  /** The keys the selector starts with, up to its first index or wildcard (`['a', 'b']` in `$.a.b[0].c`; empty for `$[0]`). */
+  readonly keyPath: readonly string[];
   /** Every value the selector reaches in `json` (none when missing or NOT_JSON). */
   values(json: unknown): unknown[];
   /** The first value reached, or undefined when none (JSON has no undefined); allocation-free without wildcards. */
@@ -63,9 +65,19 @@ export function readSelector(c: Cursor): CompiledSelector {
     source,
     wildcard: wildcards > 0,
     firstKey: first?.kind === 'key' ? first.key : undefined,
+    keyPath: leadingKeys(steps),
     values,
     first: wildcards > 0 ? (json) => values(json)[0] : first?.kind === 'key' && steps.length === 1 ? topKey(first.key) : (json) => walk(steps, json),
   };
+}
+
+function leadingKeys(steps: readonly Step[]): string[] {
+  const keys: string[] = [];
+  for (const step of steps) {
+    if (step.kind !== 'key') break;
+    keys.push(step.key);
+  }
+  return keys;
 }
 
 function readBracket(c: Cursor, wildcardAt: (at: number) => void): Step {

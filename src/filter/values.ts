@@ -19,7 +19,7 @@ export type Operator = '=' | '!=' | '<' | '>' | '<=' | '>=';
 
 export type Value =
   | { readonly kind: 'number'; readonly value: number }
-  | { readonly kind: 'string'; readonly test: (text: string) => boolean }
+  | { readonly kind: 'string'; readonly test: (text: string) => boolean; /** As written, `*` wildcards included. */ readonly text: string }
   | { readonly kind: 'regex'; readonly regex: CompiledRegex };
 
 const NUMBER = /^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/;
@@ -54,7 +54,7 @@ export function readValue(c: Cursor, op: Operator, ctx: ValueContext): Value {
   if (c.peek() === '"') {
     const text = readQuoted(c);
     if (relational) c.fail(`'${op}' needs a number, found a quoted string`, at);
-    return { kind: 'string', test: wildcard(text) };
+    return { kind: 'string', test: wildcard(text), text };
   }
   while (!c.eof && !/\s/.test(c.peek()) && !ctx.stop.includes(c.peek())) c.pos++;
   const text = c.src.slice(at, c.pos);
@@ -62,7 +62,7 @@ export function readValue(c: Cursor, op: Operator, ctx: ValueContext): Value {
   const n = parseNumber(text);
   if (!Number.isNaN(n)) return { kind: 'number', value: n };
   if (relational) c.fail(`'${op}' needs a number, found '${text}'`, at);
-  return { kind: 'string', test: wildcard(text) };
+  return { kind: 'string', test: wildcard(text), text };
 }
 
 /** A matcher for a value with leading/trailing `*` wildcards. */

@@ -2,11 +2,12 @@
 // behaviour, and as a child process (bin/tailwatch.js, the built dist/) for
 // the regexp flag and stdin streaming.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { compileFilterPattern } from '../../src/filter/index.js';
 import { runCli } from '../kit/cli.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -61,6 +62,26 @@ describe('tailwatch grep', () => {
   it('filters JSON lines with JSON patterns', async () => {
     const r = await runCli(['grep', '{ $.status >= 500 }', path.join(dir, 'app.log')]);
     expect(r).toEqual({ code: 0, stdout: '{"status":503,"path":"/a"}\n', stderr: '' });
+  });
+
+  it('selects exactly the matching messages of the filter vectors (one line each), through its fast paths', async () => {
+    const byPattern = new Map<string, { message: string; match: boolean }[]>();
+    for (const file of ['vectors.jsonl', 'tailwatch.jsonl']) {
+      for (const l of readFileSync(new URL(`../fixtures/filter-vectors/${file}`, import.meta.url), 'utf8').split('\n')) {
+        if (l.trim() === '') continue;
+        const v = JSON.parse(l) as { pattern: string; message: string; match: boolean | null };
+        if (v.match === null || /[\n\r]/.test(v.message)) continue;
+        byPattern.set(v.pattern, [...(byPattern.get(v.pattern) ?? []), { message: v.message, match: v.match }]);
+      }
+    }
+    expect(byPattern.size).toBeGreaterThan(100);
+    for (const [pattern, vectors] of byPattern) {
+      // Each message between lines that are and are not JSON, so every line is read amid others in one chunk.
+      const fillers = ['{"other":1,"s":"x"}', 'plain'].map((message) => ({ message, match: compileFilterPattern(pattern).matches(message) }));
+      const lines = vectors.flatMap((v) => [v, ...fillers]);
+      const r = await runCli(['grep', '--', pattern], { stdin: lines.map((l) => `${l.message}\n`).join('') });
+      expect({ pattern, stdout: r.stdout }).toEqual({ pattern, stdout: lines.filter((l) => l.match).map((l) => `${l.message}\n`).join('') });
+    }
   });
 
   it('rejects an invalid pattern with pattern:1:COL and exit 2', async () => {
