@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compileFilterPattern } from '../../src/filter/index.js';
 import { runCli } from '../kit/cli.js';
@@ -120,6 +121,35 @@ describe('tailwatch grep', () => {
     // The two invalid bytes decode to one U+FFFD each, which `\W` matches.
     expect((await runCli(['grep', '%^\\W\\W ERROR%', file])).code).toBe(0);
     expect((await runCli(['grep', 'bad bytes', file])).stdout).toBe('\uFFFD\uFFFD ERROR bad bytes\n');
+  });
+});
+
+describe('tailwatch grep on terms: the byte search', () => {
+  // Lines over a tiny alphabet are full of near misses ("RROR", "ERRO") for
+  // the search that starts at the term's rarest byte and checks the bytes
+  // before each hit, and of selected runs gathered at the front of the buffer.
+  it('selects exactly the lines the matcher selects, from a file and from stdin, with -v and -c', async () => {
+    const file = path.join(dir, 'near-misses.log');
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.stringMatching(/^[EROx]{0,12}$/), { minLength: 1, maxLength: 40 }),
+        fc.stringMatching(/^[ERO]{1,5}$/),
+        fc.boolean(),
+        async (lines, term, trailingNewline) => {
+          // Without a final newline only when the last line is not empty (a file's lines are then still `lines`).
+          const text = lines.join('\n') + (trailingNewline || lines.at(-1) === '' ? '\n' : '');
+          writeFileSync(file, text);
+          const pattern = compileFilterPattern(term);
+          const expected = lines.filter((l) => pattern.matches(l));
+          const out = (xs: string[]) => xs.map((l) => `${l}\n`).join('');
+          expect((await runCli(['grep', term, file])).stdout).toBe(out(expected));
+          expect((await runCli(['grep', term], { stdin: text })).stdout).toBe(out(expected));
+          expect((await runCli(['grep', '-v', term, file])).stdout).toBe(out(lines.filter((l) => !pattern.matches(l))));
+          expect((await runCli(['grep', '-c', term, file])).stdout).toBe(`${expected.length}\n`);
+        },
+      ),
+      { numRuns: 150 },
+    );
   });
 });
 
