@@ -6,9 +6,10 @@
  * `-c` counts, exit 0 when a line was selected, 1 when none, 2 on an invalid
  * pattern (`pattern:1:COL: message`) or an unreadable file.
  *
- * Streaming: files are read in 1 MiB chunks and only the unfinished last line
- * of a chunk is carried over, so memory stays at a chunk plus the longest
- * line. When every match must contain a literal (plain terms), the chunk is
+ * Streaming: regular files are read in 256 KiB chunks into one reused buffer
+ * (stdin and pipes in a stream's chunks) and only the unfinished last line of
+ * a chunk is carried over, so memory stays at a chunk plus the longest line.
+ * When every match must contain a literal (plain terms), the chunk is
  * searched for its bytes natively and only lines around hits are decoded.
  *
  * Large regular files with a pattern that needs each line looked at (JSON
@@ -329,7 +330,7 @@ class LineScanner {
   private searchFrom(buf: Buffer, end: number): void {
     const literal = this.literal!;
     const freq = new Uint32Array(256);
-    const sample = Math.min(end, 1 << 16);
+    const sample = Math.min(end, 1 << 14);
     for (let i = 0; i < sample; i++) freq[buf[i]!]!++;
     let at = 0;
     for (let k = 1; k < literal.length - 1; k++) if (freq[literal[k]!]! < freq[literal[at]!]!) at = k;
