@@ -156,10 +156,13 @@ export function compileMatch(node: MatchNode, ruleId: string): { test: Predicate
         throw new RuleCompileError(`pattern: ${(err as Error).message}`, node.pos, ruleId);
       }
       const needsJson = compiled.kind === 'json';
-      return {
-        needsJson,
-        test: needsJson ? (v) => compiled.matches(v.event.message, v.json()) : (v) => compiled.matches(v.event.message),
-      };
+      const may = compiled.mayMatch;
+      let test: Predicate;
+      if (!needsJson) test = (v) => compiled.matches(v.event.message);
+      else if (may === undefined) test = (v) => compiled.matches(v.event.message, v.json());
+      // The raw prefilter first: a message it rejects need not be parsed.
+      else test = (v) => may(v.event.message) && compiled.matches(v.event.message, v.json());
+      return { needsJson, test };
     }
     case 'field': {
       let field;

@@ -45,6 +45,12 @@ export interface CompiledFilterPattern {
    * other kinds or when a selector starts with an index or wildcard.
    */
   readonly jsonTopKeys: ReadonlySet<string> | undefined;
+  /**
+   * JSON patterns: a cheap test on the raw message, false only when `matches`
+   * is certainly false (json-prefilter.ts), so a caller can skip parsing the
+   * message; undefined for other kinds or when the pattern offers nothing.
+   */
+  readonly mayMatch: ((message: string) => boolean) | undefined;
 }
 
 /** CloudWatch's limit on filter pattern length (API: 0–1024). */
@@ -76,23 +82,27 @@ export function compileFilterPattern(source: string): CompiledFilterPattern {
     },
   };
   if (kind === 'json') {
-    const { test, topKeys } = parseJsonPattern(c, ctx);
+    const { test, topKeys, mayMatch } = parseJsonPattern(c, ctx);
     return {
       source,
       kind,
       requiredSubstrings: [],
       onlySubstrings: false,
       jsonTopKeys: topKeys,
+      mayMatch,
       matches(message, json) {
-        const parsed = json === undefined ? parseJsonMessage(message) : json;
-        return parsed !== NOT_JSON && test(parsed);
+        if (json === undefined) {
+          if (mayMatch !== undefined && !mayMatch(message)) return false;
+          json = parseJsonMessage(message);
+        }
+        return json !== NOT_JSON && test(json);
       },
     };
   }
   if (kind === 'delimited') {
     const test = parseDelimited(c, ctx);
-    return { source, kind, requiredSubstrings: [], onlySubstrings: false, jsonTopKeys: undefined, matches: (message) => test(message) };
+    return { source, kind, requiredSubstrings: [], onlySubstrings: false, jsonTopKeys: undefined, mayMatch: undefined, matches: (message) => test(message) };
   }
   const terms = parseTerms(c);
-  return { source, kind, requiredSubstrings: terms.required, onlySubstrings: terms.onlyRequired && terms.required.length > 0, jsonTopKeys: undefined, matches: (message) => terms.test(message) };
+  return { source, kind, requiredSubstrings: terms.required, onlySubstrings: terms.onlyRequired && terms.required.length > 0, jsonTopKeys: undefined, mayMatch: undefined, matches: (message) => terms.test(message) };
 }

@@ -20,6 +20,7 @@
  * - Limits: 3 wildcard selectors, 2 regexes a pattern.
  */
 import { Cursor } from './cursor.js';
+import { allMay, anyMay, guarded, keyValueMay, type RawTest } from './json-prefilter.js';
 import { readSelector, type CompiledSelector } from './selector.js';
 import { compareNumber, compareText, readOperator, readValue, type Operator, type Value, type ValueContext } from './values.js';
 
@@ -29,6 +30,18 @@ export interface JsonPattern {
   readonly test: JsonTest;
   /** The top-level keys the selectors start with; undefined when one starts with an index or wildcard. */
   readonly topKeys: ReadonlySet<string> | undefined;
+  /**
+   * A test on the raw message that is false only when `test` is certainly
+   * false on its parse (json-prefilter.ts); undefined when the pattern gives
+   * it nothing to go on.
+   */
+  readonly mayMatch: RawTest | undefined;
+}
+
+/** A sub-expression: its test, and its raw-text prefilter (undefined: anything may match). */
+interface Part {
+  readonly test: JsonTest;
+  readonly may: RawTest | undefined;
 }
 
 const MAX_WILDCARD_SELECTORS = 3;
@@ -46,38 +59,46 @@ export function parseJsonPattern(c: Cursor, ctx: ValueContext): JsonPattern {
     else topKeys?.add(sel.firstKey);
     if (sel.wildcard && ++wildcards > MAX_WILDCARD_SELECTORS) c.fail(`at most ${MAX_WILDCARD_SELECTORS} selectors with wildcards a pattern`, at);
   };
-  const test = parseOr(c, ctx, onSelector);
+  const { test, may } = parseOr(c, ctx, onSelector);
   c.skipSpace();
   if (c.eof) c.fail(`missing '}' to close the '{' at column ${c.column(open)}`);
   c.expect('}', "'&&', '||' or '}'");
   c.skipSpace();
   if (!c.eof) c.fail('unexpected text after the closing }');
-  return { test, topKeys };
+  return { test, topKeys, mayMatch: may === undefined ? undefined : guarded(may) };
 }
 
 type OnSelector = (sel: CompiledSelector, at: number) => void;
 
-function parseOr(c: Cursor, ctx: ValueContext, onSel: OnSelector): JsonTest {
+function parseOr(c: Cursor, ctx: ValueContext, onSel: OnSelector): Part {
   const parts = [parseAnd(c, ctx, onSel)];
   for (;;) {
     c.skipSpace();
     if (!c.eat('||')) break;
     parts.push(parseAnd(c, ctx, onSel));
   }
-  return parts.length === 1 ? parts[0]! : (json) => parts.some((p) => p(json));
+  if (parts.length === 1) return parts[0]!;
+  const tests = parts.map((p) => p.test);
+  // Some branch holds: each needs a prefilter, else anything may match.
+  const mays = parts.map((p) => p.may);
+  return { test: (json) => tests.some((t) => t(json)), may: mays.every((m) => m !== undefined) ? anyMay(mays as RawTest[]) : undefined };
 }
 
-function parseAnd(c: Cursor, ctx: ValueContext, onSel: OnSelector): JsonTest {
+function parseAnd(c: Cursor, ctx: ValueContext, onSel: OnSelector): Part {
   const parts = [parseUnary(c, ctx, onSel)];
   for (;;) {
     c.skipSpace();
     if (!c.eat('&&')) break;
     parts.push(parseUnary(c, ctx, onSel));
   }
-  return parts.length === 1 ? parts[0]! : (json) => parts.every((p) => p(json));
+  if (parts.length === 1) return parts[0]!;
+  const tests = parts.map((p) => p.test);
+  // Every part holds: the parts with a prefilter must all pass theirs.
+  const mays = parts.flatMap((p) => (p.may === undefined ? [] : [p.may]));
+  return { test: (json) => tests.every((t) => t(json)), may: mays.length > 0 ? allMay(mays) : undefined };
 }
 
-function parseUnary(c: Cursor, ctx: ValueContext, onSel: OnSelector): JsonTest {
+function parseUnary(c: Cursor, ctx: ValueContext, onSel: OnSelector): Part {
   c.skipSpace();
   const open = c.pos;
   if (c.eat('(')) {
@@ -103,7 +124,7 @@ function parseUnary(c: Cursor, ctx: ValueContext, onSel: OnSelector): JsonTest {
   if (word(c, 'NOT')) {
     c.skipSpace();
     if (!word(c, 'EXISTS')) c.fail('expected EXISTS after NOT');
-    return sel.wildcard ? (json) => sel.values(json).length === 0 : (json) => sel.first(json) === undefined;
+    return { test: sel.wildcard ? (json) => sel.values(json).length === 0 : (json) => sel.first(json) === undefined, may: undefined };
   }
   if (word(c, 'EXISTS')) c.fail('EXISTS is not supported by CloudWatch (use NOT EXISTS, or a comparison)', kwAt);
   const op = readOperator(c);
@@ -135,12 +156,20 @@ function comparer(op: Operator, value: Value): (v: unknown) => boolean {
   return (v) => compareJsonValue(op, value, v);
 }
 
-/** Some selected value satisfies `test` (the one value, without a wildcard). */
-function any(sel: CompiledSelector, test: (v: unknown) => boolean): JsonTest {
-  if (sel.wildcard) return (json) => sel.values(json).some(test);
-  return (json) => {
-    const v = sel.first(json);
-    return v !== undefined && test(v);
+/**
+ * Some selected value satisfies `test` (the one value, without a wildcard).
+ * `test` is false on objects and arrays, so a selector ending in a key has
+ * the raw prefilter "some scalar value of that key passes `test`".
+ */
+function any(sel: CompiledSelector, test: (v: unknown) => boolean): Part {
+  const may = sel.lastKey === undefined ? undefined : keyValueMay(sel.lastKey, test);
+  if (sel.wildcard) return { test: (json) => sel.values(json).some(test), may };
+  return {
+    test: (json) => {
+      const v = sel.first(json);
+      return v !== undefined && test(v);
+    },
+    may,
   };
 }
 

@@ -19,6 +19,8 @@ export interface CompiledSelector {
   readonly wildcard: boolean;
   /** The top-level key the selector starts with (`a` in `$.a[0]`), or undefined when it starts with an index or wildcard. */
   readonly firstKey: string | undefined;
+  /** The key the selector ends with (`b` in `$.a[0].b`), or undefined when it ends with an index or wildcard. */
+  readonly lastKey: string | undefined;
   /** Every value the selector reaches in `json` (none when missing or NOT_JSON). */
   values(json: unknown): unknown[];
   /** The first value reached, or undefined when none (JSON has no undefined); allocation-free without wildcards. */
@@ -58,11 +60,13 @@ export function readSelector(c: Cursor): CompiledSelector {
   if (steps.length === 0) c.fail("expected '.' or '[' after '$'", c.pos);
   const source = c.src.slice(start, c.pos);
   const first = steps[0];
+  const last = steps[steps.length - 1];
   const values = (json: unknown) => resolve(steps, json);
   return {
     source,
     wildcard: wildcards > 0,
     firstKey: first?.kind === 'key' ? first.key : undefined,
+    lastKey: last?.kind === 'key' ? last.key : undefined,
     values,
     first: wildcards > 0 ? (json) => values(json)[0] : first?.kind === 'key' && steps.length === 1 ? topKey(first.key) : (json) => walk(steps, json),
   };

@@ -105,6 +105,26 @@ describe('one JSON parse per event', () => {
     feed(engine, [ev(0, { n: 5 })]);
     expect(spy).not.toHaveBeenCalled();
   });
+
+  it('does not parse a message that no JSON filter pattern can match (raw prefilter), and still decides the same', () => {
+    const rules = [
+      rule({ id: 'err', filterPattern: '{ $.level = "ERROR" }' }),
+      rule({ id: 'slow', filterPattern: '{ $.latency_ms > 2500 && $.path = "/v1*" }', match: m.field('$.method', { op: 'equals', value: 'GET' }) }),
+    ];
+    const engine = new Engine({ rules });
+    const spy = vi.spyOn(JSON, 'parse');
+    const skipped = [
+      { level: 'INFO', latency_ms: 12, path: '/v1/x', method: 'GET', msg: 'ERROR later' },
+      { level: 'WARN', latency_ms: 2500, path: '/v1/x', method: 'GET' },
+      { level: 'INFO', latency_ms: 9000, path: '/v2/x', method: 'GET' },
+    ];
+    expect(feed(engine, skipped.map((d, i) => ev(i, d)))).toEqual([]);
+    expect(spy).not.toHaveBeenCalled();
+    // Parsed: a possible match, and a message with an escape (the raw text proves nothing then).
+    const alerts = feed(engine, [ev(5, { level: 'ERROR' }), ev(6, '{"lev\\u0065l":"ERROR"}'), ev(7, { level: 'INFO', latency_ms: 3000, path: '/v1/y', method: 'GET' })]);
+    expect(alerts.map((a) => a.rule.id)).toEqual(['err', 'err', 'slow']);
+    expect(spy).toHaveBeenCalledTimes(3);
+  });
 });
 
 describe('routing', () => {
