@@ -17,7 +17,7 @@ export interface CompiledRule {
   readonly filter: CompiledFilterPatternLike | undefined;
   readonly filterNeedsJson: boolean;
   /** JSON filters: false only when the filter certainly fails on the raw message (skips the parse). */
-  readonly filterMayMatch: ((message: string) => boolean) | undefined;
+  readonly filterMayMatch: ((message: string, escaped?: boolean) => boolean) | undefined;
   readonly match: Predicate | undefined;
   /** `$.merchantId` → `merchantId`. */
   readonly groupNames: readonly string[];

@@ -208,7 +208,7 @@ export class Engine {
         if (filter !== undefined) {
           if (!cr.filterNeedsJson) {
             if (!filter.matches(event.message)) continue;
-          } else if ((cr.filterMayMatch !== undefined && !cr.filterMayMatch(event.message)) || !filter.matches(event.message, view.json())) continue;
+          } else if ((cr.filterMayMatch !== undefined && !cr.filterMayMatch(event.message, view.escaped())) || !filter.matches(event.message, view.json())) continue;
         }
         if (cr.match !== undefined && !cr.match(view)) continue;
         rt.counters.matched++;

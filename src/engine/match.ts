@@ -13,8 +13,14 @@ const UNPARSED: unique symbol = Symbol('unparsed');
 export class EventView {
   event: LogEvent;
   private parsed: unknown = UNPARSED;
+  private backslash: boolean | undefined;
   constructor(event: LogEvent) {
     this.event = event;
+  }
+  /** Whether the message holds a backslash (JSON prefilters need it; found once per event). */
+  escaped(): boolean {
+    if (this.backslash === undefined) this.backslash = this.event.message.indexOf('\\') >= 0;
+    return this.backslash;
   }
   /** The message parsed as JSON, or NOT_JSON. */
   json(): unknown {
@@ -161,7 +167,7 @@ export function compileMatch(node: MatchNode, ruleId: string): { test: Predicate
       if (!needsJson) test = (v) => compiled.matches(v.event.message);
       else if (may === undefined) test = (v) => compiled.matches(v.event.message, v.json());
       // The raw prefilter first: a message it rejects need not be parsed.
-      else test = (v) => may(v.event.message) && compiled.matches(v.event.message, v.json());
+      else test = (v) => may(v.event.message, v.escaped()) && compiled.matches(v.event.message, v.json());
       return { needsJson, test };
     }
     case 'field': {

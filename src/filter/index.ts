@@ -49,8 +49,10 @@ export interface CompiledFilterPattern {
    * JSON patterns: a cheap test on the raw message, false only when `matches`
    * is certainly false (json-prefilter.ts), so a caller can skip parsing the
    * message; undefined for other kinds or when the pattern offers nothing.
+   * `escaped`: whether the message holds a backslash, when the caller already
+   * knows (several patterns on one message); computed when omitted.
    */
-  readonly mayMatch: ((message: string) => boolean) | undefined;
+  readonly mayMatch: ((message: string, escaped?: boolean) => boolean) | undefined;
 }
 
 /** CloudWatch's limit on filter pattern length (API: 0–1024). */

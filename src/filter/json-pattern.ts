@@ -20,7 +20,7 @@
  * - Limits: 3 wildcard selectors, 2 regexes a pattern.
  */
 import { Cursor } from './cursor.js';
-import { allMay, anyMay, guarded, keyValueMay, type RawTest } from './json-prefilter.js';
+import { allMay, anyMay, guarded, keyValueMay, type GuardedTest, type RawTest } from './json-prefilter.js';
 import { readSelector, type CompiledSelector } from './selector.js';
 import { compareNumber, compareText, readOperator, readValue, type Operator, type Value, type ValueContext } from './values.js';
 
@@ -35,7 +35,7 @@ export interface JsonPattern {
    * false on its parse (json-prefilter.ts); undefined when the pattern gives
    * it nothing to go on.
    */
-  readonly mayMatch: RawTest | undefined;
+  readonly mayMatch: GuardedTest | undefined;
 }
 
 /** A sub-expression: its test, and its raw-text prefilter (undefined: anything may match). */

@@ -25,6 +25,9 @@
 /** Raw-text test: false only when the pattern certainly does not match the message (no backslash in it). */
 export type RawTest = (raw: string) => boolean;
 
+/** A RawTest for any message; `escaped` (whether it holds a backslash) when the caller already knows. */
+export type GuardedTest = (raw: string, escaped?: boolean) => boolean;
+
 /** Whether some value token after a `"key":` in the raw text passes `test` (values as JSON.parse gives them). */
 export function keyValueMay(key: string, test: (v: unknown) => boolean): RawTest {
   // Searched without its opening quote, which is checked after: V8 scans for the first character
@@ -61,8 +64,8 @@ export function allMay(parts: readonly RawTest[]): RawTest {
 }
 
 /** The raw test guarded for messages with escapes, where it would not be sound. */
-export function guarded(test: RawTest): RawTest {
-  return (raw) => raw.indexOf('\\') >= 0 || test(raw);
+export function guarded(test: RawTest): GuardedTest {
+  return (raw, escaped = raw.indexOf('\\') >= 0) => escaped || test(raw);
 }
 
 const NO_VALUE: unique symbol = Symbol('no-value');
