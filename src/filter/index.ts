@@ -102,7 +102,7 @@ export function compileFilterPattern(source: string): CompiledFilterPattern {
     };
   }
   if (kind === 'delimited') {
-    const test = parseDelimited(c, ctx);
+    const { test } = parseDelimited(c, ctx);
     return { source, kind, requiredSubstrings: [], onlySubstrings: false, jsonTopKeys: undefined, mayMatch: undefined, matches: (message) => test(message) };
   }
   const terms = parseTerms(c);
