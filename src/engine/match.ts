@@ -5,7 +5,7 @@
  */
 import type { FieldRef, LeafOperator, MatchNode, SourcePos } from '../config/model.js';
 import type { LogEvent } from './event.js';
-import { compileFilterPattern, compileSelector, MISSING, NOT_JSON, parseJsonMessage, SelectorError } from './filter-adapter.js';
+import { compileFilterPattern, compileSelector, jsonTopValue, MISSING, NOT_JSON, parseJsonMessage, SelectorError } from './filter-adapter.js';
 
 const UNPARSED: unique symbol = Symbol('unparsed');
 
@@ -27,6 +27,19 @@ export class EventView {
     if (this.parsed === UNPARSED) this.parsed = parseJsonMessage(this.event.message);
     return this.parsed;
   }
+  /**
+   * `$.key` of the message, MISSING when absent or not JSON: from the parse
+   * when there is one, else by scanning the text (no objects built).
+   */
+  topValue(key: string): unknown {
+    let json = this.parsed;
+    if (json === UNPARSED) {
+      const v = jsonTopValue(this.event.message, key);
+      if (v !== NOT_JSON) return v === undefined ? MISSING : v;
+      json = this.parsed = NOT_JSON;
+    }
+    return json !== null && typeof json === 'object' && !Array.isArray(json) && Object.hasOwn(json, key) ? (json as Record<string, unknown>)[key] : MISSING;
+  }
 }
 
 export type Predicate = (view: EventView) => boolean;
@@ -45,9 +58,11 @@ export function compileField(field: FieldRef): { read: (view: EventView) => unkn
   if (field === 'logGroup') return { read: (v) => v.event.logGroup, needsJson: false };
   if (field === 'logStream') return { read: (v) => v.event.logStream, needsJson: false };
   const select = compileSelector(field);
+  const key = select.topKey;
   return {
     needsJson: true,
-    read: (v) => {
+    // `$.key`: one field, read without parsing the whole message unless it was parsed already.
+    read: key !== undefined ? (v) => v.topValue(key) : (v) => {
       const json = v.json();
       return json === NOT_JSON ? MISSING : select.first(json);
     },

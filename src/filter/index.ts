@@ -12,12 +12,13 @@ import { parseDelimited } from './delimited.js';
 import { FilterPatternError } from './errors.js';
 import { JsonLineProjector } from './json-line.js';
 import { parseJsonPattern } from './json-pattern.js';
+import { jsonTopValue } from './json-scan.js';
 import { NOT_JSON, parseJsonMessage } from './message.js';
 import { compileSelector, type CompiledSelector } from './selector.js';
 import { parseTerms } from './terms.js';
 import type { ValueContext } from './values.js';
 
-export { FilterPatternError, NOT_JSON, parseJsonMessage, compileSelector, JsonLineProjector };
+export { FilterPatternError, NOT_JSON, parseJsonMessage, compileSelector, JsonLineProjector, jsonTopValue };
 export type { CompiledSelector };
 
 export type FilterPatternKind = 'terms' | 'json' | 'delimited';

@@ -3,10 +3,13 @@
 // tests against matches(message, parseJsonMessage(message)) on JSON text
 // written with random whitespace, escapes (\uXXXX, \", \\, \/), non-ASCII
 // text, nesting, arrays, duplicate keys, odd number spellings, and on broken
-// text. And it must say "no" often enough to be worth having.
+// text. And it must say "no" often enough to be worth having. Also the
+// one-key scan (src/filter/json-scan.ts) against parseJsonMessage, on the
+// same messages and on damaged ones.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compileFilterPattern, parseJsonMessage } from '../../src/filter/index.js';
+import { compileFilterPattern, jsonTopValue, NOT_JSON, parseJsonMessage } from '../../src/filter/index.js';
+import { MAX_JSON_DEPTH } from '../../src/filter/message.js';
 
 // The keys the selectors below read come often; the odd ones (a quote, non-ASCII, a prefix or suffix of another key, a space) now and then.
 const KEYS = ['level', 'level', 'level', 'status', 'status', 'id', 'id', 'user', 'tags', 'a', 'a', 'b', 'lev', 'el', 'le"vel', 'é', 'status '];
@@ -153,5 +156,70 @@ describe('JSON pattern prefilter', () => {
     expect(n.mayMatch!('{"status":500,"status":200,"path":"/v1/x"}')).toBe(true); // duplicate keys: each is a candidate
     const or = compileFilterPattern('{ $.level = "ERROR" || $.tags[0] = "x" }');
     expect(or.mayMatch).toBeUndefined(); // a branch ending in an index gives nothing to go on
+  });
+});
+
+describe('jsonTopValue: one top-level key without parsing the message', () => {
+  /** parseJsonMessage, then `$.key` as the selectors read it. */
+  function reference(text: string, key: string): unknown {
+    const json = parseJsonMessage(text);
+    if (json === NOT_JSON) return NOT_JSON;
+    return json !== null && typeof json === 'object' && !Array.isArray(json) && Object.hasOwn(json, key) ? (json as Record<string, unknown>)[key] : undefined;
+  }
+  // Characters that break (or, now and then, keep) JSON: bad whitespace, control characters, stray punctuation, bad escapes and numbers.
+  const DAMAGE = [',', ':', '"', '\\', '}', ']', '{', '[', '0', '-', '.', 'e', '+', '\u00a0', '\f', '\v', '\u0001', '\n', ' ', 'x', 'u', 'tru', 'nul', '\\u12', '\\x', '\\n', '\\u0041'];
+  const damaged = fc.tuple(fc.oneof(message, denseMessage), fc.array(fc.tuple(fc.nat(), fc.constantFrom(...DAMAGE), fc.boolean()), { minLength: 1, maxLength: 2 })).map(([text, edits]) => {
+    let out = text;
+    for (const [at, piece, replace] of edits) {
+      const i = out.length === 0 ? 0 : at % out.length;
+      out = out.slice(0, i) + piece + out.slice(replace ? i + 1 : i);
+    }
+    return out;
+  });
+  const key = fc.constantFrom('level', 'status', 'a', 'b', 'id', 'user', 'le"vel', 'é', 'xid', 'missing');
+
+  it.each([
+    ['varied messages', message],
+    ['dense messages', denseMessage],
+    ['damaged messages', damaged],
+    ['arbitrary JSON values', fc.json()],
+    ['arbitrary text', fc.string({ unit: fc.constantFrom('{', '}', '[', ']', '"', ':', ',', '1', 'a', ' ', '\\', 'e', '-') })],
+  ])('is exactly parseJsonMessage then $.key: %s', (_, messages) => {
+    let valid = 0;
+    let runs = 0;
+    fc.assert(
+      fc.property(messages, key, (text, k) => {
+        const want = reference(text, k);
+        runs++;
+        if (want !== NOT_JSON) valid++;
+        expect(jsonTopValue(text, k)).toEqual(want);
+      }),
+      { numRuns: 10_000 },
+    );
+    expect(valid).toBeGreaterThan(0);
+    expect(runs).toBe(10_000);
+  });
+
+  it('spots the validity rules one by one', () => {
+    // String.raw: the backslashes are the JSON text's own.
+    const raw = String.raw;
+    const cases = [
+      '{"a":1}', '{"a":1,}', '[1,]', '{"a" 1}', '{a:1}', '{"a":01}', '{"a":1.}', '{"a":.5}', '{"a":+1}', '{"a":-}', '{"a":1e}', '{"a":1e+}', '{"a":-0.0e-0}',
+      raw`{"a":"\u0001"}`, raw`{"a":"\x"}`, raw`{"a":"\u12"}`, raw`{"a":"\u00e9"}`, raw`{"a":"\/"}`, raw`{"a":"tab\tok"}`, '{"a":"raw\ttab"}', '{"a":"raw\u0001"}',
+      '{"a":tru}', '{"a":true}', '{"a":nul}', '{"a":null} x', ' \n{"a":[]}\r\n', '\u00a0{"a":1}', '{"a":1}\f', '{"a":{"a":2},"a":3}', '{"a":3,"a":{"b":[1,{"c":2}]}}',
+      '{"__proto__":1}', raw`{"\u0061":"x"}`, '{"a":"é😀"}', '[{"a":1}]', '{"b":{"a":1}}', '{}', '[]', '{"a":"unterminated}', '"a"', '5', raw`{"a":"\"}`, raw`{"a":"\\"}`,
+    ];
+    for (const text of cases) expect(jsonTopValue(text, 'a'), text).toEqual(reference(text, 'a'));
+    // A name is compared decoded: the text of an escaped name is not the key it spells.
+    expect(jsonTopValue(raw`{"l\u0065vel":1}`, raw`l\u0065vel`)).toBeUndefined();
+    expect(jsonTopValue(raw`{"l\u0065vel":1}`, 'level')).toBe(1);
+    expect(jsonTopValue(raw`{"a\nb":1}`, raw`a\nb`)).toBeUndefined();
+  });
+
+  it('applies the nesting limit as parseJsonMessage does', () => {
+    const deep = (d: number) => '{"a":' + '['.repeat(d - 1) + ']'.repeat(d - 1) + '}';
+    expect(jsonTopValue(deep(MAX_JSON_DEPTH), 'a')).toEqual(reference(deep(MAX_JSON_DEPTH), 'a'));
+    expect(jsonTopValue(deep(MAX_JSON_DEPTH + 1), 'a')).toBe(NOT_JSON);
+    expect(reference(deep(MAX_JSON_DEPTH + 1), 'a')).toBe(NOT_JSON);
   });
 });
