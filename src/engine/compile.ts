@@ -16,6 +16,8 @@ export interface CompiledRule {
   /** Undefined: the empty pattern (everything passes). */
   readonly filter: CompiledFilterPatternLike | undefined;
   readonly filterNeedsJson: boolean;
+  /** JSON filters: false only when the filter certainly fails on the raw message (skips the parse). */
+  readonly filterMayMatch: ((message: string, escaped?: boolean) => boolean) | undefined;
   readonly match: Predicate | undefined;
   /** `$.merchantId` → `merchantId`. */
   readonly groupNames: readonly string[];
@@ -102,6 +104,7 @@ export function compileRule(rule: Rule): CompiledRule {
     rule,
     filter,
     filterNeedsJson: filter?.kind === 'json',
+    filterMayMatch: filter?.mayMatch,
     match: match?.test,
     groupNames: groupBy.map(groupName),
     groupReaders,

@@ -204,7 +204,12 @@ export class Engine {
         const cr = rt.cr;
         if (event.logStream !== '' && !streamAllowed(cr, event.logStream)) continue;
         rt.counters.received++;
-        if (cr.filter !== undefined && !(cr.filterNeedsJson ? cr.filter.matches(event.message, view.json()) : cr.filter.matches(event.message))) continue;
+        const filter = cr.filter;
+        if (filter !== undefined) {
+          if (!cr.filterNeedsJson) {
+            if (!filter.matches(event.message)) continue;
+          } else if ((cr.filterMayMatch !== undefined && !cr.filterMayMatch(event.message, view.escaped())) || !filter.matches(event.message, view.json())) continue;
+        }
         if (cr.match !== undefined && !cr.match(view)) continue;
         rt.counters.matched++;
         this.onMatch(rt, view, ts);

@@ -3,9 +3,9 @@
  * once-per-event JSON parse, and `$.a.b[0]` selectors (shared with JSON
  * filter patterns so both read fields the same way).
  */
-import { compileFilterPattern, compileSelector as compileFilterSelector, FilterPatternError, NOT_JSON, parseJsonMessage } from '../filter/index.js';
+import { compileFilterPattern, compileSelector as compileFilterSelector, FilterPatternError, jsonTopValue, NOT_JSON, parseJsonMessage } from '../filter/index.js';
 
-export { compileFilterPattern, NOT_JSON, parseJsonMessage };
+export { compileFilterPattern, jsonTopValue, NOT_JSON, parseJsonMessage };
 export type { CompiledFilterPattern as CompiledFilterPatternLike } from '../filter/index.js';
 
 /** A selector's answer when the path is absent (distinct from a JSON `null`). */
@@ -26,6 +26,8 @@ export interface Selector {
   /** Every value reached (several only with a wildcard). */
   all(json: unknown): unknown[];
   readonly wildcard: boolean;
+  /** `key` when the selector is exactly `$.key` (read with jsonTopValue without parsing the message). */
+  readonly topKey: string | undefined;
 }
 
 /** Compiles a selector; throws SelectorError with the offset of the problem. */
@@ -39,8 +41,10 @@ export function compileSelector(selector: string): Selector {
   }
   const values = compiled.values;
   const first = compiled.first;
+  const key = compiled.firstKey;
   return {
     wildcard: compiled.wildcard,
+    topKey: key !== undefined && !compiled.wildcard && compiled.source === `$.${key}` ? key : undefined,
     all: values,
     first(json) {
       // JSON has no undefined: the filter stage's "nothing reached".

@@ -5,7 +5,7 @@
  */
 import type { FieldRef, LeafOperator, MatchNode, SourcePos } from '../config/model.js';
 import type { LogEvent } from './event.js';
-import { compileFilterPattern, compileSelector, MISSING, NOT_JSON, parseJsonMessage, SelectorError } from './filter-adapter.js';
+import { compileFilterPattern, compileSelector, jsonTopValue, MISSING, NOT_JSON, parseJsonMessage, SelectorError } from './filter-adapter.js';
 
 const UNPARSED: unique symbol = Symbol('unparsed');
 
@@ -13,13 +13,32 @@ const UNPARSED: unique symbol = Symbol('unparsed');
 export class EventView {
   event: LogEvent;
   private parsed: unknown = UNPARSED;
+  private backslash: boolean | undefined;
   constructor(event: LogEvent) {
     this.event = event;
+  }
+  /** Whether the message holds a backslash (JSON prefilters need it; found once per event). */
+  escaped(): boolean {
+    if (this.backslash === undefined) this.backslash = this.event.message.indexOf('\\') >= 0;
+    return this.backslash;
   }
   /** The message parsed as JSON, or NOT_JSON. */
   json(): unknown {
     if (this.parsed === UNPARSED) this.parsed = parseJsonMessage(this.event.message);
     return this.parsed;
+  }
+  /**
+   * `$.key` of the message, MISSING when absent or not JSON: from the parse
+   * when there is one, else by scanning the text (no objects built).
+   */
+  topValue(key: string): unknown {
+    let json = this.parsed;
+    if (json === UNPARSED) {
+      const v = jsonTopValue(this.event.message, key);
+      if (v !== NOT_JSON) return v === undefined ? MISSING : v;
+      json = this.parsed = NOT_JSON;
+    }
+    return json !== null && typeof json === 'object' && !Array.isArray(json) && Object.hasOwn(json, key) ? (json as Record<string, unknown>)[key] : MISSING;
   }
 }
 
@@ -39,9 +58,11 @@ export function compileField(field: FieldRef): { read: (view: EventView) => unkn
   if (field === 'logGroup') return { read: (v) => v.event.logGroup, needsJson: false };
   if (field === 'logStream') return { read: (v) => v.event.logStream, needsJson: false };
   const select = compileSelector(field);
+  const key = select.topKey;
   return {
     needsJson: true,
-    read: (v) => {
+    // `$.key`: one field, read without parsing the whole message unless it was parsed already.
+    read: key !== undefined ? (v) => v.topValue(key) : (v) => {
       const json = v.json();
       return json === NOT_JSON ? MISSING : select.first(json);
     },
@@ -156,10 +177,13 @@ export function compileMatch(node: MatchNode, ruleId: string): { test: Predicate
         throw new RuleCompileError(`pattern: ${(err as Error).message}`, node.pos, ruleId);
       }
       const needsJson = compiled.kind === 'json';
-      return {
-        needsJson,
-        test: needsJson ? (v) => compiled.matches(v.event.message, v.json()) : (v) => compiled.matches(v.event.message),
-      };
+      const may = compiled.mayMatch;
+      let test: Predicate;
+      if (!needsJson) test = (v) => compiled.matches(v.event.message);
+      else if (may === undefined) test = (v) => compiled.matches(v.event.message, v.json());
+      // The raw prefilter first: a message it rejects need not be parsed.
+      else test = (v) => may(v.event.message, v.escaped()) && compiled.matches(v.event.message, v.json());
+      return { needsJson, test };
     }
     case 'field': {
       let field;

@@ -24,9 +24,29 @@ import { Cursor } from './cursor.js';
 import { compareNumber, compareText, parseNumber, readOperator, readValue, type Operator, type Value, type ValueContext } from './values.js';
 
 type WordTest = (word: string) => boolean;
-type Entry = { readonly kind: 'word'; readonly test: WordTest | undefined } | { readonly kind: 'ellipsis' };
+/** `literal`: a substring of every word the test accepts ('' when there is none). */
+type Entry = { readonly kind: 'word'; readonly test: WordTest | undefined; readonly literal?: string } | { readonly kind: 'ellipsis' };
 
-export function parseDelimited(c: Cursor, ctx: ValueContext): (message: string) => boolean {
+export interface DelimitedPattern {
+  readonly test: (message: string) => boolean;
+  /**
+   * The longest substring every matching message contains (a word is a
+   * slice of the message, so a literal every accepted word holds is in the
+   * message), or '' when there is none; `test` checks it first.
+   */
+  readonly required: string;
+}
+
+export function parseDelimited(c: Cursor, ctx: ValueContext): DelimitedPattern {
+  const match = parseEntries(c, ctx);
+  let required = '';
+  for (const e of match.entries) if (e.kind === 'word' && e.literal !== undefined && e.literal.length > required.length) required = e.literal;
+  const test = match.test;
+  // Cheaper than reading words: most non-matching lines lack the literal.
+  return { test: required === '' ? test : (message) => message.includes(required) && test(message), required };
+}
+
+function parseEntries(c: Cursor, ctx: ValueContext): { test: (message: string) => boolean; entries: readonly Entry[] } {
   const open = c.pos;
   c.pos++;
   c.skipSpace();
@@ -43,9 +63,9 @@ export function parseDelimited(c: Cursor, ctx: ValueContext): (message: string) 
   }
   c.skipSpace();
   if (!c.eof) c.fail('unexpected text after the closing ]');
-  if (entries.length === 0) return () => true;
-  if (entries.every((e) => e.kind === 'word')) return fixedMatcher(entries as Extract<Entry, { kind: 'word' }>[]);
-  return ellipsisMatcher(entries);
+  if (entries.length === 0) return { test: () => true, entries };
+  if (entries.every((e) => e.kind === 'word')) return { test: fixedMatcher(entries as Extract<Entry, { kind: 'word' }>[]), entries };
+  return { test: ellipsisMatcher(entries), entries };
 }
 
 function parseEntry(c: Cursor, ctx: ValueContext): Entry {
@@ -55,7 +75,10 @@ function parseEntry(c: Cursor, ctx: ValueContext): Entry {
   const name = readName(c);
   c.skipSpace();
   if (c.peek() === ',' || c.peek() === ']' || c.eof) return { kind: 'word', test: undefined };
-  const alternatives: WordTest[][] = [[readCondition(c, ctx)]];
+  const first = readCondition(c, ctx);
+  const alternatives: WordTest[][] = [[first.test]];
+  // Without `||`, every condition holds on the word: the longest literal of one is in it.
+  let literal = first.literal;
   for (;;) {
     c.skipSpace();
     if (c.eat('||')) alternatives.push([]);
@@ -64,10 +87,12 @@ function parseEntry(c: Cursor, ctx: ValueContext): Entry {
     const at = c.pos;
     const other = readName(c);
     if (other !== name) c.fail(`a condition in the '${name}' field cannot test '${other}'`, at);
-    alternatives[alternatives.length - 1]!.push(readCondition(c, ctx));
+    const cond = readCondition(c, ctx);
+    alternatives[alternatives.length - 1]!.push(cond.test);
+    if (cond.literal.length > literal.length) literal = cond.literal;
   }
   const test: WordTest = (w) => alternatives.some((all) => all.every((t) => t(w)));
-  return { kind: 'word', test };
+  return { kind: 'word', test, literal: alternatives.length === 1 ? literal : '' };
 }
 
 function readName(c: Cursor): string {
@@ -77,12 +102,13 @@ function readName(c: Cursor): string {
   return c.src.slice(start, c.pos);
 }
 
-function readCondition(c: Cursor, ctx: ValueContext): WordTest {
+function readCondition(c: Cursor, ctx: ValueContext): { test: WordTest; literal: string } {
   c.skipSpace();
   const op = readOperator(c);
   if (!op) c.fail(`expected an operator (=, !=, <, >, <=, >=)${c.eof ? '' : `, found '${c.peek()}'`}`);
   const value = readValue(c, op, ctx);
-  return (w) => compareWord(op, value, w);
+  // `=` a string (with wildcards): the word contains the value without its stars.
+  return { test: (w) => compareWord(op, value, w), literal: op === '=' && value.kind === 'string' ? value.literal : '' };
 }
 
 function compareWord(op: Operator, value: Value, word: string): boolean {

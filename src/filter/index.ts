@@ -12,12 +12,13 @@ import { parseDelimited } from './delimited.js';
 import { FilterPatternError } from './errors.js';
 import { JsonLineProjector } from './json-line.js';
 import { parseJsonPattern } from './json-pattern.js';
+import { jsonTopValue } from './json-scan.js';
 import { NOT_JSON, parseJsonMessage } from './message.js';
 import { compileSelector, type CompiledSelector } from './selector.js';
 import { parseTerms } from './terms.js';
 import type { ValueContext } from './values.js';
 
-export { FilterPatternError, NOT_JSON, parseJsonMessage, compileSelector, JsonLineProjector };
+export { FilterPatternError, NOT_JSON, parseJsonMessage, compileSelector, JsonLineProjector, jsonTopValue };
 export type { CompiledSelector };
 
 export type FilterPatternKind = 'terms' | 'json' | 'delimited';
@@ -52,6 +53,14 @@ export interface CompiledFilterPattern {
    * prefilters such as JsonLineProjector's; undefined when there are none.
    */
   readonly jsonAnyOf: readonly string[] | undefined;
+  /**
+   * JSON patterns: a cheap test on the raw message, false only when `matches`
+   * is certainly false (json-prefilter.ts), so a caller can skip parsing the
+   * message; undefined for other kinds or when the pattern offers nothing.
+   * `escaped`: whether the message holds a backslash, when the caller already
+   * knows (several patterns on one message); computed when omitted.
+   */
+  readonly mayMatch: ((message: string, escaped?: boolean) => boolean) | undefined;
 }
 
 /** CloudWatch's limit on filter pattern length (API: 0–1024). */
@@ -83,7 +92,7 @@ export function compileFilterPattern(source: string): CompiledFilterPattern {
     },
   };
   if (kind === 'json') {
-    const { test, keyPaths, anyOf } = parseJsonPattern(c, ctx);
+    const { test, keyPaths, anyOf, mayMatch } = parseJsonPattern(c, ctx);
     return {
       source,
       kind,
@@ -91,16 +100,20 @@ export function compileFilterPattern(source: string): CompiledFilterPattern {
       onlySubstrings: false,
       jsonKeyPaths: keyPaths,
       jsonAnyOf: anyOf,
+      mayMatch,
       matches(message, json) {
-        const parsed = json === undefined ? parseJsonMessage(message) : json;
-        return parsed !== NOT_JSON && test(parsed);
+        if (json === undefined) {
+          if (mayMatch !== undefined && !mayMatch(message)) return false;
+          json = parseJsonMessage(message);
+        }
+        return json !== NOT_JSON && test(json);
       },
     };
   }
   if (kind === 'delimited') {
-    const test = parseDelimited(c, ctx);
-    return { source, kind, requiredSubstrings: [], onlySubstrings: false, jsonKeyPaths: undefined, jsonAnyOf: undefined, matches: (message) => test(message) };
+    const { test } = parseDelimited(c, ctx);
+    return { source, kind, requiredSubstrings: [], onlySubstrings: false, jsonKeyPaths: undefined, jsonAnyOf: undefined, mayMatch: undefined, matches: (message) => test(message) };
   }
   const terms = parseTerms(c);
-  return { source, kind, requiredSubstrings: terms.required, onlySubstrings: terms.onlyRequired && terms.required.length > 0, jsonKeyPaths: undefined, jsonAnyOf: undefined, matches: (message) => terms.test(message) };
+  return { source, kind, requiredSubstrings: terms.required, onlySubstrings: terms.onlyRequired && terms.required.length > 0, jsonKeyPaths: undefined, jsonAnyOf: undefined, mayMatch: undefined, matches: (message) => terms.test(message) };
 }

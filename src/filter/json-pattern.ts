@@ -20,6 +20,7 @@
  * - Limits: 3 wildcard selectors, 2 regexes a pattern.
  */
 import { Cursor } from './cursor.js';
+import { allMay, anyMay, guarded, keyValueMay, type GuardedTest, type RawTest } from './json-prefilter.js';
 import { readSelector, type CompiledSelector } from './selector.js';
 import { compareNumber, compareText, readOperator, readValue, type Operator, type Value, type ValueContext } from './values.js';
 
@@ -31,16 +32,25 @@ export interface JsonPattern {
   readonly keyPaths: readonly (readonly string[])[] | undefined;
   /** Texts one of which every matching JSON message without a backslash contains (see textAnyOf); undefined when there are none to tell. */
   readonly anyOf: readonly string[] | undefined;
+  /**
+   * A test on the raw message that is false only when `test` is certainly
+   * false on its parse (json-prefilter.ts); undefined when the pattern gives
+   * it nothing to go on.
+   */
+  readonly mayMatch: GuardedTest | undefined;
 }
 
 /**
- * A test and what the text of a message it holds on must contain — when the
- * message is JSON without a backslash, so that every string in it is its
- * value between two quotes: one of `anyOf` (undefined: nothing known).
+ * A sub-expression: its test; what the text of a message it holds on must
+ * contain — when the message is JSON without a backslash, so that every
+ * string in it is its value between two quotes: one of `anyOf` (undefined:
+ * nothing known; grep's line prefilter); and its raw-text prefilter `may`
+ * (undefined: anything may match; the engine's parse skipping).
  */
 interface Part {
   readonly test: JsonTest;
   readonly anyOf: readonly string[] | undefined;
+  readonly may: RawTest | undefined;
 }
 
 /** Texts to look for, at most: each is a search of the whole input. */
@@ -61,13 +71,13 @@ export function parseJsonPattern(c: Cursor, ctx: ValueContext): JsonPattern {
     else keyPaths?.push(sel.keyPath);
     if (sel.wildcard && ++wildcards > MAX_WILDCARD_SELECTORS) c.fail(`at most ${MAX_WILDCARD_SELECTORS} selectors with wildcards a pattern`, at);
   };
-  const { test, anyOf } = parseOr(c, ctx, onSelector);
+  const { test, anyOf, may } = parseOr(c, ctx, onSelector);
   c.skipSpace();
   if (c.eof) c.fail(`missing '}' to close the '{' at column ${c.column(open)}`);
   c.expect('}', "'&&', '||' or '}'");
   c.skipSpace();
   if (!c.eof) c.fail('unexpected text after the closing }');
-  return { test, keyPaths, anyOf };
+  return { test, keyPaths, anyOf, mayMatch: may === undefined ? undefined : guarded(may) };
 }
 
 type OnSelector = (sel: CompiledSelector, at: number) => void;
@@ -83,7 +93,13 @@ function parseOr(c: Cursor, ctx: ValueContext, onSel: OnSelector): Part {
   const tests = parts.map((p) => p.test);
   // A match holds one of the alternatives, so it contains what that one needs.
   const anyOf = parts.every((p) => p.anyOf !== undefined) ? [...new Set(parts.flatMap((p) => p.anyOf!))] : undefined;
-  return { test: (json) => tests.some((t) => t(json)), anyOf: anyOf !== undefined && anyOf.length <= MAX_ANY_OF ? anyOf : undefined };
+  // Some branch holds: each needs a prefilter, else anything may match.
+  const mays = parts.map((p) => p.may);
+  return {
+    test: (json) => tests.some((t) => t(json)),
+    anyOf: anyOf !== undefined && anyOf.length <= MAX_ANY_OF ? anyOf : undefined,
+    may: mays.every((m) => m !== undefined) ? anyMay(mays as RawTest[]) : undefined,
+  };
 }
 
 function parseAnd(c: Cursor, ctx: ValueContext, onSel: OnSelector): Part {
@@ -98,7 +114,9 @@ function parseAnd(c: Cursor, ctx: ValueContext, onSel: OnSelector): Part {
   // A match holds every part: what any one of them needs will do; the fewest, longest texts search best.
   let anyOf: readonly string[] | undefined;
   for (const p of parts) if (p.anyOf !== undefined && (anyOf === undefined || better(p.anyOf, anyOf))) anyOf = p.anyOf;
-  return { test: (json) => tests.every((t) => t(json)), anyOf };
+  // Every part holds: the parts with a prefilter must all pass theirs.
+  const mays = parts.flatMap((p) => (p.may === undefined ? [] : [p.may]));
+  return { test: (json) => tests.every((t) => t(json)), anyOf, may: mays.length > 0 ? allMay(mays) : undefined };
 }
 
 function better(a: readonly string[], b: readonly string[]): boolean {
@@ -124,22 +142,22 @@ function parseUnary(c: Cursor, ctx: ValueContext, onSel: OnSelector): Part {
   if (word(c, 'IS')) {
     c.skipSpace();
     // JSON writes these values one way only.
-    if (word(c, 'NULL')) return { test: any(sel, (v) => v === null), anyOf: ['null'] };
-    if (word(c, 'TRUE')) return { test: any(sel, (v) => v === true), anyOf: ['true'] };
-    if (word(c, 'FALSE')) return { test: any(sel, (v) => v === false), anyOf: ['false'] };
+    if (word(c, 'NULL')) return { ...any(sel, (v) => v === null), anyOf: ['null'] };
+    if (word(c, 'TRUE')) return { ...any(sel, (v) => v === true), anyOf: ['true'] };
+    if (word(c, 'FALSE')) return { ...any(sel, (v) => v === false), anyOf: ['false'] };
     if (word(c, 'NOT')) c.fail('IS NOT is not supported by CloudWatch (use != or NOT EXISTS)', kwAt);
     c.fail('expected NULL, TRUE or FALSE after IS');
   }
   if (word(c, 'NOT')) {
     c.skipSpace();
     if (!word(c, 'EXISTS')) c.fail('expected EXISTS after NOT');
-    return { test: sel.wildcard ? (json) => sel.values(json).length === 0 : (json) => sel.first(json) === undefined, anyOf: undefined };
+    return { test: sel.wildcard ? (json) => sel.values(json).length === 0 : (json) => sel.first(json) === undefined, anyOf: undefined, may: undefined };
   }
   if (word(c, 'EXISTS')) c.fail('EXISTS is not supported by CloudWatch (use NOT EXISTS, or a comparison)', kwAt);
   const op = readOperator(c);
   if (!op) c.fail(c.eof || c.peek() === '}' || c.peek() === ')' ? 'expected an operator (=, !=, <, >, <=, >=, IS, NOT EXISTS) after the selector' : `expected an operator after the selector, found '${c.peek()}'`);
   const value = readValue(c, op, ctx);
-  return { test: any(sel, comparer(op, value)), anyOf: op === '=' && value.kind === 'string' ? textAnyOf(value.text) : undefined };
+  return { ...any(sel, comparer(op, value)), anyOf: op === '=' && value.kind === 'string' ? textAnyOf(value.text) : undefined };
 }
 
 /** Characters of the texts String() gives numbers (`-1.5e+300`, `Infinity`). */
@@ -186,12 +204,20 @@ function comparer(op: Operator, value: Value): (v: unknown) => boolean {
   return (v) => compareJsonValue(op, value, v);
 }
 
-/** Some selected value satisfies `test` (the one value, without a wildcard). */
-function any(sel: CompiledSelector, test: (v: unknown) => boolean): JsonTest {
-  if (sel.wildcard) return (json) => sel.values(json).some(test);
-  return (json) => {
-    const v = sel.first(json);
-    return v !== undefined && test(v);
+/**
+ * Some selected value satisfies `test` (the one value, without a wildcard).
+ * `test` is false on objects and arrays, so a selector ending in a key has
+ * the raw prefilter "some scalar value of that key passes `test`".
+ */
+function any(sel: CompiledSelector, test: (v: unknown) => boolean): Omit<Part, 'anyOf'> {
+  const may = sel.lastKey === undefined ? undefined : keyValueMay(sel.lastKey, test);
+  if (sel.wildcard) return { test: (json) => sel.values(json).some(test), may };
+  return {
+    test: (json) => {
+      const v = sel.first(json);
+      return v !== undefined && test(v);
+    },
+    may,
   };
 }
 

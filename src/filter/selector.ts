@@ -21,6 +21,8 @@ export interface CompiledSelector {
   readonly firstKey: string | undefined;
   /** The keys the selector starts with, up to its first index or wildcard (`['a', 'b']` in `$.a.b[0].c`; empty for `$[0]`). */
   readonly keyPath: readonly string[];
+  /** The key the selector ends with (`b` in `$.a[0].b`), or undefined when it ends with an index or wildcard. */
+  readonly lastKey: string | undefined;
   /** Every value the selector reaches in `json` (none when missing or NOT_JSON). */
   values(json: unknown): unknown[];
   /** The first value reached, or undefined when none (JSON has no undefined); allocation-free without wildcards. */
@@ -60,12 +62,14 @@ export function readSelector(c: Cursor): CompiledSelector {
   if (steps.length === 0) c.fail("expected '.' or '[' after '$'", c.pos);
   const source = c.src.slice(start, c.pos);
   const first = steps[0];
+  const last = steps[steps.length - 1];
   const values = (json: unknown) => resolve(steps, json);
   return {
     source,
     wildcard: wildcards > 0,
     firstKey: first?.kind === 'key' ? first.key : undefined,
     keyPath: leadingKeys(steps),
+    lastKey: last?.kind === 'key' ? last.key : undefined,
     values,
     first: wildcards > 0 ? (json) => values(json)[0] : first?.kind === 'key' && steps.length === 1 ? topKey(first.key) : (json) => walk(steps, json),
   };

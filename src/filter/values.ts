@@ -19,7 +19,14 @@ export type Operator = '=' | '!=' | '<' | '>' | '<=' | '>=';
 
 export type Value =
   | { readonly kind: 'number'; readonly value: number }
-  | { readonly kind: 'string'; readonly test: (text: string) => boolean; /** As written, `*` wildcards included. */ readonly text: string }
+  | {
+      readonly kind: 'string';
+      readonly test: (text: string) => boolean;
+      /** As written, `*` wildcards included. */
+      readonly text: string;
+      /** A substring of every text `test` accepts (the value without its wildcard stars; '' for a lone `*`). */
+      readonly literal: string;
+    }
   | { readonly kind: 'regex'; readonly regex: CompiledRegex };
 
 const NUMBER = /^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/;
@@ -54,7 +61,7 @@ export function readValue(c: Cursor, op: Operator, ctx: ValueContext): Value {
   if (c.peek() === '"') {
     const text = readQuoted(c);
     if (relational) c.fail(`'${op}' needs a number, found a quoted string`, at);
-    return { kind: 'string', test: wildcard(text), text };
+    return { kind: 'string', test: wildcard(text), text, literal: wildcardCore(text) };
   }
   while (!c.eof && !/\s/.test(c.peek()) && !ctx.stop.includes(c.peek())) c.pos++;
   const text = c.src.slice(at, c.pos);
@@ -62,7 +69,13 @@ export function readValue(c: Cursor, op: Operator, ctx: ValueContext): Value {
   const n = parseNumber(text);
   if (!Number.isNaN(n)) return { kind: 'number', value: n };
   if (relational) c.fail(`'${op}' needs a number, found '${text}'`, at);
-  return { kind: 'string', test: wildcard(text), text };
+  return { kind: 'string', test: wildcard(text), text, literal: wildcardCore(text) };
+}
+
+/** What `wildcard(text)` looks for: the text without one leading and one trailing `*`; '' when it is all stars. */
+export function wildcardCore(text: string): string {
+  if (/^\*+$/.test(text)) return '';
+  return text.slice(text.startsWith('*') ? 1 : 0, text.endsWith('*') ? -1 : undefined);
 }
 
 /** A matcher for a value with leading/trailing `*` wildcards. */

@@ -90,13 +90,30 @@ describe('one JSON parse per event', () => {
 
   it('parses the message once however many rules look at it', () => {
     const rules = Array.from({ length: 10 }, (_, i) =>
-      rule({ id: `r${i}`, match: m.field('$.n', { op: 'gte', value: i }), window: { type: 'threshold', count: 100, within: '1m', groupBy: ['$.g'] } }),
+      rule({ id: `r${i}`, match: m.field('$.d.n', { op: 'gte', value: i }), window: { type: 'threshold', count: 100, within: '1m', groupBy: ['$.g'] } }),
     );
     const engine = new Engine({ rules });
     const spy = vi.spyOn(JSON, 'parse');
-    feed(engine, [ev(0, { n: 5, g: 'x' })]);
-    const parsesOfMessage = spy.mock.calls.filter((c) => c[0] === '{"n":5,"g":"x"}').length;
+    feed(engine, [ev(0, { d: { n: 5 }, g: 'x' })]);
+    const parsesOfMessage = spy.mock.calls.filter((c) => c[0] === '{"d":{"n":5},"g":"x"}').length;
     expect(parsesOfMessage).toBe(1);
+  });
+
+  it('reads `$.key` fields (groupBy, match leaves) by scanning the message, without parsing it', () => {
+    const rules = [
+      rule({ id: 'a', match: m.field('$.n', { op: 'gte', value: 5 }), window: { type: 'threshold', count: 2, within: '1m', groupBy: ['$.g'] } }),
+      rule({ id: 'b', filterPattern: 'x', window: { type: 'threshold', count: 2, within: '1m', groupBy: ['$.g', '$.o'] } }),
+    ];
+    const engine = new Engine({ rules });
+    const spy = vi.spyOn(JSON, 'parse');
+    const msg = { n: 5, g: 'x', o: { k: [1] } };
+    const alerts = feed(engine, [ev(0, msg), ev(1, msg), ev(2, '{"n":5,"g":"y",}')]);
+    expect(alerts.map((a) => [a.rule.id, a.group])).toEqual([
+      ['a', { g: 'x' }],
+      ['b', { g: 'x', o: '{"k":[1]}' }],
+    ]);
+    // Only the object value of $.o is parsed (the scan decodes just the value it returns).
+    expect(spy.mock.calls.map((c) => c[0])).toEqual(['{"k":[1]}', '{"k":[1]}']);
   });
 
   it('does not parse at all when no rule needs JSON', () => {
@@ -104,6 +121,26 @@ describe('one JSON parse per event', () => {
     const spy = vi.spyOn(JSON, 'parse');
     feed(engine, [ev(0, { n: 5 })]);
     expect(spy).not.toHaveBeenCalled();
+  });
+
+  it('does not parse a message that no JSON filter pattern can match (raw prefilter), and still decides the same', () => {
+    const rules = [
+      rule({ id: 'err', filterPattern: '{ $.level = "ERROR" }' }),
+      rule({ id: 'slow', filterPattern: '{ $.latency_ms > 2500 && $.path = "/v1*" }', match: m.field('$.method', { op: 'equals', value: 'GET' }) }),
+    ];
+    const engine = new Engine({ rules });
+    const spy = vi.spyOn(JSON, 'parse');
+    const skipped = [
+      { level: 'INFO', latency_ms: 12, path: '/v1/x', method: 'GET', msg: 'ERROR later' },
+      { level: 'WARN', latency_ms: 2500, path: '/v1/x', method: 'GET' },
+      { level: 'INFO', latency_ms: 9000, path: '/v2/x', method: 'GET' },
+    ];
+    expect(feed(engine, skipped.map((d, i) => ev(i, d)))).toEqual([]);
+    expect(spy).not.toHaveBeenCalled();
+    // Parsed: a possible match, and a message with an escape (the raw text proves nothing then).
+    const alerts = feed(engine, [ev(5, { level: 'ERROR' }), ev(6, '{"lev\\u0065l":"ERROR"}'), ev(7, { level: 'INFO', latency_ms: 3000, path: '/v1/y', method: 'GET' })]);
+    expect(alerts.map((a) => a.rule.id)).toEqual(['err', 'err', 'slow']);
+    expect(spy).toHaveBeenCalledTimes(3);
   });
 });
 

@@ -6,6 +6,8 @@
 // tabs, runs of blanks, trailing blanks and unclosed quotes.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { Cursor } from '../../src/filter/cursor.js';
+import { parseDelimited } from '../../src/filter/delimited.js';
 import { compileFilterPattern } from '../../src/filter/index.js';
 
 interface Word {
@@ -67,5 +69,27 @@ describe('space-delimited patterns read lazily', () => {
       }),
       { numRuns: 5000 },
     );
+  });
+});
+
+describe('space-delimited literal prefilter', () => {
+  const required = (source: string) => parseDelimited(new Cursor(source), { stop: ',]&|', onRegex: () => {} }).required;
+
+  it('requires the longest literal of an `=` string condition, never one under `||`, `!=`, a number or a regex', () => {
+    expect(required('[ip, user, username, timestamp, request = "*checkout*", status_code = 5*, bytes, latency]')).toBe('checkout');
+    expect(required('[a = GET, b = "*x y*"]')).toBe('GET');
+    expect(required('[a = *, b]')).toBe('');
+    expect(required('[a = **x**]')).toBe('*x*');
+    expect(required('[a != GET, b = 404, c = %GET%, d > 1]')).toBe('');
+    expect(required('[a = GET || a = PUT]')).toBe('');
+    expect(required('[a = *GE* && a = GET*]')).toBe('GET');
+    expect(required('[..., a = "POST"]')).toBe('POST');
+  });
+
+  it('does not change what matches', () => {
+    const p = compileFilterPattern('[ip, user, request = "*checkout*", status = 5*]');
+    expect(p.matches('1.2.3.4 - "GET /checkout/pay HTTP/1.1" 503')).toBe(true);
+    expect(p.matches('1.2.3.4 - "GET /cart HTTP/1.1" 503 checkout')).toBe(false);
+    expect(p.matches('1.2.3.4 - "GET /cart HTTP/1.1" 503')).toBe(false);
   });
 });
