@@ -26,7 +26,7 @@ export function passes(cr: CompiledRule, event: LogEvent): boolean {
   if (cr.streamPrefixes && !cr.streamPrefixes.some((p) => event.logStream.startsWith(p))) return false;
   if (cr.logGroupNames.length > 0 && !cr.logGroupNames.includes(event.logGroup)) return false;
   const view = new EventView(event);
-  if (cr.filter && !(cr.filterNeedsJson ? cr.filter.matches(event.message, view.json()) : cr.filter.matches(event.message))) return false;
+  if (cr.filterTest !== undefined && !cr.filterTest(view)) return false;
   return cr.match === undefined || cr.match(view);
 }
 

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import type { MatchNode, Rule } from '../config/model.js';
 import { formatDuration } from '../duration.js';
 import { compileFilterPattern, MISSING, SelectorError, type CompiledFilterPatternLike } from './filter-adapter.js';
-import { compileField, compileMatch, RuleCompileError, type EventView, type Predicate } from './match.js';
+import { compileField, compileMatch, patternTest, RuleCompileError, type EventView, type Predicate } from './match.js';
 import { compileTemplate, type CompiledTemplate } from './template.js';
 
 export type GroupValue = string | number | boolean | null;
@@ -15,9 +15,8 @@ export interface CompiledRule {
   readonly rule: Rule;
   /** Undefined: the empty pattern (everything passes). */
   readonly filter: CompiledFilterPatternLike | undefined;
-  readonly filterNeedsJson: boolean;
-  /** JSON filters: false only when the filter certainly fails on the raw message (skips the parse). */
-  readonly filterMayMatch: ((message: string, escaped?: boolean) => boolean) | undefined;
+  /** `filter` as a test of the event (match.ts, patternTest); undefined with `filter`. */
+  readonly filterTest: Predicate | undefined;
   readonly match: Predicate | undefined;
   /** `$.merchantId` → `merchantId`. */
   readonly groupNames: readonly string[];
@@ -103,8 +102,7 @@ export function compileRule(rule: Rule): CompiledRule {
   return {
     rule,
     filter,
-    filterNeedsJson: filter?.kind === 'json',
-    filterMayMatch: filter?.mayMatch,
+    filterTest: filter === undefined ? undefined : patternTest(filter),
     match: match?.test,
     groupNames: groupBy.map(groupName),
     groupReaders,

@@ -204,12 +204,7 @@ export class Engine {
         const cr = rt.cr;
         if (event.logStream !== '' && !streamAllowed(cr, event.logStream)) continue;
         rt.counters.received++;
-        const filter = cr.filter;
-        if (filter !== undefined) {
-          if (!cr.filterNeedsJson) {
-            if (!filter.matches(event.message)) continue;
-          } else if ((cr.filterMayMatch !== undefined && !cr.filterMayMatch(event.message, view.escaped())) || !filter.matches(event.message, view.json())) continue;
-        }
+        if (cr.filterTest !== undefined && !cr.filterTest(view)) continue;
         if (cr.match !== undefined && !cr.match(view)) continue;
         rt.counters.matched++;
         this.onMatch(rt, view, ts);

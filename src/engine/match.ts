@@ -5,7 +5,7 @@
  */
 import type { FieldRef, LeafOperator, MatchNode, SourcePos } from '../config/model.js';
 import type { LogEvent } from './event.js';
-import { compileFilterPattern, compileSelector, jsonTopValue, MISSING, NOT_JSON, parseJsonMessage, SelectorError } from './filter-adapter.js';
+import { compileFilterPattern, compileSelector, jsonTopValue, MISSING, NOT_JSON, parseJsonMessage, SelectorError, type CompiledFilterPatternLike } from './filter-adapter.js';
 
 const UNPARSED: unique symbol = Symbol('unparsed');
 
@@ -43,6 +43,18 @@ export class EventView {
 }
 
 export type Predicate = (view: EventView) => boolean;
+
+/**
+ * A filter pattern as a test of the event: a JSON pattern reads the event's
+ * one shared parse, after its raw-text prefilter (a message it rejects is
+ * not parsed). The rule's filterPattern and `pattern:` leaves both use it.
+ */
+export function patternTest(compiled: CompiledFilterPatternLike): Predicate {
+  if (compiled.kind !== 'json') return (v) => compiled.matches(v.event.message);
+  const may = compiled.mayMatch;
+  if (may === undefined) return (v) => compiled.matches(v.event.message, v.json());
+  return (v) => may(v.event.message, v.escaped()) && compiled.matches(v.event.message, v.json());
+}
 
 /** A definition the engine cannot compile (bad regex, bad selector); carries the YAML position. */
 export class RuleCompileError extends Error {
@@ -176,14 +188,7 @@ export function compileMatch(node: MatchNode, ruleId: string): { test: Predicate
       } catch (err) {
         throw new RuleCompileError(`pattern: ${(err as Error).message}`, node.pos, ruleId);
       }
-      const needsJson = compiled.kind === 'json';
-      const may = compiled.mayMatch;
-      let test: Predicate;
-      if (!needsJson) test = (v) => compiled.matches(v.event.message);
-      else if (may === undefined) test = (v) => compiled.matches(v.event.message, v.json());
-      // The raw prefilter first: a message it rejects need not be parsed.
-      else test = (v) => may(v.event.message, v.escaped()) && compiled.matches(v.event.message, v.json());
-      return { needsJson, test };
+      return { needsJson: compiled.kind === 'json', test: patternTest(compiled) };
     }
     case 'field': {
       let field;
