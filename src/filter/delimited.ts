@@ -108,7 +108,7 @@ function readCondition(c: Cursor, ctx: ValueContext): { test: WordTest; literal:
   if (!op) c.fail(`expected an operator (=, !=, <, >, <=, >=)${c.eof ? '' : `, found '${c.peek()}'`}`);
   const value = readValue(c, op, ctx);
   // `=` a string (with wildcards): the word contains the value without its stars.
-  return { test: (w) => compareWord(op, value, w), literal: op === '=' && value.kind === 'string' ? value.literal : '' };
+  return { test: (w) => compareWord(op, value, w), literal: op === '=' && value.kind === 'string' ? value.stars.core : '' };
 }
 
 function compareWord(op: Operator, value: Value, word: string): boolean {

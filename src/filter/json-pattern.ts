@@ -22,7 +22,7 @@
 import { Cursor } from './cursor.js';
 import { allMay, anyMay, guarded, keyValueMay, type GuardedTest, type RawTest } from './json-prefilter.js';
 import { readSelector, type CompiledSelector } from './selector.js';
-import { compareNumber, compareText, readOperator, readValue, type Operator, type Value, type ValueContext } from './values.js';
+import { compareNumber, compareText, readOperator, readValue, type Operator, type Stars, type Value, type ValueContext } from './values.js';
 
 export type JsonTest = (json: unknown) => boolean;
 
@@ -157,7 +157,7 @@ function parseUnary(c: Cursor, ctx: ValueContext, onSel: OnSelector): Part {
   const op = readOperator(c);
   if (!op) c.fail(c.eof || c.peek() === '}' || c.peek() === ')' ? 'expected an operator (=, !=, <, >, <=, >=, IS, NOT EXISTS) after the selector' : `expected an operator after the selector, found '${c.peek()}'`);
   const value = readValue(c, op, ctx);
-  return { ...any(sel, comparer(op, value)), anyOf: op === '=' && value.kind === 'string' ? textAnyOf(value.text) : undefined };
+  return { ...any(sel, comparer(op, value)), anyOf: op === '=' && value.kind === 'string' ? textAnyOf(value.stars) : undefined };
 }
 
 /** Characters of the texts String() gives numbers (`-1.5e+300`, `Infinity`). */
@@ -172,11 +172,8 @@ const NUMBER_TEXT = /^[-+.0-9eInfity]*$/;
  * `4*` matches `404.0e0`), for a lone `*`, and for U+FFFD or surrogates,
  * which the bytes of a message need not spell the same way.
  */
-function textAnyOf(text: string): readonly string[] | undefined {
-  if (/^\*+$/.test(text)) return undefined;
-  const lead = text.startsWith('*');
-  const trail = text.endsWith('*');
-  const core = text.slice(lead ? 1 : 0, trail ? -1 : undefined);
+function textAnyOf({ all, lead, trail, core }: Stars): readonly string[] | undefined {
+  if (all) return undefined;
   if (NUMBER_TEXT.test(core) || /[\uD800-\uDFFF\uFFFD]/.test(core)) return undefined;
   return [`${lead ? '' : '"'}${core}${trail ? '' : '"'}`];
 }

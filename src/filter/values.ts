@@ -19,14 +19,7 @@ export type Operator = '=' | '!=' | '<' | '>' | '<=' | '>=';
 
 export type Value =
   | { readonly kind: 'number'; readonly value: number }
-  | {
-      readonly kind: 'string';
-      readonly test: (text: string) => boolean;
-      /** As written, `*` wildcards included. */
-      readonly text: string;
-      /** A substring of every text `test` accepts (the value without its wildcard stars; '' for a lone `*`). */
-      readonly literal: string;
-    }
+  | { readonly kind: 'string'; readonly test: (text: string) => boolean; readonly stars: Stars }
   | { readonly kind: 'regex'; readonly regex: CompiledRegex };
 
 const NUMBER = /^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/;
@@ -61,7 +54,7 @@ export function readValue(c: Cursor, op: Operator, ctx: ValueContext): Value {
   if (c.peek() === '"') {
     const text = readQuoted(c);
     if (relational) c.fail(`'${op}' needs a number, found a quoted string`, at);
-    return { kind: 'string', test: wildcard(text), text, literal: wildcardCore(text) };
+    return stringValue(text);
   }
   while (!c.eof && !/\s/.test(c.peek()) && !ctx.stop.includes(c.peek())) c.pos++;
   const text = c.src.slice(at, c.pos);
@@ -69,25 +62,37 @@ export function readValue(c: Cursor, op: Operator, ctx: ValueContext): Value {
   const n = parseNumber(text);
   if (!Number.isNaN(n)) return { kind: 'number', value: n };
   if (relational) c.fail(`'${op}' needs a number, found '${text}'`, at);
-  return { kind: 'string', test: wildcard(text), text, literal: wildcardCore(text) };
+  return stringValue(text);
 }
 
-/** What `wildcard(text)` looks for: the text without one leading and one trailing `*`; '' when it is all stars. */
-export function wildcardCore(text: string): string {
-  if (/^\*+$/.test(text)) return '';
-  return text.slice(text.startsWith('*') ? 1 : 0, text.endsWith('*') ? -1 : undefined);
+/**
+ * A string value's `*` wildcards: one at either end (`all`: nothing but
+ * stars, which accepts every text) around `core`, the text every accepted
+ * text contains ('' when `all`). Prefilters (delimited.ts, json-pattern.ts)
+ * read it too.
+ */
+export interface Stars {
+  readonly all: boolean;
+  readonly lead: boolean;
+  readonly trail: boolean;
+  readonly core: string;
+}
+
+function stringValue(text: string): Value {
+  const all = /^\*+$/.test(text);
+  const lead = !all && text.startsWith('*');
+  const trail = !all && text.endsWith('*');
+  const stars = { all, lead, trail, core: all ? '' : text.slice(lead ? 1 : 0, trail ? -1 : undefined) };
+  return { kind: 'string', test: wildcard(stars), stars };
 }
 
 /** A matcher for a value with leading/trailing `*` wildcards. */
-export function wildcard(text: string): (s: string) => boolean {
-  if (/^\*+$/.test(text)) return () => true;
-  const lead = text.startsWith('*');
-  const trail = text.endsWith('*');
-  const core = text.slice(lead ? 1 : 0, trail ? -1 : undefined);
+function wildcard({ all, lead, trail, core }: Stars): (s: string) => boolean {
+  if (all) return () => true;
   if (lead && trail) return (s) => s.includes(core);
   if (lead) return (s) => s.endsWith(core);
   if (trail) return (s) => s.startsWith(core);
-  return (s) => s === text;
+  return (s) => s === core;
 }
 
 /** Compares a number against a numeric value. */
