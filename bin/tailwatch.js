@@ -1,8 +1,15 @@
 #!/usr/bin/env node
-// Entry point. The regexp flag must be set before any RegExp is compiled:
+// Entry point. CommonJS (bin/package.json), not ESM like the rest: `tailwatch
+// grep …` then loads its one bundled module with require() and never starts
+// Node 20's ESM loader, whose first use costs a few ms of a start-up that is
+// half of a 200 MB grep (bench/README.md). Every other command is ESM,
+// imported below.
+//
+// The regexp flag must be set before any RegExp is compiled:
 // it makes V8 fall back to its linear-time engine when a pattern starts to
 // backtrack, so one hostile log line cannot freeze the daemon (FACTS.md).
-import v8 from 'node:v8';
+'use strict';
+const v8 = require('node:v8');
 v8.setFlagsFromString('--enable-experimental-regexp-engine-on-excessive-backtracks');
 // Memory: the live heap at the source ceiling (15 sessions × 500 events/s, 200 rules) is ~30 MB
 // (heap snapshot), but V8 lets the old space grow up to 4× between full collections, and the SDK's
@@ -21,5 +28,21 @@ process.stdout.on('error', (err) => {
   if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   throw err;
 });
-const { main } = await import('../dist/cli/main.js');
-process.exitCode = await main(process.argv.slice(2));
+
+/** grep's start-up fast path (src/cli/grep-main.ts): the bundle, or in a tree built by tsc alone the same modules unbundled. */
+async function grepMain() {
+  try {
+    return require('../dist/cli/grep.bundle.cjs');
+  } catch (err) {
+    if (err?.code !== 'MODULE_NOT_FOUND' || !String(err.message).includes('grep.bundle.cjs')) throw err;
+    return import('../dist/cli/grep-main.js');
+  }
+}
+
+(async () => {
+  const argv = process.argv.slice(2);
+  let code;
+  if (argv[0] === 'grep') code = await (await grepMain()).plainGrep(argv);
+  code ??= await (await import('../dist/cli/main.js')).main(argv);
+  process.exitCode = code;
+})();

@@ -475,11 +475,12 @@ export interface ScanSpec {
  * Whether to split `file` across workers: a JSON pattern (each line needs
  * JavaScript; term patterns are bound by the native byte search and start-up),
  * a regular file large enough to repay starting workers, and this module
- * compiled to JavaScript (a worker runs dist/cli/grep-worker.js). Undefined: scan it
+ * compiled to JavaScript, not run from src/ by the tests (a worker runs
+ * dist/cli/grep-worker.js). Undefined: scan it
  * the ordinary way, which also reports any error opening it.
  */
 function parallelPlan(pattern: CompiledFilterPattern, file: string): ParallelPlan | undefined {
-  if (pattern.kind !== 'json' || !import.meta.url.endsWith('.js')) return undefined;
+  if (pattern.kind !== 'json' || import.meta.url.endsWith('.ts')) return undefined;
   try {
     const fd = openSync(file, 'r');
     try {

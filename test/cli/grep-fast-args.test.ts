@@ -1,11 +1,11 @@
-// The start-up fast path of `tailwatch grep` (main.ts: plainGrepArgs) against
+// The start-up fast path of `tailwatch grep` (grep-main.ts: plainGrepArgs) against
 // commander: for every argument list the fast path takes, commander hands the
 // grep command exactly the same arguments and options.
 import { Command } from 'commander';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { grepCommand } from '../../src/cli/grep.js';
-import { plainGrepArgs } from '../../src/cli/main.js';
+import { plainGrepArgs } from '../../src/cli/grep-main.js';
 
 function viaCommander(argv: readonly string[]): { args: string[]; opts: Record<string, unknown> } | 'error' {
   let got: { args: string[]; opts: Record<string, unknown> } | 'error' = 'error';

@@ -174,6 +174,28 @@ describe('tailwatch grep as a child process (bin/tailwatch.js, dist/)', () => {
     expect(r.stderr).toBe('');
   });
 
+  it('runs the bundled fast path (dist/cli/grep.bundle.cjs), which answers as the command in src/ does', async () => {
+    const app = path.join(dir, 'app.log');
+    const other = path.join(dir, 'other.log');
+    const cases = [
+      ['grep', 'ERROR', app],
+      ['grep', '-c', '-v', 'ERROR', app],
+      ['grep', '{ $.status >= 500 }', app, other],
+      ['grep', '?three ?x', app, other],
+      ['grep', '{ $.status = ', app],
+      ['grep', 'nothing-here', app],
+      ['grep', 'ERROR', path.join(dir, 'missing.log')],
+    ];
+    for (const argv of cases) {
+      const child = spawnSync(process.execPath, [bin, ...argv], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, NODE_DEBUG: 'module' } });
+      const inProcess = await runCli(argv);
+      const debug = child.stderr.split('\n').filter((l) => l.startsWith('MODULE '));
+      expect(debug.some((l) => l.includes('load "') && l.includes('dist/cli/grep.bundle.cjs"'))).toBe(true);
+      const stderr = child.stderr.split('\n').filter((l) => !l.startsWith('MODULE ')).join('\n');
+      expect({ code: child.status, stdout: child.stdout, stderr }).toEqual(inProcess);
+    }
+  });
+
   it('streams stdin and keeps a hostile regex linear (the flag in bin/tailwatch.js)', () => {
     const input = 'a'.repeat(50_000) + '\n' + 'a'.repeat(30) + 'b\n';
     const r = spawnSync(process.execPath, [path.join(ROOT, 'bin/tailwatch.js'), 'grep', '-c', '%a*a*a*a*a*a*a*b%'], { input, encoding: 'utf8', timeout: 20_000 });
