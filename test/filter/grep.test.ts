@@ -1,7 +1,7 @@
 // `tailwatch grep` end to end: in-process through the real CLI parser for the
 // behaviour, and as a child process (bin/tailwatch.js, the built dist/) for
 // the regexp flag and stdin streaming.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -194,6 +194,21 @@ describe('tailwatch grep as a child process (bin/tailwatch.js, dist/)', () => {
       const stderr = child.stderr.split('\n').filter((l) => !l.startsWith('MODULE ')).join('\n');
       expect({ code: child.status, stdout: child.stdout, stderr }).toEqual(inProcess);
     }
+  });
+
+  it('writes every selected line intact to a reader slower than it (a full pipe queues its output buffer)', async () => {
+    const file = path.join(dir, 'slow-reader.log');
+    const lines = Array.from({ length: 200_000 }, (_, i) => `${i % 3 === 0 ? 'INFO' : 'DEBUG'} line ${i} ${'x'.repeat(i % 97)}`);
+    writeFileSync(file, lines.join('\n') + '\n');
+    const child = spawn(process.execPath, [bin, 'grep', 'INFO', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.pause(); // the pipe fills, and grep's writes are queued
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => chunks.push(d));
+    child.stdout.resume();
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    expect(code).toBe(0);
+    expect(Buffer.concat(chunks).toString()).toBe(lines.filter((l) => l.startsWith('INFO')).map((l) => `${l}\n`).join(''));
   });
 
   it('streams stdin and keeps a hostile regex linear (the flag in bin/tailwatch.js)', () => {
