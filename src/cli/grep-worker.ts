@@ -5,7 +5,7 @@
  */
 import { openSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { scanSegment, SegmentCollector, segmentScanner, type ScanSpec } from './grep.js';
+import { SegmentScan, type ScanSpec } from './grep.js';
 
 export interface WorkerSpec {
   readonly file: string;
@@ -16,15 +16,10 @@ export interface WorkerSpec {
 if (parentPort !== null) {
   const port = parentPort;
   const { file, segment, spec } = workerData as WorkerSpec;
-  const fd = openSync(file, 'r');
-  const collector = new SegmentCollector();
-  const scanner = segmentScanner(spec, collector);
+  const segments = new SegmentScan(openSync(file, 'r'), segment, spec);
   port.on('message', (k: number) => {
     try {
-      collector.parts = [];
-      collector.size = 0;
-      const { count, end } = scanSegment(fd, k, segment, scanner);
-      const data = collector.size > 0 ? Buffer.concat(collector.parts, collector.size) : undefined;
+      const { count, end, data } = segments.scan(k);
       // A fresh buffer from concat owns its memory: transfer it instead of copying.
       const transfer = data !== undefined && data.byteOffset === 0 && data.buffer.byteLength === data.length ? [data.buffer] : [];
       port.postMessage({ k, count, end, data }, transfer);

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { scanSegment, SegmentCollector, segmentScanner } from '../../src/cli/grep.js';
+import { SegmentScan } from '../../src/cli/grep.js';
 import { runCli } from '../kit/cli.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -29,41 +29,42 @@ const fileArb = fc.tuple(fc.array(lineArb, { maxLength: 25 }), fc.constantFrom('
   Buffer.concat([Buffer.from(lines.join('\n') + last), junk ? Buffer.concat([Buffer.from('\n{"a":"'), Buffer.from(junk), Buffer.from('"}')]) : Buffer.alloc(0)]),
 );
 
-function segmented(file: string, size: number, pattern: string, flags: { invert: boolean; countOnly: boolean; prefix: string }, segment: number): { out: string; count: number } {
-  const collector = new SegmentCollector();
-  const scanner = segmentScanner({ source: pattern, ...flags }, collector);
+function segmented(file: string, size: number, pattern: string, flags: { invert: boolean; countOnly: boolean; prefix: string }, segment: number, piece: number): { out: string; count: number } {
   const fd = openSync(file, 'r');
+  const segments = new SegmentScan(fd, segment, { source: pattern, ...flags }, piece);
+  const parts: Buffer[] = [];
   let count = 0;
   let end = 0;
   try {
     for (let k = 0; k < Math.ceil(size / segment); k++) {
-      const r = scanSegment(fd, k, segment, scanner);
+      const r = segments.scan(k);
       expect(r.end).toBeGreaterThanOrEqual(end);
       end = r.end;
       count += r.count;
+      if (r.data) parts.push(r.data);
     }
   } finally {
     closeSync(fd);
   }
   expect(end).toBe(size);
-  return { out: Buffer.concat(collector.parts).toString('utf8'), count };
+  return { out: Buffer.concat(parts).toString('utf8'), count };
 }
 
 describe('tailwatch grep in parallel segments', () => {
-  it('puts segments of any size together into exactly the single-threaded output and count', async () => {
+  it('puts segments of any size, scanned in pieces of any size, together into exactly the single-threaded output and count', async () => {
     const file = path.join(dir, 'seg.log');
     await fc.assert(
-      fc.asyncProperty(fileArb, fc.integer({ min: 1, max: 40 }), fc.constantFrom(...PATTERNS), fc.boolean(), fc.boolean(), async (bytes, segment, pattern, invert, two) => {
+      fc.asyncProperty(fileArb, fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 60 }), fc.constantFrom(...PATTERNS), fc.boolean(), fc.boolean(), async (bytes, segment, piece, pattern, invert, two) => {
         writeFileSync(file, bytes);
         const flags = [...(invert ? ['-v'] : [])];
         const files = two ? [file, file] : [file];
         const plain = await runCli(['grep', ...flags, pattern, ...files]);
         const count = await runCli(['grep', '-c', ...flags, pattern, file]);
         const prefix = two ? `${file}:` : '';
-        const seg = segmented(file, bytes.length, pattern, { invert, countOnly: false, prefix }, segment);
+        const seg = segmented(file, bytes.length, pattern, { invert, countOnly: false, prefix }, segment, piece);
         expect(two ? seg.out + seg.out : seg.out).toBe(plain.stdout);
         expect(`${seg.count}\n`).toBe(count.stdout);
-        expect(segmented(file, bytes.length, pattern, { invert, countOnly: true, prefix: '' }, segment)).toEqual({ out: '', count: seg.count });
+        expect(segmented(file, bytes.length, pattern, { invert, countOnly: true, prefix: '' }, segment, piece)).toEqual({ out: '', count: seg.count });
       }),
       { numRuns: 300 },
     );
