@@ -15,7 +15,8 @@ const benches = [
   ['daemon.mjs', ['--write']],
 ];
 
-const build = spawnSync('npx', ['tsc', '-p', '.'], { cwd: repo, stdio: 'inherit' });
+// npm run build, not tsc alone: tailwatch grep runs from the bundle it makes (scripts/bundle-grep.mjs).
+const build = spawnSync('npm', ['run', 'build'], { cwd: repo, stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status ?? 1);
 let failed = 0;
 for (const [file, args] of benches) {

@@ -12,7 +12,7 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 beforeAll(() => {
-  expect(existsSync(path.resolve(import.meta.dirname, '../../dist/cli/main.js')), 'run `npx tsc -p tsconfig.json` first').toBe(true);
+  expect(existsSync(path.resolve(import.meta.dirname, '../../dist/cli/main.js')), 'run `npm run build` first').toBe(true);
 });
 async function receiver(): Promise<Receiver> {
   const rx = await startReceiver();

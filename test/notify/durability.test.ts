@@ -51,7 +51,7 @@ function kill(child: ChildProcess): Promise<void> {
 
 describe('delivery across kill -9', () => {
   it('loses no alert and duplicates at most what was in flight per kill', async () => {
-    expect(existsSync(path.join(root, 'dist/notify/index.js')), 'run `npx tsc -p tsconfig.json` first: the sender runs dist/').toBe(true);
+    expect(existsSync(path.join(root, 'dist/notify/index.js')), 'run `npm run build` first: the sender runs dist/').toBe(true);
     const N = 60;
     const ids = Array.from({ length: N }, (_, i) => createHash('md5').update(`dur-${i}`).digest('hex'));
     const stateDir = mkdtempSync(path.join(os.tmpdir(), 'tw-durable-'));
