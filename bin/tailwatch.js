@@ -1,14 +1,16 @@
 #!/usr/bin/env node
 // Entry point. CommonJS (bin/package.json), not ESM like the rest: `tailwatch
-// grep …` then loads its one bundled module with require() and never starts
-// Node 20's ESM loader, whose first use costs a few ms of a start-up that is
-// half of a 200 MB grep (bench/README.md). Every other command is ESM,
-// imported below.
+// grep …` then loads its one bundled module with require(), and a term
+// pattern never starts Node 20's ESM loader, whose first use costs a few ms
+// of a start-up that is half of a 200 MB grep (bench/README.md). Every other
+// command is ESM, imported below (as are grep's worker threads).
 //
 // The regexp flag must be set before any RegExp is compiled:
 // it makes V8 fall back to its linear-time engine when a pattern starts to
 // backtrack, so one hostile log line cannot freeze the daemon (FACTS.md).
 'use strict';
+/** Set when the command has returned its exit code. */
+let finished = false;
 const v8 = require('node:v8');
 v8.setFlagsFromString('--enable-experimental-regexp-engine-on-excessive-backtracks');
 // Memory: the live heap at the source ceiling (15 sessions × 500 events/s, 200 rules) is ~30 MB
@@ -25,24 +27,40 @@ v8.setFlagsFromString('--heap-growing-percent=20');
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 // `tailwatch grep … | head`: a reader that goes away ends us quietly, like grep.
 process.stdout.on('error', (err) => {
-  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  if (err.code === 'EPIPE') process.exit(finished ? process.exitCode : 0);
   throw err;
 });
 
-/** grep's start-up fast path (src/cli/grep-main.ts): the bundle, or in a tree built by tsc alone the same modules unbundled. */
-async function grepMain() {
+/**
+ * grep's start-up fast path (src/cli/grep-main.ts): the bundle when it is at least as new as every
+ * module it was made from (scripts/bundle-grep.mjs lists them), else the same modules unbundled —
+ * a tree built by `tsc` alone, or rebuilt by `tsc` after `npm run build`, never runs stale code.
+ */
+function grepMain() {
+  const fs = require('node:fs');
+  const path = require('node:path');
+  const dir = path.join(__dirname, '../dist/cli');
   try {
-    return require('../dist/cli/grep.bundle.cjs');
+    const built = fs.statSync(path.join(dir, 'grep.bundle.cjs')).mtimeMs;
+    const { inputs } = JSON.parse(fs.readFileSync(path.join(dir, 'grep.bundle.json'), 'utf8'));
+    if (inputs.every((f) => fs.statSync(path.join(dir, f)).mtimeMs <= built)) return require('../dist/cli/grep.bundle.cjs');
   } catch (err) {
-    if (err?.code !== 'MODULE_NOT_FOUND' || !String(err.message).includes('grep.bundle.cjs')) throw err;
-    return import('../dist/cli/grep-main.js');
+    if (err?.code !== 'ENOENT') throw err;
   }
+  return import('../dist/cli/grep-main.js');
 }
 
+// Like an unsettled top-level await in an ES module: exit 13 if the command never finishes
+// (nothing left to wait for), so systemd's Restart=on-failure still restarts it.
+process.exitCode = 13;
+process.on('exit', (code) => {
+  if (!finished && code === 13) process.stderr.write('tailwatch: exited before the command finished (nothing left to wait for)\n');
+});
 (async () => {
   const argv = process.argv.slice(2);
   let code;
   if (argv[0] === 'grep') code = await (await grepMain()).plainGrep(argv);
   code ??= await (await import('../dist/cli/main.js')).main(argv);
+  finished = true;
   process.exitCode = code;
 })();

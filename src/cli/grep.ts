@@ -17,7 +17,7 @@
  * threads (see scanParallel); the output is written in file order and is
  * byte for byte the output of the single-threaded scan.
  */
-import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { compileFilterPattern, FilterPatternError, JsonLineProjector, NOT_JSON, type CompiledFilterPattern } from '../filter/index.js';
@@ -462,6 +462,8 @@ const SEGMENT = 4 << 20;
 const WORKERS = 2;
 /** Segments handed out ahead of the one being written (bounds memory). */
 const AHEAD = 2 * WORKERS;
+/** The workers' module: next to this one, also when this one is bundled (dist/cli/grep.bundle.cjs). */
+const WORKER = new URL('./grep-worker.js', import.meta.url);
 
 interface ParallelPlan {
   readonly file: string;
@@ -478,13 +480,13 @@ export interface ScanSpec {
 /**
  * Whether to split `file` across workers: a JSON pattern (each line needs
  * JavaScript; term patterns are bound by the native byte search and start-up),
- * a regular file large enough to repay starting workers, and this module
- * compiled to JavaScript, not run from src/ by the tests (a worker runs
- * dist/cli/grep-worker.js). Undefined: scan it
+ * a regular file large enough to repay starting workers, and the worker's
+ * module compiled to JavaScript next to this one (dist/cli/grep-worker.js;
+ * not so when the tests run src/). Undefined: scan it
  * the ordinary way, which also reports any error opening it.
  */
 function parallelPlan(pattern: CompiledFilterPattern, file: string): ParallelPlan | undefined {
-  if (pattern.kind !== 'json' || import.meta.url.endsWith('.ts')) return undefined;
+  if (pattern.kind !== 'json' || !existsSync(WORKER)) return undefined;
   try {
     const fd = openSync(file, 'r');
     try {
@@ -611,7 +613,7 @@ async function scanParallel(plan: ParallelPlan, spec: ScanSpec, scanner: LineSca
     // A worker's garbage is per line and dies young; V8's default young generation (up to
     // 3 × 16 MB an isolate) let two workers add ~100 MB of RSS. At 8 MB: 512 MB file, peak RSS
     // 153–175 → 117–121 MB, time the same within the noise.
-    const w = new WorkerThread(new URL('./grep-worker.js', import.meta.url), { workerData, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+    const w = new WorkerThread(WORKER, { workerData, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
     w.on('message', (r: SegmentResult) => {
       results.set(r.k, r);
       assign(w, written);
