@@ -1,10 +1,11 @@
 // Bundles grep's start-up fast path (dist/cli/grep-main.js, compiled by tsc)
 // and every module of ours it imports into dist/cli/grep.bundle.cjs, which
 // bin/tailwatch.js require()s for `tailwatch grep …`: one CommonJS module to
-// read and compile instead of ~20 ES modules for Node's ESM loader to resolve,
-// read and compile one by one (bench/README.md has the start-up it saves). Only our code is bundled: a bare import (a dependency)
-// or anything but a builtin would make the bundle a second copy of a
-// package, so it fails the build. The bundle sits next to the module it was
+// read and compile instead of ~20 ES modules for Node's ESM loader to
+// resolve, read and compile one by one (bench/README.md has the start-up it
+// saves). Only our code is bundled: a bare import (a dependency) or anything
+// but a builtin would make the bundle a second copy of a package, so it fails
+// the build, and leaves no bundle for the bin to run. The bundle sits next to the module it was
 // made from, so grep's `new URL('./grep-worker.js', import.meta.url)` still
 // finds the worker.
 // Usage: node scripts/bundle-grep.mjs (run by `npm run build` after tsc)
@@ -48,6 +49,8 @@ const code = readFileSync(file, 'utf8');
 const imports = [...code.matchAll(/\b(?:require|import)\(\s*["']([^"']+)["']\s*\)/g)].map((m) => m[1]);
 const foreign = imports.filter((spec) => !spec.startsWith('node:') && !builtinModules.includes(spec));
 if (foreign.length > 0) {
+  rmSync(file);
+  rmSync(manifest);
   console.error(`bundle-grep: ${path.relative(repo, file)} imports ${foreign.join(', ')}: only Node builtins may stay imports`);
   process.exit(1);
 }

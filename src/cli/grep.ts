@@ -575,7 +575,6 @@ export class SegmentScan {
     }
     // The parts are views of the read buffer, which the next segment overwrites: copy them out.
     const data = this.collector.size > 0 ? Buffer.concat(this.collector.parts, this.collector.size) : undefined;
-    this.collector.parts = [];
     // `until` can lie past the end of the file; what was read is where the next lines start.
     return { count: this.scanner.count, end: start + buf.length, data };
   }
