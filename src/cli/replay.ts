@@ -12,7 +12,7 @@ import path from 'node:path';
 import { displayName } from '../config/config.js';
 import { loadProject } from '../config/load.js';
 import { parseDuration } from '../duration.js';
-import { Engine, RuleCompileError, type LogEvent, type RoutedAlert } from '../engine/index.js';
+import { Engine, RuleCompileError, SameTimeOrder, type LogEvent, type RoutedAlert } from '../engine/index.js';
 import { UserError, formatProblem, type Problem } from '../problems.js';
 import type { DestinationStream } from 'pino';
 import type { Config, Destination } from '../config/model.js';
@@ -111,6 +111,15 @@ export async function replayFile(
   onProgress?: (events: number, bytes: number) => void,
 ): Promise<ReplayStats> {
   const stats: ReplayStats = { events: 0, alerts: 0 };
+  // Events of one millisecond are decided in eventKey order, as the daemon decides them.
+  const order = new SameTimeOrder();
+  const decide = (ready: readonly LogEvent[]): readonly RoutedAlert[] => {
+    if (ready.length === 0) return NO_ALERTS;
+    if (ready.length === 1) return engine.ingest(ready[0]!);
+    const out: RoutedAlert[] = [];
+    for (const e of ready) for (const a of engine.ingest(e)) out.push(a);
+    return out;
+  };
   let lineNo = 0;
   let bytes = 0;
   // Synchronous per line; only a line that produced alerts waits for the writer.
@@ -120,7 +129,7 @@ export async function replayFile(
     // Blank lines are skipped; a JSON object line starts with `{`, so trim only lines that do not.
     if (line.length === 0 || (line.charCodeAt(0) !== 123 && line.trim() === '')) return NO_ALERTS;
     stats.events++;
-    return engine.ingest(parseEventLine(line, display, lineNo));
+    return decide(order.push(parseEventLine(line, display, lineNo)));
   };
   const emit = async (alerts: readonly RoutedAlert[]): Promise<void> => {
     stats.alerts += alerts.length;
@@ -179,6 +188,9 @@ export async function replayFile(
     const alerts = handle(decode(rest, 0, rest.length));
     if (alerts.length > 0) await emit(alerts);
   }
+  // The last millisecond's events, then its timers (the daemon's clock passes it too).
+  const last = [...decide(order.flush()), ...(Number.isFinite(engine.clock) ? engine.advanceTo(engine.clock) : NO_ALERTS)];
+  if (last.length > 0) await emit(last);
   return stats;
 }
 

@@ -113,7 +113,7 @@ export const tailCommand: CommandDef = {
           refused(`tailwatch tail: rule "${id}" cannot be tailed: Live Tail refused session ${info.session}: ${what}${info.error ? ` (${info.error})` : ''}${groups.length ? ` — log groups: ${groups.join(', ')}` : ''}\n`);
         } else if (!QUIET.has(info.reason)) io.stderr.write(formatRestartLine(info));
       },
-      onEvents: (events) => {
+      onEvents: ({ events }) => {
         let out = '';
         for (const e of events) if (passes(cr, e)) out += formatTailLine(e);
         if (out !== '') io.stdout.write(out);

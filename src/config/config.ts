@@ -47,6 +47,7 @@ export function defaultConfig(baseDir: string, file = ''): Config {
       backoff: { initialMs: 1_000, maxMs: 120_000 },
       stallAfterMs: 15_000,
       backfill: true,
+      graceMs: 5_000,
     },
     state: { dir: path.resolve(baseDir, '.tailwatch-state') },
     silences: [],
@@ -116,6 +117,7 @@ interface RawConfig {
     backoff?: { initial?: string; max?: string };
     stallAfter?: string;
     backfill?: boolean;
+    grace?: string;
   };
   state?: { dir?: string };
   server?: { listen: string };
@@ -177,6 +179,7 @@ function buildConfig(raw: RawConfig, base: Config, dir: string, source: YamlSour
       backoff: { initialMs: ms(s.backoff?.initial, base.sessions.backoff.initialMs), maxMs: ms(s.backoff?.max, base.sessions.backoff.maxMs) },
       stallAfterMs: ms(s.stallAfter, base.sessions.stallAfterMs),
       backfill: s.backfill ?? base.sessions.backfill,
+      graceMs: ms(s.grace, base.sessions.graceMs),
     },
     state: { dir: raw.state?.dir ? path.resolve(dir, raw.state.dir) : base.state.dir },
     server: raw.server ? { listen: raw.server.listen } : undefined,

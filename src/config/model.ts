@@ -132,6 +132,8 @@ export interface SessionsConfig {
   readonly backoff: { readonly initialMs: number; readonly maxMs: number };
   readonly stallAfterMs: number;
   readonly backfill: boolean;
+  /** How late after its timestamp an event may reach tailwatch and still be decided in order. */
+  readonly graceMs: number;
 }
 
 export interface Config {

@@ -1,17 +1,19 @@
 /**
  * `tailwatch run`'s lifecycle: config → rules → sessions → engine → outbox,
- * one process. Reload keeps the running rule set unless the new one is
- * entirely valid; shutdown closes sessions, flushes the outbox within a
- * deadline and persists engine state. Time and the stages enter as
- * parameters so tests drive it with real parts.
+ * one process. The engine is a LiveEngine: each rule decides its sessions'
+ * events in order up to their watermark (live = replay). Reload keeps the
+ * running rule set unless the new one is entirely valid; shutdown closes
+ * sessions, flushes the outbox within a deadline and persists engine state
+ * (each rule's windows, episodes and clock: a restart backfills from there).
+ * Time and the stages enter as parameters so tests drive it with real parts.
  */
 import { statSync, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { loadAll, type LoadOptions } from '../config/load.js';
 import type { Config, RuleSet } from '../config/model.js';
-import { Engine, EngineCounters, type EngineState } from '../engine/index.js';
-import type { LogEvent } from '../engine/event.js';
+import { Engine, EngineCounters, LiveEngine, type EngineState, type LiveEngineState } from '../engine/index.js';
+import type { LogEvent, SourceBatch } from '../engine/event.js';
 import type { RoutedAlert } from '../engine/alert.js';
 import { formatProblem, UserError } from '../problems.js';
 import { Heartbeat } from './heartbeat.js';
@@ -25,8 +27,8 @@ export interface StageContext {
   readonly config: Config;
   readonly logger: Logger;
   readonly metrics: DaemonMetrics;
-  /** The event source's checkpoints saved by the previous run (what to backfill from). */
-  readonly resume?: Readonly<Record<string, number>> | undefined;
+  /** Where a new session serving these rules starts (their clocks): it backfills from there. */
+  readonly resumeFrom: (rules: readonly string[]) => number | undefined;
 }
 
 export interface DaemonOptions {
@@ -36,13 +38,8 @@ export interface DaemonOptions {
   readonly createSink: (ctx: StageContext) => AlertSink;
   readonly notifier?: ServiceNotifier | undefined;
   readonly now?: (() => number) | undefined;
-  /** How often the wall clock advances the engine (absence, resolve). Default 1 s. */
+  /** How often state is saved and readiness checked. Default 1 s. */
   readonly tickMs?: number | undefined;
-  /**
-   * The wall clock advances the engine only to `now − grace`, so events that
-   * Live Tail delivers a little late still land in their window. Default 5 s.
-   */
-  readonly clockGraceMs?: number | undefined;
   /** Outbox flush deadline on shutdown. Default 5 s. */
   readonly shutdownDeadlineMs?: number | undefined;
   /** Debounce for rule file changes. Default 300 ms. */
@@ -50,19 +47,17 @@ export interface DaemonOptions {
 }
 
 const STATE_FILE = 'engine-state.json';
-const CHECKPOINT_FILE = 'source-checkpoints.json';
 const PERSIST_EVERY_MS = 5_000;
 
 export class Daemon {
   private config!: Config;
   private ruleSet!: RuleSet;
-  private engine!: Engine;
+  private engine!: LiveEngine;
   private readonly counters = new EngineCounters();
   private metrics!: DaemonMetrics;
   private source!: EventSource;
   private sink!: AlertSink;
-  private stateFile!: StateFile<EngineState>;
-  private checkpointFile!: StateFile<Record<string, number>>;
+  private stateFile!: StateFile<LiveEngineState | EngineState>;
   private server: StatusServer | undefined;
   private heartbeat: Heartbeat | undefined;
   private watchers: FSWatcher[] = [];
@@ -97,21 +92,22 @@ export class Daemon {
 
     this.metrics = createMetrics({
       engine: () => this.counters,
+      live: () => this.engine.live,
+      watermarks: () => this.engine?.watermarks() ?? new Map(),
+      now: this.now,
       rulesLoaded: () => this.ruleSet.rules.length,
       unhealthyRules: () => this.source?.health().unhealthyRules.length ?? 0,
       outboxDepth: () => this.sink?.depth() ?? 0,
     });
-    this.stateFile = new StateFile<EngineState>(this.config.state.dir, STATE_FILE);
+    this.stateFile = new StateFile<LiveEngineState | EngineState>(this.config.state.dir, STATE_FILE);
     const state = this.stateFile.read((err) => this.log.error({ error: err.message }, 'engine state unreadable; starting with empty windows'));
     this.engine = this.restoreEngine(state);
     this.log.info({ rules: this.ruleSet.rules.length, files: this.ruleSet.files.length, restoredState: state !== undefined }, 'rules loaded');
 
-    this.checkpointFile = new StateFile<Record<string, number>>(this.config.state.dir, CHECKPOINT_FILE);
-    const resume = this.checkpointFile.read((err) => this.log.error({ error: err.message }, 'source checkpoints unreadable; no backfill of the downtime'));
-    const ctx: StageContext = { config: this.config, logger: this.log, metrics: this.metrics, resume };
+    const ctx: StageContext = { config: this.config, logger: this.log, metrics: this.metrics, resumeFrom: (rules) => this.engine.resumePoint(rules) };
     this.sink = this.opts.createSink(ctx);
     this.sink.start();
-    this.source = this.opts.createSource((events) => this.onEvents(events), ctx);
+    this.source = this.opts.createSource((batch) => this.onEvents(batch), ctx);
 
     if (this.config.server) {
       this.server = new StatusServer({ listen: this.config.server.listen, registry: this.metrics.registry, readiness: () => this.readiness() });
@@ -119,6 +115,7 @@ export class Daemon {
       this.log.info({ address }, 'status server listening');
     }
     await this.source.apply(this.ruleSet, this.config);
+    this.deliver(this.engine.retainSources(this.source.sourceIds()));
 
     const tick = setInterval(() => this.tick(), this.opts.tickMs ?? 1_000);
     tick.unref();
@@ -132,15 +129,15 @@ export class Daemon {
   }
 
   /** An engine with the saved state; a state it cannot take (another version, corrupt) is logged and dropped. */
-  private restoreEngine(state: EngineState | undefined): Engine {
+  private restoreEngine(state: LiveEngineState | EngineState | undefined): LiveEngine {
     if (state) {
       try {
-        return new Engine({ rules: this.ruleSet, silences: this.config.silences, state, counters: this.counters });
+        return new LiveEngine({ rules: this.ruleSet, silences: this.config.silences, state, counters: this.counters });
       } catch (err) {
         this.log.error({ error: (err as Error).message }, 'saved engine state not usable; starting with empty windows');
       }
     }
-    return new Engine({ rules: this.ruleSet, silences: this.config.silences, counters: this.counters });
+    return new LiveEngine({ rules: this.ruleSet, silences: this.config.silences, counters: this.counters });
   }
 
   /** Validates the rule files again; applies them only if all are valid. Resolves true when applied. */
@@ -182,18 +179,20 @@ export class Daemon {
     }
     const needsRestart = restartOnlyChanges(this.config, loaded.config);
     if (needsRestart.length) this.log.warn({ keys: needsRestart }, 'config changes that need a restart were not applied');
-    let engine: Engine;
     try {
-      engine = this.engine.reload(loaded.ruleSet, loaded.config.silences);
+      // Every rule compiles before the running engine changes (reload is all or nothing).
+      new Engine({ rules: loaded.ruleSet });
     } catch (err) {
       this.log.error({ trigger, error: (err as Error).message }, 'reload rejected; the running rules stay');
       this.metrics.reloads.inc({ result: 'rejected' });
       return false;
     }
-    this.engine = engine;
+    // Resolves of removed rules (and of rules whose grouping changed) go out now.
+    this.deliver(this.engine.reload(loaded.ruleSet, loaded.config.silences));
     this.ruleSet = loaded.ruleSet;
     this.config = { ...this.config, rules: loaded.config.rules, defaults: loaded.config.defaults, silences: loaded.config.silences };
     await this.source.apply(this.ruleSet, this.config);
+    this.deliver(this.engine.retainSources(this.source.sourceIds()));
     this.metrics.reloads.inc({ result: 'applied' });
     this.log.info({ trigger, rules: this.ruleSet.rules.length }, 'rules reloaded');
     this.persist(true);
@@ -246,31 +245,28 @@ export class Daemon {
     return { ready: h.ready && h.unhealthyRules.length === 0, details };
   }
 
-  private onEvents(events: readonly LogEvent[]): void {
+  private onEvents(batch: SourceBatch): void {
     if (this.stopping) return;
     const receivedAt = this.now();
-    // The alerts of one Live Tail update go to the outbox together (one transaction, one fsync),
-    // before this returns; also those decided before an event that throws.
-    const alerts: RoutedAlert[] = [];
-    try {
-      for (const event of events) {
-        if (!Number.isFinite(event.timestamp) || typeof event.message !== 'string') {
-          this.metrics.malformedEvents.inc();
-          continue;
-        }
-        this.metrics.eventLag.observe(Math.max(0, receivedAt - event.timestamp) / 1000);
-        const decided = this.engine.ingest(event);
-        for (const a of decided) alerts.push(a);
+    let events = batch.events;
+    for (const event of batch.events) {
+      if (!Number.isFinite(event.timestamp) || typeof event.message !== 'string') {
+        events = batch.events.filter((e) => Number.isFinite(e.timestamp) && typeof e.message === 'string');
+        this.metrics.malformedEvents.inc(batch.events.length - events.length);
+        break;
       }
-    } finally {
-      this.dirty = true;
-      this.deliver(alerts);
     }
+    for (const event of events) this.metrics.eventLag.observe(Math.max(0, receivedAt - event.timestamp) / 1000);
+    if (batch.lost) this.log.warn({ session: batch.source, from: new Date(batch.lost.from).toISOString(), to: new Date(batch.lost.to).toISOString(), rules: batch.rules }, 'gap not backfilled: its rules skip it (no absence or resolve decided on it; firings over it say sampled)');
+    // The alerts of one Live Tail update go to the outbox together (one transaction, one fsync).
+    const alerts = this.engine.receive(events === batch.events ? batch : { ...batch, events });
+    // Clocks moved: saved at the next persist (a restart resumes from the clocks saved).
+    this.dirty = true;
+    this.deliver(alerts);
   }
 
   private tick(): void {
     if (this.stopping) return;
-    this.deliver(this.engine.advanceTo(this.now() - (this.opts.clockGraceMs ?? 5_000)));
     this.persist(false);
     if (!this.readyAnnounced && this.readiness().ready) {
       this.readyAnnounced = true;
@@ -296,8 +292,6 @@ export class Daemon {
     if (!force && (!this.dirty || this.now() - this.lastPersist < everyMs)) return;
     try {
       this.stateFile.write(this.engine.exportState());
-      const checkpoints = this.source?.checkpoints?.();
-      if (checkpoints && Object.keys(checkpoints).length) this.checkpointFile.write(checkpoints);
       this.dirty = false;
       this.lastPersist = this.now();
       this.log.debug({ alerts: this.alertsDecided }, 'state saved');

@@ -5,9 +5,14 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { EngineCounters } from '../engine/counters.js';
+import type { LiveCounters } from '../engine/live.js';
 
 export interface MetricSources {
   engine(): EngineCounters;
+  live(): LiveCounters;
+  /** Per source, the last instant it covered (undefined: nothing yet). */
+  watermarks(): ReadonlyMap<string, number | undefined>;
+  now(): number;
   rulesLoaded(): number;
   unhealthyRules(): number;
   outboxDepth(): number;
@@ -56,7 +61,7 @@ export function createMetrics(sources: MetricSources): DaemonMetrics {
   perRule('tailwatch_groups_evicted_total', 'Groups dropped because window.maxGroups was reached.', (c) => c.evictedGroups);
   new Counter({
     name: 'tailwatch_events_total',
-    help: 'Events ingested by the engine.',
+    help: 'Events delivered by the sources (each copy a session delivered).',
     registers: [registry],
     collect() {
       this.reset();
@@ -70,6 +75,35 @@ export function createMetrics(sources: MetricSources): DaemonMetrics {
     collect() {
       this.reset();
       this.inc(sources.engine().sampledEvents);
+    },
+  });
+  new Counter({
+    name: 'tailwatch_events_late_total',
+    help: 'Events that reached a rule after its watermark had passed their timestamp (a duplicate another session delivered, or ingested later than sessions.grace): not evaluated.',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(sources.live().late);
+    },
+  });
+  new Counter({
+    name: 'tailwatch_source_gaps_total',
+    help: 'Gaps a session could not backfill (its rules skipped them; firings whose window overlaps one say sampled).',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(sources.live().gaps);
+    },
+  });
+  new Gauge({
+    name: 'tailwatch_source_watermark_lag_seconds',
+    help: 'Now minus the last instant a session covered completely: its rules decide up to there (grows while it is down or backfilling).',
+    labelNames: ['session'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const now = sources.now();
+      for (const [session, w] of sources.watermarks()) if (w !== undefined) this.set({ session }, Math.max(0, now - w) / 1000);
     },
   });
   new Gauge({ name: 'tailwatch_rules_loaded', help: 'Rules running.', registers: [registry], collect() { this.set(sources.rulesLoaded()); } });

@@ -4,7 +4,7 @@
  * these, not on the stages' classes, so its lifecycle is testable alone.
  */
 import type { Config, RuleSet } from '../config/model.js';
-import type { LogEvent } from '../engine/event.js';
+import type { SourceBatch } from '../engine/event.js';
 import type { RoutedAlert } from '../engine/alert.js';
 
 export interface SourceHealth {
@@ -23,13 +23,14 @@ export interface EventSource {
    */
   apply(ruleSet: RuleSet, config: Config): Promise<void>;
   health(): SourceHealth;
-  /** What a restart resumes from: per session, the newest event time delivered (persisted by the daemon). */
-  checkpoints?(): Readonly<Record<string, number>>;
+  /** Ids of the sources running now (what batches name in `source`). */
+  sourceIds(): readonly string[];
   /** Closes every session (server side too). Idempotent. */
   stop(): Promise<void>;
 }
 
-export type EventsHandler = (events: readonly LogEvent[]) => void;
+/** A source's events and watermark (engine/event.ts SourceBatch). */
+export type EventsHandler = (batch: SourceBatch) => void;
 
 export interface AlertSink {
   /** Durably records the alert before returning (at-least-once). */

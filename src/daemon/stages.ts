@@ -14,7 +14,7 @@ export function createEventSource(onEvents: EventsHandler, ctx: StageContext): E
     onEvents,
     config: ctx.config,
     logger: ctx.logger.child({ component: 'livetail' }),
-    resume: ctx.resume,
+    resumeFrom: ctx.resumeFrom,
     metrics: {
       sessionStarted: (session) => m.sessionStarts.inc({ session }),
       sessionRestarted: (session, reason) => m.sessionRestarts.inc({ session, reason }),

@@ -40,6 +40,8 @@ export interface Decision {
   readonly samples: readonly LogEvent[];
   /** The last matching event (templates' `event.*`). */
   readonly event: LogEvent | undefined;
+  /** Why a resolved alert was sent by a reload. */
+  readonly reason?: 'rule-removed' | 'rule-changed' | undefined;
 }
 
 function sample(e: LogEvent): AlertEvent {
@@ -98,5 +100,6 @@ export function buildAlert(cr: CompiledRule, d: Decision): Alert {
     text: cr.text.render(values),
     events: d.samples.slice(-MAX_SAMPLES).map(sample),
     links: console === undefined ? {} : { console },
+    ...(d.reason !== undefined ? { reason: d.reason } : {}),
   };
 }

@@ -40,6 +40,8 @@ export interface Alert {
   /** Up to 5 sample events, oldest first. */
   readonly events: readonly AlertEvent[];
   readonly links: { readonly console?: string | undefined };
+  /** Set on a resolved alert a reload caused: the rule was removed/disabled, or its grouping changed. */
+  readonly reason?: 'rule-removed' | 'rule-changed' | undefined;
 }
 
 /** What the engine hands to delivery: the alert and where it goes (the rule's `notify`). */

@@ -25,7 +25,8 @@ export class EngineCounters {
   events = 0;
   /** Events that arrived flagged `sampled` by Live Tail. */
   sampledEvents = 0;
-  readonly rules = new Map<string, RuleCounters>();
+  /** Per rule; engines that each run some of the rules may share one map (the daemon's LiveEngine). */
+  constructor(readonly rules: Map<string, RuleCounters> = new Map()) {}
 
   forRule(id: string): RuleCounters {
     let c = this.rules.get(id);

@@ -5,9 +5,17 @@
  *   → throttle → silence ⇒ RoutedAlert
  *
  * Time is event time only: the clock is the greatest timestamp ingested (or
- * given to `advanceTo`, which the daemon calls with the wall clock). Timers
- * (absence, resolve) are decided at the exact event time they fall due, so
- * replay, tests and the daemon decide the same alerts with the same ids.
+ * given to `advanceTo`: the daemon's watermarks, replay's `--until`). Timers
+ * (absence, resolve) are decided at the exact event time they fall due, after
+ * every event of that millisecond (a timer due at t runs when the clock moves
+ * past t, or on `advanceTo(t)`), so a rule decides the same whether other
+ * rules' events share its engine or not: replay (one engine), tests and the
+ * daemon (one engine per rule, see live.ts) decide the same alerts with the
+ * same ids.
+ *
+ * Episodes: a sent firing opens an episode of its rule+group; `throttle`
+ * suppresses repeats within it; a `resolved` closes it, so the next firing is
+ * sent at once (a condition that returns is always paged).
  */
 import type { Rule, RuleSet, RuleWindow, Silence } from '../config/model.js';
 import type { AlertKind, RoutedAlert } from './alert.js';
@@ -153,6 +161,8 @@ export class Engine {
   private readonly heap = new TimerHeap<Timer>();
   private liveTimers = 0;
   private clockMs = Number.NEGATIVE_INFINITY;
+  /** End of the last gap skipped (skipGap): firings whose window reaches into it say `sampled`. */
+  private gapEnd = Number.NEGATIVE_INFINITY;
   private out: RoutedAlert[] = [];
 
   /** Compiles the rules; throws RuleCompileError for a definition it cannot compile. */
@@ -210,23 +220,68 @@ export class Engine {
         this.onMatch(rt, view, ts);
       }
     }
-    const due = this.heap.peekDue();
-    if (due !== undefined && due <= this.clockMs) this.runTimers(this.clockMs, true);
     return this.flush();
   }
 
-  /** Moves the clock forward (wall clock in the daemon, `--until` in replay): absence and resolve fall due. */
+  /**
+   * Moves the clock to `ms` (the daemon's watermark, `--until` in replay): absence and resolve
+   * due at or before it fall due. Every event at or before `ms` must have been ingested.
+   */
   advanceTo(ms: number): readonly RoutedAlert[] {
-    if (ms > this.clockMs) {
+    if (ms >= this.clockMs) {
       this.runTimers(ms, true);
       this.clockMs = ms;
     }
     return this.flush();
   }
 
-  /** A new engine for a new rule set that keeps the state of every rule whose definition is unchanged. */
-  reload(rules: RuleSet | readonly Rule[], silences: readonly Silence[] = this.silences): Engine {
-    return new Engine({ rules, silences, state: this.exportState(), counters: this.counters });
+  /**
+   * The source could not deliver the events of (clock, to] (a gap that could not be backfilled):
+   * the clock jumps to `to` without deciding on the gap. Absence and resolve timers due in it wait
+   * a full window after it (never "missing" on data we did not see), and a firing whose window
+   * overlaps the gap says `sampled` (its count may be short).
+   */
+  skipGap(to: number): readonly RoutedAlert[] {
+    if (to <= this.clockMs) return NO_ALERTS;
+    for (;;) {
+      const due = this.heap.peekDue();
+      if (due === undefined || due > to) break;
+      const { value } = this.heap.pop()!;
+      const g = value.g;
+      if (g.evicted || g.scheduledAt !== due) continue;
+      g.scheduledAt = undefined;
+      this.liveTimers--;
+      this.schedule(value.rt, g, to + (value.rt.window?.withinMs ?? 0));
+    }
+    // Absence watches again from the end of the gap, as if the groups were first seen then.
+    for (const rt of this.runtimes) {
+      if (rt.window?.type !== 'absence') continue;
+      for (const g of rt.groups.values()) g.firstSeen = Math.max(g.firstSeen, to);
+    }
+    this.clockMs = to;
+    this.gapEnd = to;
+    return NO_ALERTS;
+  }
+
+  /**
+   * A new engine for a new rule set. A rule that keeps its id keeps its episodes and throttles
+   * per group; it keeps its counts too unless its source, match or window changed. Open episodes
+   * of rules that are gone (removed, disabled) or whose grouping changed (window type, groupBy)
+   * are resolved now, with `reason` rule-removed / rule-changed: those alerts come back with the
+   * engine.
+   */
+  reload(rules: RuleSet | readonly Rule[], silences: readonly Silence[] = this.silences): { engine: Engine; alerts: readonly RoutedAlert[] } {
+    const list = 'rules' in rules ? (rules as RuleSet).rules : (rules as readonly Rule[]);
+    const next = new Map(list.filter((r) => r.enabled).map((r) => [r.id, r]));
+    for (const rt of this.runtimes) {
+      const rule = next.get(rt.rule.id);
+      const reason = rule === undefined ? 'rule-removed' : groupingKey(rule) !== groupingKey(rt.rule) ? 'rule-changed' : undefined;
+      if (reason === undefined) continue;
+      for (const g of rt.groups.values()) if (g.open) this.resolveGroup(rt, g, this.clockMs, 0, reason);
+    }
+    const alerts = this.flush();
+    const engine = new Engine({ rules, silences, state: this.exportState(), counters: this.counters });
+    return { engine, alerts };
   }
 
   private flush(): readonly RoutedAlert[] {
@@ -383,7 +438,8 @@ export class Engine {
       return;
     }
     if (this.silenced(rt, g, at)) return;
-    this.emit(rt, g, 'firing', at, count, first, last, samples, sampled);
+    const overGap = rt.window !== undefined && at - rt.window.withinMs < this.gapEnd;
+    this.emit(rt, g, 'firing', at, count, first, last, samples, sampled || overGap);
     g.lastSentAt = at;
     if (rule.resolve && rt.window !== undefined) {
       g.open = true;
@@ -391,15 +447,19 @@ export class Engine {
     }
   }
 
-  /** The condition cleared: a `resolved` alert (never throttled; silences still apply). */
-  private resolveGroup(rt: Runtime, g: Group, at: number, count: number): void {
+  /**
+   * The condition cleared: a `resolved` alert (never throttled; silences still apply). It closes
+   * the episode: the throttle no longer holds back the next firing.
+   */
+  private resolveGroup(rt: Runtime, g: Group, at: number, count: number, reason?: ResolveReason): void {
     g.open = false;
+    g.lastSentAt = undefined;
     rt.counters.resolved++;
     if (this.silenced(rt, g, at)) return;
     const last = g.buckets.lastTs() ?? g.lastEvent?.timestamp ?? at;
     const first = g.buckets.firstTs() ?? last;
     const samples = g.samples.filter((e) => e.timestamp >= first);
-    this.emit(rt, g, 'resolved', at, count, first, last, samples, g.sampled);
+    this.emit(rt, g, 'resolved', at, count, first, last, samples, g.sampled, reason);
   }
 
   private silenced(rt: Runtime, g: Group, at: number): boolean {
@@ -411,8 +471,9 @@ export class Engine {
     return true;
   }
 
-  private emit(rt: Runtime, g: Group, kind: AlertKind, at: number, count: number, first: number, last: number, samples: readonly LogEvent[], sampled: boolean): void {
+  private emit(rt: Runtime, g: Group, kind: AlertKind, at: number, count: number, first: number, last: number, samples: readonly LogEvent[], sampled: boolean, reason?: ResolveReason): void {
     const alert = buildAlert(rt.cr, {
+      ...(reason !== undefined ? { reason } : {}),
       kind,
       at,
       groupKey: g.key,
@@ -465,6 +526,7 @@ export class Engine {
       rules: this.runtimes.map((rt) => ({
         id: rt.rule.id,
         fingerprint: rt.cr.fingerprint,
+        grouping: groupingKey(rt.rule),
         groups: [...rt.groups.values()].map((g): GroupStateJson => ({
           key: g.key,
           values: g.values,
@@ -489,14 +551,23 @@ export class Engine {
     const byId = new Map(this.runtimes.map((rt) => [rt.rule.id, rt]));
     for (const saved of state.rules) {
       const rt = byId.get(saved.id);
-      if (!rt || rt.cr.fingerprint !== saved.fingerprint) continue;
+      if (!rt) continue;
+      // Same definition: everything. Same grouping only: episodes and throttles, counts afresh
+      // (absence watches its groups again from now). Otherwise nothing (reload resolved them).
+      const same = rt.cr.fingerprint === saved.fingerprint;
+      if (!same && saved.grouping !== groupingKey(rt.rule)) continue;
+      const clock = Number.isFinite(this.clockMs) ? this.clockMs : 0;
       for (const s of saved.groups) {
         const g = new Group(s.key, s.values);
-        g.buckets = Buckets.fromJSON(s.buckets);
-        g.samples = s.samples.map((e) => ({ ...e }));
         g.lastEvent = s.lastEvent ? { ...s.lastEvent } : undefined;
-        g.sampled = s.sampled;
-        g.firstSeen = s.firstSeen;
+        if (same) {
+          g.buckets = Buckets.fromJSON(s.buckets);
+          g.samples = s.samples.map((e) => ({ ...e }));
+          g.sampled = s.sampled;
+          g.firstSeen = s.firstSeen;
+        } else {
+          g.firstSeen = clock;
+        }
         g.lastFireAt = s.lastFireAt ?? undefined;
         g.lastSentAt = s.lastSentAt ?? undefined;
         g.suppressed = s.suppressed;
@@ -521,4 +592,11 @@ function plainEvent(e: LogEvent): LogEvent {
   const out: { -readonly [K in keyof LogEvent]: LogEvent[K] } = { timestamp: e.timestamp, logGroup: e.logGroup, logStream: e.logStream, message: e.message };
   if (e.sampled) out.sampled = true;
   return out;
+}
+
+export type ResolveReason = 'rule-removed' | 'rule-changed';
+
+/** What a group key means: a rule whose window type or groupBy changed cannot keep its groups. */
+function groupingKey(rule: Rule): string {
+  return JSON.stringify([rule.window?.type ?? null, rule.window?.groupBy ?? []]);
 }

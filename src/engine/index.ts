@@ -2,7 +2,9 @@
  * The rule engine's public surface: events in, routed alerts out, pure and
  * deterministic in event time. See engine.ts for the pipeline.
  */
-export { Engine, type EngineOptions } from './engine.js';
+export { Engine, type EngineOptions, type ResolveReason } from './engine.js';
+export { LiveEngine, LIVE_STATE_VERSION, type LiveEngineOptions, type LiveEngineState, type LiveCounters } from './live.js';
+export { SameTimeOrder, sortByKey } from './order.js';
 export { EngineCounters, type RuleCounters } from './counters.js';
 export type { EngineState } from './state.js';
 export { RuleCompileError } from './match.js';
@@ -11,4 +13,4 @@ export { ruleFingerprint, groupName } from './compile.js';
 export { alertId } from './alert-build.js';
 export { expiredSilences, matchingSilence } from './silence.js';
 export type { Alert, AlertEvent, AlertKind, RoutedAlert } from './alert.js';
-export type { LogEvent } from './event.js';
+export { eventKey, type LogEvent, type SourceBatch } from './event.js';

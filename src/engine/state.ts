@@ -27,6 +27,10 @@ export interface GroupStateJson {
 export interface RuleStateJson {
   readonly id: string;
   readonly fingerprint: string;
+  /** Window type and groupBy (engine.ts groupingKey): a reload that keeps them keeps episodes. */
+  readonly grouping?: string | undefined;
+  /** This rule's own clock (ms), where rules run on clocks of their own (the daemon's LiveEngine). */
+  readonly clock?: number | null | undefined;
   readonly groups: readonly GroupStateJson[];
 }
 

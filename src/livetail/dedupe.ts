@@ -15,11 +15,7 @@
  * duplicate. Cost: about 1 µs per event.
  */
 import { hash } from 'node:crypto';
-import type { LogEvent } from '../engine/event.js';
-
-export function eventKey(e: LogEvent): string {
-  return `${e.logGroup}\u0000${e.logStream}\u0000${e.timestamp}\u0000${e.message}`;
-}
+export { eventKey } from '../engine/event.js';
 
 const NONE = -1;
 

@@ -8,11 +8,17 @@
  * FilterLogEvents while buffering the new stream, then releases the buffer,
  * duplicates dropped both ways. Every restart is counted and logged once.
  * Clock and randomness come in from the caller.
+ *
+ * Every batch it hands on carries the session's watermark: the last instant
+ * it covered completely. It advances to (last update's arrival − grace)
+ * while the stream flows and no backfill is pending, and holds while the
+ * session is down or backfilling, so the rules it serves never decide on a
+ * gap. A gap it cannot backfill is reported as lost (the engine skips it).
  */
 import { StartLiveTailCommand, type CloudWatchLogsClient, type LiveTailSessionUpdate, type StartLiveTailCommandInput } from '@aws-sdk/client-cloudwatch-logs';
 import type { Logger } from 'pino';
 import type { EventsHandler } from '../daemon/ports.js';
-import type { LogEvent } from '../engine/event.js';
+import type { LogEvent, SourceBatch } from '../engine/event.js';
 import { fetchGap } from './backfill.js';
 import { BoundedCounts, eventKey } from './dedupe.js';
 import { backoffDelay, classifyError, describeError, policyFor, type RestartReason } from './errors.js';
@@ -36,6 +42,8 @@ export interface SupervisorSettings {
   readonly backfillOverlapMs: number;
   /** Keys remembered on each side for dropping duplicates. */
   readonly dedupeCapacity: number;
+  /** How late after its timestamp an event may still arrive: the watermark trails the stream by this. */
+  readonly graceMs: number;
 }
 
 export interface SessionDeps {
@@ -48,8 +56,8 @@ export interface SessionDeps {
   readonly clock: () => number;
   readonly random: () => number;
   /**
-   * The newest event time this session delivered before the daemon last stopped: the first
-   * start then backfills from there (a restart is a gap like any other).
+   * The last instant its rules decided (their clocks, saved by the daemon or held across a
+   * reload): the first start then backfills from there (a restart is a gap like any other).
    */
   readonly resumeFrom?: number | undefined;
   /** Told of every restart, after it is logged (the source probes the log groups of a refused session). */
@@ -99,7 +107,10 @@ export class SupervisedSession {
   private current: AbortController | undefined;
   private abortReason: RestartReason | undefined;
   private loop: Promise<void> | undefined;
-  private lastSeen: number | undefined;
+  /** The watermark: every event at or before it has been delivered. */
+  private covered: number | undefined;
+  /** A gap that could not be backfilled, reported with the next batch. */
+  private lost: { from: number; to: number } | undefined;
   private lastStartAt: number | undefined;
   /** Copies of each recent event delivered (live or backfilled): a backfill delivers only what is beyond. */
   private readonly delivered: BoundedCounts;
@@ -115,16 +126,19 @@ export class SupervisedSession {
     this.log = deps.logger; // every line names its session itself (a child binding would repeat the key)
     if (deps.resumeFrom !== undefined && Number.isFinite(deps.resumeFrom)) {
       const oldest = deps.clock() - MAX_RESUME_MS;
-      if (deps.resumeFrom < oldest) this.log.warn({ session: this.id, lastEventAt: new Date(deps.resumeFrom).toISOString(), maxResumeMs: MAX_RESUME_MS }, 'down longer than the backfill limit: older events are not fetched');
-      this.lastSeen = Math.max(deps.resumeFrom, oldest);
-      // As if a session had run before: the first sessionStart then backfills from lastSeen − overlap.
-      this.lastStartAt = this.lastSeen;
+      if (deps.resumeFrom < oldest) {
+        this.log.warn({ session: this.id, lastEventAt: new Date(deps.resumeFrom).toISOString(), maxResumeMs: MAX_RESUME_MS }, 'down longer than the backfill limit: older events are not fetched');
+        this.lost = { from: deps.resumeFrom, to: oldest };
+      }
+      this.covered = Math.max(deps.resumeFrom, oldest);
+      // As if a session had run before: the first sessionStart then backfills from the watermark.
+      this.lastStartAt = this.covered;
     }
   }
 
-  /** The newest event time delivered so far (what a restart resumes from). */
-  checkpoint(): number | undefined {
-    return this.lastSeen;
+  /** The last instant covered completely (undefined before anything was). */
+  watermark(): number | undefined {
+    return this.covered;
   }
 
   get id(): string {
@@ -203,6 +217,8 @@ export class SupervisedSession {
       stallTimer = setTimeout(() => abortWith('stall'), s.stallAfterMs);
     };
     let gotUpdate = false;
+    /** When the last update of this attempt arrived: the stream covered up to then. */
+    let lastUpdateAt: number | undefined;
     let pending: LogEvent[][] | undefined;
     let backfilling: Promise<void> | undefined;
     if (this.stopped) return { reason: 'connection', gotUpdate };
@@ -213,7 +229,7 @@ export class SupervisedSession {
         armStall();
         if (frame.sessionStart) {
           const startAt = this.deps.clock();
-          const gapFrom = this.lastStartAt === undefined ? undefined : this.lastSeen !== undefined ? this.lastSeen - s.backfillOverlapMs : this.lastStartAt;
+          const gapFrom = this.lastStartAt === undefined ? undefined : (this.covered ?? this.lastStartAt) - s.backfillOverlapMs;
           this.lastStartAt = startAt;
           this.startedOnce = true;
           this.failing = false;
@@ -227,15 +243,17 @@ export class SupervisedSession {
             pending = buffer;
             backfilling = this.backfill(gapFrom, startAt).finally(() => {
               pending = undefined;
-              for (const events of buffer) this.deliverLive(events);
+              for (const events of buffer) this.deliverLive(events, false);
+              this.advance(lastUpdateAt);
             });
           }
         } else if (frame.sessionUpdate) {
           gotUpdate = true;
+          lastUpdateAt = this.deps.clock();
           const events = toEvents(frame.sessionUpdate);
           if (frame.sessionUpdate.sessionMetadata?.sampled) this.deps.metrics?.sampledUpdate(this.id);
           if (pending) pending.push(events);
-          else this.deliverLive(events);
+          else this.deliverLive(events, true, lastUpdateAt);
         }
       }
       if (ctrl.signal.aborted) return { reason: this.abortReason ?? 'connection', gotUpdate };
@@ -261,7 +279,8 @@ export class SupervisedSession {
     return input;
   }
 
-  private deliverLive(events: readonly LogEvent[]): void {
+  /** One update's events; with `arrivedAt`, the stream has covered up to then (less the grace). */
+  private deliverLive(events: readonly LogEvent[], emitEmpty: boolean, arrivedAt?: number): void {
     const kept: LogEvent[] = [];
     for (const e of events) {
       const key = eventKey(e);
@@ -270,14 +289,26 @@ export class SupervisedSession {
       this.delivered.add(key);
       kept.push(e);
     }
-    this.deliver(kept);
+    if (arrivedAt !== undefined) this.raise(arrivedAt - this.deps.settings().graceMs);
+    if (kept.length > 0 || emitEmpty) this.deliver(kept);
+  }
+
+  /** After a backfill: the stream's updates since the session started count again. */
+  private advance(lastUpdateAt: number | undefined): void {
+    if (this.stopped) return;
+    if (lastUpdateAt !== undefined) this.raise(lastUpdateAt - this.deps.settings().graceMs);
+    this.deliver([]);
+  }
+
+  private raise(w: number): void {
+    if (this.covered === undefined || w > this.covered) this.covered = w;
   }
 
   private deliver(events: readonly LogEvent[]): void {
-    if (events.length === 0) return;
-    for (const e of events) if (this.lastSeen === undefined || e.timestamp > this.lastSeen) this.lastSeen = e.timestamp;
+    const batch: SourceBatch = { source: this.id, rules: this.rulesServed, events, watermark: this.covered, ...(this.lost ? { lost: this.lost } : {}) };
+    this.lost = undefined;
     try {
-      this.deps.onEvents(events);
+      this.deps.onEvents(batch);
     } catch (err) {
       this.log.error({ session: this.id, err }, 'event handler failed');
     }
@@ -306,11 +337,15 @@ export class SupervisedSession {
           this.expectLive.add(key);
           kept.push(e);
         }
+        // Backfilled events stay above the watermark until the backfill is over (they are in order
+        // among themselves, but the stream buffered meanwhile may hold older ones).
         for (let i = 0; i < kept.length; i += BACKFILL_CHUNK) this.deliver(kept.slice(i, i + BACKFILL_CHUNK));
         this.deps.metrics?.backfilled(this.id, kept.length);
         const fields = { session: this.id, startTime, endTime, events: kept.length, duplicates, ms: this.deps.clock() - began };
-        if (res.truncated) this.log.warn({ ...fields, truncated: true }, 'gap backfilled partly (too many events)');
-        else this.log.info(fields, 'gap backfilled');
+        if (res.truncated) {
+          this.log.warn({ ...fields, truncated: true }, 'gap backfilled partly (too many events)');
+          this.markLost(startTime, endTime - s.graceMs);
+        } else this.log.info(fields, 'gap backfilled');
         return;
       } catch (err) {
         if (this.stopped) return;
@@ -319,7 +354,17 @@ export class SupervisedSession {
         await this.sleep(delayMs);
       }
     }
-    if (!this.stopped) this.log.error({ session: this.id, startTime, endTime }, 'gap backfill gave up: events of the gap may be missing');
+    if (!this.stopped) {
+      this.log.error({ session: this.id, startTime, endTime }, 'gap backfill gave up: events of the gap may be missing');
+      this.markLost(startTime, endTime - s.graceMs);
+    }
+  }
+
+  /** Events of (from, to] will never come: the rules skip them instead of waiting (and say so). */
+  private markLost(from: number, to: number): void {
+    if (this.covered !== undefined && to <= this.covered) return;
+    this.lost = { from: this.lost?.from ?? from, to };
+    this.raise(to);
   }
 
   private sleep(ms: number): Promise<void> {

@@ -30,8 +30,11 @@ export interface LiveTailSourceOptions {
   readonly slowRetryMs?: number | undefined;
   /** Default 5 s. */
   readonly backfillOverlapMs?: number | undefined;
-  /** Checkpoints saved by the previous run (`checkpoints()`): sessions with the same parameters backfill from there. */
-  readonly resume?: Readonly<Record<string, number>> | undefined;
+  /**
+   * Where a new session serving these rules starts: the last instant they decided (their clocks,
+   * restored after a restart or kept across a reload). It backfills from there.
+   */
+  readonly resumeFrom?: ((rules: readonly string[]) => number | undefined) | undefined;
   /** Told of every session restart (after it is logged): `tail` reports them itself. */
   readonly onRestart?: ((info: RestartInfo) => void) | undefined;
 }
@@ -90,6 +93,7 @@ export class LiveTailSource implements EventSource {
       slowRetryMs: this.opts.slowRetryMs ?? Math.max(DEFAULT_SLOW_RETRY_MS, s.backoff.maxMs),
       backfillOverlapMs: this.opts.backfillOverlapMs ?? 5_000,
       dedupeCapacity: 20_000,
+      graceMs: s.graceMs,
     };
   }
 
@@ -156,7 +160,7 @@ export class LiveTailSource implements EventSource {
         settings: () => this.settings(),
         clock: this.opts.clock ?? Date.now,
         random: this.opts.random ?? Math.random,
-        resumeFrom: this.resumeFrom(spec.id),
+        resumeFrom: this.opts.resumeFrom?.(spec.rules),
         onRestart: (info) => this.onRestart(k, session, info),
       });
       this.sessions.set(k, session);
@@ -250,23 +254,8 @@ export class LiveTailSource implements EventSource {
     else this.scheduleRecheck();
   }
 
-  /** A saved checkpoint is used once: by the first session with its parameters. */
-  private readonly resumeUsed = new Set<string>();
-  private resumeFrom(id: string): number | undefined {
-    const t = this.opts.resume?.[id];
-    if (t === undefined || this.resumeUsed.has(id)) return undefined;
-    this.resumeUsed.add(id);
-    return t;
-  }
-
-  /** Per session (by its parameters' label), the newest event time delivered. */
-  checkpoints(): Record<string, number> {
-    const out: Record<string, number> = {};
-    for (const s of this.sessions.values()) {
-      const t = s.checkpoint();
-      if (t !== undefined) out[s.id] = t;
-    }
-    return out;
+  sourceIds(): string[] {
+    return [...this.sessions.values()].map((s) => s.id);
   }
 
   health(): SourceHealth {

@@ -5,7 +5,7 @@
  */
 import type { Rule } from '../config/model.js';
 import { formatDuration } from '../duration.js';
-import { Engine, type Alert, type LogEvent } from '../engine/index.js';
+import { Engine, SameTimeOrder, type Alert, type LogEvent } from '../engine/index.js';
 import type { ExpectedAlert, Scalar, TestCase } from './format.js';
 
 export interface CaseResult {
@@ -60,8 +60,15 @@ export function runCase(c: TestCase, rules: readonly Rule[]): CaseResult {
   }
   const engine = new Engine({ rules: selected });
   const produced: Alert[] = [];
-  for (const e of caseEvents(c)) for (const r of engine.ingest(e)) produced.push(r.alert);
-  if (c.untilMs !== undefined) for (const r of engine.advanceTo(c.start + c.untilMs)) produced.push(r.alert);
+  // Events of one millisecond are decided in eventKey order, as replay and the daemon decide them.
+  const order = new SameTimeOrder();
+  const decide = (events: readonly LogEvent[]): void => {
+    for (const e of events) for (const r of engine.ingest(e)) produced.push(r.alert);
+  };
+  for (const e of caseEvents(c)) decide(order.push(e));
+  decide(order.flush());
+  const end = c.untilMs !== undefined ? c.start + c.untilMs : engine.clock;
+  if (Number.isFinite(end)) for (const r of engine.advanceTo(end)) produced.push(r.alert);
 
   const left = [...produced];
   const missing: ExpectedAlert[] = [];

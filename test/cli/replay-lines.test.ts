@@ -4,13 +4,15 @@
 // Lines of every size cross chunk boundaries, with multi-byte UTF-8, CRLF,
 // blank and whitespace-only lines, a missing final newline, and bad lines
 // (the first bad line's error must be the same, with the same line number).
+// Events of one millisecond reach the engine in eventKey order (SameTimeOrder),
+// by both definitions.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseEventLine, replayFile } from '../../src/cli/replay.js';
-import type { Engine, LogEvent } from '../../src/engine/index.js';
+import { SameTimeOrder, type Engine, type LogEvent } from '../../src/engine/index.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'tw-replay-lines-'));
 
@@ -18,6 +20,7 @@ const dir = mkdtempSync(path.join(tmpdir(), 'tw-replay-lines-'));
 function reference(content: string | Buffer): { events: LogEvent[]; error: string | undefined } {
   const text = typeof content === 'string' ? content : content.toString('utf8');
   const events: LogEvent[] = [];
+  const order = new SameTimeOrder();
   const parts = text.split('\n');
   if (parts[parts.length - 1] === '') parts.pop();
   for (let i = 0; i < parts.length; i++) {
@@ -25,11 +28,12 @@ function reference(content: string | Buffer): { events: LogEvent[]; error: strin
     if (line.endsWith('\r')) line = line.slice(0, -1);
     if (line.trim() === '') continue;
     try {
-      events.push(parseEventLine(line, 'f.jsonl', i + 1));
+      events.push(...order.push(parseEventLine(line, 'f.jsonl', i + 1)));
     } catch (err) {
       return { events, error: (err as Error).message };
     }
   }
+  events.push(...order.flush());
   return { events, error: undefined };
 }
 
@@ -37,7 +41,7 @@ async function actual(text: string | Buffer): Promise<{ events: LogEvent[]; erro
   const file = path.join(dir, 'events.jsonl');
   writeFileSync(file, text);
   const events: LogEvent[] = [];
-  const engine = { ingest: (e: LogEvent) => (events.push(e), []) } as unknown as Engine;
+  const engine = { ingest: (e: LogEvent) => (events.push(e), []), clock: Number.NEGATIVE_INFINITY, advanceTo: () => [] } as unknown as Engine;
   try {
     const stats = await replayFile(engine, file, 'f.jsonl', () => undefined);
     expect(stats.events).toBe(events.length);

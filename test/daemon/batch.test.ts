@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RoutedAlert } from '../../src/engine/alert.js';
-import type { LogEvent } from '../../src/engine/event.js';
+import type { LogEvent, SourceBatch } from '../../src/engine/event.js';
 import { Daemon } from '../../src/daemon/daemon.js';
 import type { AlertSink, EventsHandler } from '../../src/daemon/ports.js';
 import { captureLog } from '../kit/log.js';
@@ -38,7 +38,7 @@ state: { dir: state }
     logger: captureLog('warn').logger,
     createSource: (onEvents) => {
       handler = onEvents;
-      return { apply: async () => {}, health: () => ({ ready: true, details: [], unhealthyRules: [] }), stop: async () => {} };
+      return { apply: async () => {}, health: () => ({ ready: true, details: [], unhealthyRules: [] }), sourceIds: () => ['s'], stop: async () => {} };
     },
     createSink: () => sink,
   });
@@ -46,6 +46,9 @@ state: { dir: state }
   daemons.push(d);
   return handler!;
 }
+
+/** One Live Tail update: its events, the session's watermark at its newest event. */
+const update = (events: LogEvent[]): SourceBatch => ({ source: 's', rules: ['every-error'], events, watermark: Math.max(...events.map((e) => e.timestamp)) });
 
 const event = (i: number, message = `{"level":"ERROR","n":${i}}`): LogEvent => ({ timestamp: Date.now() - 10_000 + i, logGroup: '/app', logStream: 's', message });
 
@@ -59,11 +62,11 @@ describe('the daemon hands the outbox one batch per Live Tail update', () => {
   it('enqueues the alerts of one update in one enqueueMany call', async () => {
     const sink = recordingSink();
     const onEvents = await daemonWith(sink);
-    onEvents([event(1), event(2), { ...event(3), message: '{"level":"INFO"}' }, event(4)]);
+    onEvents(update([event(1), event(2), { ...event(3), message: '{"level":"INFO"}' }, event(4)]));
     expect(sink.one).toEqual([]);
     expect(sink.many).toHaveLength(1);
     expect(sink.many[0]!.map((r) => r.alert.events.at(-1)?.message)).toEqual([event(1).message, event(2).message, event(4).message]);
-    onEvents([event(5)]);
+    onEvents(update([event(5)]));
     expect(sink.many).toHaveLength(2);
   });
 });

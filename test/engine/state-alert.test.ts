@@ -25,15 +25,18 @@ describe('engine state', () => {
     const second = new Engine({ rules, state: saved });
     const part2 = feed(second, after, 1000);
     expect([...part1, ...part2]).toEqual(expected);
-    // thr: fires at 2, a suppressed firing at 12 moves its resolve to 72; the firing at 102 is
-    // throttled (10m) and nothing is open, so no second resolve. hb: silent from 12 and 20.
+    // thr: fires at 2, a suppressed firing at 12 moves its resolve to 72, which closes the
+    // episode: the firing at 102 opens a new one (sent despite the 10m throttle) and resolves at
+    // 162. hb: silent from 12 and 20.
     expect(expected.map(brief).map((b) => `${b.rule}:${b.kind}@${b.at}`)).toEqual([
       'thr:firing@2',
       'thr:resolved@72',
       'hb:firing@72',
       'hb:firing@80',
       'hb:resolved@100',
+      'thr:firing@102',
       'hb:resolved@130',
+      'thr:resolved@162',
       'hb:firing@162',
       'hb:firing@190',
     ]);
@@ -48,12 +51,12 @@ describe('engine state', () => {
     feed(engine, storm(0, 2, 1, { h: 'a' }));
     // thr holds 2 of 3; a text-only edit keeps that, a window edit does not
     const edited = [{ ...rules[0]!, title: 'new title {{count}}', throttleMs: 0 }, rules[1]!];
-    const kept = engine.reload(edited);
+    const kept = engine.reload(edited).engine;
     expect(feed(kept, [ev(2, { h: 'a' })]).map((a) => [a.rule.id, a.count, a.title])).toEqual([['thr', 3, 'new title 3']]);
 
     const engine2 = new Engine({ rules });
     feed(engine2, storm(0, 2, 1, { h: 'a' }));
-    const changed = engine2.reload([{ ...rules[0]!, window: { ...rules[0]!.window!, withinMs: 120_000 } as never }, rules[1]!]);
+    const changed = engine2.reload([{ ...rules[0]!, window: { ...rules[0]!.window!, withinMs: 120_000 } as never }, rules[1]!]).engine;
     expect(feed(changed, [ev(2, { h: 'a' })])).toEqual([]);
     expect(changed.counters).toBe(engine2.counters);
   });

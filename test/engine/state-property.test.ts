@@ -42,7 +42,7 @@ describe('engine state, for any event sequence', () => {
         const straight = feed(new Engine({ rules }), events, 2000);
         const engine = new Engine({ rules });
         const a = feed(engine, events.slice(0, at));
-        const b = feed(engine.reload(rules), events.slice(at), 2000);
+        const b = feed(engine.reload(rules).engine, events.slice(at), 2000);
         expect([...a, ...b]).toEqual(straight);
       }),
       { numRuns: 100 },

@@ -2,7 +2,7 @@
 import { pino, type Logger } from 'pino';
 import { defaultConfig } from '../../src/config/config.js';
 import type { Config, SessionsConfig } from '../../src/config/model.js';
-import type { LogEvent } from '../../src/engine/event.js';
+import type { LogEvent, SourceBatch } from '../../src/engine/event.js';
 import type { SourceMetrics } from '../../src/livetail/index.js';
 
 export function emulatorConfig(endpoint: string, sessions: Partial<SessionsConfig> = {}, aws: Partial<Config['aws']> = {}): Config {
@@ -40,10 +40,15 @@ export function capturingLogger(): { logger: Logger; lines: Record<string, unkno
 
 export class Collector {
   readonly events: LogEvent[] = [];
+  /** The batches that carried events (a session also hands on empty ones: its watermark moved). */
   readonly calls: (readonly LogEvent[])[] = [];
-  readonly handler = (events: readonly LogEvent[]): void => {
-    this.calls.push(events);
-    this.events.push(...events);
+  /** Every batch, in order. */
+  readonly batches: SourceBatch[] = [];
+  readonly handler = (batch: SourceBatch): void => {
+    this.batches.push(batch);
+    if (batch.events.length === 0) return;
+    this.calls.push(batch.events);
+    this.events.push(...batch.events);
   };
   messages(): string[] {
     return this.events.map((e) => e.message);

@@ -270,7 +270,7 @@ describe('into the engine', () => {
     );
     const engine = new Engine({ rules: rs, silences: [] });
     const fired: string[] = [];
-    const src = createLiveTailSource({ onEvents: (evs) => evs.forEach((e) => engine.ingest(e).forEach((r) => fired.push(`${r.alert.rule.id}:${e.message}`))), config: h.config, logger: capturingLogger().logger, env: {} });
+    const src = createLiveTailSource({ onEvents: ({ events: evs }) => evs.forEach((e) => engine.ingest(e).forEach((r) => fired.push(`${r.alert.rule.id}:${e.message}`))), config: h.config, logger: capturingLogger().logger, env: {} });
     source = src;
     await h.source.stop();
     await src.apply(rs, h.config);

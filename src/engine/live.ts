@@ -1,0 +1,327 @@
+/**
+ * The daemon's engine: events from several sources (Live Tail sessions, their
+ * backfills), each serving some rules, decided exactly as `replay` decides
+ * them from the same events.
+ *
+ * - **One count per event and rule.** A source's events reach only the rules
+ *   it serves. An event that two sources deliver to one rule (a session
+ *   swapped by a reload, overlapping sessions) counts once: identical events
+ *   (same `eventKey`) count as often as the one source that delivered most of
+ *   them did.
+ * - **Canonical order.** A rule sees its events in (timestamp, eventKey)
+ *   order, the order replay uses, each released only once every source of the
+ *   rule has covered its timestamp (the rule's low watermark). Decisions and
+ *   ids never depend on which session delivered first.
+ * - **One clock per rule.** Each rule runs in an Engine of its own whose clock
+ *   stops at the rule's low watermark: a rule whose session is down or still
+ *   backfilling waits (absence and resolve never decide on a gap), the others
+ *   go on. An event that arrives for a rule at or before its clock is late
+ *   (counted, not evaluated): a duplicate of what another source delivered,
+ *   or a line ingested more than the grace after its timestamp.
+ *
+ * Pure: time enters only through the sources' watermarks.
+ */
+import type { Rule, RuleSet, Silence } from '../config/model.js';
+import type { RoutedAlert } from './alert.js';
+import { logGroupName } from './compile.js';
+import { EngineCounters } from './counters.js';
+import { Engine } from './engine.js';
+import { eventKey, type LogEvent, type SourceBatch } from './event.js';
+import { TimerHeap } from './heap.js';
+import { ENGINE_STATE_VERSION, type EngineState, type RuleStateJson } from './state.js';
+
+/** The daemon's saved state: each rule's groups and its own clock. */
+export interface LiveEngineState {
+  readonly version: typeof LIVE_STATE_VERSION;
+  readonly rules: readonly RuleStateJson[];
+}
+export const LIVE_STATE_VERSION = 2;
+
+export interface LiveCounters {
+  /** Events that arrived for a rule at or before its watermark (duplicates or too late). */
+  late: number;
+  /** Gaps sources reported that could not be backfilled. */
+  gaps: number;
+}
+
+/** Copies of one event identity pending for a rule, per source. */
+interface Copies {
+  readonly bySource: Map<string, number>;
+  /** Copies pushed (the largest count of any source) and not yet released. */
+  pending: number;
+}
+
+/** One rule: its engine, its pending events in canonical order, the sources serving it. */
+class Lane {
+  readonly pending = new TimerHeap<LogEvent>();
+  readonly copies = new Map<string, Copies>();
+  readonly sources = new Set<string>();
+  constructor(
+    public engine: Engine,
+    public rule: Rule,
+    /** Log group names the rule reads (events of other groups never reach it). */
+    public groups: ReadonlySet<string>,
+  ) {}
+
+  get clock(): number {
+    return this.engine.clock;
+  }
+}
+
+interface SourceState {
+  rules: readonly string[];
+  watermark: number | undefined;
+}
+
+export interface LiveEngineOptions {
+  readonly rules: RuleSet | readonly Rule[];
+  readonly silences?: readonly Silence[] | undefined;
+  /** Saved by `exportState` (or an older single-clock EngineState). */
+  readonly state?: LiveEngineState | EngineState | undefined;
+  /** Shared across reloads so counts only grow. */
+  readonly counters?: EngineCounters | undefined;
+}
+
+export class LiveEngine {
+  readonly counters: EngineCounters;
+  readonly live: LiveCounters = { late: 0, gaps: 0 };
+  private readonly lanes = new Map<string, Lane>();
+  private readonly sources = new Map<string, SourceState>();
+  private silences: readonly Silence[];
+
+  constructor(opts: LiveEngineOptions) {
+    this.counters = opts.counters ?? new EngineCounters();
+    this.silences = opts.silences ?? [];
+    const saved = savedRules(opts.state);
+    for (const rule of ruleList(opts.rules)) {
+      if (!rule.enabled) continue;
+      this.lanes.set(rule.id, this.newLane(rule, saved.get(rule.id)));
+    }
+  }
+
+  /** Ids of the rules running. */
+  get ruleIds(): string[] {
+    return [...this.lanes.keys()];
+  }
+
+  /** A rule's clock: every event at or before it has been decided (-Infinity before any). */
+  clockOf(ruleId: string): number | undefined {
+    return this.lanes.get(ruleId)?.clock;
+  }
+
+  /** Sources' watermarks (ms; undefined before they covered anything). */
+  watermarks(): ReadonlyMap<string, number | undefined> {
+    return new Map([...this.sources].map(([id, s]) => [id, s.watermark]));
+  }
+
+  /**
+   * Where a source serving `rules` has to start so that none of them misses an event: the
+   * oldest of their clocks (undefined when none has one: new rules start with the stream).
+   */
+  resumePoint(rules: readonly string[]): number | undefined {
+    let min: number | undefined;
+    for (const id of rules) {
+      const c = this.lanes.get(id)?.clock;
+      if (c !== undefined && Number.isFinite(c) && (min === undefined || c < min)) min = c;
+    }
+    return min;
+  }
+
+  /** A source's events, watermark and losses. Returns the alerts decided. */
+  receive(batch: SourceBatch): readonly RoutedAlert[] {
+    const src = this.attach(batch.source, batch.rules);
+    const out: RoutedAlert[] = [];
+    if (batch.lost !== undefined) this.onLost(src, batch.lost, out);
+    for (const e of batch.events) this.push(batch.source, src, e);
+    if (batch.watermark !== undefined && (src.watermark === undefined || batch.watermark > src.watermark)) src.watermark = batch.watermark;
+    for (const id of src.rules) {
+      const lane = this.lanes.get(id);
+      if (lane) this.release(lane, out);
+    }
+    return out;
+  }
+
+  /** Forgets sources that no longer run: they stop holding their rules' watermarks. */
+  retainSources(ids: Iterable<string>): readonly RoutedAlert[] {
+    const keep = new Set(ids);
+    const touched = new Set<Lane>();
+    for (const [id, src] of [...this.sources]) {
+      if (keep.has(id)) continue;
+      this.sources.delete(id);
+      for (const r of src.rules) {
+        const lane = this.lanes.get(r);
+        if (!lane) continue;
+        lane.sources.delete(id);
+        touched.add(lane);
+      }
+    }
+    const out: RoutedAlert[] = [];
+    for (const lane of touched) this.release(lane, out);
+    return out;
+  }
+
+  /**
+   * A new rule set: rules that keep their id keep their engines' state (engine.ts `reload`:
+   * counts too unless what they count changed); open episodes of removed rules, or of rules
+   * whose grouping changed, are resolved (the alerts returned). Pending events stay.
+   */
+  reload(rules: RuleSet | readonly Rule[], silences: readonly Silence[] = this.silences): readonly RoutedAlert[] {
+    this.silences = silences;
+    const next = new Map(ruleList(rules).filter((r) => r.enabled).map((r) => [r.id, r]));
+    const out: RoutedAlert[] = [];
+    for (const [id, lane] of [...this.lanes]) {
+      const rule = next.get(id);
+      const r = lane.engine.reload(rule ? [rule] : [], silences);
+      out.push(...r.alerts);
+      if (!rule) {
+        this.lanes.delete(id);
+        continue;
+      }
+      lane.engine = r.engine;
+      lane.rule = rule;
+      lane.groups = groupsOf(rule);
+    }
+    for (const [id, rule] of next) if (!this.lanes.has(id)) this.lanes.set(id, this.newLane(rule, undefined));
+    // Sources keep serving what they served until they say otherwise.
+    for (const [sid, src] of this.sources) for (const r of src.rules) this.lanes.get(r)?.sources.add(sid);
+    return out;
+  }
+
+  exportState(): LiveEngineState {
+    const rules: RuleStateJson[] = [];
+    for (const lane of this.lanes.values()) {
+      const s = lane.engine.exportState();
+      for (const r of s.rules) rules.push({ ...r, clock: s.clock });
+    }
+    return { version: LIVE_STATE_VERSION, rules };
+  }
+
+  // ---- internals -------------------------------------------------------------
+
+  private newLane(rule: Rule, saved: { rule: RuleStateJson; clock: number | null } | undefined): Lane {
+    // Per-rule engines count rules into the shared counters; events are counted here, once.
+    const counters = new EngineCounters(this.counters.rules);
+    const state: EngineState | undefined = saved ? { version: ENGINE_STATE_VERSION, clock: saved.clock, rules: [saved.rule] } : undefined;
+    return new Lane(new Engine({ rules: [rule], silences: this.silences, state, counters }), rule, groupsOf(rule));
+  }
+
+  /** Records which rules a source serves (a batch says it each time: a reload may change it). */
+  private attach(id: string, rules: readonly string[]): SourceState {
+    let src = this.sources.get(id);
+    if (src === undefined) {
+      src = { rules: [], watermark: undefined };
+      this.sources.set(id, src);
+    }
+    if (src.rules !== rules && !sameList(src.rules, rules)) {
+      const old = src.rules;
+      src.rules = [...rules];
+      for (const r of old) if (!rules.includes(r)) this.lanes.get(r)?.sources.delete(id);
+    }
+    for (const r of src.rules) this.lanes.get(r)?.sources.add(id);
+    return src;
+  }
+
+  private push(sourceId: string, src: SourceState, e: LogEvent): void {
+    this.counters.events++;
+    if (e.sampled) this.counters.sampledEvents++;
+    let key: string | undefined;
+    for (const id of src.rules) {
+      const lane = this.lanes.get(id);
+      if (lane === undefined) continue;
+      if (e.logGroup !== '' && !lane.groups.has(e.logGroup) && !lane.groups.has(logGroupName(e.logGroup))) continue;
+      if (e.timestamp <= lane.clock) {
+        this.live.late++;
+        continue;
+      }
+      key ??= eventKey(e);
+      let c = lane.copies.get(key);
+      if (c === undefined) {
+        c = { bySource: new Map(), pending: 0 };
+        lane.copies.set(key, c);
+      }
+      const n = (c.bySource.get(sourceId) ?? 0) + 1;
+      c.bySource.set(sourceId, n);
+      let most = 0;
+      for (const [s, k] of c.bySource) if (s !== sourceId && k > most) most = k;
+      if (n <= most) continue; // another source already delivered this copy
+      c.pending++;
+      lane.pending.push(e.timestamp, 0, key, e);
+    }
+  }
+
+  /** The rule's low watermark: the least of its sources' (undefined while one has none or it has no source). */
+  private lowWatermark(lane: Lane): number | undefined {
+    if (lane.sources.size === 0) return undefined;
+    let low = Number.POSITIVE_INFINITY;
+    for (const id of lane.sources) {
+      const w = this.sources.get(id)?.watermark;
+      if (w === undefined) return undefined;
+      if (w < low) low = w;
+    }
+    return low;
+  }
+
+  /** Feeds the rule every pending event up to its low watermark, in order, then moves its clock there. */
+  private release(lane: Lane, out: RoutedAlert[]): void {
+    const low = this.lowWatermark(lane);
+    if (low === undefined || low < lane.clock) return;
+    for (;;) {
+      const due = lane.pending.peekDue();
+      if (due === undefined || due > low) break;
+      const { key, value } = lane.pending.pop()!;
+      const c = lane.copies.get(key);
+      if (c !== undefined && --c.pending <= 0) lane.copies.delete(key);
+      for (const a of lane.engine.ingest(value)) out.push(a);
+    }
+    for (const a of lane.engine.advanceTo(low)) out.push(a);
+  }
+
+  /** A source lost (from, to]: its rules decide what they have up to `from`, then skip the gap. */
+  private onLost(src: SourceState, lost: { readonly from: number; readonly to: number }, out: RoutedAlert[]): void {
+    this.live.gaps++;
+    for (const id of src.rules) {
+      const lane = this.lanes.get(id);
+      if (lane === undefined) continue;
+      this.release(lane, out);
+      if (lane.clock >= lost.to) continue;
+      // Pending events inside the gap are decided before it closes; later ones wait for the watermark.
+      for (;;) {
+        const due = lane.pending.peekDue();
+        if (due === undefined || due > lost.to) break;
+        const { key, value } = lane.pending.pop()!;
+        const c = lane.copies.get(key);
+        if (c !== undefined && --c.pending <= 0) lane.copies.delete(key);
+        for (const a of lane.engine.ingest(value)) out.push(a);
+      }
+      for (const a of lane.engine.skipGap(lost.to)) out.push(a);
+    }
+    if (src.watermark === undefined || lost.to > src.watermark) src.watermark = lost.to;
+  }
+}
+
+function ruleList(rules: RuleSet | readonly Rule[]): readonly Rule[] {
+  return 'rules' in rules ? (rules as RuleSet).rules : (rules as readonly Rule[]);
+}
+
+function groupsOf(rule: Rule): ReadonlySet<string> {
+  return new Set(rule.source.logGroups.map(logGroupName));
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/** Per rule id, its saved groups and clock, from this engine's state or an older single-clock one. */
+function savedRules(state: LiveEngineState | EngineState | undefined): Map<string, { rule: RuleStateJson; clock: number | null }> {
+  const out = new Map<string, { rule: RuleStateJson; clock: number | null }>();
+  if (state === undefined) return out;
+  if (state.version === LIVE_STATE_VERSION) {
+    for (const r of state.rules) out.set(r.id, { rule: r, clock: r.clock ?? null });
+  } else if (state.version === ENGINE_STATE_VERSION) {
+    const clock = (state as EngineState).clock;
+    for (const r of state.rules) out.set(r.id, { rule: r, clock });
+  } else {
+    throw new Error(`engine state version ${String(state.version)} is not supported (expected ${LIVE_STATE_VERSION})`);
+  }
+  return out;
+}
