@@ -155,6 +155,8 @@ export class SupervisedSession {
 
   start(): void {
     if (this.loop || this.stopped) return;
+    // Announce the session to the engine at once: its rules wait for its watermark from now on.
+    this.deliver([]);
     this.loop = this.run().catch((err: unknown) => this.log.error({ session: this.id, err }, 'session supervisor failed'));
   }
 

@@ -47,9 +47,9 @@ describe('throttle', () => {
   });
 });
 
-describe('resolve', () => {
-  const resolving = (throttle = '0s') => new Engine({ rules: [rule({ resolve: true, throttle, window: { type: 'threshold', count: 3, within: '1m' } })] });
+const resolving = (throttle = '0s') => new Engine({ rules: [rule({ resolve: true, throttle, window: { type: 'threshold', count: 3, within: '1m' } })] });
 
+describe('resolve', () => {
   it('sends `resolved` once a full window passes without the group firing again', () => {
     const alerts = feed(resolving(), [...storm(0, 3, 1), ev(30)], 200);
     expect(alerts.map(brief)).toEqual([
@@ -84,5 +84,34 @@ describe('resolve', () => {
       ['firing', 2],
       ['resolved', 62],
     ]);
+  });
+});
+
+describe('episodes: a condition that comes back is always paged', () => {
+  it('absence: missing (sent), back (resolved), missing again within the throttle → sent again', () => {
+    const engine = new Engine({ rules: [rule({ resolve: true, throttle: '5m', window: { type: 'absence', within: '30s' } })] });
+    // Beats 0–15 s, silence (missing at 45), beats 60–75, silence again (missing at 105, well within 5m).
+    const alerts = feed(engine, [...storm(0, 2, 15), ...storm(60, 2, 15)], 200);
+    expect(alerts.map((a) => [a.kind, brief(a).at, a.suppressed])).toEqual([
+      ['firing', 45, 0],
+      ['resolved', 60, 0],
+      ['firing', 105, 0],
+    ]);
+  });
+
+  it('threshold: a burst after the resolve opens a new episode, sent despite the throttle', () => {
+    const alerts = feed(resolving('1h'), [...storm(0, 3, 1), ...storm(100, 3, 1)], 500);
+    expect(alerts.map((a) => [a.kind, brief(a).at])).toEqual([
+      ['firing', 2],
+      ['resolved', 62],
+      ['firing', 102],
+      ['resolved', 162],
+    ]);
+  });
+
+  it('without resolve an episode never closes: the throttle alone spaces the alerts', () => {
+    const engine = new Engine({ rules: [rule({ throttle: '5m', window: { type: 'absence', within: '30s' } })] });
+    const alerts = feed(engine, [...storm(0, 2, 15), ...storm(60, 2, 15)], 200);
+    expect(alerts.map((a) => [a.kind, brief(a).at])).toEqual([['firing', 45]]);
   });
 });
