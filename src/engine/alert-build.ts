@@ -3,7 +3,7 @@
  * the stable id, the rendered title and text, samples and console link.
  */
 import { createHash } from 'node:crypto';
-import type { Alert, AlertEvent, AlertKind } from './alert.js';
+import type { Alert, AlertEvent, AlertKind, ResolveReason } from './alert.js';
 import type { LogEvent } from './event.js';
 import { logGroupName, type CompiledRule, type GroupValue } from './compile.js';
 
@@ -27,6 +27,8 @@ export function alertId(ruleId: string, groupKey: string, kind: AlertKind, atMs:
 
 export interface Decision {
   readonly kind: AlertKind;
+  /** Set on a resolved alert the engine sends because a reload removed or changed the rule. */
+  readonly reason?: ResolveReason | undefined;
   /** Event time of the decision (ms). */
   readonly at: number;
   readonly groupKey: string;
@@ -71,6 +73,7 @@ export function buildAlert(cr: CompiledRule, d: Decision): Alert {
   const rule = cr.rule;
   const values = {
     kind: d.kind,
+    reason: d.reason,
     rule: { id: rule.id, description: rule.description, severity: rule.severity },
     labels: rule.labels,
     group: d.group,
@@ -84,6 +87,8 @@ export function buildAlert(cr: CompiledRule, d: Decision): Alert {
   return {
     version: 1,
     kind: d.kind,
+    // Present only when set, so the payload of an ordinary alert is unchanged.
+    ...(d.reason === undefined ? {} : { reason: d.reason }),
     id: alertId(rule.id, d.groupKey, d.kind, d.at, d.event),
     firedAt: iso(d.at),
     rule: { id: rule.id, description: rule.description, severity: rule.severity, labels: rule.labels },

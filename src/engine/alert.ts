@@ -6,6 +6,13 @@ import type { Severity } from '../config/model.js';
 
 export type AlertKind = 'firing' | 'resolved';
 
+/**
+ * Why a `resolved` alert was sent without its condition clearing: a reload
+ * removed or disabled the rule (`rule-removed`) or changed its grouping or
+ * window type (`rule-changed`), so the open firing will never resolve on its own.
+ */
+export type ResolveReason = 'rule-removed' | 'rule-changed';
+
 export interface AlertEvent {
   /** Epoch milliseconds. */
   readonly timestamp: number;
@@ -17,6 +24,8 @@ export interface AlertEvent {
 export interface Alert {
   readonly version: 1;
   readonly kind: AlertKind;
+  /** Only on a resolved alert sent because of a reload (see ResolveReason); absent otherwise. */
+  readonly reason?: ResolveReason;
   /** Stable: the same alert from replay and from the daemon has the same id. */
   readonly id: string;
   /** ISO 8601, the engine clock when the alert was decided. */

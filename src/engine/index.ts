@@ -10,5 +10,5 @@ export { checkTemplate, compileTemplate, type TemplateProblem, type TemplateScop
 export { ruleFingerprint, groupName } from './compile.js';
 export { alertId } from './alert-build.js';
 export { expiredSilences, matchingSilence } from './silence.js';
-export type { Alert, AlertEvent, AlertKind, RoutedAlert } from './alert.js';
+export type { Alert, AlertEvent, AlertKind, ResolveReason, RoutedAlert } from './alert.js';
 export type { LogEvent } from './event.js';
