@@ -1,6 +1,7 @@
 /**
  * Turning one decision of the engine into the alert payload of SPEC §7:
- * the stable id, the rendered title and text, samples and console link.
+ * the stable id, the rendered title and text (a resolved alert has wording of
+ * its own), samples and console link.
  */
 import { createHash } from 'node:crypto';
 import type { Alert, AlertEvent, AlertKind, ResolveReason } from './alert.js';
@@ -69,6 +70,17 @@ function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
+/**
+ * The text of a resolved alert: why it is no longer firing, with the count of
+ * the last window (threshold/spike: the condition cleared; absence: events came back).
+ */
+function defaultResolvedText(cr: CompiledRule, d: Decision): string {
+  if (d.reason === 'rule-removed') return 'No longer evaluated: the rule was removed or disabled';
+  if (d.reason === 'rule-changed') return "No longer evaluated: the rule's grouping or window type changed";
+  const counted = `${d.count} matching event(s)${cr.windowText === '' ? '' : ` in the last ${cr.windowText}`}`;
+  return cr.rule.window?.type === 'absence' ? `Events resumed: ${counted}` : `No longer firing: ${counted}`;
+}
+
 export function buildAlert(cr: CompiledRule, d: Decision): Alert {
   const rule = cr.rule;
   const values = {
@@ -99,8 +111,9 @@ export function buildAlert(cr: CompiledRule, d: Decision): Alert {
     lastEventAt: iso(d.lastEventAt),
     suppressed: d.suppressed,
     sampled: d.sampled,
-    title: cr.title.render(values),
-    text: cr.text.render(values),
+    // A resolved alert never re-renders the firing templates: "4 5xx on payments" would read as firing.
+    title: d.kind === 'resolved' ? cr.resolvedTitle.render(values) : cr.title.render(values),
+    text: d.kind === 'resolved' ? defaultResolvedText(cr, d) : cr.text.render(values),
     events: d.samples.slice(-MAX_SAMPLES).map(sample),
     links: console === undefined ? {} : { console },
   };

@@ -28,6 +28,8 @@ export interface CompiledRule {
   readonly windowText: string;
   readonly title: CompiledTemplate;
   readonly text: CompiledTemplate;
+  /** The title of a resolved alert (never the firing `title`): the description, or the id. */
+  readonly resolvedTitle: CompiledTemplate;
   readonly fingerprint: string;
 }
 
@@ -112,8 +114,14 @@ export function compileRule(rule: Rule): CompiledRule {
     windowText: rule.window ? formatDuration(rule.window.withinMs) : '',
     title: compileTemplate(title),
     text: compileTemplate(rule.message),
+    resolvedTitle: literal(rule.description !== '' ? rule.description : rule.id),
     fingerprint: ruleFingerprint(rule),
   };
+}
+
+/** Text used as is: a description is not a template (its `{{` are not placeholders). */
+function literal(text: string): CompiledTemplate {
+  return { source: text, render: () => text };
 }
 
 /** A groupBy value as it appears in the alert: scalars as they are, missing as null, objects as JSON text. */

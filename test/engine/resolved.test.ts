@@ -8,7 +8,8 @@ import addFormatsModule from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { buildAlert, type Decision } from '../../src/engine/alert-build.js';
 import { compileRule } from '../../src/engine/compile.js';
-import { ev, rule, T0 } from '../kit/rules.js';
+import { Engine } from '../../src/engine/engine.js';
+import { brief, ev, feed, rule, storm, T0 } from '../kit/rules.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
@@ -64,9 +65,50 @@ describe('the reason of a resolved alert', () => {
     expect(validate.errors!.map((e) => e.instancePath)).toContain('/reason');
   });
 
-  it('is the template variable {{reason}}: its value when set, empty when not', () => {
+  it('renders {{reason}} empty in a template when the decision has none', () => {
     const templated = compileRule({ ...threshold, message: '[{{reason}}] {{kind}}' });
     expect(buildAlert(templated, decision({ kind: 'firing' })).text).toBe('[] firing');
-    expect(buildAlert(templated, decision({ reason: 'rule-changed' })).text).toBe('[rule-changed] resolved');
+  });
+});
+
+describe('the default wording of a resolved alert', () => {
+  it('threshold: the description as title and "No longer firing" with the last window\'s count, not the firing templates', () => {
+    const alerts = feed(new Engine({ rules: [threshold] }), [...storm(0, 3, 1, { merchantId: 'm-42' }), ev(30, { merchantId: 'm-42' })], 1000);
+    expect(alerts.map((a) => [brief(a).kind, brief(a).at, a.title, a.text])).toEqual([
+      ['firing', 2, '3 5xx on payments for m-42', '3 responses >= 500. Last: {"merchantId":"m-42"}'],
+      ['resolved', 302, 'Payments 5xx', 'No longer firing: 1 matching event(s) in the last 5m'],
+    ]);
+  });
+
+  it('spike: worded like threshold', () => {
+    const spike = rule({ id: 'spiky', resolve: true, window: { type: 'spike', factor: 2, minCount: 2, within: '1m' }, title: '{{count}} spiking' });
+    const alerts = feed(new Engine({ rules: [spike] }), storm(0, 2, 1), 1000);
+    expect(alerts.map((a) => [a.kind, a.title, a.text])).toEqual([
+      ['firing', '2 spiking', ''],
+      ['resolved', 'spiky', 'No longer firing: 0 matching event(s) in the last 1m'],
+    ]);
+  });
+
+  it('absence: "Events resumed" with the count that brought the window back', () => {
+    const silent = rule({ id: 'hb', description: 'Heartbeat missing', resolve: true, window: { type: 'absence', within: '1m' }, title: 'silent for {{window}}', message: 'Fewer than 1 in {{window}}' });
+    const alerts = feed(new Engine({ rules: [silent] }), [ev(0), ev(100)]);
+    expect(alerts.map((a) => [brief(a).kind, brief(a).at, a.title, a.text])).toEqual([
+      ['firing', 60, 'silent for 1m', 'Fewer than 1 in 1m'],
+      ['resolved', 100, 'Heartbeat missing', 'Events resumed: 1 matching event(s) in the last 1m'],
+    ]);
+  });
+
+  it('takes the id as title when there is no description, and a description\'s {{ }} literally', () => {
+    const cr = compileRule({ ...threshold, description: '' });
+    expect(buildAlert(cr, decision()).title).toBe('pay-5xx');
+    const braces = compileRule({ ...threshold, description: 'Rate {{count}} high' });
+    expect(buildAlert(braces, decision()).title).toBe('Rate {{count}} high');
+  });
+
+  it('says why when a reload ended it (reason), and keeps the title', () => {
+    const cr = compileRule(threshold);
+    const removed = buildAlert(cr, decision({ reason: 'rule-removed' }));
+    expect([removed.title, removed.text]).toEqual(['Payments 5xx', 'No longer evaluated: the rule was removed or disabled']);
+    expect(buildAlert(cr, decision({ reason: 'rule-changed' })).text).toBe("No longer evaluated: the rule's grouping or window type changed");
   });
 });
