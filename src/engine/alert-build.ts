@@ -113,7 +113,7 @@ export function buildAlert(cr: CompiledRule, d: Decision): Alert {
     sampled: d.sampled,
     // A resolved alert never re-renders the firing templates: "4 5xx on payments" would read as firing.
     title: d.kind === 'resolved' ? cr.resolvedTitle.render(values) : cr.title.render(values),
-    text: d.kind === 'resolved' ? defaultResolvedText(cr, d) : cr.text.render(values),
+    text: d.kind === 'resolved' ? (cr.resolvedText?.render(values) ?? defaultResolvedText(cr, d)) : cr.text.render(values),
     events: d.samples.slice(-MAX_SAMPLES).map(sample),
     links: console === undefined ? {} : { console },
   };

@@ -28,8 +28,10 @@ export interface CompiledRule {
   readonly windowText: string;
   readonly title: CompiledTemplate;
   readonly text: CompiledTemplate;
-  /** The title of a resolved alert (never the firing `title`): the description, or the id. */
+  /** The title of a resolved alert (never the firing `title`): `resolvedTitle`, else the description, else the id. */
   readonly resolvedTitle: CompiledTemplate;
+  /** `resolvedMessage`; undefined: the built-in resolved text (alert-build.ts). */
+  readonly resolvedText: CompiledTemplate | undefined;
   readonly fingerprint: string;
 }
 
@@ -114,7 +116,8 @@ export function compileRule(rule: Rule): CompiledRule {
     windowText: rule.window ? formatDuration(rule.window.withinMs) : '',
     title: compileTemplate(title),
     text: compileTemplate(rule.message),
-    resolvedTitle: literal(rule.description !== '' ? rule.description : rule.id),
+    resolvedTitle: rule.resolvedTitle ? compileTemplate(rule.resolvedTitle) : literal(rule.description !== '' ? rule.description : rule.id),
+    resolvedText: rule.resolvedMessage === undefined ? undefined : compileTemplate(rule.resolvedMessage),
     fingerprint: ruleFingerprint(rule),
   };
 }

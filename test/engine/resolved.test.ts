@@ -7,7 +7,7 @@ import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { buildAlert, type Decision } from '../../src/engine/alert-build.js';
-import { compileRule } from '../../src/engine/compile.js';
+import { compileRule, ruleFingerprint } from '../../src/engine/compile.js';
 import { Engine } from '../../src/engine/engine.js';
 import { brief, ev, feed, rule, storm, T0 } from '../kit/rules.js';
 
@@ -65,9 +65,10 @@ describe('the reason of a resolved alert', () => {
     expect(validate.errors!.map((e) => e.instancePath)).toContain('/reason');
   });
 
-  it('renders {{reason}} empty in a template when the decision has none', () => {
-    const templated = compileRule({ ...threshold, message: '[{{reason}}] {{kind}}' });
-    expect(buildAlert(templated, decision({ kind: 'firing' })).text).toBe('[] firing');
+  it('is the template variable {{reason}}: its value when set, empty when not', () => {
+    const templated = compileRule({ ...threshold, resolvedMessage: '[{{reason}}] {{kind}}' });
+    expect(buildAlert(templated, decision()).text).toBe('[] resolved');
+    expect(buildAlert(templated, decision({ reason: 'rule-changed' })).text).toBe('[rule-changed] resolved');
   });
 });
 
@@ -110,5 +111,46 @@ describe('the default wording of a resolved alert', () => {
     const removed = buildAlert(cr, decision({ reason: 'rule-removed' }));
     expect([removed.title, removed.text]).toEqual(['Payments 5xx', 'No longer evaluated: the rule was removed or disabled']);
     expect(buildAlert(cr, decision({ reason: 'rule-changed' })).text).toBe("No longer evaluated: the rule's grouping or window type changed");
+  });
+});
+
+describe('resolvedTitle and resolvedMessage', () => {
+  const worded = { ...threshold, resolvedTitle: '{{rule.description}} back to normal for {{group.merchantId}}', resolvedMessage: '{{kind}}: {{count}} in the last {{window}}' };
+
+  it('are rendered for a resolved alert, with the same variables as title and message', () => {
+    const alerts = feed(new Engine({ rules: [worded] }), storm(0, 3, 1, { merchantId: 'm-42' }), 1000);
+    expect(alerts.map((a) => [a.kind, a.title, a.text])).toEqual([
+      ['firing', '3 5xx on payments for m-42', '3 responses >= 500. Last: {"merchantId":"m-42"}'],
+      ['resolved', 'Payments 5xx back to normal for m-42', 'resolved: 0 in the last 5m'],
+    ]);
+  });
+
+  it('replace the default text even when a reason is set ({{reason}} is there to say it)', () => {
+    expect(buildAlert(compileRule(worded), decision({ reason: 'rule-removed' })).text).toBe('resolved: 4 in the last 5m');
+  });
+
+  it('each fall back on its own: a resolvedMessage alone keeps the default title, and the reverse', () => {
+    const messageOnly = buildAlert(compileRule({ ...threshold, resolvedMessage: 'all clear' }), decision());
+    expect([messageOnly.title, messageOnly.text]).toEqual(['Payments 5xx', 'all clear']);
+    const titleOnly = buildAlert(compileRule({ ...threshold, resolvedTitle: 'clear' }), decision());
+    expect([titleOnly.title, titleOnly.text]).toEqual(['clear', 'No longer firing: 4 matching event(s) in the last 5m']);
+  });
+});
+
+describe('resolved wording is text only', () => {
+  it('editing only resolvedTitle or resolvedMessage keeps the rule\'s fingerprint', () => {
+    const before = ruleFingerprint(threshold);
+    expect(ruleFingerprint({ ...threshold, resolvedTitle: 'quiet again' })).toBe(before);
+    expect(ruleFingerprint({ ...threshold, resolvedMessage: 'all clear' })).toBe(before);
+    // the fingerprint does notice a change of what is counted
+    expect(ruleFingerprint({ ...threshold, window: { ...threshold.window!, withinMs: 60_000 } as never })).not.toBe(before);
+  });
+
+  it('a reload that edits only the resolved wording keeps the window and the open firing', () => {
+    const engine = new Engine({ rules: [threshold] });
+    feed(engine, storm(0, 3, 1, { merchantId: 'm-42' }));
+    const reloaded = engine.reload([{ ...threshold, resolvedTitle: 'quiet again for {{group.merchantId}}' }]);
+    // the firing at 2 is still open and resolves a window later, in the new words
+    expect(feed(reloaded, [], 1000).map((a) => [a.kind, brief(a).at, a.title])).toEqual([['resolved', 302, 'quiet again for m-42']]);
   });
 });
