@@ -6,11 +6,12 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import cron from 'node-cron';
 import { parseDuration } from '../duration.js';
+import { checkTemplate } from '../engine/template.js';
 import type { Problem } from '../problems.js';
 import { interpolateEnv } from './env.js';
 import type { Config, Destination, RuleDefaults, Severity, Silence } from './model.js';
-import { schemaProblems } from './schema.js';
-import { YamlSource } from './yaml-source.js';
+import { displayPath, schemaProblems } from './schema.js';
+import { YamlSource, type YamlPath } from './yaml-source.js';
 
 export interface ConfigFileResult {
   readonly config: Config;
@@ -76,7 +77,11 @@ export async function readConfig(opts: ReadConfigOptions): Promise<ConfigFileRes
     out.push({ ...source.problem(m.path, '', 'env'), ...source.posInScalar(m.path, m.offset), file: display, message: `environment variable ${m.name} is not set (and has no \${${m.name}:-default})` });
   }
   // A value whose variable is unset is reported once, for the variable, not again as "empty" or "not a URL".
-  const later = [...schemaProblems('config', value, source), ...urlProblems(value as RawConfig, source)];
+  const later = [
+    ...schemaProblems('config', value, source),
+    ...urlProblems(value as RawConfig, source),
+    ...defaultsTemplateProblems(fieldOf(raw, 'defaults'), fieldOf(value, 'defaults'), source, ['defaults']),
+  ];
   out.push(...later.filter((p) => !missing.some((m) => samePos(source, m.path, p))));
   const destinationNames = value && typeof value === 'object' && (value as RawConfig).destinations && typeof (value as RawConfig).destinations === 'object' ? Object.keys((value as RawConfig).destinations!) : [];
   if (out.some((p) => p.severity === 'error')) {
@@ -132,6 +137,37 @@ export interface RawDefaults {
   severity?: Severity;
   labels?: Record<string, string>;
   resolve?: boolean;
+  resolvedTitle?: string;
+  resolvedMessage?: string;
+}
+
+/** The `defaults:` keys that are templates. */
+export const DEFAULT_TEMPLATES = ['resolvedTitle', 'resolvedMessage'] as const;
+
+function fieldOf(obj: unknown, key: string): unknown {
+  return obj !== null && typeof obj === 'object' && !Array.isArray(obj) ? (obj as Record<string, unknown>)[key] : undefined;
+}
+
+/**
+ * Unknown variables in the templates of a `defaults:` block (config or rule
+ * file), at their position. `labels.*` and `group.*` depend on the rule that
+ * inherits the template, so they are checked per rule (rules.ts), not here.
+ * `written` is the block as in the file, `used` after env interpolation: the
+ * written text gives the positions; a bad placeholder that only an
+ * environment value brought in is reported at the start of the value.
+ */
+export function defaultsTemplateProblems(written: unknown, used: unknown, source: YamlSource, base: YamlPath): Problem[] {
+  const out: Problem[] = [];
+  for (const key of DEFAULT_TEMPLATES) {
+    const text = fieldOf(used, key);
+    if (typeof text !== 'string') continue;
+    const asWritten = fieldOf(written, key);
+    let found = typeof asWritten === 'string' ? checkTemplate(asWritten) : [];
+    if (found.length === 0) found = checkTemplate(text).map((p) => ({ ...p, offset: 0 }));
+    const at = [...base, key];
+    for (const p of found) out.push({ ...source.posInScalar(at, p.offset), message: `${displayPath(at)}: ${p.message}`, code: 'template', severity: 'error' });
+  }
+  return out;
 }
 
 /** Schema-checked defaults → typed (durations validated by the schema pattern). */
@@ -143,6 +179,8 @@ export function buildDefaults(raw: RawDefaults | undefined): RuleDefaults {
     severity: raw.severity,
     labels: raw.labels,
     resolve: raw.resolve,
+    resolvedTitle: raw.resolvedTitle,
+    resolvedMessage: raw.resolvedMessage,
   };
 }
 

@@ -68,6 +68,13 @@ export interface Rule {
   /** Raw templates; `{{ }}` placeholders are checked at load time. */
   readonly title: string;
   readonly message: string;
+  /**
+   * Raw templates of a resolved alert (same variables; `kind` is `resolved`),
+   * from the rule or a `defaults:` block. Undefined: the built-in resolved
+   * wording, never the firing `title`/`message`.
+   */
+  readonly resolvedTitle?: string | undefined;
+  readonly resolvedMessage?: string | undefined;
   /** Where the rule is defined (its `id` node). */
   readonly pos: SourcePos;
 }
@@ -164,4 +171,6 @@ export interface RuleDefaults {
   readonly severity?: Severity | undefined;
   readonly labels?: Readonly<Record<string, string>> | undefined;
   readonly resolve?: boolean | undefined;
+  readonly resolvedTitle?: string | undefined;
+  readonly resolvedMessage?: string | undefined;
 }

@@ -7,7 +7,7 @@ import { parseDuration } from '../duration.js';
 import { FilterPatternError, compileFilterPattern, compileSelector } from '../filter/index.js';
 import { checkTemplate } from '../engine/template.js';
 import type { Problem } from '../problems.js';
-import { buildDefaults, type RawDefaults } from './config.js';
+import { buildDefaults, DEFAULT_TEMPLATES, defaultsTemplateProblems, type RawDefaults } from './config.js';
 import type { LeafOperator, MatchNode, Rule, RuleDefaults, RuleWindow, Severity, SourcePos } from './model.js';
 import { displayPath, schemaProblems } from './schema.js';
 import { YamlSource, type YamlPath } from './yaml-source.js';
@@ -52,6 +52,8 @@ interface RawRule {
   notify?: string[];
   title?: string;
   message?: string;
+  resolvedTitle?: string;
+  resolvedMessage?: string;
 }
 type RawMatch = Record<string, unknown>;
 
@@ -69,6 +71,7 @@ export function parseRuleFile(file: string, display: string, text: string, ctx: 
   if (!Array.isArray(doc.rules)) return { rules, ids, problems };
 
   const fileDefaults = schema.some((p) => p.message.startsWith('defaults')) ? {} : buildDefaults(doc.defaults);
+  problems.push(...defaultsTemplateProblems(doc.defaults, fileDefaults, source, ['defaults']));
   const defaults = mergeDefaults(ctx.defaults, fileDefaults);
 
   doc.rules.forEach((raw, index) => {
@@ -98,6 +101,8 @@ function mergeDefaults(outer: RuleDefaults, inner: RuleDefaults): RuleDefaults {
     severity: inner.severity ?? outer.severity,
     labels: { ...outer.labels, ...inner.labels },
     resolve: inner.resolve ?? outer.resolve,
+    resolvedTitle: inner.resolvedTitle ?? outer.resolvedTitle,
+    resolvedMessage: inner.resolvedMessage ?? outer.resolvedMessage,
   };
 }
 
@@ -137,6 +142,10 @@ class RuleChecker {
     const scope = { labels: Object.keys(labels), group: groupKeys };
     if (raw.title !== undefined) this.checkTemplate(raw.title, ['title'], scope);
     if (raw.message !== undefined) this.checkTemplate(raw.message, ['message'], scope);
+    for (const key of DEFAULT_TEMPLATES) {
+      if (raw[key] !== undefined) this.checkTemplate(raw[key], [key], scope);
+      else if (defaults[key] !== undefined) this.checkInheritedTemplate(defaults[key], key, scope);
+    }
     if (throttleMs === undefined) return undefined;
     return Object.freeze({
       id: raw.id,
@@ -158,6 +167,8 @@ class RuleChecker {
       notify: Object.freeze([...notify]),
       title,
       message,
+      resolvedTitle: raw.resolvedTitle ?? defaults.resolvedTitle,
+      resolvedMessage: raw.resolvedMessage ?? defaults.resolvedMessage,
       pos: this.source.objectPos(raw),
     } satisfies Rule);
   }
@@ -323,5 +334,18 @@ class RuleChecker {
 
   private checkTemplate(text: string, rel: YamlPath, scope: { labels: string[]; group: string[] }): void {
     for (const p of checkTemplate(text, scope)) this.reportInScalar(rel, p.offset, p.message, 'template');
+  }
+
+  /**
+   * A template from `defaults:` against this rule's labels and groupBy (the
+   * rest was checked where the default is written), reported at the rule's id
+   * as an inherited `notify` is.
+   */
+  private checkInheritedTemplate(text: string, key: string, scope: { labels: string[]; group: string[] }): void {
+    const unscoped = new Set(checkTemplate(text).map((p) => p.offset));
+    for (const p of checkTemplate(text, scope)) {
+      if (unscoped.has(p.offset)) continue;
+      this.problems.push(this.source.problem([...this.base, 'id'], `${displayPath(this.base)}: ${key} (from defaults): ${p.message}`, 'template', { ruleId: this.ruleId }));
+    }
   }
 }

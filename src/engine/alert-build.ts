@@ -1,9 +1,10 @@
 /**
  * Turning one decision of the engine into the alert payload of SPEC §7:
- * the stable id, the rendered title and text, samples and console link.
+ * the stable id, the rendered title and text (a resolved alert has wording of
+ * its own), samples and console link.
  */
 import { createHash } from 'node:crypto';
-import type { Alert, AlertEvent, AlertKind } from './alert.js';
+import type { Alert, AlertEvent, AlertKind, ResolveReason } from './alert.js';
 import type { LogEvent } from './event.js';
 import { logGroupName, type CompiledRule, type GroupValue } from './compile.js';
 
@@ -27,6 +28,8 @@ export function alertId(ruleId: string, groupKey: string, kind: AlertKind, atMs:
 
 export interface Decision {
   readonly kind: AlertKind;
+  /** Set on a resolved alert the engine sends because a reload removed or changed the rule. */
+  readonly reason?: ResolveReason | undefined;
   /** Event time of the decision (ms). */
   readonly at: number;
   readonly groupKey: string;
@@ -40,8 +43,6 @@ export interface Decision {
   readonly samples: readonly LogEvent[];
   /** The last matching event (templates' `event.*`). */
   readonly event: LogEvent | undefined;
-  /** Why a resolved alert was sent by a reload. */
-  readonly reason?: 'rule-removed' | 'rule-changed' | undefined;
 }
 
 function sample(e: LogEvent): AlertEvent {
@@ -69,10 +70,22 @@ function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
+/**
+ * The text of a resolved alert: why it is no longer firing, with the count of
+ * the last window (threshold/spike: the condition cleared; absence: events came back).
+ */
+function defaultResolvedText(cr: CompiledRule, d: Decision): string {
+  if (d.reason === 'rule-removed') return 'No longer evaluated: the rule was removed or disabled';
+  if (d.reason === 'rule-changed') return "No longer evaluated: the rule's grouping or window type changed";
+  const counted = `${d.count} matching event(s)${cr.windowText === '' ? '' : ` in the last ${cr.windowText}`}`;
+  return cr.rule.window?.type === 'absence' ? `Events resumed: ${counted}` : `No longer firing: ${counted}`;
+}
+
 export function buildAlert(cr: CompiledRule, d: Decision): Alert {
   const rule = cr.rule;
   const values = {
     kind: d.kind,
+    reason: d.reason,
     rule: { id: rule.id, description: rule.description, severity: rule.severity },
     labels: rule.labels,
     group: d.group,
@@ -86,6 +99,8 @@ export function buildAlert(cr: CompiledRule, d: Decision): Alert {
   return {
     version: 1,
     kind: d.kind,
+    // Present only when set, so the payload of an ordinary alert is unchanged.
+    ...(d.reason === undefined ? {} : { reason: d.reason }),
     id: alertId(rule.id, d.groupKey, d.kind, d.at, d.event),
     firedAt: iso(d.at),
     rule: { id: rule.id, description: rule.description, severity: rule.severity, labels: rule.labels },
@@ -96,10 +111,10 @@ export function buildAlert(cr: CompiledRule, d: Decision): Alert {
     lastEventAt: iso(d.lastEventAt),
     suppressed: d.suppressed,
     sampled: d.sampled,
-    title: cr.title.render(values),
-    text: cr.text.render(values),
+    // A resolved alert never re-renders the firing templates: "4 5xx on payments" would read as firing.
+    title: d.kind === 'resolved' ? cr.resolvedTitle.render(values) : cr.title.render(values),
+    text: d.kind === 'resolved' ? (cr.resolvedText?.render(values) ?? defaultResolvedText(cr, d)) : cr.text.render(values),
     events: d.samples.slice(-MAX_SAMPLES).map(sample),
     links: console === undefined ? {} : { console },
-    ...(d.reason !== undefined ? { reason: d.reason } : {}),
   };
 }

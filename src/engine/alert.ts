@@ -6,6 +6,13 @@ import type { Severity } from '../config/model.js';
 
 export type AlertKind = 'firing' | 'resolved';
 
+/**
+ * Why a `resolved` alert was sent without its condition clearing: a reload
+ * removed or disabled the rule (`rule-removed`) or changed its grouping or
+ * window type (`rule-changed`), so the open firing will never resolve on its own.
+ */
+export type ResolveReason = 'rule-removed' | 'rule-changed';
+
 export interface AlertEvent {
   /** Epoch milliseconds. */
   readonly timestamp: number;
@@ -17,6 +24,8 @@ export interface AlertEvent {
 export interface Alert {
   readonly version: 1;
   readonly kind: AlertKind;
+  /** Only on a resolved alert sent because of a reload (see ResolveReason); absent otherwise. */
+  readonly reason?: ResolveReason;
   /** Stable: the same alert from replay and from the daemon has the same id. */
   readonly id: string;
   /** ISO 8601, the engine clock when the alert was decided. */
@@ -40,8 +49,6 @@ export interface Alert {
   /** Up to 5 sample events, oldest first. */
   readonly events: readonly AlertEvent[];
   readonly links: { readonly console?: string | undefined };
-  /** Set on a resolved alert a reload caused: the rule was removed/disabled, or its grouping changed. */
-  readonly reason?: 'rule-removed' | 'rule-changed' | undefined;
 }
 
 /** What the engine hands to delivery: the alert and where it goes (the rule's `notify`). */

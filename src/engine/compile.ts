@@ -28,6 +28,10 @@ export interface CompiledRule {
   readonly windowText: string;
   readonly title: CompiledTemplate;
   readonly text: CompiledTemplate;
+  /** The title of a resolved alert (never the firing `title`): `resolvedTitle`, else the description, else the id. */
+  readonly resolvedTitle: CompiledTemplate;
+  /** `resolvedMessage`; undefined: the built-in resolved text (alert-build.ts). */
+  readonly resolvedText: CompiledTemplate | undefined;
   readonly fingerprint: string;
 }
 
@@ -112,8 +116,15 @@ export function compileRule(rule: Rule): CompiledRule {
     windowText: rule.window ? formatDuration(rule.window.withinMs) : '',
     title: compileTemplate(title),
     text: compileTemplate(rule.message),
+    resolvedTitle: rule.resolvedTitle ? compileTemplate(rule.resolvedTitle) : literal(rule.description !== '' ? rule.description : rule.id),
+    resolvedText: rule.resolvedMessage === undefined ? undefined : compileTemplate(rule.resolvedMessage),
     fingerprint: ruleFingerprint(rule),
   };
+}
+
+/** Text used as is: a description is not a template (its `{{` are not placeholders). */
+function literal(text: string): CompiledTemplate {
+  return { source: text, render: () => text };
 }
 
 /** A groupBy value as it appears in the alert: scalars as they are, missing as null, objects as JSON text. */

@@ -18,7 +18,7 @@
  * sent at once (a condition that returns is always paged).
  */
 import type { Rule, RuleSet, RuleWindow, Silence } from '../config/model.js';
-import type { AlertKind, RoutedAlert } from './alert.js';
+import type { AlertKind, ResolveReason, RoutedAlert } from './alert.js';
 import { buildAlert, MAX_SAMPLES } from './alert-build.js';
 import { Buckets } from './buckets.js';
 import { compileRule, groupValue, logGroupName, type CompiledRule, type GroupValue } from './compile.js';
@@ -593,8 +593,6 @@ function plainEvent(e: LogEvent): LogEvent {
   if (e.sampled) out.sampled = true;
   return out;
 }
-
-export type ResolveReason = 'rule-removed' | 'rule-changed';
 
 /** What a group key means: a rule whose window type or groupBy changed cannot keep its groups. */
 function groupingKey(rule: Rule): string {

@@ -2,7 +2,7 @@
  * The rule engine's public surface: events in, routed alerts out, pure and
  * deterministic in event time. See engine.ts for the pipeline.
  */
-export { Engine, type EngineOptions, type ResolveReason } from './engine.js';
+export { Engine, type EngineOptions } from './engine.js';
 export { LiveEngine, LIVE_STATE_VERSION, type LiveEngineOptions, type LiveEngineState, type LiveCounters } from './live.js';
 export { SameTimeOrder, sortByKey } from './order.js';
 export { EngineCounters, type RuleCounters } from './counters.js';
@@ -12,5 +12,5 @@ export { checkTemplate, compileTemplate, type TemplateProblem, type TemplateScop
 export { ruleFingerprint, groupName } from './compile.js';
 export { alertId } from './alert-build.js';
 export { expiredSilences, matchingSilence } from './silence.js';
-export type { Alert, AlertEvent, AlertKind, RoutedAlert } from './alert.js';
+export type { Alert, AlertEvent, AlertKind, ResolveReason, RoutedAlert } from './alert.js';
 export { eventKey, type LogEvent, type SourceBatch } from './event.js';

@@ -1,7 +1,7 @@
 /**
  * Alert templates: `{{ name }}` placeholders over the variables of SPEC §4
  * (`rule.*`, `labels.*`, `group.*`, `count`, `window`, `event.*`,
- * `suppressed`, `sampled`, plus `kind`). Text outside placeholders is copied
+ * `suppressed`, `sampled`, plus `kind` and `reason`). Text outside placeholders is copied
  * as is; escaping for a destination (Slack mrkdwn, …) is the delivery
  * layer's job, so values are inserted raw here.
  */
@@ -18,6 +18,8 @@ export interface TemplateProblem {
 /** What a rendered template can see. */
 export interface TemplateValues {
   readonly kind: 'firing' | 'resolved';
+  /** Why a resolved alert was sent by a reload (`rule-removed`, `rule-changed`); renders '' when unset. */
+  readonly reason?: string | undefined;
   readonly rule: { readonly id: string; readonly description: string; readonly severity: Severity };
   readonly labels: Readonly<Record<string, string>>;
   readonly group: Readonly<Record<string, unknown>>;
@@ -45,6 +47,7 @@ export interface CompiledTemplate {
 
 const SIMPLE: Record<string, Getter> = {
   kind: (v) => v.kind,
+  reason: (v) => v.reason ?? '',
   count: (v) => v.count,
   window: (v) => v.window,
   suppressed: (v) => v.suppressed,
@@ -59,7 +62,7 @@ const SIMPLE: Record<string, Getter> = {
 };
 
 const KNOWN_LIST = 'rule.id, rule.description, rule.severity, labels.<name>, group.<name>, count, window, ' +
-  'event.message, event.timestamp, event.logGroup, event.logStream, event.fields.<path>, suppressed, sampled, kind';
+  'event.message, event.timestamp, event.logGroup, event.logStream, event.fields.<path>, suppressed, sampled, kind, reason';
 
 interface Placeholder {
   readonly name: string;

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { makeProject } from '../kit/project.js';
 import { loadAll, loadProject } from '../../src/config/load.js';
 import { formatProblem } from '../../src/problems.js';
+import { Engine } from '../../src/engine/engine.js';
+import { ev, feed } from '../kit/rules.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const exampleEnv = { SLACK_ONCALL_WEBHOOK: 'https://hooks.slack.com/services/T0/B0/SECRETSLACK', OPS_TOKEN: 'tok-SECRET', OPS_HMAC_SECRET: 'hmac-SECRET' };
@@ -66,6 +68,56 @@ describe('defaults', () => {
     const { ruleSet, config } = await loadProject({ configPath: path.join(dir, 'tailwatch.yaml'), configRequired: false, env: {}, cwd: dir });
     expect(config.file).toBe('');
     expect(ruleSet.rules[0]).toMatchObject({ throttleMs: 300_000, severity: 'warning', notify: [], title: 'bare' });
+  });
+});
+
+describe('resolvedTitle and resolvedMessage', () => {
+  const files = {
+    'tailwatch.yaml': [
+      'destinations: { a: { type: console } }',
+      'defaults:',
+      '  notify: [a]',
+      '  resolvedTitle: "config title {{rule.id}}"',
+      '  resolvedMessage: "config text {{count}}"',
+    ].join('\n'),
+    'rules/x.yaml': [
+      'defaults: { resolvedMessage: "file text {{kind}}" }',
+      'rules:',
+      '  - id: file-over-config',
+      '    source: { logGroups: [/g] }',
+      '    window: { type: threshold, count: 1, within: 1m }',
+      '    resolve: true',
+      '  - id: rule-over-file',
+      '    source: { logGroups: [/g] }',
+      '    window: { type: threshold, count: 1, within: 1m }',
+      '    resolve: true',
+      '    resolvedTitle: "own title {{window}}"',
+      '    resolvedMessage: "own text {{rule.id}}"',
+    ].join('\n'),
+    'rules/y.yaml': 'rules:\n  - id: config-only\n    source: { logGroups: [/g] }\n    window: { type: threshold, count: 1, within: 1m }\n    resolve: true\n',
+  };
+
+  it('merge config < file < rule and word the resolved alerts at every level', async () => {
+    const dir = project(files);
+    const { ruleSet } = await loadProject({ configPath: path.join(dir, 'tailwatch.yaml'), configRequired: true, env: {}, cwd: dir });
+    expect(ruleSet.rules.map((r) => [r.id, r.resolvedTitle, r.resolvedMessage])).toEqual([
+      ['file-over-config', 'config title {{rule.id}}', 'file text {{kind}}'],
+      ['rule-over-file', 'own title {{window}}', 'own text {{rule.id}}'],
+      ['config-only', 'config title {{rule.id}}', 'config text {{count}}'],
+    ]);
+    const alerts = feed(new Engine({ rules: ruleSet }), [ev(0, 'x', { logGroup: '/g' })], 600);
+    expect(alerts.filter((a) => a.kind === 'resolved').map((a) => [a.rule.id, a.title, a.text])).toEqual([
+      ['file-over-config', 'config title file-over-config', 'file text resolved'],
+      ['rule-over-file', 'own title 1m', 'own text rule-over-file'],
+      ['config-only', 'config title config-only', 'config text 0'],
+    ]);
+  });
+
+  it('are left unset when nothing sets them (the engine words the resolve)', async () => {
+    const dir = project({ 'rules/r.yaml': files['rules/y.yaml'] });
+    const { ruleSet } = await loadProject({ configPath: path.join(dir, 'tailwatch.yaml'), configRequired: false, env: {}, cwd: dir });
+    expect(ruleSet.rules[0]!.resolvedTitle).toBeUndefined();
+    expect(ruleSet.rules[0]!.resolvedMessage).toBeUndefined();
   });
 });
 

@@ -59,3 +59,16 @@ describe('templates', () => {
     expect(p!.message).toContain('bad field path');
   });
 });
+
+describe('the reason variable', () => {
+  it('is known to the template checker', () => {
+    expect(checkTemplate('{{reason}} / {{ reason }}')).toEqual([]);
+    expect(checkTemplate('{{reasons}}')[0]!.message).toContain('kind, reason)');
+  });
+
+  it('renders the reason, or nothing when there is none', () => {
+    const t = compileTemplate('<{{reason}}>');
+    expect(t.render(values)).toBe('<>');
+    expect(t.render({ ...values, kind: 'resolved', reason: 'rule-removed' })).toBe('<rule-removed>');
+  });
+});
