@@ -133,7 +133,9 @@ export class LiveEngine {
     const out: RoutedAlert[] = [];
     if (batch.lost !== undefined) this.onLost(src, batch.lost, out);
     for (const e of batch.events) this.push(batch.source, src, e);
-    if (batch.watermark !== undefined && (src.watermark === undefined || batch.watermark > src.watermark)) src.watermark = batch.watermark;
+    // A source's watermark only grows, except when a session is started again under the same id
+    // (it then covers from where its rules stand): the batch says where it is.
+    if (batch.watermark !== undefined) src.watermark = batch.watermark;
     for (const id of src.rules) {
       const lane = this.lanes.get(id);
       if (lane) this.release(lane, out);

@@ -148,8 +148,16 @@ export class LiveTailSource implements EventSource {
     for (const [k, spec] of wanted) {
       const existing = this.sessions.get(k);
       if (existing) {
-        existing.setRules(spec.rules);
-        continue;
+        // A rule that comes from another session with a clock of its own needs this session's
+        // events since that clock: start it again, backfilling from there. New rules start live.
+        const served = new Set(existing.status().rules);
+        const behind = spec.rules.some((r) => !served.has(r) && this.opts.resumeFrom?.([r]) !== undefined);
+        if (!behind) {
+          existing.setRules(spec.rules);
+          continue;
+        }
+        this.sessions.delete(k);
+        await existing.stop();
       }
       const session = new SupervisedSession(spec, {
         live: pool.get(spec.region, 'live'),
