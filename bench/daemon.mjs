@@ -5,7 +5,9 @@
 //     been handed to the socket (`onFrameWritten`); the receiver stamps the
 //     webhook request's arrival. For a no-window rule (every event alerts) at
 //     10, 100 and 500 events/s: p50/p99/max of frame written → request
-//     received. Goal: p99 ≤ 50 ms.
+//     received, with `sessions.grace: 0s` (what tailwatch adds; goal: p99 ≤
+//     50 ms) and at 10 events/s with the default 5s (what a user waits: the
+//     rule decides once its sessions' watermark passes the event).
 //  2. Throughput at the source ceiling: 15 sessions × 500 events/s (an
 //     account's whole Live Tail feed) through 200 rules: the daemon's CPU (%
 //     of one core, from /proc) and RSS. Goal: < 10 % CPU, RSS ≤ 100 MB.
@@ -159,6 +161,14 @@ const metricValue = (text, name, labels = '') => {
 // ---- 1. latency ---------------------------------------------------------------
 
 async function latency() {
+  const rows = [];
+  // grace 0s: what tailwatch itself adds; the default 5s: what a user waits (each rule decides an
+  // event once its sessions' watermark, which trails the stream by sessions.grace, passes it).
+  for (const grace of ['0s', '5s']) rows.push(...(await latencyAt(grace, grace === '0s' ? [10, 100, 500] : [10])));
+  return rows;
+}
+
+async function latencyAt(grace, rates) {
   const written = new Map();
   const emulator = new Emulator({
     onFrameWritten(events, at) {
@@ -176,18 +186,18 @@ async function latency() {
     },
   });
   const daemon = await startDaemon({
-    config: configText({ endpoint, hookUrl: receiver.url }),
+    config: configText({ endpoint, hookUrl: receiver.url, sessions: `, grace: ${grace}` }),
     rules: `rules:\n  - id: every-error\n    source: { logGroups: [/bench/latency], filterPattern: '{ $.level = "ERROR" }' }\n`,
   });
   const rows = [];
-  for (const rate of [10, 100, 500]) {
+  for (const rate of rates) {
     lat.length = 0;
     const before = receiver.ids.size;
     const sent = await feed(emulator, { groups: ['/bench/latency'], perSecond: rate, seconds: SECONDS, make: (i) => `{"level":"ERROR","rate":${rate},"seq":${i}}` });
     const deadline = Date.now() + 30_000;
     while (receiver.ids.size - before < sent && Date.now() < deadline) await sleep(100);
     const sorted = [...lat].sort((a, b) => a - b);
-    rows.push({ rate, sent, received: receiver.ids.size - before, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] });
+    rows.push({ grace, rate, sent, received: receiver.ids.size - before, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] });
     log(`latency ${rate}/s: ${JSON.stringify(rows[rows.length - 1])}`);
   }
   await daemon.stop();
@@ -320,11 +330,11 @@ const section = `## The daemon
 
 \`tailwatch run\` as a child process, the real AWS SDK against the bundled emulator, a local webhook receiver; Node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), ${new Date().toISOString().slice(0, 10)}. Reproduce: \`npm run build && node bench/daemon.mjs --write\` (part of \`npm run bench\`). The machine is shared: numbers are of one run.
 
-Latency added by tailwatch: the emulator's sessionUpdate frame handed to the socket → the alert's webhook request received (one rule, no window, throttle 0s: every event is one alert, outbox included), ${SECONDS} s at each rate. Goal: p99 ≤ 50 ms.
+Latency: the emulator's sessionUpdate frame handed to the socket → the alert's webhook request received (one rule, no window, throttle 0s: every event is one alert, outbox included), ${SECONDS} s at each rate. A rule decides an event once its sessions' watermark passes it, and the watermark trails the stream by \`sessions.grace\`: with \`grace: 0s\` the table shows what tailwatch itself adds (goal: p99 ≤ 50 ms); with the default \`5s\`, what a user waits (goal: p99 ≤ grace + 1 s, the grace plus at most one Live Tail update).
 
-| events/s | alerts | p50 | p99 | max | goal |
-|---:|---:|---:|---:|---:|---|
-${lat.map((r) => `| ${r.rate} | ${r.received} / ${r.sent} | ${r.p50} ms | ${r.p99} ms | ${r.max} ms | ${ok(r.p99 <= 50)} |`).join('\n')}
+| grace | events/s | alerts | p50 | p99 | max | goal |
+|---:|---:|---:|---:|---:|---:|---|
+${lat.map((r) => `| ${r.grace} | ${r.rate} | ${r.received} / ${r.sent} | ${r.p50} ms | ${r.p99} ms | ${r.max} ms | ${ok(r.p99 <= (r.grace === '0s' ? 50 : 6000))} |`).join('\n')}
 
 Throughput at the source ceiling: ${ceil.sessions} Live Tail sessions × 500 events/s (${ceil.eventsPerSecond} events/s, the whole feed an account's default quota allows) through ${ceil.rules} rules for ${SECONDS * 2} s after a 3 s warm-up; the engine ingested ${ceil.ingested} of ${ceil.sent} events.
 
