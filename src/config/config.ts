@@ -49,6 +49,8 @@ export function defaultConfig(baseDir: string, file = ''): Config {
       stallAfterMs: 15_000,
       backfill: true,
       graceMs: 5_000,
+      completionDelayMs: 10_000,
+      completionMaxLagMs: 60_000,
     },
     state: { dir: path.resolve(baseDir, '.tailwatch-state') },
     silences: [],
@@ -109,7 +111,7 @@ export function displayName(file: string, cwd: string): string {
 }
 
 interface RawConfig {
-  aws?: { region?: string; profile?: string; accountId?: string; endpoint?: string };
+  aws?: { region?: string; profile?: string; accountId?: string; endpoint?: string; filterLogEventsPerSecond?: number };
   rules?: { paths?: string[]; watch?: boolean };
   defaults?: RawDefaults;
   destinations?: Record<string, Record<string, unknown> & { type: Destination['type'] }>;
@@ -123,6 +125,7 @@ interface RawConfig {
     stallAfter?: string;
     backfill?: boolean;
     grace?: string;
+    completion?: { delay?: string; maxLag?: string };
   };
   state?: { dir?: string };
   server?: { listen: string };
@@ -218,6 +221,8 @@ function buildConfig(raw: RawConfig, base: Config, dir: string, source: YamlSour
       stallAfterMs: ms(s.stallAfter, base.sessions.stallAfterMs),
       backfill: s.backfill ?? base.sessions.backfill,
       graceMs: ms(s.grace, base.sessions.graceMs),
+      completionDelayMs: ms(s.completion?.delay, base.sessions.completionDelayMs),
+      completionMaxLagMs: ms(s.completion?.maxLag, base.sessions.completionMaxLagMs),
     },
     state: { dir: raw.state?.dir ? path.resolve(dir, raw.state.dir) : base.state.dir },
     server: raw.server ? { listen: raw.server.listen } : undefined,

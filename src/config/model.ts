@@ -141,6 +141,10 @@ export interface SessionsConfig {
   readonly backfill: boolean;
   /** How late after its timestamp an event may reach tailwatch and still be decided in order. */
   readonly graceMs: number;
+  /** How long after a sampled interval FilterLogEvents is asked for all of its events. */
+  readonly completionDelayMs: number;
+  /** …and given up on (its alerts say sampled) when the budget has not reached it this much later. */
+  readonly completionMaxLagMs: number;
 }
 
 export interface Config {
@@ -151,6 +155,8 @@ export interface Config {
     readonly profile?: string | undefined;
     readonly accountId?: string | undefined;
     readonly endpoint?: string | undefined;
+    /** FilterLogEvents calls a second for backfill and completion (per account and region). */
+    readonly filterLogEventsPerSecond?: number | undefined;
   };
   readonly rules: { readonly paths: readonly string[]; readonly watch: boolean };
   readonly defaults: RuleDefaults;

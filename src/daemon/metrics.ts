@@ -27,6 +27,9 @@ export interface DaemonMetrics {
   readonly sessionStarts: Counter<'session'>;
   readonly sessionRestarts: Counter<'session' | 'reason'>;
   readonly sampledUpdates: Counter<'session'>;
+  readonly completedEvents: Counter<'session'>;
+  readonly completionsAbandoned: Counter<'session'>;
+  readonly completionBacklog: Gauge<'session'>;
   readonly malformedEvents: Counter<string>;
   readonly reloads: Counter<'result'>;
   readonly backfilledEvents: Counter<'session'>;
@@ -124,6 +127,9 @@ export function createMetrics(sources: MetricSources): DaemonMetrics {
     sessionStarts: new Counter({ name: 'tailwatch_session_starts_total', help: 'Live Tail sessions started.', labelNames: ['session'], registers: [registry] }),
     sessionRestarts: new Counter({ name: 'tailwatch_session_restarts_total', help: 'Live Tail session restarts by reason.', labelNames: ['session', 'reason'], registers: [registry] }),
     sampledUpdates: new Counter({ name: 'tailwatch_sampled_updates_total', help: 'Live Tail updates flagged sampled.', labelNames: ['session'], registers: [registry] }),
+    completedEvents: new Counter({ name: 'tailwatch_completed_events_total', help: 'Events that completing sampled seconds with FilterLogEvents added to what the stream delivered.', labelNames: ['session'], registers: [registry] }),
+    completionsAbandoned: new Counter({ name: 'tailwatch_completions_abandoned_total', help: 'Sampled intervals not completed (FilterLogEvents budget too small, or errors): their alerts say sampled.', labelNames: ['session'], registers: [registry] }),
+    completionBacklog: new Gauge({ name: 'tailwatch_completion_backlog', help: 'Sampled intervals waiting to be completed.', labelNames: ['session'], registers: [registry] }),
     malformedEvents: new Counter({ name: 'tailwatch_malformed_events_total', help: 'Events skipped because they could not be read.', registers: [registry] }),
     reloads: new Counter({ name: 'tailwatch_reloads_total', help: 'Rule reloads by result.', labelNames: ['result'], registers: [registry] }),
     backfilledEvents: new Counter({ name: 'tailwatch_backfilled_events_total', help: 'Events fetched with FilterLogEvents after a gap.', labelNames: ['session'], registers: [registry] }),

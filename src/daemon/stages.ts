@@ -19,6 +19,9 @@ export function createEventSource(onEvents: EventsHandler, ctx: StageContext): E
       sessionStarted: (session) => m.sessionStarts.inc({ session }),
       sessionRestarted: (session, reason) => m.sessionRestarts.inc({ session, reason }),
       sampledUpdate: (session) => m.sampledUpdates.inc({ session }),
+      completed: (session, events) => m.completedEvents.inc({ session }, events),
+      completionAbandoned: (session) => m.completionsAbandoned.inc({ session }),
+      completionBacklog: (session, intervals) => m.completionBacklog.set({ session }, intervals),
       backfilled: (session, events) => m.backfilledEvents.inc({ session }, events),
     },
   });

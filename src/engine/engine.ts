@@ -30,6 +30,8 @@ import { matchingSilence } from './silence.js';
 import { ENGINE_STATE_VERSION, type EngineState, type GroupStateJson } from './state.js';
 
 const NO_ALERTS: readonly RoutedAlert[] = Object.freeze([]);
+/** Gaps remembered for the `sampled` flag: firings only look back one window. */
+const MAX_GAPS_KEPT = 64;
 
 /** Per rule and group: window contents, throttle and resolve bookkeeping. */
 class Group {
@@ -161,8 +163,8 @@ export class Engine {
   private readonly heap = new TimerHeap<Timer>();
   private liveTimers = 0;
   private clockMs = Number.NEGATIVE_INFINITY;
-  /** End of the last gap skipped (skipGap): firings whose window reaches into it say `sampled`. */
-  private gapEnd = Number.NEGATIVE_INFINITY;
+  /** The last ranges with missing events (markGap): firings whose window overlaps one say `sampled`. */
+  private readonly gaps: { from: number; to: number }[] = [];
   private out: RoutedAlert[] = [];
 
   /** Compiles the rules; throws RuleCompileError for a definition it cannot compile. */
@@ -236,10 +238,19 @@ export class Engine {
   }
 
   /**
-   * The source could not deliver the events of (clock, to] (a gap that could not be backfilled):
-   * the clock jumps to `to` without deciding on the gap. Absence and resolve timers due in it wait
-   * a full window after it (never "missing" on data we did not see), and a firing whose window
-   * overlaps the gap says `sampled` (its count may be short).
+   * Some events of [from, to] may be missing (a gap that could not be backfilled, a sampled
+   * interval that could not be completed): a firing whose window overlaps it says `sampled`
+   * (its count may be short). Call before ingesting what did arrive of it.
+   */
+  markGap(from: number, to: number): void {
+    this.gaps.push({ from, to });
+    if (this.gaps.length > MAX_GAPS_KEPT) this.gaps.shift();
+  }
+
+  /**
+   * The clock jumps to `to` without deciding on (clock, to], whose events did not all arrive
+   * (see markGap): absence and resolve timers due in it wait a full window after it (never
+   * "missing" on data we did not see).
    */
   skipGap(to: number): readonly RoutedAlert[] {
     if (to <= this.clockMs) return NO_ALERTS;
@@ -259,7 +270,6 @@ export class Engine {
       for (const g of rt.groups.values()) g.firstSeen = Math.max(g.firstSeen, to);
     }
     this.clockMs = to;
-    this.gapEnd = to;
     return NO_ALERTS;
   }
 
@@ -438,7 +448,8 @@ export class Engine {
       return;
     }
     if (this.silenced(rt, g, at)) return;
-    const overGap = rt.window !== undefined && at - rt.window.withinMs < this.gapEnd;
+    const within = rt.window?.withinMs ?? 0;
+    const overGap = this.gaps.length > 0 && this.gaps.some((gap) => at >= gap.from && at - within < gap.to);
     this.emit(rt, g, 'firing', at, count, first, last, samples, sampled || overGap);
     g.lastSentAt = at;
     if (rule.resolve && rt.window !== undefined) {

@@ -286,6 +286,7 @@ export class LiveEngine {
       if (lane === undefined) continue;
       this.release(lane, out);
       if (lane.clock >= lost.to) continue;
+      lane.engine.markGap(lost.from, lost.to);
       // Pending events inside the gap are decided before it closes; later ones wait for the watermark.
       for (;;) {
         const due = lane.pending.peekDue();

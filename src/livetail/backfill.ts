@@ -18,7 +18,17 @@ export interface BackfillResult {
   readonly truncated: boolean;
 }
 
-export async function fetchGap(client: CloudWatchLogsClient, params: SessionParams, range: BackfillRange, opts: { signal?: AbortSignal; maxEvents?: number } = {}): Promise<BackfillResult> {
+export interface FetchOptions {
+  readonly signal?: AbortSignal | undefined;
+  readonly maxEvents?: number | undefined;
+  /** Awaited before every FilterLogEvents call (the account's budget); false stops the fetch. */
+  readonly beforeCall?: (() => Promise<boolean>) | undefined;
+}
+
+/** Thrown when `beforeCall` refused a call (the session is stopping). */
+export class FetchCancelled extends Error {}
+
+export async function fetchGap(client: CloudWatchLogsClient, params: SessionParams, range: BackfillRange, opts: FetchOptions = {}): Promise<BackfillResult> {
   const max = opts.maxEvents ?? 100_000;
   const events: LogEvent[] = [];
   const queries: FilterLogEventsCommandInput[] = [];
@@ -36,6 +46,7 @@ export async function fetchGap(client: CloudWatchLogsClient, params: SessionPara
     const group = groupNameOf(q.logGroupIdentifier!);
     let nextToken: string | undefined;
     do {
+      if (opts.beforeCall && !(await opts.beforeCall())) throw new FetchCancelled('FilterLogEvents cancelled');
       const res = await client.send(new FilterLogEventsCommand({ ...q, nextToken }), opts.signal ? { abortSignal: opts.signal } : {});
       for (const e of res.events ?? []) {
         if (e.eventId !== undefined) {

@@ -14,12 +14,22 @@
  * while the stream flows and no backfill is pending, and holds while the
  * session is down or backfilling, so the rules it serves never decide on a
  * gap. A gap it cannot backfill is reported as lost (the engine skips it).
+ *
+ * Sampled seconds: an update flagged `sampled` (more than 500 matching events
+ * that second) misses events of the interval since the previous update. The
+ * watermark holds before that interval; after `completionDelayMs` (the
+ * ingestion delay of FilterLogEvents) the interval is fetched whole, within
+ * the account's FilterLogEvents budget, the copies the stream delivered are
+ * dropped, and the watermark moves on: the rules count exactly. An interval
+ * the budget cannot reach within `completionMaxLagMs` is reported as lost
+ * (its alerts say sampled).
  */
 import { StartLiveTailCommand, type CloudWatchLogsClient, type LiveTailSessionUpdate, type StartLiveTailCommandInput } from '@aws-sdk/client-cloudwatch-logs';
 import type { Logger } from 'pino';
 import type { EventsHandler } from '../daemon/ports.js';
 import type { LogEvent, SourceBatch } from '../engine/event.js';
-import { fetchGap } from './backfill.js';
+import { FetchCancelled, fetchGap } from './backfill.js';
+import type { FilterBudget } from './budget.js';
 import { BoundedCounts, eventKey } from './dedupe.js';
 import { backoffDelay, classifyError, describeError, policyFor, type RestartReason } from './errors.js';
 import { groupNameOf, type SessionSpec } from './spec.js';
@@ -29,6 +39,12 @@ export interface SourceMetrics {
   sessionRestarted(session: string, reason: string): void;
   sampledUpdate(session: string): void;
   backfilled(session: string, events: number): void;
+  /** Events a sampled interval's completion added (beyond what the stream delivered). */
+  completed?(session: string, events: number): void;
+  /** A sampled interval given up on (budget too small): its alerts say sampled. */
+  completionAbandoned?(session: string): void;
+  /** Sampled intervals waiting for completion. */
+  completionBacklog?(session: string, intervals: number): void;
 }
 
 export interface SupervisorSettings {
@@ -44,12 +60,18 @@ export interface SupervisorSettings {
   readonly dedupeCapacity: number;
   /** How late after its timestamp an event may still arrive: the watermark trails the stream by this. */
   readonly graceMs: number;
+  /** A sampled interval is fetched this long after its end (FilterLogEvents' ingestion delay). */
+  readonly completionDelayMs: number;
+  /** …and given up on when the budget has not reached it this much later still. */
+  readonly completionMaxLagMs: number;
 }
 
 export interface SessionDeps {
   readonly live: CloudWatchLogsClient;
   readonly api: CloudWatchLogsClient;
   readonly onEvents: EventsHandler;
+  /** FilterLogEvents calls of this account and region (backfill and completion share it). */
+  readonly budget?: FilterBudget | undefined;
   readonly logger: Logger;
   readonly metrics?: SourceMetrics | undefined;
   readonly settings: () => SupervisorSettings;
@@ -93,6 +115,8 @@ export interface SessionStatus {
 }
 
 const BACKFILL_CHUNK = 500;
+/** Longest range of consecutive sampled seconds completed with one query (paged). */
+const MAX_COMPLETION_RANGE_MS = 5_000;
 const BACKFILL_ATTEMPTS = 4;
 
 export class SupervisedSession {
@@ -111,6 +135,11 @@ export class SupervisedSession {
   private covered: number | undefined;
   /** A gap that could not be backfilled, reported with the next batch. */
   private lost: { from: number; to: number } | undefined;
+  /** Sampled intervals (by event time) awaiting completion, oldest first; the watermark stays below the first. */
+  private incomplete: { from: number; to: number; inFlight: boolean }[] = [];
+  private completing = false;
+  /** Arrival of the last update delivered live (the stream covers up to it, less the grace). */
+  private lastArrival: number | undefined;
   private lastStartAt: number | undefined;
   /** Copies of each recent event delivered (live or backfilled): a backfill delivers only what is beyond. */
   private readonly delivered: BoundedCounts;
@@ -221,6 +250,8 @@ export class SupervisedSession {
     let gotUpdate = false;
     /** When the last update of this attempt arrived: the stream covered up to then. */
     let lastUpdateAt: number | undefined;
+    /** The update before it (or the session start): a sampled update misses events since then. */
+    let prevUpdateAt: number | undefined;
     let pending: LogEvent[][] | undefined;
     let backfilling: Promise<void> | undefined;
     if (this.stopped) return { reason: 'connection', gotUpdate };
@@ -240,7 +271,11 @@ export class SupervisedSession {
           this.deps.metrics?.sessionStarted(this.id);
           this.log.info({ session: this.id, sessionId: frame.sessionStart.sessionId }, 'session started');
           if (s.rotateAfterMs > 0) rotateTimer = setTimeout(() => abortWith('rotation'), s.rotateAfterMs);
+          prevUpdateAt = startAt;
           if (s.backfill && gapFrom !== undefined) {
+            // The backfill covers every sampled interval still waiting (they lie above the watermark).
+            this.incomplete = this.incomplete.filter((iv) => iv.inFlight);
+            this.deps.metrics?.completionBacklog?.(this.id, this.incomplete.length);
             const buffer: LogEvent[][] = [];
             pending = buffer;
             backfilling = this.backfill(gapFrom, startAt).finally(() => {
@@ -253,7 +288,13 @@ export class SupervisedSession {
           gotUpdate = true;
           lastUpdateAt = this.deps.clock();
           const events = toEvents(frame.sessionUpdate);
-          if (frame.sessionUpdate.sessionMetadata?.sampled) this.deps.metrics?.sampledUpdate(this.id);
+          if (frame.sessionUpdate.sessionMetadata?.sampled) {
+            this.deps.metrics?.sampledUpdate(this.id);
+            // Events ingested since the previous update are missing; their timestamps are at least
+            // that update's arrival less the grace.
+            this.markSampled((prevUpdateAt ?? lastUpdateAt) - s.graceMs + 1, lastUpdateAt);
+          }
+          prevUpdateAt = lastUpdateAt;
           if (pending) pending.push(events);
           else this.deliverLive(events, true, lastUpdateAt);
         }
@@ -291,19 +332,87 @@ export class SupervisedSession {
       this.delivered.add(key);
       kept.push(e);
     }
-    if (arrivedAt !== undefined) this.raise(arrivedAt - this.deps.settings().graceMs);
+    if (arrivedAt !== undefined) {
+      this.lastArrival = arrivedAt;
+      this.raise(arrivedAt - this.deps.settings().graceMs);
+    }
     if (kept.length > 0 || emitEmpty) this.deliver(kept);
   }
 
   /** After a backfill: the stream's updates since the session started count again. */
   private advance(lastUpdateAt: number | undefined): void {
     if (this.stopped) return;
-    if (lastUpdateAt !== undefined) this.raise(lastUpdateAt - this.deps.settings().graceMs);
+    if (lastUpdateAt !== undefined) {
+      this.lastArrival = lastUpdateAt;
+      this.raise(lastUpdateAt - this.deps.settings().graceMs);
+    }
     this.deliver([]);
   }
 
   private raise(w: number): void {
+    const first = this.incomplete[0];
+    if (first !== undefined && w >= first.from) w = first.from - 1;
     if (this.covered === undefined || w > this.covered) this.covered = w;
+  }
+
+  /** [from, to] (event time) was sampled: hold the watermark below it until it is completed. */
+  private markSampled(from: number, to: number): void {
+    const last = this.incomplete[this.incomplete.length - 1];
+    // Consecutive sampled seconds are fetched as one range, up to a few seconds long: under a
+    // sustained storm the oldest range still falls due (and the watermark moves) on time.
+    if (last !== undefined && !last.inFlight && from <= last.to + 1 && to - last.from <= MAX_COMPLETION_RANGE_MS) last.to = Math.max(last.to, to);
+    else this.incomplete.push({ from: Math.max(from, (last?.to ?? Number.NEGATIVE_INFINITY) + 1), to, inFlight: false });
+    this.deps.metrics?.completionBacklog?.(this.id, this.incomplete.length);
+    if (!this.completing) {
+      this.completing = true;
+      void this.complete().finally(() => (this.completing = false));
+    }
+  }
+
+  /** Fetches the sampled intervals whole, oldest first, once FilterLogEvents has them. */
+  private async complete(): Promise<void> {
+    const s0 = this.deps.settings();
+    while (!this.stopped && this.incomplete.length > 0) {
+      const iv = this.incomplete[0]!;
+      const wait = iv.to + s0.completionDelayMs - this.deps.clock();
+      if (wait > 0) {
+        await this.sleep(wait);
+        continue; // the interval may have grown meanwhile
+      }
+      const s = this.deps.settings();
+      iv.inFlight = true;
+      let kept = 0;
+      let abandoned = false;
+      const tooLate = (): boolean => this.deps.clock() > iv.to + s.completionDelayMs + s.completionMaxLagMs;
+      try {
+        if (tooLate()) throw new FetchCancelled('over the completion lag');
+        const res = await fetchGap(this.deps.api, this.spec.params, { startTime: iv.from, endTime: iv.to }, {
+          signal: this.stopCtrl.signal,
+          beforeCall: async () => !tooLate() && (this.deps.budget ? await this.deps.budget.acquire('completion', this.stopCtrl.signal) : true),
+        });
+        kept = this.deliverFetched(res.events).kept.length;
+        if (res.truncated) abandoned = true;
+      } catch (err) {
+        if (this.stopped) return;
+        abandoned = true;
+        if (!(err instanceof FetchCancelled)) this.log.warn({ session: this.id, error: describeError(err) }, 'completing a sampled interval failed');
+      }
+      if (this.stopped) return;
+      this.incomplete.shift();
+      this.deps.metrics?.completionBacklog?.(this.id, this.incomplete.length);
+      if (abandoned) {
+        this.deps.metrics?.completionAbandoned?.(this.id);
+        this.log.warn({ session: this.id, from: new Date(iv.from).toISOString(), to: new Date(iv.to).toISOString() }, 'sampled interval not completed (FilterLogEvents budget or errors): its alerts say sampled');
+        this.lost = { from: this.lost?.from ?? iv.from, to: iv.to };
+      } else {
+        this.deps.metrics?.completed?.(this.id, kept);
+        this.log.debug({ session: this.id, from: iv.from, to: iv.to, events: kept }, 'sampled interval completed');
+      }
+      // The watermark may now pass the interval (up to the stream, or the next sampled interval).
+      if (this.lastArrival !== undefined) this.raise(this.lastArrival - s.graceMs);
+      if (abandoned) this.raise(iv.to);
+      this.deliver([]);
+    }
   }
 
   private deliver(events: readonly LogEvent[]): void {
@@ -322,26 +431,14 @@ export class SupervisedSession {
     const began = this.deps.clock();
     for (let attempt = 0; attempt < BACKFILL_ATTEMPTS && !this.stopped; attempt++) {
       try {
-        const res = await fetchGap(this.deps.api, this.spec.params, { startTime, endTime }, { signal: this.stopCtrl.signal });
-        // The gap holds k copies of an event, d were delivered already: deliver k − d.
-        const kept: LogEvent[] = [];
-        const inGap = new Map<string, number>();
-        let duplicates = 0;
-        for (const e of res.events) {
-          const key = eventKey(e);
-          const k = (inGap.get(key) ?? 0) + 1;
-          inGap.set(key, k);
-          if (k <= this.delivered.get(key)) {
-            duplicates++;
-            continue;
-          }
-          this.delivered.raiseTo(key, k);
-          this.expectLive.add(key);
-          kept.push(e);
-        }
+        const budget = this.deps.budget;
+        const res = await fetchGap(this.deps.api, this.spec.params, { startTime, endTime }, {
+          signal: this.stopCtrl.signal,
+          beforeCall: budget ? () => budget.acquire('backfill', this.stopCtrl.signal) : undefined,
+        });
         // Backfilled events stay above the watermark until the backfill is over (they are in order
         // among themselves, but the stream buffered meanwhile may hold older ones).
-        for (let i = 0; i < kept.length; i += BACKFILL_CHUNK) this.deliver(kept.slice(i, i + BACKFILL_CHUNK));
+        const { kept, duplicates } = this.deliverFetched(res.events);
         this.deps.metrics?.backfilled(this.id, kept.length);
         const fields = { session: this.id, startTime, endTime, events: kept.length, duplicates, ms: this.deps.clock() - began };
         if (res.truncated) {
@@ -360,6 +457,31 @@ export class SupervisedSession {
       this.log.error({ session: this.id, startTime, endTime }, 'gap backfill gave up: events of the gap may be missing');
       this.markLost(startTime, endTime - s.graceMs);
     }
+  }
+
+  /**
+   * Events fetched with FilterLogEvents (a gap, a sampled interval): the range holds k copies of
+   * an event and d were delivered already, so k − d are delivered; the stream may still bring
+   * those copies (ingested late), and each live copy then cancels one.
+   */
+  private deliverFetched(events: readonly LogEvent[]): { kept: LogEvent[]; duplicates: number } {
+    const kept: LogEvent[] = [];
+    const inRange = new Map<string, number>();
+    let duplicates = 0;
+    for (const e of events) {
+      const key = eventKey(e);
+      const k = (inRange.get(key) ?? 0) + 1;
+      inRange.set(key, k);
+      if (k <= this.delivered.get(key)) {
+        duplicates++;
+        continue;
+      }
+      this.delivered.raiseTo(key, k);
+      this.expectLive.add(key);
+      kept.push(e);
+    }
+    for (let i = 0; i < kept.length; i += BACKFILL_CHUNK) this.deliver(kept.slice(i, i + BACKFILL_CHUNK));
+    return { kept, duplicates };
   }
 
   /** Events of (from, to] will never come: the rules skip them instead of waiting (and say so). */
@@ -384,14 +506,13 @@ export class SupervisedSession {
   }
 }
 
+/** An update's events. A sampled update's are not flagged: its interval is completed, or reported lost. */
 function toEvents(update: LiveTailSessionUpdate): LogEvent[] {
-  const sampled = update.sessionMetadata?.sampled === true;
   return (update.sessionResults ?? []).map((r) => ({
     timestamp: r.timestamp ?? 0,
     logGroup: groupNameOf(r.logGroupIdentifier ?? ''),
     logStream: r.logStreamName ?? '',
     message: r.message ?? '',
     ingestionTime: r.ingestionTime,
-    sampled,
   }));
 }

@@ -9,6 +9,7 @@ import type { Config, RuleSet } from '../config/model.js';
 import { stableJson } from '../engine/compile.js';
 import type { EventSource, EventsHandler, SourceHealth } from '../daemon/ports.js';
 import { resolveArns } from './arns.js';
+import { FilterBudget } from './budget.js';
 import { ClientPool } from './client.js';
 import { planSessions, type ArnResolver } from './planner.js';
 import { probeGroup, type GroupRefusal } from './probe.js';
@@ -50,10 +51,13 @@ interface BadGroup {
 const REASON_TEXT: Readonly<Record<GroupRefusal, string>> = { 'not-found': 'not found', 'access-denied': 'access denied' };
 
 const DEFAULT_SLOW_RETRY_MS = 5 * 60_000;
+/** The service's FilterLogEvents quota is a few calls a second per account and region. */
+const DEFAULT_FILTER_CALLS_PER_SECOND = 5;
 
 export class LiveTailSource implements EventSource {
   private readonly sessions = new Map<string, SupervisedSession>();
   private readonly pools = new Map<string, ClientPool>();
+  private readonly budgets = new Map<string, FilterBudget>();
   private unplaced: readonly UnplacedRule[] = [];
   private config: Config;
   private planned = false;
@@ -94,6 +98,8 @@ export class LiveTailSource implements EventSource {
       backfillOverlapMs: this.opts.backfillOverlapMs ?? 5_000,
       dedupeCapacity: 20_000,
       graceMs: s.graceMs,
+      completionDelayMs: s.completionDelayMs,
+      completionMaxLagMs: s.completionMaxLagMs,
     };
   }
 
@@ -105,6 +111,17 @@ export class LiveTailSource implements EventSource {
       this.pools.set(key, pool);
     }
     return { key, pool };
+  }
+
+  /** The FilterLogEvents budget of one account and region (shared by its sessions' backfills and completions). */
+  private budget(awsKey: string, region: string, config: Config): FilterBudget {
+    const key = `${awsKey}\n${region}`;
+    let b = this.budgets.get(key);
+    if (!b) {
+      b = new FilterBudget(config.aws.filterLogEventsPerSecond ?? DEFAULT_FILTER_CALLS_PER_SECOND);
+      this.budgets.set(key, b);
+    }
+    return b;
   }
 
   private async doApply(ruleSet: RuleSet, config: Config): Promise<void> {
@@ -162,6 +179,7 @@ export class LiveTailSource implements EventSource {
       const session = new SupervisedSession(spec, {
         live: pool.get(spec.region, 'live'),
         api: pool.get(spec.region, 'api'),
+        budget: this.budget(awsKey, spec.region, config),
         onEvents: this.opts.onEvents,
         logger: this.opts.logger,
         metrics: this.opts.metrics,

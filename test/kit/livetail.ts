@@ -10,7 +10,7 @@ export function emulatorConfig(endpoint: string, sessions: Partial<SessionsConfi
   return {
     ...base,
     aws: { region: 'us-east-1', accountId: '123456789012', endpoint, ...aws },
-    sessions: { ...base.sessions, backoff: { initialMs: 50, maxMs: 200 }, stallAfterMs: 1_500, graceMs: 1_000, ...sessions },
+    sessions: { ...base.sessions, backoff: { initialMs: 50, maxMs: 200 }, stallAfterMs: 1_500, graceMs: 1_000, completionDelayMs: 300, completionMaxLagMs: 5_000, ...sessions },
   };
 }
 

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { FilterBudget, type Timers } from '../../src/livetail/budget.js';
+
+/** Timers stepped by hand: `advance` runs what falls due. */
+function steppedTimers(): Timers & { advance(ms: number): void } {
+  let now = 0;
+  let pending: { at: number; fn: () => void }[] = [];
+  return {
+    now: () => now,
+    after(ms, fn) {
+      const t = { at: now + ms, fn };
+      pending.push(t);
+      return () => (pending = pending.filter((x) => x !== t));
+    },
+    advance(ms) {
+      const end = now + ms;
+      for (;;) {
+        const next = pending.filter((t) => t.at <= end).sort((a, b) => a.at - b.at)[0];
+        if (!next) break;
+        pending = pending.filter((t) => t !== next);
+        now = next.at;
+        next.fn();
+      }
+      now = end;
+    },
+  };
+}
+
+const flush = () => new Promise((r) => setImmediate(r));
+
+describe('the FilterLogEvents budget of an account and region', () => {
+  it('lets a burst of `perSecond` calls through, then one call every 1/perSecond s', async () => {
+    const timers = steppedTimers();
+    const budget = new FilterBudget(2, timers);
+    const granted: number[] = [];
+    for (let i = 0; i < 5; i++) void budget.acquire('completion').then(() => granted.push(i));
+    await flush();
+    expect(granted).toEqual([0, 1]);
+    timers.advance(499);
+    await flush();
+    expect(granted).toEqual([0, 1]);
+    timers.advance(1);
+    await flush();
+    expect(granted).toEqual([0, 1, 2]);
+    timers.advance(1000);
+    await flush();
+    expect(granted).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it('serves a waiting backfill before waiting completions', async () => {
+    const timers = steppedTimers();
+    const budget = new FilterBudget(1, timers);
+    const order: string[] = [];
+    await budget.acquire('completion');
+    void budget.acquire('completion').then(() => order.push('c1'));
+    void budget.acquire('completion').then(() => order.push('c2'));
+    void budget.acquire('backfill').then(() => order.push('b1'));
+    timers.advance(3000);
+    await flush();
+    expect(order).toEqual(['b1', 'c1', 'c2']);
+  });
+
+  it('answers false to a waiter whose session stops, and forgets it', async () => {
+    const timers = steppedTimers();
+    const budget = new FilterBudget(1, timers);
+    await budget.acquire('backfill');
+    const ctrl = new AbortController();
+    const answer = budget.acquire('completion', ctrl.signal);
+    ctrl.abort();
+    expect(await answer).toBe(false);
+    expect(budget.queued).toBe(0);
+  });
+});
