@@ -534,6 +534,7 @@ export class Engine {
     return {
       version: ENGINE_STATE_VERSION,
       clock: Number.isFinite(this.clockMs) ? this.clockMs : null,
+      ...(this.gaps.length > 0 ? { gaps: this.gaps.map((g) => ({ ...g })) } : {}),
       rules: this.runtimes.map((rt) => ({
         id: rt.rule.id,
         fingerprint: rt.cr.fingerprint,
@@ -559,6 +560,7 @@ export class Engine {
   private restore(state: EngineState): void {
     if (state.version !== ENGINE_STATE_VERSION) throw new Error(`engine state version ${String(state.version)} is not supported (expected ${ENGINE_STATE_VERSION})`);
     if (state.clock !== null) this.clockMs = state.clock;
+    for (const g of state.gaps ?? []) this.markGap(g.from, g.to);
     const byId = new Map(this.runtimes.map((rt) => [rt.rule.id, rt]));
     for (const saved of state.rules) {
       const rt = byId.get(saved.id);

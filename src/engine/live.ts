@@ -193,7 +193,7 @@ export class LiveEngine {
     const rules: RuleStateJson[] = [];
     for (const lane of this.lanes.values()) {
       const s = lane.engine.exportState();
-      for (const r of s.rules) rules.push({ ...r, clock: s.clock });
+      for (const r of s.rules) rules.push({ ...r, clock: s.clock, ...(s.gaps ? { gaps: s.gaps } : {}) });
     }
     return { version: LIVE_STATE_VERSION, rules };
   }
@@ -203,7 +203,7 @@ export class LiveEngine {
   private newLane(rule: Rule, saved: { rule: RuleStateJson; clock: number | null } | undefined): Lane {
     // Per-rule engines count rules into the shared counters; events are counted here, once.
     const counters = new EngineCounters(this.counters.rules);
-    const state: EngineState | undefined = saved ? { version: ENGINE_STATE_VERSION, clock: saved.clock, rules: [saved.rule] } : undefined;
+    const state: EngineState | undefined = saved ? { version: ENGINE_STATE_VERSION, clock: saved.clock, gaps: saved.rule.gaps, rules: [saved.rule] } : undefined;
     return new Lane(new Engine({ rules: [rule], silences: this.silences, state, counters }), rule, groupsOf(rule));
   }
 

@@ -31,6 +31,8 @@ export interface RuleStateJson {
   readonly grouping?: string | undefined;
   /** This rule's own clock (ms), where rules run on clocks of their own (the daemon's LiveEngine). */
   readonly clock?: number | null | undefined;
+  /** …and its own gaps (EngineState.gaps). */
+  readonly gaps?: readonly { readonly from: number; readonly to: number }[] | undefined;
   readonly groups: readonly GroupStateJson[];
 }
 
@@ -38,5 +40,7 @@ export interface EngineState {
   readonly version: number;
   /** The engine clock (ms), null before the first event. */
   readonly clock: number | null;
+  /** Ranges with missing events (engine.ts markGap): firings over them still say `sampled` after a restart. */
+  readonly gaps?: readonly { readonly from: number; readonly to: number }[] | undefined;
   readonly rules: readonly RuleStateJson[];
 }
