@@ -1,12 +1,12 @@
 /**
  * Runs one rule test case: builds its events, feeds a fresh engine in event
- * time (no network, no wall clock), and compares the alerts it decides with
- * the expected ones.
+ * time (no network, no wall clock), restarting it or skipping gaps where the
+ * case says so, and compares the alerts it decides with the expected ones.
  */
 import type { Rule } from '../config/model.js';
 import { formatDuration } from '../duration.js';
-import { Engine, SameTimeOrder, type Alert, type LogEvent } from '../engine/index.js';
-import type { ExpectedAlert, Scalar, TestCase } from './format.js';
+import { Engine, SameTimeOrder, type Alert, type EngineState, type LogEvent, type RoutedAlert } from '../engine/index.js';
+import type { ExpectedAlert, GapInput, RestartInput, Scalar, TestCase } from './format.js';
 
 export interface CaseResult {
   readonly passed: boolean;
@@ -24,12 +24,18 @@ export interface CaseResult {
 export function caseEvents(c: TestCase): LogEvent[] {
   const events: LogEvent[] = [];
   for (const spec of c.input) {
+    if (spec.kind !== 'events') continue;
     for (let i = 0; i < spec.repeat; i++) {
       events.push({ timestamp: c.start + spec.atMs + i * spec.everyMs, logGroup: spec.logGroup, logStream: spec.logStream, message: spec.message });
     }
   }
   // Array.prototype.sort is stable.
   return events.sort((a, b) => a.timestamp - b.timestamp);
+}
+
+/** The case's restarts and gaps in time order (equal times keep the order they are listed in). */
+export function caseBreaks(c: TestCase): (RestartInput | GapInput)[] {
+  return c.input.filter((s): s is RestartInput | GapInput => s.kind !== 'events').sort((a, b) => a.atMs - b.atMs);
 }
 
 function sameGroup(a: Readonly<Record<string, Scalar>>, b: Readonly<Record<string, Scalar>>): boolean {
@@ -51,6 +57,41 @@ export function alertMatches(e: ExpectedAlert, a: Alert, start: number): boolean
   );
 }
 
+/**
+ * Every alert the case's input makes the rules decide, in order. Events go in by time (events of
+ * one millisecond in eventKey order, as replay and the daemon decide them); a restart or gap
+ * happens at its time, after every event at or before it.
+ */
+export function caseAlerts(c: TestCase, rules: readonly Rule[]): Alert[] {
+  let engine = new Engine({ rules });
+  const produced: Alert[] = [];
+  const take = (alerts: readonly RoutedAlert[]): void => {
+    for (const r of alerts) produced.push(r.alert);
+  };
+  const order = new SameTimeOrder();
+  const events = caseEvents(c);
+  let next = 0;
+  for (const b of caseBreaks(c)) {
+    const at = c.start + b.atMs;
+    for (; next < events.length && events[next]!.timestamp <= at; next++) for (const e of order.push(events[next]!)) take(engine.ingest(e));
+    for (const e of order.flush()) take(engine.ingest(e));
+    // The daemon's clock had reached `at`: what falls due by then is decided first.
+    take(engine.advanceTo(at));
+    if (b.kind === 'gap') {
+      take(engine.skipGap(at + b.gapMs));
+    } else {
+      // What the daemon saves and loads: plain JSON, read back into a new engine.
+      const state = JSON.parse(JSON.stringify(engine.exportState())) as EngineState;
+      engine = new Engine({ rules, state });
+    }
+  }
+  for (; next < events.length; next++) for (const e of order.push(events[next]!)) take(engine.ingest(e));
+  for (const e of order.flush()) take(engine.ingest(e));
+  const end = c.untilMs !== undefined ? c.start + c.untilMs : engine.clock;
+  if (Number.isFinite(end)) take(engine.advanceTo(end));
+  return produced;
+}
+
 export function runCase(c: TestCase, rules: readonly Rule[]): CaseResult {
   let selected = rules;
   if (c.rules) {
@@ -58,18 +99,7 @@ export function runCase(c: TestCase, rules: readonly Rule[]): CaseResult {
     if (unknown.length > 0) return { passed: false, missing: [], unexpected: [], matched: [], error: `unknown rule id(s) in "rules": ${unknown.join(', ')}` };
     selected = rules.filter((r) => c.rules!.includes(r.id));
   }
-  const engine = new Engine({ rules: selected });
-  const produced: Alert[] = [];
-  // Events of one millisecond are decided in eventKey order, as replay and the daemon decide them.
-  const order = new SameTimeOrder();
-  const decide = (events: readonly LogEvent[]): void => {
-    for (const e of events) for (const r of engine.ingest(e)) produced.push(r.alert);
-  };
-  for (const e of caseEvents(c)) decide(order.push(e));
-  decide(order.flush());
-  const end = c.untilMs !== undefined ? c.start + c.untilMs : engine.clock;
-  if (Number.isFinite(end)) for (const r of engine.advanceTo(end)) produced.push(r.alert);
-
+  const produced = caseAlerts(c, selected);
   const left = [...produced];
   const missing: ExpectedAlert[] = [];
   const matched: { expected: ExpectedAlert; actual: Alert }[] = [];
