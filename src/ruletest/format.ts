@@ -12,7 +12,7 @@
  *         - { at, restart: true }
  *         - { at, gap: 10m }
  *       until: 20m                     # optional: advance the clock after the input
- *       expect: [{ rule, kind, group, count, at, suppressed, title, text }]
+ *       expect: [{ rule, kind, group, count, at, suppressed, sampled, title, text }]
  */
 import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAMLMap } from 'yaml';
@@ -63,6 +63,7 @@ export interface ExpectedAlert {
   /** Milliseconds after the case start. */
   readonly atMs?: number | undefined;
   readonly suppressed?: number | undefined;
+  readonly sampled?: boolean | undefined;
   readonly title?: string | undefined;
   readonly text?: string | undefined;
   readonly pos: Position;
@@ -320,7 +321,7 @@ function problemAt(r: Reader, pos: Position, message: string): Problem {
 }
 
 function parseExpected(r: Reader, node: Node): ExpectedAlert | undefined {
-  const f = r.fields(node, 'an expected alert', ['rule', 'kind', 'group', 'count', 'at', 'suppressed', 'title', 'text']);
+  const f = r.fields(node, 'an expected alert', ['rule', 'kind', 'group', 'count', 'at', 'suppressed', 'sampled', 'title', 'text']);
   if (!f) return undefined;
   const rule = r.string(f.get('rule'), 'rule');
   if (rule === undefined) return f.has('rule') ? undefined : r.fail(node, 'an expected alert needs "rule" (the rule id)');
@@ -343,6 +344,7 @@ function parseExpected(r: Reader, node: Node): ExpectedAlert | undefined {
     count: r.int(f.get('count'), 'count', 0),
     atMs: r.duration(f.get('at'), 'at'),
     suppressed: r.int(f.get('suppressed'), 'suppressed', 0),
+    sampled: r.bool(f.get('sampled'), 'sampled'),
     title: r.string(f.get('title'), 'title'),
     text: r.string(f.get('text'), 'text'),
     pos: r.pos(node),

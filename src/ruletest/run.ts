@@ -52,6 +52,7 @@ export function alertMatches(e: ExpectedAlert, a: Alert, start: number): boolean
     (e.count === undefined || a.count === e.count) &&
     (e.atMs === undefined || Date.parse(a.firedAt) - start === e.atMs) &&
     (e.suppressed === undefined || a.suppressed === e.suppressed) &&
+    (e.sampled === undefined || a.sampled === e.sampled) &&
     (e.title === undefined || a.title === e.title) &&
     (e.text === undefined || a.text === e.text)
   );
@@ -111,10 +112,15 @@ export function runCase(c: TestCase, rules: readonly Rule[]): CaseResult {
   return { passed: missing.length === 0 && left.length === 0, missing, unexpected: left, matched };
 }
 
-/** One line per alert for the diff: what the test format can say about it. */
-export function describeActual(a: Alert, start: number): string {
+/**
+ * One line per alert for the diff: what the test format can say about it. `sampled` shows when
+ * true (the count may be short) or when asked for (an expectation about it is missing).
+ */
+export function describeActual(a: Alert, start: number, withSampled = false): string {
   const at = Date.parse(a.firedAt) - start;
-  return `${a.kind} ${a.rule.id} ${JSON.stringify(a.group)} count=${a.count} at=${at < 0 ? '-' + formatDuration(-at) : formatDuration(at)} suppressed=${a.suppressed}`;
+  let s = `${a.kind} ${a.rule.id} ${JSON.stringify(a.group)} count=${a.count} at=${at < 0 ? '-' + formatDuration(-at) : formatDuration(at)} suppressed=${a.suppressed}`;
+  if (a.sampled || withSampled) s += ` sampled=${a.sampled}`;
+  return s;
 }
 
 export function describeExpected(e: ExpectedAlert): string {
@@ -122,6 +128,7 @@ export function describeExpected(e: ExpectedAlert): string {
   if (e.count !== undefined) s += ` count=${e.count}`;
   if (e.atMs !== undefined) s += ` at=${formatDuration(e.atMs)}`;
   if (e.suppressed !== undefined) s += ` suppressed=${e.suppressed}`;
+  if (e.sampled !== undefined) s += ` sampled=${e.sampled}`;
   if (e.title !== undefined) s += ` title=${JSON.stringify(e.title)}`;
   if (e.text !== undefined) s += ` text=${JSON.stringify(e.text)}`;
   return s;
@@ -134,8 +141,9 @@ export function formatDiff(c: TestCase, r: CaseResult): string[] {
   let order = 0;
   for (const m of r.matched) rows.push({ at: Date.parse(m.actual.firedAt), order: order++, text: `    ${describeActual(m.actual, c.start)}` });
   for (const e of r.missing) rows.push({ at: e.atMs !== undefined ? c.start + e.atMs : Infinity, order: order++, text: `  - ${describeExpected(e)}` });
+  const missingSampled = r.missing.some((e) => e.sampled !== undefined);
   for (const a of r.unexpected) {
-    let text = `  + ${describeActual(a, c.start)}`;
+    let text = `  + ${describeActual(a, c.start, missingSampled)}`;
     if (r.missing.some((e) => e.title !== undefined || e.text !== undefined)) text += ` title=${JSON.stringify(a.title)} text=${JSON.stringify(a.text)}`;
     rows.push({ at: Date.parse(a.firedAt), order: order++, text });
   }

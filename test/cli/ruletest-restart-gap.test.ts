@@ -129,6 +129,53 @@ describe('a gap entry', () => {
   });
 });
 
+describe('the sampled expectation', () => {
+  const project = () =>
+    makeProject({
+      'rules/r.yaml': 'rules:\n  - id: burst\n    source: { logGroups: [/app] }\n    window: { type: threshold, count: 5, within: 5m }\n    throttle: 0s\n',
+      'rules/r.test.yaml': [
+        'rule_files: [r.yaml]',
+        'tests:',
+        '  - name: a firing whose window overlaps a gap is sampled, a later one is not',
+        '    input:',
+        '      - { at: 1m, gap: 2m }',
+        '      - { at: 4m, repeat: 5, message: x }',
+        '      - { at: 10m, repeat: 5, message: x }',
+        '    expect:',
+        '      - { rule: burst, at: 4m4s, sampled: true }',
+        '      - { rule: burst, at: 10m4s, sampled: false }',
+        '  - name: a wrong sampled expectation fails and the diff shows it',
+        '    input:',
+        '      - { at: 1m, gap: 2m }',
+        '      - { at: 4m, repeat: 5, message: x }',
+        '    expect:',
+        '      - { rule: burst, at: 4m4s, sampled: false }',
+        '',
+      ].join('\n'),
+    });
+
+  it('is compared when given, and shown in the diff on both sides', async () => {
+    const r = await runCli(['test'], { cwd: project() });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(
+      [
+        'PASS rules/r.test.yaml:3:5: a firing whose window overlaps a gap is sampled, a later one is not',
+        'FAIL rules/r.test.yaml:11:5: a wrong sampled expectation fails and the diff shows it',
+        '  alerts (- expected but not produced, + produced but not expected):',
+        '  - firing burst {} at=4m4s sampled=false',
+        '  + firing burst {} count=5 at=4m4s suppressed=0 sampled=true',
+        '1 passed, 1 failed',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('must be true or false', () => {
+    const { problems } = parseTestFile('rule_files: [r.yaml]\ntests:\n  - expect:\n      - { rule: r, sampled: maybe }\n', '/x/t.test.yaml', 't.test.yaml');
+    expect(problems.map((p) => `${p.line}:${p.col}: ${p.message}`)).toEqual(['4:29: sampled must be true or false']);
+  });
+});
+
 describe('restart and gap entries in the test file', () => {
   it('reject an event inside a gap, naming the event time, the gap and its line', () => {
     expect(inputProblems(['{ at: 2m, gap: 10m }', '{ at: 0s, repeat: 5, every: 45s, message: x }', '{ at: 12m, message: x }', '{ at: 12m1s, message: x }'])).toEqual([
