@@ -7,13 +7,16 @@
  *   tests:
  *     - name: …
  *       rules: [id, …]                 # optional: run only these rules
- *       input: [{ at, every, repeat, logGroup, logStream, message | json }]
+ *       input:                         # events, daemon restarts and gaps, by time
+ *         - { at, every, repeat, logGroup, logStream, message | json }
+ *         - { at, restart: true }
+ *         - { at, gap: 10m }
  *       until: 20m                     # optional: advance the clock after the input
- *       expect: [{ rule, kind, group, count, at, suppressed, title, text }]
+ *       expect: [{ rule, kind, group, count, at, suppressed, sampled, title, text }]
  */
 import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAMLMap } from 'yaml';
-import { parseDuration } from '../duration.js';
+import { formatDuration, parseDuration } from '../duration.js';
 import type { Problem } from '../problems.js';
 
 export type Scalar = string | number | boolean | null;
@@ -23,14 +26,34 @@ export interface Position {
   readonly col: number;
 }
 
-export interface InputSpec {
+/** `repeat` events at `atMs + i × everyMs`. */
+export interface EventsInput {
+  readonly kind: 'events';
   readonly atMs: number;
   readonly everyMs: number;
   readonly repeat: number;
   readonly logGroup: string;
   readonly logStream: string;
   readonly message: string;
+  readonly pos: Position;
 }
+
+/** The daemon restarts at `atMs` (after every event at or before it): state out, JSON, state in. */
+export interface RestartInput {
+  readonly kind: 'restart';
+  readonly atMs: number;
+  readonly pos: Position;
+}
+
+/** The events of (atMs, atMs + gapMs] were never seen (a gap that could not be backfilled). */
+export interface GapInput {
+  readonly kind: 'gap';
+  readonly atMs: number;
+  readonly gapMs: number;
+  readonly pos: Position;
+}
+
+export type InputSpec = EventsInput | RestartInput | GapInput;
 
 export interface ExpectedAlert {
   readonly rule: string;
@@ -40,6 +63,7 @@ export interface ExpectedAlert {
   /** Milliseconds after the case start. */
   readonly atMs?: number | undefined;
   readonly suppressed?: number | undefined;
+  readonly sampled?: boolean | undefined;
   readonly title?: string | undefined;
   readonly text?: string | undefined;
   readonly pos: Position;
@@ -73,7 +97,7 @@ export const MAX_EVENTS_PER_CASE = 1_000_000;
 class Reader {
   readonly problems: Problem[] = [];
   constructor(
-    private readonly display: string,
+    readonly display: string,
     private readonly lines: LineCounter,
   ) {}
 
@@ -107,6 +131,12 @@ class Reader {
   string(node: Node | undefined, what: string): string | undefined {
     if (node === undefined) return undefined;
     if (!isScalar(node) || typeof node.value !== 'string') return this.fail(node, `${what} must be a string`);
+    return node.value;
+  }
+
+  bool(node: Node | undefined, what: string): boolean | undefined {
+    if (node === undefined) return undefined;
+    if (!isScalar(node) || typeof node.value !== 'boolean') return this.fail(node, `${what} must be true or false`);
     return node.value;
   }
 
@@ -191,13 +221,14 @@ function parseCase(r: Reader, node: Node, index: number, fileStart: number): Tes
   for (const item of r.list(f.get('input'), 'input') ?? []) {
     const spec = parseInput(r, item);
     if (!spec) continue;
-    total += spec.repeat;
+    if (spec.kind === 'events') total += spec.repeat;
     if (total > MAX_EVENTS_PER_CASE) {
       r.fail(item, `a test case may generate at most ${MAX_EVENTS_PER_CASE} events`);
       break;
     }
     input.push(spec);
   }
+  checkGaps(r, input);
   const expect: ExpectedAlert[] = [];
   const expNode = f.get('expect');
   for (const item of r.list(expNode, 'expect') ?? []) {
@@ -207,28 +238,90 @@ function parseCase(r: Reader, node: Node, index: number, fileStart: number): Tes
   return { name, pos: r.pos(node), start, rules, input, untilMs: r.duration(f.get('until'), 'until'), expect };
 }
 
+/** What an input entry is: exactly one of these keys. */
+const ENTRY_KINDS = ['message', 'json', 'restart', 'gap'] as const;
+/** Keys that describe events, so only event entries may have them. */
+const EVENT_ONLY = ['every', 'repeat', 'logGroup', 'logStream'] as const;
+
 function parseInput(r: Reader, node: Node): InputSpec | undefined {
-  const f = r.fields(node, 'an input event', ['at', 'every', 'repeat', 'logGroup', 'logStream', 'message', 'json']);
+  const f = r.fields(node, 'an input entry', ['at', 'every', 'repeat', 'logGroup', 'logStream', 'message', 'json', 'restart', 'gap']);
   if (!f) return undefined;
-  const msgNode = f.get('message');
-  const jsonNode = f.get('json');
-  // Read every field first so one run reports every mistake in the entry.
-  const repeat = r.int(f.get('repeat'), 'repeat', 1) ?? 1;
+  const pos = r.pos(node);
+  // Read every field of the entry's kind first so one run reports every mistake in it.
   const atMs = r.duration(f.get('at'), 'at') ?? 0;
+  const given = ENTRY_KINDS.filter((k) => f.has(k));
+  if (given.length > 1) return r.fail(f.get(given[1]!), `give one of "message", "json", "restart" or "gap" per entry (this one has ${given.map((k) => `"${k}"`).join(' and ')})`);
+  const kind = given[0];
+  if (kind === undefined) return r.fail(node, 'an input entry needs "message" (the log line), "json" (an object sent as a JSON line), "restart: true" or "gap" (a duration)');
+  if (kind === 'restart' || kind === 'gap') {
+    let bad = false;
+    for (const k of EVENT_ONLY) {
+      if (!f.has(k)) continue;
+      bad = true;
+      r.fail(f.get(k), `"${k}" is only for events, not for a ${kind}`);
+    }
+    if (kind === 'restart') {
+      const restart = r.bool(f.get('restart'), 'restart');
+      if (restart === false) return r.fail(f.get('restart'), 'restart must be true (leave the entry out for no restart)');
+      return restart === undefined || bad ? undefined : { kind: 'restart', atMs, pos };
+    }
+    const gapMs = r.duration(f.get('gap'), 'gap');
+    if (gapMs === 0) return r.fail(f.get('gap'), 'gap must be longer than 0s');
+    return gapMs === undefined || bad ? undefined : { kind: 'gap', atMs, gapMs, pos };
+  }
+  const repeat = r.int(f.get('repeat'), 'repeat', 1) ?? 1;
   const everyMs = r.duration(f.get('every'), 'every') ?? 1000;
   const logGroup = r.string(f.get('logGroup'), 'logGroup') ?? '';
   const logStream = r.string(f.get('logStream'), 'logStream') ?? '';
-  let message: string | undefined;
-  if (msgNode !== undefined && jsonNode !== undefined) return r.fail(jsonNode, 'give either "message" or "json", not both');
-  if (msgNode !== undefined) message = r.string(msgNode, 'message');
-  else if (jsonNode !== undefined) message = JSON.stringify(jsonNode.toJSON());
-  else return r.fail(node, 'an input event needs "message" (the log line) or "json" (an object sent as a JSON line)');
+  const message = kind === 'message' ? r.string(f.get('message'), 'message') : JSON.stringify(f.get('json')!.toJSON());
   if (message === undefined) return undefined;
-  return { atMs, everyMs, repeat, logGroup, logStream, message };
+  return { kind: 'events', atMs, everyMs, repeat, logGroup, logStream, message, pos };
+}
+
+/**
+ * The daemon never sees an event inside a gap, so an event entry there is a mistake of the test
+ * file; so is a restart or a gap that starts inside another gap (the clock is already past it).
+ */
+function checkGaps(r: Reader, input: readonly InputSpec[]): void {
+  const gaps = input.filter((s): s is GapInput => s.kind === 'gap');
+  if (gaps.length === 0) return;
+  const span = (g: GapInput) => `${formatDuration(g.atMs)}–${formatDuration(g.atMs + g.gapMs)} of line ${g.pos.line}`;
+  for (const s of input) {
+    for (const g of gaps) {
+      const from = g.atMs;
+      const to = g.atMs + g.gapMs;
+      if (s.kind === 'events') {
+        const t = firstAfter(s, from);
+        if (t === undefined || t > to) continue;
+        r.problems.push(problemAt(r, s.pos, `an event at ${formatDuration(t)} falls inside the gap ${span(g)}`));
+        break;
+      }
+      // A restart may happen where a gap starts or ends, a gap may start where another ends (or
+      // where one listed after it starts), but neither strictly inside a gap.
+      const inside = s.atMs > from && s.atMs < to;
+      const sameStartAfter = s.kind === 'gap' && s.atMs === from && input.indexOf(s) > input.indexOf(g);
+      if (s === g || !(inside || sameStartAfter)) continue;
+      const what = s.kind === 'gap' ? 'overlaps' : 'falls inside';
+      r.problems.push(problemAt(r, s.pos, `a ${s.kind} at ${formatDuration(s.atMs)} ${what} the gap ${span(g)} (the clock is already past its start)`));
+      break;
+    }
+  }
+}
+
+/** The time of the first event of the entry later than `ms`, if any. */
+function firstAfter(s: EventsInput, ms: number): number | undefined {
+  if (s.atMs > ms) return s.atMs;
+  if (s.everyMs === 0) return undefined;
+  const i = Math.floor((ms - s.atMs) / s.everyMs) + 1;
+  return i < s.repeat ? s.atMs + i * s.everyMs : undefined;
+}
+
+function problemAt(r: Reader, pos: Position, message: string): Problem {
+  return { file: r.display, line: pos.line, col: pos.col, message, severity: 'error', code: 'rule-test' };
 }
 
 function parseExpected(r: Reader, node: Node): ExpectedAlert | undefined {
-  const f = r.fields(node, 'an expected alert', ['rule', 'kind', 'group', 'count', 'at', 'suppressed', 'title', 'text']);
+  const f = r.fields(node, 'an expected alert', ['rule', 'kind', 'group', 'count', 'at', 'suppressed', 'sampled', 'title', 'text']);
   if (!f) return undefined;
   const rule = r.string(f.get('rule'), 'rule');
   if (rule === undefined) return f.has('rule') ? undefined : r.fail(node, 'an expected alert needs "rule" (the rule id)');
@@ -251,6 +344,7 @@ function parseExpected(r: Reader, node: Node): ExpectedAlert | undefined {
     count: r.int(f.get('count'), 'count', 0),
     atMs: r.duration(f.get('at'), 'at'),
     suppressed: r.int(f.get('suppressed'), 'suppressed', 0),
+    sampled: r.bool(f.get('sampled'), 'sampled'),
     title: r.string(f.get('title'), 'title'),
     text: r.string(f.get('text'), 'text'),
     pos: r.pos(node),

@@ -60,7 +60,7 @@ describe('tailwatch test', () => {
     const dir = project({ 'rules/bad.test.yaml': 'rule_files: [app.yaml]\ntests:\n  - name: typo\n    input:\n      - { at: soon, mesage: x }\n' });
     const r = await runCli(['test', 'rules/bad.test.yaml'], { cwd: dir });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('rules/bad.test.yaml:5:21: unknown key "mesage" in an input event (expected one of: at, every, repeat, logGroup, logStream, message, json)');
+    expect(r.stderr).toContain('rules/bad.test.yaml:5:21: unknown key "mesage" in an input entry (expected one of: at, every, repeat, logGroup, logStream, message, json, restart, gap)');
     expect(r.stderr).toContain('rules/bad.test.yaml:5:15: at must be a duration like 30s, 5m, 1h30m (got "soon")');
     expect(r.stdout).toContain('0 passed, 1 failed');
   });
@@ -120,7 +120,7 @@ describe('the test file format', () => {
     const { problems } = parseTestFile('tests:\n  - input: [{ at: 1s }]\n    expect: [{ kind: firing }, { rule: r, kind: fired }]\n', '/x/t.test.yaml', 't.test.yaml');
     expect(problems.map((p) => `${p.line}:${p.col}: ${p.message.split(' (')[0]}`)).toEqual([
       '1:1: missing "rule_files"',
-      '2:13: an input event needs "message"',
+      '2:13: an input entry needs "message"',
       '3:14: an expected alert needs "rule"',
       '3:49: kind must be "firing" or "resolved"',
     ]);
