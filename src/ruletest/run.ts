@@ -79,6 +79,7 @@ export function caseAlerts(c: TestCase, rules: readonly Rule[]): Alert[] {
     // The daemon's clock had reached `at`: what falls due by then is decided first.
     take(engine.advanceTo(at));
     if (b.kind === 'gap') {
+      engine.markGap(at, at + b.gapMs);
       take(engine.skipGap(at + b.gapMs));
     } else {
       // What the daemon saves and loads: plain JSON, read back into a new engine.

@@ -3,7 +3,7 @@ import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
-import { brief, ev, feed, rule, storm } from '../kit/rules.js';
+import { brief, ev, feed, rule, storm, T0 } from '../kit/rules.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
@@ -140,5 +140,18 @@ describe('alert payload', () => {
     const [a] = feed(engine, [ev(0, 'x'.repeat(1_000_000))]);
     expect(a!.events[0]!.message.length).toBe(16_385);
     expect(a!.events[0]!.message.endsWith('…')).toBe(true);
+  });
+});
+
+describe('engine state keeps gaps', () => {
+  it('a firing over a gap says sampled also after a restart between the gap and the firing', () => {
+    const thr = rule({ id: 'thr', window: { type: 'threshold', count: 2, within: '5m' } });
+    const first = new Engine({ rules: [thr] });
+    feed(first, [ev(0)]);
+    first.markGap(T0 + 60_000, T0 + 180_000);
+    first.skipGap(T0 + 180_000);
+    const second = new Engine({ rules: [thr], state: JSON.parse(JSON.stringify(first.exportState())) });
+    const alerts = feed(second, [ev(240)]);
+    expect(alerts.map((a) => [a.kind, a.sampled])).toEqual([['firing', true]]);
   });
 });
