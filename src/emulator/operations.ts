@@ -21,6 +21,8 @@ export interface OperationContext {
   readonly now: number;
   /** Upper bound of events per FilterLogEvents page (AWS: 10,000 and 1 MB). */
   readonly maxFilterPageSize: number;
+  /** Stored events a FilterLogEvents call looks at (matching or not) before it returns a page and a token. */
+  readonly maxFilterScan: number;
 }
 
 const GROUP_NAME = /^[.\-_/#A-Za-z0-9]{1,512}$/;
@@ -157,11 +159,15 @@ export function filterLogEvents(ctx: OperationContext, input: Input): object {
   let bytes = 0;
   let last: StoredEvent | undefined;
   let more = false;
+  let scanned = 0;
   for (const e of candidates) {
-    if (events.length >= limit || bytes >= MAX_BATCH_BYTES) {
+    // Like the service, a call scans a bounded stretch of the log: a page may be partial, or
+    // empty, and still carry a nextToken.
+    if (events.length >= limit || bytes >= MAX_BATCH_BYTES || scanned >= ctx.maxFilterScan) {
       more = true;
       break;
     }
+    scanned++;
     last = e;
     if (pattern && !pattern.matches(e.message)) continue;
     bytes += Buffer.byteLength(e.message) + EVENT_OVERHEAD_BYTES;

@@ -45,6 +45,11 @@ export interface EmulatorOptions {
   readonly maxEventsPerUpdate?: number | undefined;
   /** FilterLogEvents page size cap (lower it to exercise paging). Default 10000. */
   readonly maxFilterPageSize?: number | undefined;
+  /**
+   * Stored events one FilterLogEvents call scans before returning (matching or not); default
+   * unbounded. Small values give the empty and partial pages with a nextToken the service returns.
+   */
+  readonly maxFilterScan?: number | undefined;
   /** Accept plain log group names in StartLiveTail (the real service wants ARNs). Default false. */
   readonly liveTailAcceptsNames?: boolean | undefined;
   /** Called when a sessionUpdate frame has been handed to the socket. */
@@ -84,6 +89,7 @@ export class Emulator {
   private readonly maxConcurrentSessions: number;
   private readonly maxEventsPerUpdate: number;
   private readonly maxFilterPageSize: number;
+  private readonly maxFilterScan: number;
   private readonly liveTailAcceptsNames: boolean;
   private readonly onFrameWritten: EmulatorOptions['onFrameWritten'];
   private readonly refusals = new Refusals();
@@ -106,6 +112,7 @@ export class Emulator {
     this.maxConcurrentSessions = options.maxConcurrentSessions ?? 15;
     this.maxEventsPerUpdate = options.maxEventsPerUpdate ?? 500;
     this.maxFilterPageSize = options.maxFilterPageSize ?? 10_000;
+    this.maxFilterScan = options.maxFilterScan ?? Number.POSITIVE_INFINITY;
     this.liveTailAcceptsNames = options.liveTailAcceptsNames ?? false;
     this.onFrameWritten = options.onFrameWritten;
     this.changes.setMaxListeners(0);
@@ -248,7 +255,7 @@ export class Emulator {
   // --- HTTP -----------------------------------------------------------------
 
   private context(region: string): ops.OperationContext {
-    return { store: this.store, region, accountId: this.accountId, partition: 'aws', now: this.clock(), maxFilterPageSize: this.maxFilterPageSize };
+    return { store: this.store, region, accountId: this.accountId, partition: 'aws', now: this.clock(), maxFilterPageSize: this.maxFilterPageSize, maxFilterScan: this.maxFilterScan };
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -23,7 +23,8 @@ let dir: string;
 let daemon: DaemonProcess | undefined;
 
 beforeEach(async () => {
-  emu = await startEmulator({ updateIntervalMs: 100, maxEventsPerUpdate: 20 });
+  // FilterLogEvents scans 100 stored lines a call: completion follows partial pages with a token.
+  emu = await startEmulator({ updateIntervalMs: 100, maxEventsPerUpdate: 20, maxFilterScan: 100 });
   emu.emulator.ingest([{ logGroup: '/busy', logStream: 'web-1', timestamp: Date.now() - 60_000, message: 'boot' }]);
   receiver = await startReceiver();
   dir = mkdtempSync(path.join(os.tmpdir(), 'tw-completion-'));

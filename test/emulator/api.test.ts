@@ -149,3 +149,24 @@ describe('PutLogEvents then FilterLogEvents', () => {
     expect(worker.events.map((e) => e.message)).toEqual(['worker ERROR', 'fresh']);
   });
 });
+
+describe('FilterLogEvents scans a bounded stretch a call', () => {
+  it('returns empty and partial pages that still carry a nextToken, and the tokens reach every match', async () => {
+    await emu.close();
+    emu = await startEmulator({ clock: () => T0 + 60_000, maxFilterScan: 5 });
+    client.destroy();
+    client = makeClient(emu.endpoint);
+    await client.send(new CreateLogGroupCommand({ logGroupName: '/g' }));
+    await client.send(new CreateLogStreamCommand({ logGroupName: '/g', logStreamName: 's' }));
+    // 20 lines, the 3rd and the 18th match: pages of 5 scanned lines, several with no match.
+    await putEvents('/g', 's', Array.from({ length: 20 }, (_, i) => ({ timestamp: T0 + i, message: i === 2 || i === 17 ? `ERROR ${i}` : `INFO ${i}` })));
+    const first = await client.send(new FilterLogEventsCommand({ logGroupName: '/g', filterPattern: 'ERROR' }));
+    expect(first.events?.map((e) => e.message)).toEqual(['ERROR 2']);
+    const second = await client.send(new FilterLogEventsCommand({ logGroupName: '/g', filterPattern: 'ERROR', nextToken: first.nextToken }));
+    expect(second.events).toEqual([]);
+    expect(second.nextToken).toBeDefined();
+    const all = await filterAll({ logGroupName: '/g', filterPattern: 'ERROR' });
+    expect(all.events.map((e) => e.message)).toEqual(['ERROR 2', 'ERROR 17']);
+    expect(all.pages).toBe(4);
+  });
+});
