@@ -1,0 +1,42 @@
+/**
+ * live = replay, differentially: for random seeds, the daemon (a child process
+ * against the emulator, with kill -9s, reloads, dropped and timed-out streams
+ * and session layout changes) must send exactly the alerts `tailwatch replay`
+ * prints for the same events. See test/kit/differential.ts.
+ *
+ *   npx vitest run test/daemon/differential.test.ts              the default seeds
+ *   TW_DIFF_SEED=123 npx vitest run test/daemon/differential.test.ts   one seed
+ *   npm run soak                                                  TW_DIFF_SEEDS (default 200) seeds from
+ *                                                                 TW_DIFF_FIRST (default 1)
+ */
+import { describe, expect, it } from 'vitest';
+import { runDifferential } from '../kit/differential.js';
+
+/**
+ * Together: every disturbance (kill -9, SIGHUP, a layout change, dropped and timed-out streams),
+ * both strategies, forced merging, 3 s emulator session timeouts, several sessions on one log
+ * group, and every window type.
+ *     8: precise; three patterns on one group (three sessions); SIGHUP, layout change, timeout
+ *   128: precise, maxConcurrent 1, sessions time out every 3 s; drop, kill -9, layout change
+ *   136: economical; kill -9, layout change, drop, SIGHUP
+ */
+const DEFAULT_SEEDS = [8, 128, 136];
+
+function seeds(): number[] {
+  const env = process.env;
+  if (env['TW_DIFF_SEED']) return [Number(env['TW_DIFF_SEED'])];
+  if (env['TW_DIFF_SEEDS']) {
+    const first = Number(env['TW_DIFF_FIRST'] ?? 1);
+    return Array.from({ length: Number(env['TW_DIFF_SEEDS']) }, (_, i) => first + i);
+  }
+  return DEFAULT_SEEDS;
+}
+
+describe('live = replay (differential)', () => {
+  it.each(seeds())('seed %i', { timeout: 90_000 }, async (seed) => {
+    const result = await runDifferential(seed);
+    if (result.failure !== undefined) expect.fail(result.failure);
+    // eslint-disable-next-line no-console
+    console.log(`seed ${seed} passed: ${result.comparison.live.length} alerts equal, ${result.live.done.length} disturbance(s)`);
+  });
+});
