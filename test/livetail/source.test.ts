@@ -62,7 +62,7 @@ describe('a session delivers events', () => {
     await until(() => h.source.health().ready, 'ready');
     h.put('/ecs/payments', 'one', 'two');
     await until(() => h.got.events.length === 2, 'two events');
-    expect(h.got.events[0]).toMatchObject({ logGroup: '/ecs/payments', logStream: 'api-1', message: 'one', sampled: false });
+    expect(h.got.events[0]).toMatchObject({ logGroup: '/ecs/payments', logStream: 'api-1', message: 'one' });
     expect(typeof h.got.events[0]!.ingestionTime).toBe('number');
     expect(h.got.calls).toHaveLength(1); // one call per update
     expect(h.metrics.rec.started).toHaveLength(1);
@@ -83,16 +83,28 @@ describe('a session delivers events', () => {
     expect(h.got.messages()).toEqual(['ERROR a']);
   });
 
-  it('marks events of a sampled update and counts it', async () => {
+  it('completes a sampled update: the watermark holds below it until FilterLogEvents brought the rest, each event once', async () => {
     const h = await harness({ emulator: { maxEventsPerUpdate: 5, updateIntervalMs: 0 } });
     await h.source.apply(rules(payments), h.config);
     await h.emu.emulator.waitForActiveSessions(1);
     await until(() => h.metrics.rec.started.length === 1, 'started');
+    const before = Date.now();
     h.put('/ecs/payments', ...Array.from({ length: 20 }, (_, i) => `e${i}`));
     h.emu.emulator.flushUpdates();
     await until(() => h.got.events.length === 5, 'five sampled events');
-    expect(h.got.events.every((e) => e.sampled === true)).toBe(true);
     expect(h.metrics.rec.sampled).toHaveLength(1);
+    // Until completed, no batch claims to cover the sampled events.
+    const sampledBatch = h.got.batches.findIndex((b) => b.events.length === 5);
+    expect(h.got.batches.slice(sampledBatch).every((b) => b.watermark === undefined || b.watermark < before)).toBe(true);
+    await until(() => h.got.events.length === 20, 'the other fifteen, completed');
+    expect(h.got.messages().sort()).toEqual(Array.from({ length: 20 }, (_, i) => `e${i}`).sort());
+    // Then the watermark passes them (updates arriving a grace after them).
+    const flushing = setInterval(() => h.emu.emulator.flushUpdates(), 100);
+    try {
+      await until(() => (h.got.batches.at(-1)?.watermark ?? 0) >= before + 19, 'the watermark past the sampled second');
+    } finally {
+      clearInterval(flushing);
+    }
   });
 });
 
