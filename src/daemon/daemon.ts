@@ -64,6 +64,11 @@ export class Daemon {
   private timers: NodeJS.Timeout[] = [];
   private watchTimer: NodeJS.Timeout | undefined;
   private dirty = false;
+  /**
+   * Some rule had no clock in the last state saved: a crash now would lose where its sessions
+   * must backfill from, so the state is saved at every chance (at most every 200 ms) until all have one.
+   */
+  private clocksMissing = true;
   /** Alerts handed to the outbox since start (for the `state saved` log line). */
   private alertsDecided = 0;
   private lastPersist = 0;
@@ -263,6 +268,7 @@ export class Daemon {
     // Clocks moved: saved at the next persist (a restart resumes from the clocks saved).
     this.dirty = true;
     this.deliver(alerts);
+    if (this.clocksMissing) this.persist(false, 200);
   }
 
   private tick(): void {
@@ -291,7 +297,9 @@ export class Daemon {
   private persist(force: boolean, everyMs = PERSIST_EVERY_MS): void {
     if (!force && (!this.dirty || this.now() - this.lastPersist < everyMs)) return;
     try {
-      this.stateFile.write(this.engine.exportState());
+      const state = this.engine.exportState();
+      this.stateFile.write(state);
+      this.clocksMissing = state.rules.some((r) => r.clock === null || r.clock === undefined);
       this.dirty = false;
       this.lastPersist = this.now();
       this.log.debug({ alerts: this.alertsDecided }, 'state saved');
