@@ -462,6 +462,9 @@ export async function runLive(s: Scenario, opts: { graceMs?: number | undefined;
     const lastTs = recorded[recorded.length - 1]?.timestamp ?? t0;
     const T = lastTs + maxWithinMs(s.rules) + 1000;
     await sleep(T + graceMs + 3000 - Date.now());
+    // Then wait on the daemon itself: every session's watermark past T (its rules decided up to
+    // T: a backfill or a completion may still hold them) and the outbox empty.
+    await withDeadline(settled(current, T), 30_000, 'the daemon to decide up to T and deliver').catch((err: Error) => done.push(`not settled: ${err.message}`));
     current.signal('SIGTERM');
     const exit = await withDeadline(current.exited, 15_000, 'the daemon to exit after SIGTERM').catch(async (err: Error) => {
       current.signal('SIGKILL');
@@ -624,4 +627,17 @@ export async function runDifferential(seed: number, opts: { log?: (line: string)
   const replay = await runReplay(live);
   const comparison = compareAlerts(live.alerts, replay, live.T);
   return { live, comparison, failure: comparison.equal ? undefined : report(live, comparison) };
+}
+
+/** Resolves once /metrics shows every session's watermark at or past T and an empty outbox. */
+async function settled(d: DaemonProcess, T: number): Promise<void> {
+  const line = await d.waitForMsg('status server listening');
+  for (;;) {
+    const text = await (await fetch(`http://${String(line['address'])}/metrics`)).text();
+    const lags = [...text.matchAll(/^tailwatch_source_watermark_lag_seconds\{[^}]*\} (\S+)$/gm)].map((m) => Number(m[1]));
+    const depth = Number(/^tailwatch_outbox_depth (\S+)$/m.exec(text)?.[1] ?? 'NaN');
+    const now = Date.now();
+    if (lags.length > 0 && lags.every((lag) => now - lag * 1000 >= T) && depth === 0) return;
+    await sleep(100);
+  }
 }
