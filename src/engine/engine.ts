@@ -313,8 +313,9 @@ export class Engine {
       groups.touch(g);
       return g;
     }
+    // Own properties even for a groupBy named `__proto__` (an assignment would set the prototype).
     const named: Record<string, GroupValue> = {};
-    rt.cr.groupNames.forEach((n, i) => (named[n] = values![i]!));
+    rt.cr.groupNames.forEach((n, i) => Object.defineProperty(named, n, { value: values![i]!, enumerable: true, writable: true, configurable: true }));
     g = new Group(key, named);
     g.firstSeen = ts;
     groups.add(g);

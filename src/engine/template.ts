@@ -45,7 +45,12 @@ export interface CompiledTemplate {
   render(values: TemplateValues): string;
 }
 
-const SIMPLE: Record<string, Getter> = {
+/**
+ * The fixed variables. A Map, not an object literal: a name every JS object has
+ * (`constructor`, `hasOwnProperty`, `__proto__`) must be an unknown variable, not
+ * Object.prototype's member.
+ */
+const SIMPLE: ReadonlyMap<string, Getter> = new Map(Object.entries<Getter>({
   kind: (v) => v.kind,
   reason: (v) => v.reason ?? '',
   count: (v) => v.count,
@@ -59,7 +64,7 @@ const SIMPLE: Record<string, Getter> = {
   'event.timestamp': (v) => (v.event ? new Date(v.event.timestamp).toISOString() : undefined),
   'event.logGroup': (v) => v.event?.logGroup,
   'event.logStream': (v) => v.event?.logStream,
-};
+}));
 
 const KNOWN_LIST = 'rule.id, rule.description, rule.severity, labels.<name>, group.<name>, count, window, ' +
   'event.message, event.timestamp, event.logGroup, event.logStream, event.fields.<path>, suppressed, sampled, kind, reason';
@@ -96,12 +101,12 @@ function scan(text: string): { parts: (string | Placeholder)[]; problems: Templa
 function getterFor(p: Placeholder, scope: TemplateScope | undefined): Getter | TemplateProblem {
   const name = p.name;
   if (name === '') return { offset: p.offset, message: 'empty placeholder "{{}}"' };
-  const simple = SIMPLE[name];
-  if (simple) return simple;
+  const simple = SIMPLE.get(name);
+  if (simple !== undefined) return simple;
   if (name.startsWith('labels.') && name.length > 7) {
     const key = name.slice(7);
     if (scope?.labels && !scope.labels.includes(key)) return { offset: p.offset, message: `unknown variable "${name}": the rule has no label "${key}"` };
-    return (v) => v.labels[key];
+    return (v) => own(v.labels, key);
   }
   if (name.startsWith('group.') && name.length > 6) {
     const key = name.slice(6);
@@ -109,7 +114,7 @@ function getterFor(p: Placeholder, scope: TemplateScope | undefined): Getter | T
       const known = scope.group.length ? `groupBy gives ${scope.group.map((g) => `group.${g}`).join(', ')}` : 'the rule has no groupBy';
       return { offset: p.offset, message: `unknown variable "${name}": ${known}` };
     }
-    return (v) => v.group[key];
+    return (v) => own(v.group, key);
   }
   if (name.startsWith('event.fields.') && name.length > 13) {
     const path = name.slice(13);
@@ -130,6 +135,11 @@ function getterFor(p: Placeholder, scope: TemplateScope | undefined): Getter | T
     };
   }
   return { offset: p.offset, message: `unknown variable "${name}" (known: ${KNOWN_LIST})` };
+}
+
+/** `obj[key]` when it is the object's own property (a label or group named `constructor` is data, never Object.prototype's). */
+function own(obj: Readonly<Record<string, unknown>>, key: string): unknown {
+  return Object.hasOwn(obj, key) ? obj[key] : undefined;
 }
 
 /** Problems in a template: unterminated placeholders and unknown variables, with offsets. */

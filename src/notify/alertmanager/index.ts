@@ -35,16 +35,18 @@ export function labelName(name: string): string {
 }
 
 export function alertmanagerAlert(alert: Alert, now: number): AmAlert {
-  const labels: Record<string, string> = {};
-  for (const [k, v] of Object.entries(alert.rule.labels)) labels[labelName(k)] = v;
+  // A Map: label names come from rules and logs, and `__proto__` or `constructor` are names like any other.
+  const map = new Map<string, string>();
+  for (const [k, v] of Object.entries(alert.rule.labels)) map.set(labelName(k), v);
   for (const [k, v] of Object.entries(alert.group)) {
     if (v === null) continue;
     let name = labelName(k);
-    if (name in labels || name === 'alertname' || name === 'severity') name = labelName(`group_${k}`);
-    labels[name] = String(v);
+    if (map.has(name) || name === 'alertname' || name === 'severity') name = labelName(`group_${k}`);
+    map.set(name, String(v));
   }
-  labels['alertname'] = alert.rule.id;
-  labels['severity'] = alert.rule.severity;
+  map.set('alertname', alert.rule.id);
+  map.set('severity', alert.rule.severity);
+  const labels: Record<string, string> = Object.fromEntries(map);
   const annotations: Record<string, string> = { title: alert.title, text: alert.text, tailwatch_id: alert.id };
   if (alert.rule.description) annotations['description'] = alert.rule.description;
   const out: AmAlert = { labels, annotations, startsAt: alert.firstEventAt || alert.firedAt };
