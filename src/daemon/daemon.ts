@@ -48,6 +48,8 @@ export interface DaemonOptions {
 
 const STATE_FILE = 'engine-state.json';
 const PERSIST_EVERY_MS = 5_000;
+/** A failing rule is logged at most this often (its failures are counted in tailwatch_rule_errors_total). */
+const RULE_ERROR_LOG_EVERY_MS = 60_000;
 
 export class Daemon {
   private config!: Config;
@@ -73,6 +75,8 @@ export class Daemon {
   private readyAnnounced = false;
   private readonly now: () => number;
   private readonly log: Logger;
+  /** Per rule: when its last failure was logged, and how many since were not. */
+  private readonly ruleErrorsLogged = new Map<string, { at: number; unlogged: number }>();
 
   constructor(private readonly opts: DaemonOptions) {
     this.now = opts.now ?? Date.now;
@@ -132,13 +136,26 @@ export class Daemon {
   private restoreEngine(state: LiveEngineState | EngineState | undefined): LiveEngine {
     if (state) {
       try {
-        return new LiveEngine({ rules: this.ruleSet, silences: this.config.silences, state, counters: this.counters });
+        return new LiveEngine({ rules: this.ruleSet, silences: this.config.silences, state, counters: this.counters, onRuleError: this.onRuleError });
       } catch (err) {
         this.log.error({ error: (err as Error).message }, 'saved engine state not usable; starting with empty windows');
       }
     }
-    return new LiveEngine({ rules: this.ruleSet, silences: this.config.silences, counters: this.counters });
+    return new LiveEngine({ rules: this.ruleSet, silences: this.config.silences, counters: this.counters, onRuleError: this.onRuleError });
   }
+
+  /** A rule failed on an event or timer (the other rules got it): counted by the engine, logged once a minute per rule. */
+  private readonly onRuleError = (ruleId: string, err: unknown): void => {
+    const now = this.now();
+    const last = this.ruleErrorsLogged.get(ruleId);
+    if (last !== undefined && now - last.at < RULE_ERROR_LOG_EVERY_MS) {
+      last.unlogged++;
+      return;
+    }
+    const error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    this.log.error({ rule: ruleId, error, ...(last?.unlogged ? { notLogged: last.unlogged } : {}) }, 'rule failed; it skipped this event or timer, the other rules got it');
+    this.ruleErrorsLogged.set(ruleId, { at: now, unlogged: 0 });
+  };
 
   /** Validates the rule files again; applies them only if all are valid. Resolves true when applied. */
   reload(trigger: 'signal' | 'watch'): Promise<boolean> {

@@ -151,13 +151,21 @@ export interface EngineOptions {
   readonly state?: EngineState | undefined;
   /** Shared across reloads so counts only grow. */
   readonly counters?: EngineCounters | undefined;
+  /**
+   * An exception while one rule evaluated an event or a timer, or rendered its alert: that rule
+   * skips it (counted in its `errors`), the other rules go on. Called for every one: callers rate-limit.
+   */
+  readonly onRuleError?: RuleErrorHandler | undefined;
 }
+
+export type RuleErrorHandler = (ruleId: string, err: unknown) => void;
 
 export class Engine {
   readonly counters: EngineCounters;
   private readonly runtimes: Runtime[] = [];
   private readonly byLogGroup = new Map<string, Runtime[]>();
   private readonly silences: readonly Silence[];
+  private readonly onRuleError: RuleErrorHandler | undefined;
   private readonly heap = new TimerHeap<Timer>();
   private liveTimers = 0;
   private clockMs = Number.NEGATIVE_INFINITY;
@@ -170,6 +178,7 @@ export class Engine {
     const rules = 'rules' in opts.rules ? (opts.rules as RuleSet).rules : (opts.rules as readonly Rule[]);
     this.counters = opts.counters ?? new EngineCounters();
     this.silences = opts.silences ?? [];
+    this.onRuleError = opts.onRuleError;
     for (const rule of rules) {
       if (!rule.enabled) continue;
       const cr = compileRule(rule);
@@ -214,10 +223,15 @@ export class Engine {
         const cr = rt.cr;
         if (event.logStream !== '' && !streamAllowed(cr, event.logStream)) continue;
         rt.counters.received++;
-        if (cr.filterTest !== undefined && !cr.filterTest(view)) continue;
-        if (cr.match !== undefined && !cr.match(view)) continue;
-        rt.counters.matched++;
-        this.onMatch(rt, view, ts);
+        // One rule's failure never costs the other rules the event.
+        try {
+          if (cr.filterTest !== undefined && !cr.filterTest(view)) continue;
+          if (cr.match !== undefined && !cr.match(view)) continue;
+          rt.counters.matched++;
+          this.onMatch(rt, view, ts);
+        } catch (err) {
+          this.failed(rt, err);
+        }
       }
     }
     return this.flush();
@@ -277,11 +291,23 @@ export class Engine {
       const rule = next.get(rt.rule.id);
       const reason = rule === undefined ? 'rule-removed' : groupingKey(rule) !== groupingKey(rt.rule) ? 'rule-changed' : undefined;
       if (reason === undefined) continue;
-      for (const g of rt.groups.values()) if (g.open) this.resolveGroup(rt, g, this.clockMs, 0, reason);
+      for (const g of rt.groups.values()) {
+        if (!g.open) continue;
+        try {
+          this.resolveGroup(rt, g, this.clockMs, 0, reason);
+        } catch (err) {
+          this.failed(rt, err);
+        }
+      }
     }
     const alerts = this.flush();
-    const engine = new Engine({ rules, silences, state: this.exportState(), counters: this.counters });
+    const engine = new Engine({ rules, silences, state: this.exportState(), counters: this.counters, onRuleError: this.onRuleError });
     return { engine, alerts };
+  }
+
+  private failed(rt: Runtime, err: unknown): void {
+    rt.counters.errors++;
+    this.onRuleError?.(rt.rule.id, err);
   }
 
   private flush(): readonly RoutedAlert[] {
@@ -513,7 +539,11 @@ export class Engine {
       if (g.evicted || g.scheduledAt !== due) continue;
       g.scheduledAt = undefined;
       this.liveTimers--;
-      this.evaluate(value.rt, g, due);
+      try {
+        this.evaluate(value.rt, g, due);
+      } catch (err) {
+        this.failed(value.rt, err);
+      }
     }
   }
 

@@ -2,7 +2,7 @@
  * The rule engine's public surface: events in, routed alerts out, pure and
  * deterministic in event time. See engine.ts for the pipeline.
  */
-export { Engine, type EngineOptions } from './engine.js';
+export { Engine, type EngineOptions, type RuleErrorHandler } from './engine.js';
 export { LiveEngine, LIVE_STATE_VERSION, type LiveEngineOptions, type LiveEngineState, type LiveCounters } from './live.js';
 export { SameTimeOrder, sortByKey } from './order.js';
 export { EngineCounters, type RuleCounters } from './counters.js';

@@ -58,7 +58,11 @@ export function runCase(c: TestCase, rules: readonly Rule[]): CaseResult {
     if (unknown.length > 0) return { passed: false, missing: [], unexpected: [], matched: [], error: `unknown rule id(s) in "rules": ${unknown.join(', ')}` };
     selected = rules.filter((r) => c.rules!.includes(r.id));
   }
-  const engine = new Engine({ rules: selected });
+  const failures = new Map<string, string>();
+  const onRuleError = (ruleId: string, err: unknown): void => {
+    if (!failures.has(ruleId)) failures.set(ruleId, `rule "${ruleId}" failed: ${errorText(err)}`);
+  };
+  const engine = new Engine({ rules: selected, onRuleError });
   const produced: Alert[] = [];
   // Events of one millisecond are decided in eventKey order, as replay and the daemon decide them.
   const order = new SameTimeOrder();
@@ -78,7 +82,12 @@ export function runCase(c: TestCase, rules: readonly Rule[]): CaseResult {
     if (i < 0) missing.push(e);
     else matched.push({ expected: e, actual: left.splice(i, 1)[0]! });
   }
-  return { passed: missing.length === 0 && left.length === 0, missing, unexpected: left, matched };
+  const error = failures.size > 0 ? [...failures.values()].join('; ') : undefined;
+  return { passed: missing.length === 0 && left.length === 0 && error === undefined, missing, unexpected: left, matched, ...(error === undefined ? {} : { error }) };
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }
 
 /** One line per alert for the diff: what the test format can say about it. */
