@@ -25,6 +25,7 @@ import { compileRule, groupValue, logGroupName, type CompiledRule, type GroupVal
 import { EngineCounters, type RuleCounters } from './counters.js';
 import type { LogEvent } from './event.js';
 import { TimerHeap } from './heap.js';
+import { keepEvent, type FieldReader, type KeptEvent } from './kept.js';
 import { EventView } from './match.js';
 import { matchingSilence } from './silence.js';
 import { ENGINE_STATE_VERSION, type EngineState, type GroupStateJson } from './state.js';
@@ -34,9 +35,9 @@ const NO_ALERTS: readonly RoutedAlert[] = Object.freeze([]);
 /** Per rule and group: window contents, throttle and resolve bookkeeping. */
 class Group {
   buckets = new Buckets();
-  /** The most recent matching events (at most MAX_SAMPLES), oldest first. */
-  samples: LogEvent[] = [];
-  lastEvent: LogEvent | undefined;
+  /** The most recent matching events (at most MAX_SAMPLES), oldest first, long messages cut (kept.ts). */
+  samples: KeptEvent[] = [];
+  lastEvent: KeptEvent | undefined;
   sampled = false;
   firstSeen = 0;
   /** Last firing decided (sent, suppressed or silenced). */
@@ -59,11 +60,14 @@ class Group {
     readonly values: Readonly<Record<string, GroupValue>>,
   ) {}
 
-  addSample(e: LogEvent): void {
+  /** Keeps `e` as the last event and a sample (cut when long: the group outlives the line); returns it as kept. */
+  addSample(event: LogEvent, fields: FieldReader | undefined): KeptEvent {
+    const e = keepEvent(event, fields);
     this.lastEvent = e;
     if (e.sampled) this.sampled = true;
     if (this.samples.length >= MAX_SAMPLES) this.samples.shift();
     this.samples.push(e);
+    return e;
   }
 }
 
@@ -360,8 +364,8 @@ export class Engine {
     const now = this.clockMs;
     const event = view.event;
     if (w === undefined) {
-      g.addSample(event);
-      this.fire(rt, g, ts, 1, ts, ts, [event], !!event.sampled);
+      const kept = g.addSample(event, rt.cr.fields);
+      this.fire(rt, g, ts, 1, ts, ts, [kept], !!event.sampled);
       g.sampled = false;
       return;
     }
@@ -372,7 +376,7 @@ export class Engine {
         g.buckets.trim(cutoff);
         if (ts <= cutoff) return; // too late for any open window
         g.buckets.add(ts);
-        g.addSample(event);
+        g.addSample(event, rt.cr.fields);
         if (g.buckets.total >= w.count) {
           const last = g.buckets.lastTs()!;
           const samples = g.samples.filter((e) => e.timestamp > cutoff);
@@ -388,7 +392,7 @@ export class Engine {
         g.buckets.trim(cutoff2);
         if (ts <= cutoff2) return;
         g.buckets.add(ts);
-        g.addSample(event);
+        g.addSample(event, rt.cr.fields);
         const cur = g.buckets.countCurrent(now - within);
         if (cur.n >= w.minCount && cur.n >= w.factor * g.buckets.countBetween(cutoff2, now - within)) {
           const samples = g.samples.filter((e) => e.timestamp >= cur.first);
@@ -402,7 +406,7 @@ export class Engine {
       case 'absence': {
         g.buckets.trim(now - within);
         if (ts > now - within) g.buckets.add(ts);
-        g.addSample(event);
+        g.addSample(event, rt.cr.fields);
         if (g.absent && g.buckets.total >= w.count) {
           g.absent = false;
           if (g.open) this.resolveGroup(rt, g, Math.max(ts, g.lastFireAt ?? ts), g.buckets.total);
@@ -453,7 +457,7 @@ export class Engine {
   // ---- throttle, silence, output -----------------------------------------
 
   /** A firing: throttled → suppressed; silenced → counted; else sent. */
-  private fire(rt: Runtime, g: Group, at: number, count: number, first: number, last: number, samples: readonly LogEvent[], sampled: boolean): void {
+  private fire(rt: Runtime, g: Group, at: number, count: number, first: number, last: number, samples: readonly KeptEvent[], sampled: boolean): void {
     const rule = rt.rule;
     rt.counters.fired++;
     g.lastFireAt = at;
@@ -498,7 +502,7 @@ export class Engine {
     return true;
   }
 
-  private emit(rt: Runtime, g: Group, kind: AlertKind, at: number, count: number, first: number, last: number, samples: readonly LogEvent[], sampled: boolean, reason?: ResolveReason): void {
+  private emit(rt: Runtime, g: Group, kind: AlertKind, at: number, count: number, first: number, last: number, samples: readonly KeptEvent[], sampled: boolean, reason?: ResolveReason): void {
     const alert = buildAlert(rt.cr, {
       ...(reason !== undefined ? { reason } : {}),
       kind,
@@ -590,10 +594,11 @@ export class Engine {
       const clock = Number.isFinite(this.clockMs) ? this.clockMs : 0;
       for (const s of saved.groups) {
         const g = new Group(s.key, s.values);
-        g.lastEvent = s.lastEvent ? { ...s.lastEvent } : undefined;
+        // keepEvent: a state written before events were cut when kept holds whole messages.
+        g.lastEvent = s.lastEvent ? keepEvent({ ...s.lastEvent }, rt.cr.fields) : undefined;
         if (same) {
           g.buckets = Buckets.fromJSON(s.buckets);
-          g.samples = s.samples.map((e) => ({ ...e }));
+          g.samples = s.samples.map((e) => keepEvent({ ...e }, rt.cr.fields));
           g.sampled = s.sampled;
           g.firstSeen = s.firstSeen;
         } else {
@@ -619,9 +624,11 @@ function streamAllowed(cr: CompiledRule, stream: string): boolean {
   return true;
 }
 
-function plainEvent(e: LogEvent): LogEvent {
-  const out: { -readonly [K in keyof LogEvent]: LogEvent[K] } = { timestamp: e.timestamp, logGroup: e.logGroup, logStream: e.logStream, message: e.message };
+function plainEvent(e: KeptEvent): KeptEvent {
+  const out: { -readonly [K in keyof KeptEvent]: KeptEvent[K] } = { timestamp: e.timestamp, logGroup: e.logGroup, logStream: e.logStream, message: e.message };
   if (e.sampled) out.sampled = true;
+  if (e.digest !== undefined) out.digest = e.digest;
+  if (e.fields !== undefined) out.fields = e.fields;
   return out;
 }
 

@@ -3,7 +3,7 @@
  * definition fingerprint and its live groups in least-recently-seen order.
  * Timers are not stored; they are recomputed from the groups on restore.
  */
-import type { LogEvent } from './event.js';
+import type { KeptEvent } from './kept.js';
 import type { GroupValue } from './compile.js';
 
 export const ENGINE_STATE_VERSION = 1;
@@ -13,8 +13,9 @@ export interface GroupStateJson {
   readonly values: Readonly<Record<string, GroupValue>>;
   /** [second, count, firstTs, lastTs, old(0|1)] */
   readonly buckets: readonly (readonly [number, number, number, number, 0 | 1])[];
-  readonly samples: readonly LogEvent[];
-  readonly lastEvent: LogEvent | null;
+  /** Messages longer than 16 KiB cut (kept.ts). */
+  readonly samples: readonly KeptEvent[];
+  readonly lastEvent: KeptEvent | null;
   readonly sampled: boolean;
   readonly firstSeen: number;
   readonly lastFireAt: number | null;
@@ -40,3 +41,4 @@ export interface EngineState {
   readonly clock: number | null;
   readonly rules: readonly RuleStateJson[];
 }
+
