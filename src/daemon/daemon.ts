@@ -12,7 +12,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { loadAll, type LoadOptions } from '../config/load.js';
 import type { Config, RuleSet } from '../config/model.js';
-import { Engine, EngineCounters, LiveEngine, type EngineState, type LiveEngineState } from '../engine/index.js';
+import { Engine, EngineCounters, LiveEngine, MAX_STATE_BYTES, serializeState, type EngineState, type LiveEngineState } from '../engine/index.js';
 import type { LogEvent, SourceBatch } from '../engine/event.js';
 import type { RoutedAlert } from '../engine/alert.js';
 import { formatProblem, UserError } from '../problems.js';
@@ -44,6 +44,8 @@ export interface DaemonOptions {
   readonly shutdownDeadlineMs?: number | undefined;
   /** Debounce for rule file changes. Default 300 ms. */
   readonly watchDebounceMs?: number | undefined;
+  /** Size bound of the state file (bytes of JSON). Default MAX_STATE_BYTES (64 MiB). */
+  readonly stateMaxBytes?: number | undefined;
 }
 
 const STATE_FILE = 'engine-state.json';
@@ -75,6 +77,8 @@ export class Daemon {
   private readyAnnounced = false;
   private readonly now: () => number;
   private readonly log: Logger;
+  /** When the state file last had to leave samples out (logged once a minute). */
+  private stateTrimLoggedAt = Number.NEGATIVE_INFINITY;
   /** Per rule: when its last failure was logged, and how many since were not. */
   private readonly ruleErrorsLogged = new Map<string, { at: number; unlogged: number }>();
 
@@ -308,7 +312,14 @@ export class Daemon {
   private persist(force: boolean, everyMs = PERSIST_EVERY_MS): void {
     if (!force && (!this.dirty || this.now() - this.lastPersist < everyMs)) return;
     try {
-      this.stateFile.write(this.engine.exportState());
+      const maxBytes = this.opts.stateMaxBytes ?? MAX_STATE_BYTES;
+      const state = serializeState(this.engine.exportState(), maxBytes);
+      this.stateFile.writeParts(state.parts);
+      const { samples, lastEvents } = state.trimmed;
+      if ((samples > 0 || lastEvents > 0 || state.overBound) && this.now() - this.stateTrimLoggedAt >= 60_000) {
+        this.stateTrimLoggedAt = this.now();
+        this.log.warn({ maxBytes, bytes: state.bytes, groupsWithoutSamples: samples, groupsWithoutLastMessage: lastEvents, overBound: state.overBound }, 'engine state over its size bound: the least recently seen groups were saved without their samples (episodes, throttles and windows kept)');
+      }
       this.dirty = false;
       this.lastPersist = this.now();
       this.log.debug({ alerts: this.alertsDecided }, 'state saved');

@@ -1,6 +1,7 @@
 /**
  * Huge log lines: a group keeps its samples and last event cut to 16 KiB (not only the alert
- * shows them cut), alert ids still cover the whole line, and rendered texts are cut.
+ * shows them cut), alert ids still cover the whole line, rendered texts are cut, and the state
+ * file has a size bound beyond which the least recently seen groups lose their samples first.
  * The attack of the review at a smaller scale: 100 KB lines over many groupBy keys.
  */
 import { describe, expect, it } from 'vitest';
@@ -9,7 +10,7 @@ import { alertId } from '../../src/engine/alert-build.js';
 import { Engine } from '../../src/engine/engine.js';
 import type { LogEvent } from '../../src/engine/event.js';
 import { LiveEngine } from '../../src/engine/live.js';
-import type { EngineState } from '../../src/engine/state.js';
+import { serializeState, type EngineState } from '../../src/engine/state.js';
 import { ev, feed, rule, T0 } from '../kit/rules.js';
 
 const KB100 = 100 * 1024;
@@ -120,5 +121,60 @@ describe('rendered texts', () => {
     feed(e2, [big(0, 'u2', 50_000, ',"tail":"T2"')]);
     const e3 = new Engine({ rules: [abs], state: JSON.parse(JSON.stringify(e2.exportState())) as EngineState });
     expect(feed(e3, [], 10).map((x) => x.text)).toEqual(['u2/T2']);
+  });
+});
+
+describe('the state file’s size bound', () => {
+  /** 100 KB lines over `keys` groups, `perKey` each, key k last seen at k (so u0 is the least recently seen). */
+  function loaded(keys: number, perKey: number): LiveEngine {
+    const live = new LiveEngine({ rules: [grouped] });
+    const events = Array.from({ length: keys * perKey }, (_, i) => big(i % keys, `u${i % keys}`)).sort((a, b) => a.timestamp - b.timestamp);
+    live.receive({ source: 's', rules: ['by-user'], events, watermark: events.at(-1)!.timestamp });
+    return live;
+  }
+
+  it('within the bound: nothing is left out, and the text is the state', () => {
+    const live = loaded(20, 6);
+    const s = serializeState(live.exportState(), 64 * 1024 * 1024);
+    expect(s.trimmed).toEqual({ samples: 0, lastEvents: 0 });
+    expect(JSON.parse(s.parts.join(''))).toEqual(live.exportState());
+    expect(s.bytes).toBe(Buffer.byteLength(s.parts.join('')));
+  });
+
+  it('beyond it: the least recently seen groups lose their samples first; the text stays within the bound and restores', () => {
+    const live = loaded(100, 6);
+    const unbounded = serializeState(live.exportState(), Infinity);
+    expect(unbounded.bytes).toBeGreaterThan(8 * 1024 * 1024);
+    const max = 2 * 1024 * 1024;
+    const s = serializeState(live.exportState(), max);
+    const text = s.parts.join('');
+    expect(Buffer.byteLength(text)).toBe(s.bytes);
+    expect(s.bytes).toBeLessThanOrEqual(max);
+    expect(s.overBound).toBe(false);
+    expect(s.trimmed.samples).toBeGreaterThan(50);
+    expect(s.trimmed.lastEvents).toBe(0);
+    const state = JSON.parse(text) as { rules: { groups: { key: string; samples: unknown[] }[] }[] };
+    const groups = state.rules[0]!.groups;
+    expect(groups).toHaveLength(100);
+    const kept = groups.filter((g) => g.samples.length > 0).map((g) => Number(g.key.slice(3)));
+    // The most recently seen keep theirs.
+    expect(kept.length).toBeGreaterThan(0);
+    expect(Math.min(...kept)).toBe(100 - kept.length);
+    expect(() => new LiveEngine({ rules: [grouped], state: JSON.parse(text) })).not.toThrow();
+  });
+
+  it('a tight bound leaves out last messages too, and the alert ids after a restart do not change', () => {
+    const r = rule({ id: 'by-user', throttle: '0s', resolve: true, window: { type: 'threshold', count: 7, within: '1h', groupBy: ['$.user'] } });
+    const events = Array.from({ length: 60 }, (_, i) => big(i % 10, `u${i % 10}`)).sort((a, b) => a.timestamp - b.timestamp);
+    const more = Array.from({ length: 10 }, (_, i) => big(20 + i, `u${i}`));
+    const straight = feed(new Engine({ rules: [r] }), [...events, ...more], 7200);
+    expect(straight.map((a) => a.kind)).toEqual([...Array(10).fill('firing'), ...Array(10).fill('resolved')]);
+    const first = new Engine({ rules: [r] });
+    feed(first, events);
+    const s = serializeState(first.exportState(), 20_000);
+    expect(s.trimmed).toEqual({ samples: 10, lastEvents: 10 });
+    const restored = new Engine({ rules: [r], state: JSON.parse(s.parts.join('')) as EngineState });
+    const after = feed(restored, more, 7200);
+    expect(after.map((a) => a.id)).toEqual(straight.map((a) => a.id));
   });
 });
