@@ -178,3 +178,17 @@ describe('the state file’s size bound', () => {
     expect(after.map((a) => a.id)).toEqual(straight.map((a) => a.id));
   });
 });
+
+describe('the Alertmanager body of a 1 MB line', () => {
+  it('has its annotations cut to 16 KiB', async () => {
+    const { alertmanagerAlert } = await import('../../src/notify/alertmanager/index.js');
+    const [a] = feed(new Engine({ rules: [rule({ throttle: '0s', description: 'd'.repeat(20_000) })] }), [ev(0, 'y'.repeat(1_000_000))]);
+    const am = alertmanagerAlert(a!, Date.now());
+    expect(am.annotations['text']!.length).toBeLessThanOrEqual(16_385);
+    expect(am.annotations['description']!.length).toBe(16_385);
+    // An alert an older version left in the outbox, with the whole line in its text.
+    const old = alertmanagerAlert({ ...a!, text: `1 matching event(s). Last: ${'y'.repeat(1_000_000)}` }, Date.now());
+    expect(old.annotations['text']!.length).toBe(16_385);
+    expect(JSON.stringify([old]).length).toBeLessThan(60_000);
+  });
+});

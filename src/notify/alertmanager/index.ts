@@ -6,7 +6,8 @@
  *   null group value is left out — Alertmanager treats an empty label as
  *   absent anyway). Names are made valid for Alertmanager 0.25
  *   (`[a-zA-Z_][a-zA-Z0-9_]*`: `user.id` → `user_id`).
- * - annotations: `title`, `text`, `description` (the rule's), `tailwatch_id`.
+ * - annotations: `title`, `text`, `description` (the rule's), `tailwatch_id`;
+ *   the texts at most 16 KiB (cut with "…").
  * - `startsAt` = the first event of the window; `endsAt` = the resolve time
  *   on a resolve (never later than now); `generatorURL` = the console link.
  *
@@ -20,6 +21,7 @@ import type { Alert } from '../../engine/alert.js';
 import { HTTP_CONCURRENCY, postJson } from '../http.js';
 import { DELIVERY_HEADER, type Notifier, type NotifierDeps } from '../notifier.js';
 import { secretsOf } from '../secrets.js';
+import { cut } from '../text.js';
 
 export interface AmAlert {
   labels: Record<string, string>;
@@ -47,8 +49,9 @@ export function alertmanagerAlert(alert: Alert, now: number): AmAlert {
   map.set('alertname', alert.rule.id);
   map.set('severity', alert.rule.severity);
   const labels: Record<string, string> = Object.fromEntries(map);
-  const annotations: Record<string, string> = { title: alert.title, text: alert.text, tailwatch_id: alert.id };
-  if (alert.rule.description) annotations['description'] = alert.rule.description;
+  // Cut here too: the outbox may hold alerts decided before the engine cut rendered texts.
+  const annotations: Record<string, string> = { title: cut(alert.title), text: cut(alert.text), tailwatch_id: alert.id };
+  if (alert.rule.description) annotations['description'] = cut(alert.rule.description);
   const out: AmAlert = { labels, annotations, startsAt: alert.firstEventAt || alert.firedAt };
   if (alert.kind === 'resolved') out.endsAt = new Date(Math.min(Date.parse(alert.firedAt) || now, now)).toISOString();
   if (alert.links.console) out.generatorURL = alert.links.console;
