@@ -7,7 +7,7 @@ import type { MatchNode, Rule } from '../config/model.js';
 import { formatDuration } from '../duration.js';
 import { compileFilterPattern, MISSING, SelectorError, type CompiledFilterPatternLike } from './filter-adapter.js';
 import { compileField, compileMatch, patternTest, RuleCompileError, type EventView, type Predicate } from './match.js';
-import type { FieldReader } from './kept.js';
+import { cutText, type FieldReader } from './kept.js';
 import { compileTemplate, fieldReader, type CompiledTemplate } from './template.js';
 
 export type GroupValue = string | number | boolean | null;
@@ -139,4 +139,19 @@ export function groupValue(v: unknown): GroupValue {
   if (v === MISSING || v === undefined || v === null) return null;
   if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
   return JSON.stringify(v);
+}
+
+/** Group values longer than this (UTF-16 code units) are cut in alerts, with "…". */
+export const MAX_GROUP_VALUE_CHARS = 1024;
+
+/**
+ * A long group value as its group keeps it (a group lives on, and a hostile line may carry a
+ * megabyte where an id was expected): `shown` cut with "…" for alerts, `key` the cut text and the
+ * SHA-256 of the whole, so values that differ after the cut are still different groups.
+ */
+export function boundGroupValue(v: GroupValue): { shown: GroupValue; key: GroupValue } {
+  if (typeof v !== 'string' || v.length <= MAX_GROUP_VALUE_CHARS) return { shown: v, key: v };
+  const shown = cutText(v, MAX_GROUP_VALUE_CHARS);
+  const whole = (v as string & { isWellFormed(): boolean }).isWellFormed() ? v : Buffer.from(v, 'utf16le');
+  return { shown, key: `${shown}\u0000${createHash('sha256').update(whole).digest('hex')}` };
 }

@@ -21,7 +21,7 @@ import type { Rule, RuleSet, RuleWindow, Silence } from '../config/model.js';
 import type { AlertKind, ResolveReason, RoutedAlert } from './alert.js';
 import { buildAlert, MAX_SAMPLES } from './alert-build.js';
 import { Buckets } from './buckets.js';
-import { compileRule, groupValue, logGroupName, type CompiledRule, type GroupValue } from './compile.js';
+import { boundGroupValue, compileRule, groupValue, logGroupName, MAX_GROUP_VALUE_CHARS, type CompiledRule, type GroupValue } from './compile.js';
 import { EngineCounters, type RuleCounters } from './counters.js';
 import type { LogEvent } from './event.js';
 import { TimerHeap } from './heap.js';
@@ -330,12 +330,17 @@ export class Engine {
     if (readers.length === 0) key = '';
     else if (readers.length === 1) {
       // One groupBy value (the common case): a typed key without building JSON.
-      const v = groupValue(readers[0]!(view));
-      values = [v];
+      let v = groupValue(readers[0]!(view));
+      if (typeof v === 'string' && v.length > MAX_GROUP_VALUE_CHARS) {
+        const b = boundGroupValue(v);
+        values = [b.shown];
+        v = b.key;
+      } else values = [v];
       key = v === null ? 'null' : typeof v === 'string' ? 's:' + v : typeof v === 'number' ? 'n:' + v : 'b:' + v;
     } else {
-      values = readers.map((read) => groupValue(read(view)));
-      key = JSON.stringify(values);
+      const bound = readers.map((read) => boundGroupValue(groupValue(read(view))));
+      values = bound.map((b) => b.shown);
+      key = JSON.stringify(bound.map((b) => b.key));
     }
     const groups = rt.groups;
     let g = groups.get(key);
