@@ -53,9 +53,9 @@ function sample(e: KeptEvent): AlertEvent {
   return { timestamp: e.timestamp, logGroup: e.logGroup, logStream: e.logStream, message: cutText(shownMessage(e), MAX_SAMPLE_CHARS) };
 }
 
-/** AWS console links encode `%` as `$25` inside the fragment. */
+/** AWS console links encode `%` as `$25` inside the fragment (a lone surrogate, which encodeURIComponent throws on, as U+FFFD). */
 function consoleEncode(s: string): string {
-  return encodeURIComponent(s).replace(/%/g, '$25');
+  return encodeURIComponent((s as string & { toWellFormed(): string }).toWellFormed()).replace(/%/g, '$25');
 }
 
 /** A link to the log group (and stream) in the CloudWatch console, when the region is known. */

@@ -21,7 +21,7 @@ import type { Alert } from '../../engine/alert.js';
 import { HTTP_CONCURRENCY, postJson } from '../http.js';
 import { DELIVERY_HEADER, type Notifier, type NotifierDeps } from '../notifier.js';
 import { secretsOf } from '../secrets.js';
-import { cut } from '../text.js';
+import { cut, inertAlert } from '../text.js';
 
 export interface AmAlert {
   labels: Record<string, string>;
@@ -36,7 +36,9 @@ export function labelName(name: string): string {
   return /^[a-zA-Z_]/.test(s) ? s : `_${s}`;
 }
 
-export function alertmanagerAlert(alert: Alert, now: number): AmAlert {
+export function alertmanagerAlert(original: Alert, now: number): AmAlert {
+  // Labels and annotations without lone surrogates or bidi controls from logs.
+  const alert = inertAlert(original);
   // A Map: label names come from rules and logs, and `__proto__` or `constructor` are names like any other.
   const map = new Map<string, string>();
   for (const [k, v] of Object.entries(alert.rule.labels)) map.set(labelName(k), v);
