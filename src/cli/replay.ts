@@ -222,9 +222,16 @@ export const replayCommand: CommandDef = {
 
     const { config, ruleSet, warnings } = await loadProject({ configPath, configRequired: configExplicit, env: io.env, cwd: io.cwd });
     for (const w of warnings) io.stderr.write(formatProblem(w) + '\n');
+    // A rule that fails on an event skips it (the other rules still get it): said once per rule, exit 1.
+    const failures = new Map<string, number>();
+    const onRuleError = (ruleId: string, err: unknown): void => {
+      const n = failures.get(ruleId) ?? 0;
+      failures.set(ruleId, n + 1);
+      if (n === 0) io.stderr.write(`tailwatch replay: rule "${ruleId}" failed (${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}); it skips what it failed on, the other rules go on\n`);
+    };
     let engine: Engine;
     try {
-      engine = new Engine({ rules: ruleSet, silences: config.silences });
+      engine = new Engine({ rules: ruleSet, silences: config.silences, onRuleError });
     } catch (err) {
       if (err instanceof RuleCompileError) throw new UserError(compileProblem(err));
       throw err;
@@ -265,7 +272,8 @@ export const replayCommand: CommandDef = {
       const secs = (performance.now() - started) / 1000;
       io.stderr.write(`\r${stats.events} events in ${secs.toFixed(1)} s (${Math.round(stats.events / Math.max(secs, 0.001))} events/s)\n`);
     }
-    return delivered ? EXIT_OK : EXIT_FAILED;
+    for (const [ruleId, n] of failures) io.stderr.write(`tailwatch replay: rule "${ruleId}" failed ${n} time(s); its alerts are incomplete\n`);
+    return delivered && failures.size === 0 ? EXIT_OK : EXIT_FAILED;
   },
 };
 

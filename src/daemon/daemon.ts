@@ -12,7 +12,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { loadAll, type LoadOptions } from '../config/load.js';
 import type { Config, RuleSet } from '../config/model.js';
-import { Engine, EngineCounters, LiveEngine, type EngineState, type LiveEngineState } from '../engine/index.js';
+import { Engine, EngineCounters, LiveEngine, MAX_STATE_BYTES, serializeState, type EngineState, type LiveEngineState } from '../engine/index.js';
 import type { LogEvent, SourceBatch } from '../engine/event.js';
 import type { RoutedAlert } from '../engine/alert.js';
 import { formatProblem, UserError } from '../problems.js';
@@ -44,10 +44,14 @@ export interface DaemonOptions {
   readonly shutdownDeadlineMs?: number | undefined;
   /** Debounce for rule file changes. Default 300 ms. */
   readonly watchDebounceMs?: number | undefined;
+  /** Size bound of the state file (bytes of JSON). Default MAX_STATE_BYTES (64 MiB). */
+  readonly stateMaxBytes?: number | undefined;
 }
 
 const STATE_FILE = 'engine-state.json';
 const PERSIST_EVERY_MS = 5_000;
+/** A failing rule is logged at most this often (its failures are counted in tailwatch_rule_errors_total). */
+const RULE_ERROR_LOG_EVERY_MS = 60_000;
 
 export class Daemon {
   private config!: Config;
@@ -78,6 +82,10 @@ export class Daemon {
   private readyAnnounced = false;
   private readonly now: () => number;
   private readonly log: Logger;
+  /** When the state file last had to leave samples out (logged once a minute). */
+  private stateTrimLoggedAt = Number.NEGATIVE_INFINITY;
+  /** Per rule: when its last failure was logged, and how many since were not. */
+  private readonly ruleErrorsLogged = new Map<string, { at: number; unlogged: number }>();
 
   constructor(private readonly opts: DaemonOptions) {
     this.now = opts.now ?? Date.now;
@@ -137,13 +145,26 @@ export class Daemon {
   private restoreEngine(state: LiveEngineState | EngineState | undefined): LiveEngine {
     if (state) {
       try {
-        return new LiveEngine({ rules: this.ruleSet, silences: this.config.silences, state, counters: this.counters });
+        return new LiveEngine({ rules: this.ruleSet, silences: this.config.silences, state, counters: this.counters, onRuleError: this.onRuleError });
       } catch (err) {
         this.log.error({ error: (err as Error).message }, 'saved engine state not usable; starting with empty windows');
       }
     }
-    return new LiveEngine({ rules: this.ruleSet, silences: this.config.silences, counters: this.counters });
+    return new LiveEngine({ rules: this.ruleSet, silences: this.config.silences, counters: this.counters, onRuleError: this.onRuleError });
   }
+
+  /** A rule failed on an event or timer (the other rules got it): counted by the engine, logged once a minute per rule. */
+  private readonly onRuleError = (ruleId: string, err: unknown): void => {
+    const now = this.now();
+    const last = this.ruleErrorsLogged.get(ruleId);
+    if (last !== undefined && now - last.at < RULE_ERROR_LOG_EVERY_MS) {
+      last.unlogged++;
+      return;
+    }
+    const error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    this.log.error({ rule: ruleId, error, ...(last?.unlogged ? { notLogged: last.unlogged } : {}) }, 'rule failed; it skipped this event or timer, the other rules got it');
+    this.ruleErrorsLogged.set(ruleId, { at: now, unlogged: 0 });
+  };
 
   /** Validates the rule files again; applies them only if all are valid. Resolves true when applied. */
   reload(trigger: 'signal' | 'watch'): Promise<boolean> {
@@ -297,9 +318,16 @@ export class Daemon {
   private persist(force: boolean, everyMs = PERSIST_EVERY_MS): void {
     if (!force && (!this.dirty || this.now() - this.lastPersist < everyMs)) return;
     try {
-      const state = this.engine.exportState();
-      this.stateFile.write(state);
-      this.clocksMissing = state.rules.some((r) => r.clock === null || r.clock === undefined);
+      const maxBytes = this.opts.stateMaxBytes ?? MAX_STATE_BYTES;
+      const exported = this.engine.exportState();
+      const state = serializeState(exported, maxBytes);
+      this.stateFile.writeParts(state.parts);
+      this.clocksMissing = exported.rules.some((r) => r.clock === null || r.clock === undefined);
+      const { samples, lastEvents } = state.trimmed;
+      if ((samples > 0 || lastEvents > 0 || state.overBound) && this.now() - this.stateTrimLoggedAt >= 60_000) {
+        this.stateTrimLoggedAt = this.now();
+        this.log.warn({ maxBytes, bytes: state.bytes, groupsWithoutSamples: samples, groupsWithoutLastMessage: lastEvents, overBound: state.overBound }, 'engine state over its size bound: the least recently seen groups were saved without their samples (episodes, throttles and windows kept)');
+      }
       this.dirty = false;
       this.lastPersist = this.now();
       this.log.debug({ alerts: this.alertsDecided }, 'state saved');

@@ -62,6 +62,7 @@ export function createMetrics(sources: MetricSources): DaemonMetrics {
   perRule('tailwatch_alerts_silenced_total', 'Alerts a silence held back.', (c) => c.silenced);
   perRule('tailwatch_alerts_resolved_total', 'Resolved alerts decided.', (c) => c.resolved);
   perRule('tailwatch_groups_evicted_total', 'Groups dropped because window.maxGroups was reached.', (c) => c.evictedGroups);
+  perRule('tailwatch_rule_errors_total', 'Exceptions while a rule evaluated an event or timer or rendered its alert (skipped for that rule only).', (c) => c.errors);
   new Counter({
     name: 'tailwatch_events_total',
     help: 'Events delivered by the sources (each copy a session delivered).',

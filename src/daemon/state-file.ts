@@ -32,10 +32,23 @@ export class StateFile<T> {
   }
 
   write(value: T): void {
+    this.writeParts([JSON.stringify(value)]);
+  }
+
+  /** Writes a JSON text given in pieces (a large state is never joined into one string). */
+  writeParts(parts: readonly string[]): void {
     const tmp = `${this.path}.${process.pid}.tmp`;
     const fd = openSync(tmp, 'w', 0o600);
     try {
-      writeSync(fd, JSON.stringify(value));
+      let chunk = '';
+      for (const part of parts) {
+        chunk += part;
+        if (chunk.length >= 1 << 20) {
+          writeSync(fd, chunk);
+          chunk = '';
+        }
+      }
+      if (chunk !== '') writeSync(fd, chunk);
       fsyncSync(fd);
     } finally {
       closeSync(fd);

@@ -7,9 +7,12 @@ import { createHash } from 'node:crypto';
 import type { Alert, AlertEvent, AlertKind, ResolveReason } from './alert.js';
 import type { LogEvent } from './event.js';
 import { logGroupName, type CompiledRule, type GroupValue } from './compile.js';
+import { cutText, eventDigest, MAX_KEPT_CHARS, shownMessage, type KeptEvent } from './kept.js';
 
 /** Sample messages longer than this are cut (with "…") so one hostile line cannot bloat every alert. */
-export const MAX_SAMPLE_CHARS = 16_384;
+export const MAX_SAMPLE_CHARS = MAX_KEPT_CHARS;
+/** Rendered titles and texts (a template with `{{event.message}}` twice…) are cut (with "…") at this length. */
+export const MAX_TEXT_CHARS = MAX_KEPT_CHARS;
 export const MAX_SAMPLES = 5;
 
 /**
@@ -17,12 +20,13 @@ export const MAX_SAMPLES = 5;
  * last matching event give the same id in replay, tests and the daemon
  * (receivers and the outbox deduplicate on it).
  */
-export function alertId(ruleId: string, groupKey: string, kind: AlertKind, atMs: number, event?: LogEvent): string {
+export function alertId(ruleId: string, groupKey: string, kind: AlertKind, atMs: number, event?: KeptEvent): string {
   const h = createHash('sha256').update(`${ruleId}\n${groupKey}\n${kind}\n${atMs}`);
   // The last matching event tells apart two decisions in the same millisecond (two ERROR lines
   // logged at once by a no-window rule are two alerts, not one that the outbox would fold).
-  // It is the same event in replay and in the daemon, so the id stays stable.
-  if (event) h.update(`\n${event.logGroup}\n${event.logStream}\n${event.timestamp}\n`).update(event.message);
+  // It is the same event in replay and in the daemon, so the id stays stable. Its digest covers
+  // the whole message, also once the group keeps it cut (kept.ts).
+  if (event) h.update(`\n${eventDigest(event)}`);
   return h.digest('hex').slice(0, 32);
 }
 
@@ -40,19 +44,18 @@ export interface Decision {
   readonly suppressed: number;
   readonly sampled: boolean;
   /** Oldest first, at most MAX_SAMPLES. */
-  readonly samples: readonly LogEvent[];
-  /** The last matching event (templates' `event.*`). */
-  readonly event: LogEvent | undefined;
+  readonly samples: readonly KeptEvent[];
+  /** The last matching event (templates' `event.*`), as its group keeps it. */
+  readonly event: KeptEvent | undefined;
 }
 
-function sample(e: LogEvent): AlertEvent {
-  const message = e.message.length > MAX_SAMPLE_CHARS ? e.message.slice(0, MAX_SAMPLE_CHARS) + '…' : e.message;
-  return { timestamp: e.timestamp, logGroup: e.logGroup, logStream: e.logStream, message };
+function sample(e: KeptEvent): AlertEvent {
+  return { timestamp: e.timestamp, logGroup: e.logGroup, logStream: e.logStream, message: cutText(shownMessage(e), MAX_SAMPLE_CHARS) };
 }
 
-/** AWS console links encode `%` as `$25` inside the fragment. */
+/** AWS console links encode `%` as `$25` inside the fragment (a lone surrogate, which encodeURIComponent throws on, as U+FFFD). */
 function consoleEncode(s: string): string {
-  return encodeURIComponent(s).replace(/%/g, '$25');
+  return encodeURIComponent((s as string & { toWellFormed(): string }).toWellFormed()).replace(/%/g, '$25');
 }
 
 /** A link to the log group (and stream) in the CloudWatch console, when the region is known. */
@@ -112,8 +115,8 @@ export function buildAlert(cr: CompiledRule, d: Decision): Alert {
     suppressed: d.suppressed,
     sampled: d.sampled,
     // A resolved alert never re-renders the firing templates: "4 5xx on payments" would read as firing.
-    title: d.kind === 'resolved' ? cr.resolvedTitle.render(values) : cr.title.render(values),
-    text: d.kind === 'resolved' ? (cr.resolvedText?.render(values) ?? defaultResolvedText(cr, d)) : cr.text.render(values),
+    title: cutText(d.kind === 'resolved' ? cr.resolvedTitle.render(values) : cr.title.render(values), MAX_TEXT_CHARS),
+    text: cutText(d.kind === 'resolved' ? (cr.resolvedText?.render(values) ?? defaultResolvedText(cr, d)) : cr.text.render(values), MAX_TEXT_CHARS),
     events: d.samples.slice(-MAX_SAMPLES).map(sample),
     links: console === undefined ? {} : { console },
   };

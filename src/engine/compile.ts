@@ -7,7 +7,8 @@ import type { MatchNode, Rule } from '../config/model.js';
 import { formatDuration } from '../duration.js';
 import { compileFilterPattern, MISSING, SelectorError, type CompiledFilterPatternLike } from './filter-adapter.js';
 import { compileField, compileMatch, patternTest, RuleCompileError, type EventView, type Predicate } from './match.js';
-import { compileTemplate, type CompiledTemplate } from './template.js';
+import { cutText, type FieldReader } from './kept.js';
+import { compileTemplate, fieldReader, type CompiledTemplate } from './template.js';
 
 export type GroupValue = string | number | boolean | null;
 
@@ -32,6 +33,8 @@ export interface CompiledRule {
   readonly resolvedTitle: CompiledTemplate;
   /** `resolvedMessage`; undefined: the built-in resolved text (alert-build.ts). */
   readonly resolvedText: CompiledTemplate | undefined;
+  /** Reads the `event.fields` its templates use from a whole message (kept with a cut one); undefined when they use none. */
+  readonly fields: FieldReader | undefined;
   readonly fingerprint: string;
 }
 
@@ -103,6 +106,12 @@ export function compileRule(rule: Rule): CompiledRule {
     }
   });
   const title = rule.title !== '' ? rule.title : rule.description !== '' ? rule.description : '{{rule.id}}';
+  const templates = {
+    title: compileTemplate(title),
+    text: compileTemplate(rule.message),
+    resolvedTitle: rule.resolvedTitle ? compileTemplate(rule.resolvedTitle) : literal(rule.description !== '' ? rule.description : rule.id),
+    resolvedText: rule.resolvedMessage === undefined ? undefined : compileTemplate(rule.resolvedMessage),
+  };
   return {
     rule,
     filter,
@@ -114,17 +123,15 @@ export function compileRule(rule: Rule): CompiledRule {
     streams: rule.source.logStreams?.length ? new Set(rule.source.logStreams) : undefined,
     streamPrefixes: rule.source.logStreamPrefixes?.length ? rule.source.logStreamPrefixes : undefined,
     windowText: rule.window ? formatDuration(rule.window.withinMs) : '',
-    title: compileTemplate(title),
-    text: compileTemplate(rule.message),
-    resolvedTitle: rule.resolvedTitle ? compileTemplate(rule.resolvedTitle) : literal(rule.description !== '' ? rule.description : rule.id),
-    resolvedText: rule.resolvedMessage === undefined ? undefined : compileTemplate(rule.resolvedMessage),
+    ...templates,
+    fields: fieldReader(Object.values(templates).flatMap((t) => t?.fieldPaths ?? [])),
     fingerprint: ruleFingerprint(rule),
   };
 }
 
 /** Text used as is: a description is not a template (its `{{` are not placeholders). */
 function literal(text: string): CompiledTemplate {
-  return { source: text, render: () => text };
+  return { source: text, fieldPaths: [], render: () => text };
 }
 
 /** A groupBy value as it appears in the alert: scalars as they are, missing as null, objects as JSON text. */
@@ -132,4 +139,19 @@ export function groupValue(v: unknown): GroupValue {
   if (v === MISSING || v === undefined || v === null) return null;
   if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
   return JSON.stringify(v);
+}
+
+/** Group values longer than this (UTF-16 code units) are cut in alerts, with "…". */
+export const MAX_GROUP_VALUE_CHARS = 1024;
+
+/**
+ * A long group value as its group keeps it (a group lives on, and a hostile line may carry a
+ * megabyte where an id was expected): `shown` cut with "…" for alerts, `key` the cut text and the
+ * SHA-256 of the whole, so values that differ after the cut are still different groups.
+ */
+export function boundGroupValue(v: GroupValue): { shown: GroupValue; key: GroupValue } {
+  if (typeof v !== 'string' || v.length <= MAX_GROUP_VALUE_CHARS) return { shown: v, key: v };
+  const shown = cutText(v, MAX_GROUP_VALUE_CHARS);
+  const whole = (v as string & { isWellFormed(): boolean }).isWellFormed() ? v : Buffer.from(v, 'utf16le');
+  return { shown, key: `${shown}\u0000${createHash('sha256').update(whole).digest('hex')}` };
 }

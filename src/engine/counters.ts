@@ -18,6 +18,8 @@ export interface RuleCounters {
   resolved: number;
   /** Groups dropped because `maxGroups` was reached. */
   evictedGroups: number;
+  /** Exceptions while evaluating the rule or rendering its alert (the event or timer was skipped for this rule only). */
+  errors: number;
 }
 
 export class EngineCounters {
@@ -31,7 +33,7 @@ export class EngineCounters {
   forRule(id: string): RuleCounters {
     let c = this.rules.get(id);
     if (!c) {
-      c = { received: 0, matched: 0, fired: 0, suppressed: 0, silenced: 0, resolved: 0, evictedGroups: 0 };
+      c = { received: 0, matched: 0, fired: 0, suppressed: 0, silenced: 0, resolved: 0, evictedGroups: 0, errors: 0 };
       this.rules.set(id, c);
     }
     return c;

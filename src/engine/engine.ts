@@ -21,10 +21,11 @@ import type { Rule, RuleSet, RuleWindow, Silence } from '../config/model.js';
 import type { AlertKind, ResolveReason, RoutedAlert } from './alert.js';
 import { buildAlert, MAX_SAMPLES } from './alert-build.js';
 import { Buckets } from './buckets.js';
-import { compileRule, groupValue, logGroupName, type CompiledRule, type GroupValue } from './compile.js';
+import { boundGroupValue, compileRule, groupValue, logGroupName, MAX_GROUP_VALUE_CHARS, type CompiledRule, type GroupValue } from './compile.js';
 import { EngineCounters, type RuleCounters } from './counters.js';
 import type { LogEvent } from './event.js';
 import { TimerHeap } from './heap.js';
+import { keepEvent, type FieldReader, type KeptEvent } from './kept.js';
 import { EventView } from './match.js';
 import { matchingSilence } from './silence.js';
 import { ENGINE_STATE_VERSION, type EngineState, type GroupStateJson } from './state.js';
@@ -36,9 +37,9 @@ const MAX_GAPS_KEPT = 64;
 /** Per rule and group: window contents, throttle and resolve bookkeeping. */
 class Group {
   buckets = new Buckets();
-  /** The most recent matching events (at most MAX_SAMPLES), oldest first. */
-  samples: LogEvent[] = [];
-  lastEvent: LogEvent | undefined;
+  /** The most recent matching events (at most MAX_SAMPLES), oldest first, long messages cut (kept.ts). */
+  samples: KeptEvent[] = [];
+  lastEvent: KeptEvent | undefined;
   sampled = false;
   firstSeen = 0;
   /** Last firing decided (sent, suppressed or silenced). */
@@ -61,11 +62,14 @@ class Group {
     readonly values: Readonly<Record<string, GroupValue>>,
   ) {}
 
-  addSample(e: LogEvent): void {
+  /** Keeps `e` as the last event and a sample (cut when long: the group outlives the line); returns it as kept. */
+  addSample(event: LogEvent, fields: FieldReader | undefined): KeptEvent {
+    const e = keepEvent(event, fields);
     this.lastEvent = e;
     if (e.sampled) this.sampled = true;
     if (this.samples.length >= MAX_SAMPLES) this.samples.shift();
     this.samples.push(e);
+    return e;
   }
 }
 
@@ -153,13 +157,21 @@ export interface EngineOptions {
   readonly state?: EngineState | undefined;
   /** Shared across reloads so counts only grow. */
   readonly counters?: EngineCounters | undefined;
+  /**
+   * An exception while one rule evaluated an event or a timer, or rendered its alert: that rule
+   * skips it (counted in its `errors`), the other rules go on. Called for every one: callers rate-limit.
+   */
+  readonly onRuleError?: RuleErrorHandler | undefined;
 }
+
+export type RuleErrorHandler = (ruleId: string, err: unknown) => void;
 
 export class Engine {
   readonly counters: EngineCounters;
   private readonly runtimes: Runtime[] = [];
   private readonly byLogGroup = new Map<string, Runtime[]>();
   private readonly silences: readonly Silence[];
+  private readonly onRuleError: RuleErrorHandler | undefined;
   private readonly heap = new TimerHeap<Timer>();
   private liveTimers = 0;
   private clockMs = Number.NEGATIVE_INFINITY;
@@ -172,6 +184,7 @@ export class Engine {
     const rules = 'rules' in opts.rules ? (opts.rules as RuleSet).rules : (opts.rules as readonly Rule[]);
     this.counters = opts.counters ?? new EngineCounters();
     this.silences = opts.silences ?? [];
+    this.onRuleError = opts.onRuleError;
     for (const rule of rules) {
       if (!rule.enabled) continue;
       const cr = compileRule(rule);
@@ -216,10 +229,15 @@ export class Engine {
         const cr = rt.cr;
         if (event.logStream !== '' && !streamAllowed(cr, event.logStream)) continue;
         rt.counters.received++;
-        if (cr.filterTest !== undefined && !cr.filterTest(view)) continue;
-        if (cr.match !== undefined && !cr.match(view)) continue;
-        rt.counters.matched++;
-        this.onMatch(rt, view, ts);
+        // One rule's failure never costs the other rules the event.
+        try {
+          if (cr.filterTest !== undefined && !cr.filterTest(view)) continue;
+          if (cr.match !== undefined && !cr.match(view)) continue;
+          rt.counters.matched++;
+          this.onMatch(rt, view, ts);
+        } catch (err) {
+          this.failed(rt, err);
+        }
       }
     }
     return this.flush();
@@ -287,11 +305,23 @@ export class Engine {
       const rule = next.get(rt.rule.id);
       const reason = rule === undefined ? 'rule-removed' : groupingKey(rule) !== groupingKey(rt.rule) ? 'rule-changed' : undefined;
       if (reason === undefined) continue;
-      for (const g of rt.groups.values()) if (g.open) this.resolveGroup(rt, g, this.clockMs, 0, reason);
+      for (const g of rt.groups.values()) {
+        if (!g.open) continue;
+        try {
+          this.resolveGroup(rt, g, this.clockMs, 0, reason);
+        } catch (err) {
+          this.failed(rt, err);
+        }
+      }
     }
     const alerts = this.flush();
-    const engine = new Engine({ rules, silences, state: this.exportState(), counters: this.counters });
+    const engine = new Engine({ rules, silences, state: this.exportState(), counters: this.counters, onRuleError: this.onRuleError });
     return { engine, alerts };
+  }
+
+  private failed(rt: Runtime, err: unknown): void {
+    rt.counters.errors++;
+    this.onRuleError?.(rt.rule.id, err);
   }
 
   private flush(): readonly RoutedAlert[] {
@@ -310,12 +340,17 @@ export class Engine {
     if (readers.length === 0) key = '';
     else if (readers.length === 1) {
       // One groupBy value (the common case): a typed key without building JSON.
-      const v = groupValue(readers[0]!(view));
-      values = [v];
+      let v = groupValue(readers[0]!(view));
+      if (typeof v === 'string' && v.length > MAX_GROUP_VALUE_CHARS) {
+        const b = boundGroupValue(v);
+        values = [b.shown];
+        v = b.key;
+      } else values = [v];
       key = v === null ? 'null' : typeof v === 'string' ? 's:' + v : typeof v === 'number' ? 'n:' + v : 'b:' + v;
     } else {
-      values = readers.map((read) => groupValue(read(view)));
-      key = JSON.stringify(values);
+      const bound = readers.map((read) => boundGroupValue(groupValue(read(view))));
+      values = bound.map((b) => b.shown);
+      key = JSON.stringify(bound.map((b) => b.key));
     }
     const groups = rt.groups;
     let g = groups.get(key);
@@ -323,8 +358,9 @@ export class Engine {
       groups.touch(g);
       return g;
     }
+    // Own properties even for a groupBy named `__proto__` (an assignment would set the prototype).
     const named: Record<string, GroupValue> = {};
-    rt.cr.groupNames.forEach((n, i) => (named[n] = values![i]!));
+    rt.cr.groupNames.forEach((n, i) => Object.defineProperty(named, n, { value: values![i]!, enumerable: true, writable: true, configurable: true }));
     g = new Group(key, named);
     g.firstSeen = ts;
     groups.add(g);
@@ -343,8 +379,8 @@ export class Engine {
     const now = this.clockMs;
     const event = view.event;
     if (w === undefined) {
-      g.addSample(event);
-      this.fire(rt, g, ts, 1, ts, ts, [event], !!event.sampled);
+      const kept = g.addSample(event, rt.cr.fields);
+      this.fire(rt, g, ts, 1, ts, ts, [kept], !!event.sampled);
       g.sampled = false;
       return;
     }
@@ -355,7 +391,7 @@ export class Engine {
         g.buckets.trim(cutoff);
         if (ts <= cutoff) return; // too late for any open window
         g.buckets.add(ts);
-        g.addSample(event);
+        g.addSample(event, rt.cr.fields);
         if (g.buckets.total >= w.count) {
           const last = g.buckets.lastTs()!;
           const samples = g.samples.filter((e) => e.timestamp > cutoff);
@@ -371,7 +407,7 @@ export class Engine {
         g.buckets.trim(cutoff2);
         if (ts <= cutoff2) return;
         g.buckets.add(ts);
-        g.addSample(event);
+        g.addSample(event, rt.cr.fields);
         const cur = g.buckets.countCurrent(now - within);
         if (cur.n >= w.minCount && cur.n >= w.factor * g.buckets.countBetween(cutoff2, now - within)) {
           const samples = g.samples.filter((e) => e.timestamp >= cur.first);
@@ -385,7 +421,7 @@ export class Engine {
       case 'absence': {
         g.buckets.trim(now - within);
         if (ts > now - within) g.buckets.add(ts);
-        g.addSample(event);
+        g.addSample(event, rt.cr.fields);
         if (g.absent && g.buckets.total >= w.count) {
           g.absent = false;
           if (g.open) this.resolveGroup(rt, g, Math.max(ts, g.lastFireAt ?? ts), g.buckets.total);
@@ -436,7 +472,7 @@ export class Engine {
   // ---- throttle, silence, output -----------------------------------------
 
   /** A firing: throttled → suppressed; silenced → counted; else sent. */
-  private fire(rt: Runtime, g: Group, at: number, count: number, first: number, last: number, samples: readonly LogEvent[], sampled: boolean): void {
+  private fire(rt: Runtime, g: Group, at: number, count: number, first: number, last: number, samples: readonly KeptEvent[], sampled: boolean): void {
     const rule = rt.rule;
     rt.counters.fired++;
     g.lastFireAt = at;
@@ -482,7 +518,7 @@ export class Engine {
     return true;
   }
 
-  private emit(rt: Runtime, g: Group, kind: AlertKind, at: number, count: number, first: number, last: number, samples: readonly LogEvent[], sampled: boolean, reason?: ResolveReason): void {
+  private emit(rt: Runtime, g: Group, kind: AlertKind, at: number, count: number, first: number, last: number, samples: readonly KeptEvent[], sampled: boolean, reason?: ResolveReason): void {
     const alert = buildAlert(rt.cr, {
       ...(reason !== undefined ? { reason } : {}),
       kind,
@@ -523,7 +559,11 @@ export class Engine {
       if (g.evicted || g.scheduledAt !== due) continue;
       g.scheduledAt = undefined;
       this.liveTimers--;
-      this.evaluate(value.rt, g, due);
+      try {
+        this.evaluate(value.rt, g, due);
+      } catch (err) {
+        this.failed(value.rt, err);
+      }
     }
   }
 
@@ -572,10 +612,11 @@ export class Engine {
       const clock = Number.isFinite(this.clockMs) ? this.clockMs : 0;
       for (const s of saved.groups) {
         const g = new Group(s.key, s.values);
-        g.lastEvent = s.lastEvent ? { ...s.lastEvent } : undefined;
+        // keepEvent: a state written before events were cut when kept holds whole messages.
+        g.lastEvent = s.lastEvent ? keepEvent({ ...s.lastEvent }, rt.cr.fields) : undefined;
         if (same) {
           g.buckets = Buckets.fromJSON(s.buckets);
-          g.samples = s.samples.map((e) => ({ ...e }));
+          g.samples = s.samples.map((e) => keepEvent({ ...e }, rt.cr.fields));
           g.sampled = s.sampled;
           g.firstSeen = s.firstSeen;
         } else {
@@ -601,9 +642,11 @@ function streamAllowed(cr: CompiledRule, stream: string): boolean {
   return true;
 }
 
-function plainEvent(e: LogEvent): LogEvent {
-  const out: { -readonly [K in keyof LogEvent]: LogEvent[K] } = { timestamp: e.timestamp, logGroup: e.logGroup, logStream: e.logStream, message: e.message };
+function plainEvent(e: KeptEvent): KeptEvent {
+  const out: { -readonly [K in keyof KeptEvent]: KeptEvent[K] } = { timestamp: e.timestamp, logGroup: e.logGroup, logStream: e.logStream, message: e.message };
   if (e.sampled) out.sampled = true;
+  if (e.digest !== undefined) out.digest = e.digest;
+  if (e.fields !== undefined) out.fields = e.fields;
   return out;
 }
 

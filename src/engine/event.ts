@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /** One log event as every source (Live Tail, backfill, replay, tests) delivers it. */
 export interface LogEvent {
   /** Epoch milliseconds (event time). */
@@ -10,12 +12,26 @@ export interface LogEvent {
   readonly sampled?: boolean | undefined;
 }
 
+/** Messages longer than this are keyed by that many code units and a digest of the whole. */
+const KEY_MESSAGE_CHARS = 16_384;
+
 /**
  * An event's identity where Live Tail gives no eventId: (group, stream, timestamp, message).
- * Sources deduplicate by it, and events of one millisecond are decided in its order.
+ * Sources deduplicate by it, and events of one millisecond are decided in its order. A message
+ * longer than 16 KiB takes part as its first 16 KiB and the SHA-256 of the whole (keys are kept
+ * while events wait for their watermark: a 1 MB line must not be kept twice), so such lines
+ * sharing their first 16 KiB are ordered by digest.
  */
 export function eventKey(e: LogEvent): string {
-  return `${e.logGroup}\u0000${e.logStream}\u0000${e.timestamp}\u0000${e.message}`;
+  const m = e.message;
+  return `${e.logGroup}\u0000${e.logStream}\u0000${e.timestamp}\u0000${m.length <= KEY_MESSAGE_CHARS ? m : longMessageKey(m)}`;
+}
+
+function longMessageKey(m: string): string {
+  const wellFormed = (m as string & { isWellFormed(): boolean }).isWellFormed();
+  // Exact over UTF-16: lone surrogates do not collapse into U+FFFD as UTF-8 would make them.
+  const digest = createHash('sha256').update(wellFormed ? m : Buffer.from(m, 'utf16le')).digest('hex');
+  return `${m.slice(0, KEY_MESSAGE_CHARS)}\u0000${wellFormed ? '8' : '16'}:${digest}`;
 }
 
 /** What a source (a Live Tail session, its backfill) hands to the engine. */

@@ -25,7 +25,7 @@ import type { Rule, RuleSet, Silence } from '../config/model.js';
 import type { RoutedAlert } from './alert.js';
 import { logGroupName } from './compile.js';
 import { EngineCounters } from './counters.js';
-import { Engine } from './engine.js';
+import { Engine, type RuleErrorHandler } from './engine.js';
 import { eventKey, type LogEvent, type SourceBatch } from './event.js';
 import { TimerHeap } from './heap.js';
 import { ENGINE_STATE_VERSION, type EngineState, type RuleStateJson } from './state.js';
@@ -80,6 +80,8 @@ export interface LiveEngineOptions {
   readonly state?: LiveEngineState | EngineState | undefined;
   /** Shared across reloads so counts only grow. */
   readonly counters?: EngineCounters | undefined;
+  /** A rule failed on an event or timer (engine.ts `onRuleError`); the other rules went on. */
+  readonly onRuleError?: RuleErrorHandler | undefined;
 }
 
 export class LiveEngine {
@@ -88,10 +90,12 @@ export class LiveEngine {
   private readonly lanes = new Map<string, Lane>();
   private readonly sources = new Map<string, SourceState>();
   private silences: readonly Silence[];
+  private readonly onRuleError: RuleErrorHandler | undefined;
 
   constructor(opts: LiveEngineOptions) {
     this.counters = opts.counters ?? new EngineCounters();
     this.silences = opts.silences ?? [];
+    this.onRuleError = opts.onRuleError;
     const saved = savedRules(opts.state);
     for (const rule of ruleList(opts.rules)) {
       if (!rule.enabled) continue;
@@ -204,7 +208,7 @@ export class LiveEngine {
     // Per-rule engines count rules into the shared counters; events are counted here, once.
     const counters = new EngineCounters(this.counters.rules);
     const state: EngineState | undefined = saved ? { version: ENGINE_STATE_VERSION, clock: saved.clock, gaps: saved.rule.gaps, rules: [saved.rule] } : undefined;
-    return new Lane(new Engine({ rules: [rule], silences: this.silences, state, counters }), rule, groupsOf(rule));
+    return new Lane(new Engine({ rules: [rule], silences: this.silences, state, counters, onRuleError: this.onRuleError }), rule, groupsOf(rule));
   }
 
   /** Records which rules a source serves (a batch says it each time: a reload may change it). */

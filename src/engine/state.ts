@@ -3,7 +3,7 @@
  * definition fingerprint and its live groups in least-recently-seen order.
  * Timers are not stored; they are recomputed from the groups on restore.
  */
-import type { LogEvent } from './event.js';
+import { withoutMessage, type KeptEvent } from './kept.js';
 import type { GroupValue } from './compile.js';
 
 export const ENGINE_STATE_VERSION = 1;
@@ -13,8 +13,9 @@ export interface GroupStateJson {
   readonly values: Readonly<Record<string, GroupValue>>;
   /** [second, count, firstTs, lastTs, old(0|1)] */
   readonly buckets: readonly (readonly [number, number, number, number, 0 | 1])[];
-  readonly samples: readonly LogEvent[];
-  readonly lastEvent: LogEvent | null;
+  /** Messages longer than 16 KiB cut (kept.ts); empty when the size bound dropped them (serializeState). */
+  readonly samples: readonly KeptEvent[];
+  readonly lastEvent: KeptEvent | null;
   readonly sampled: boolean;
   readonly firstSeen: number;
   readonly lastFireAt: number | null;
@@ -43,4 +44,90 @@ export interface EngineState {
   /** Ranges with missing events (engine.ts markGap): firings over them still say `sampled` after a restart. */
   readonly gaps?: readonly { readonly from: number; readonly to: number }[] | undefined;
   readonly rules: readonly RuleStateJson[];
+}
+
+/** The state file's size bound (bytes of JSON). */
+export const MAX_STATE_BYTES = 64 * 1024 * 1024;
+
+export interface SerializedState {
+  /** The JSON text in pieces (never one string: no string-length limit, no second copy). */
+  readonly parts: readonly string[];
+  readonly bytes: number;
+  /** Groups whose samples, or whose last event's message too, were left out to stay within the bound. */
+  readonly trimmed: { readonly samples: number; readonly lastEvents: number };
+  /** Still over the bound with every sample and message left out (group keys and windows alone). */
+  readonly overBound: boolean;
+}
+
+interface Entry {
+  readonly rule: number;
+  group: GroupStateJson;
+  text: string;
+  bytes: number;
+  readonly lastSeen: number;
+}
+
+/**
+ * A state (Engine's or LiveEngine's: `rules` with their `groups`) as JSON of at most `maxBytes`:
+ * beyond it, the least recently seen groups (by their last event) lose their samples first, then
+ * their last event's message (its digest stays, so alert ids do not change: kept.ts). Episodes,
+ * throttles, windows and clocks are always kept.
+ */
+export function serializeState(state: { readonly rules: readonly RuleStateJson[] }, maxBytes = MAX_STATE_BYTES): SerializedState {
+  const entries: Entry[][] = [];
+  let total = 0;
+  const heads: string[] = [];
+  const { rules, ...top } = state;
+  const head = JSON.stringify({ ...top, rules: [] }).slice(0, -2);
+  total += Buffer.byteLength(head) + 2 + Math.max(0, rules.length - 1);
+  rules.forEach((r, i) => {
+    const { groups, ...rest } = r;
+    const h = JSON.stringify({ ...rest, groups: [] }).slice(0, -2);
+    heads.push(h);
+    total += Buffer.byteLength(h) + 2 + Math.max(0, groups.length - 1);
+    entries.push(
+      groups.map((group) => {
+        const text = JSON.stringify(group);
+        const bytes = Buffer.byteLength(text);
+        total += bytes;
+        return { rule: i, group, text, bytes, lastSeen: group.lastEvent?.timestamp ?? group.firstSeen };
+      }),
+    );
+  });
+  const trimmed = { samples: 0, lastEvents: 0 };
+  if (total > maxBytes) {
+    // Least recently seen first; ties in rule order, then each rule's own least-recently-seen order.
+    const order = entries.flat().sort((a, b) => a.lastSeen - b.lastSeen);
+    const shrink = (e: Entry, group: GroupStateJson): void => {
+      const text = JSON.stringify(group);
+      const bytes = Buffer.byteLength(text);
+      total -= e.bytes - bytes;
+      Object.assign(e, { group, text, bytes });
+    };
+    for (const e of order) {
+      if (total <= maxBytes) break;
+      if (e.group.samples.length === 0) continue;
+      shrink(e, { ...e.group, samples: [] });
+      trimmed.samples++;
+    }
+    for (const e of order) {
+      if (total <= maxBytes) break;
+      const last = e.group.lastEvent;
+      if (last === null || last.message === '') continue;
+      shrink(e, { ...e.group, lastEvent: withoutMessage(last) });
+      trimmed.lastEvents++;
+    }
+  }
+  const parts: string[] = [head];
+  rules.forEach((_, i) => {
+    if (i > 0) parts.push(',');
+    parts.push(heads[i]!);
+    entries[i]!.forEach((e, j) => {
+      if (j > 0) parts.push(',');
+      parts.push(e.text);
+    });
+    parts.push(']}');
+  });
+  parts.push(']}');
+  return { parts, bytes: total, trimmed, overBound: total > maxBytes };
 }

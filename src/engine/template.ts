@@ -5,8 +5,8 @@
  * as is; escaping for a destination (Slack mrkdwn, …) is the delivery
  * layer's job, so values are inserted raw here.
  */
-import { compileSelector, MISSING, NOT_JSON, parseJsonMessage, SelectorError } from './filter-adapter.js';
-import type { LogEvent } from './event.js';
+import { compileSelector, MISSING, NOT_JSON, parseJsonMessage, SelectorError, type Selector } from './filter-adapter.js';
+import { cutText, shownMessage, type FieldReader, type KeptEvent } from './kept.js';
 import type { Severity } from '../config/model.js';
 
 export interface TemplateProblem {
@@ -27,8 +27,8 @@ export interface TemplateValues {
   readonly window: string;
   readonly suppressed: number;
   readonly sampled: boolean;
-  /** The last matching event, if any. */
-  readonly event: LogEvent | undefined;
+  /** The last matching event, if any (a cut one carries the `event.fields` values it had). */
+  readonly event: KeptEvent | undefined;
 }
 
 /** Names a rule may use to narrow the check: its labels and its group keys. */
@@ -42,10 +42,17 @@ type Part = string | Getter;
 
 export interface CompiledTemplate {
   readonly source: string;
+  /** The paths of its `event.fields.<path>` placeholders. */
+  readonly fieldPaths: readonly string[];
   render(values: TemplateValues): string;
 }
 
-const SIMPLE: Record<string, Getter> = {
+/**
+ * The fixed variables. A Map, not an object literal: a name every JS object has
+ * (`constructor`, `hasOwnProperty`, `__proto__`) must be an unknown variable, not
+ * Object.prototype's member.
+ */
+const SIMPLE: ReadonlyMap<string, Getter> = new Map(Object.entries<Getter>({
   kind: (v) => v.kind,
   reason: (v) => v.reason ?? '',
   count: (v) => v.count,
@@ -55,11 +62,11 @@ const SIMPLE: Record<string, Getter> = {
   'rule.id': (v) => v.rule.id,
   'rule.description': (v) => v.rule.description,
   'rule.severity': (v) => v.rule.severity,
-  'event.message': (v) => v.event?.message,
+  'event.message': (v) => (v.event ? shownMessage(v.event) : undefined),
   'event.timestamp': (v) => (v.event ? new Date(v.event.timestamp).toISOString() : undefined),
   'event.logGroup': (v) => v.event?.logGroup,
   'event.logStream': (v) => v.event?.logStream,
-};
+}));
 
 const KNOWN_LIST = 'rule.id, rule.description, rule.severity, labels.<name>, group.<name>, count, window, ' +
   'event.message, event.timestamp, event.logGroup, event.logStream, event.fields.<path>, suppressed, sampled, kind, reason';
@@ -96,12 +103,12 @@ function scan(text: string): { parts: (string | Placeholder)[]; problems: Templa
 function getterFor(p: Placeholder, scope: TemplateScope | undefined): Getter | TemplateProblem {
   const name = p.name;
   if (name === '') return { offset: p.offset, message: 'empty placeholder "{{}}"' };
-  const simple = SIMPLE[name];
-  if (simple) return simple;
+  const simple = SIMPLE.get(name);
+  if (simple !== undefined) return simple;
   if (name.startsWith('labels.') && name.length > 7) {
     const key = name.slice(7);
     if (scope?.labels && !scope.labels.includes(key)) return { offset: p.offset, message: `unknown variable "${name}": the rule has no label "${key}"` };
-    return (v) => v.labels[key];
+    return (v) => own(v.labels, key);
   }
   if (name.startsWith('group.') && name.length > 6) {
     const key = name.slice(6);
@@ -109,7 +116,7 @@ function getterFor(p: Placeholder, scope: TemplateScope | undefined): Getter | T
       const known = scope.group.length ? `groupBy gives ${scope.group.map((g) => `group.${g}`).join(', ')}` : 'the rule has no groupBy';
       return { offset: p.offset, message: `unknown variable "${name}": ${known}` };
     }
-    return (v) => v.group[key];
+    return (v) => own(v.group, key);
   }
   if (name.startsWith('event.fields.') && name.length > 13) {
     const path = name.slice(13);
@@ -122,14 +129,45 @@ function getterFor(p: Placeholder, scope: TemplateScope | undefined): Getter | T
       return { offset: p.offset + 13 + at, message: `bad field path in "${name}": ${(err as Error).message}` };
     }
     return (v, json) => {
-      if (!v.event) return undefined;
-      if (!('value' in json)) json.value = parseJsonMessage(v.event.message);
-      if (json.value === NOT_JSON) return undefined;
-      const got = select.first(json.value);
-      return got === MISSING ? undefined : got;
+      const e = v.event;
+      if (!e) return undefined;
+      // A cut message no longer parses: its fields were read when it was kept.
+      if (e.fields !== undefined) return own(e.fields, path);
+      return readField(select, e.message, json);
     };
   }
   return { offset: p.offset, message: `unknown variable "${name}" (known: ${KNOWN_LIST})` };
+}
+
+function readField(select: Selector, message: string, json: { value?: unknown }): unknown {
+  if (!('value' in json)) json.value = parseJsonMessage(message);
+  if (json.value === NOT_JSON) return undefined;
+  const got = select.first(json.value);
+  return got === MISSING ? undefined : got;
+}
+
+/**
+ * Reads the given `event.fields` paths from a whole message, rendered as templates render them
+ * (and cut like a kept message): what a kept event whose message was cut still shows.
+ */
+export function fieldReader(paths: readonly string[]): FieldReader | undefined {
+  const selectors = [...new Set(paths)].map((path) => [path, compileSelector(path.startsWith('[') ? `$${path}` : `$.${path}`)] as const);
+  if (selectors.length === 0) return undefined;
+  return (message) => {
+    const json: { value?: unknown } = {};
+    const entries: [string, string][] = [];
+    for (const [path, select] of selectors) {
+      const v = readField(select, message, json);
+      if (v !== undefined) entries.push([path, cutText(show(v))]);
+    }
+    // fromEntries defines own properties, also for a path named `__proto__`.
+    return Object.fromEntries(entries);
+  };
+}
+
+/** `obj[key]` when it is the object's own property (a label or group named `constructor` is data, never Object.prototype's). */
+function own(obj: Readonly<Record<string, unknown>>, key: string): unknown {
+  return Object.hasOwn(obj, key) ? obj[key] : undefined;
 }
 
 /** Problems in a template: unterminated placeholders and unknown variables, with offsets. */
@@ -153,17 +191,21 @@ function show(value: unknown): string {
 /** Compiles a template; unknown variables render as '' (the loader has rejected them already). */
 export function compileTemplate(text: string): CompiledTemplate {
   const { parts } = scan(text);
+  const fieldPaths: string[] = [];
   const compiled: Part[] = parts.map((p) => {
     if (typeof p === 'string') return p;
     const g = getterFor(p, undefined);
-    return typeof g === 'function' ? g : '';
+    if (typeof g !== 'function') return '';
+    if (p.name.startsWith('event.fields.')) fieldPaths.push(p.name.slice(13));
+    return g;
   });
   if (compiled.every((p) => typeof p === 'string')) {
     const constant = compiled.join('');
-    return { source: text, render: () => constant };
+    return { source: text, fieldPaths, render: () => constant };
   }
   return {
     source: text,
+    fieldPaths,
     render(values) {
       const json: { value?: unknown } = {};
       let out = '';

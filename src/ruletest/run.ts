@@ -63,8 +63,8 @@ export function alertMatches(e: ExpectedAlert, a: Alert, start: number): boolean
  * one millisecond in eventKey order, as replay and the daemon decide them); a restart or gap
  * happens at its time, after every event at or before it.
  */
-export function caseAlerts(c: TestCase, rules: readonly Rule[]): Alert[] {
-  let engine = new Engine({ rules });
+export function caseAlerts(c: TestCase, rules: readonly Rule[], onRuleError?: (ruleId: string, err: unknown) => void): Alert[] {
+  let engine = new Engine({ rules, onRuleError });
   const produced: Alert[] = [];
   const take = (alerts: readonly RoutedAlert[]): void => {
     for (const r of alerts) produced.push(r.alert);
@@ -84,7 +84,7 @@ export function caseAlerts(c: TestCase, rules: readonly Rule[]): Alert[] {
     } else {
       // What the daemon saves and loads: plain JSON, read back into a new engine.
       const state = JSON.parse(JSON.stringify(engine.exportState())) as EngineState;
-      engine = new Engine({ rules, state });
+      engine = new Engine({ rules, state, onRuleError });
     }
   }
   for (; next < events.length; next++) for (const e of order.push(events[next]!)) take(engine.ingest(e));
@@ -101,7 +101,11 @@ export function runCase(c: TestCase, rules: readonly Rule[]): CaseResult {
     if (unknown.length > 0) return { passed: false, missing: [], unexpected: [], matched: [], error: `unknown rule id(s) in "rules": ${unknown.join(', ')}` };
     selected = rules.filter((r) => c.rules!.includes(r.id));
   }
-  const produced = caseAlerts(c, selected);
+  const failures = new Map<string, string>();
+  const onRuleError = (ruleId: string, err: unknown): void => {
+    if (!failures.has(ruleId)) failures.set(ruleId, `rule "${ruleId}" failed: ${errorText(err)}`);
+  };
+  const produced = caseAlerts(c, selected, onRuleError);
   const left = [...produced];
   const missing: ExpectedAlert[] = [];
   const matched: { expected: ExpectedAlert; actual: Alert }[] = [];
@@ -110,7 +114,12 @@ export function runCase(c: TestCase, rules: readonly Rule[]): CaseResult {
     if (i < 0) missing.push(e);
     else matched.push({ expected: e, actual: left.splice(i, 1)[0]! });
   }
-  return { passed: missing.length === 0 && left.length === 0, missing, unexpected: left, matched };
+  const error = failures.size > 0 ? [...failures.values()].join('; ') : undefined;
+  return { passed: missing.length === 0 && left.length === 0 && error === undefined, missing, unexpected: left, matched, ...(error === undefined ? {} : { error }) };
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }
 
 /**

@@ -6,7 +6,8 @@
  *   null group value is left out — Alertmanager treats an empty label as
  *   absent anyway). Names are made valid for Alertmanager 0.25
  *   (`[a-zA-Z_][a-zA-Z0-9_]*`: `user.id` → `user_id`).
- * - annotations: `title`, `text`, `description` (the rule's), `tailwatch_id`.
+ * - annotations: `title`, `text`, `description` (the rule's), `tailwatch_id`;
+ *   the texts at most 16 KiB (cut with "…").
  * - `startsAt` = the first event of the window; `endsAt` = the resolve time
  *   on a resolve (never later than now); `generatorURL` = the console link.
  *
@@ -20,6 +21,7 @@ import type { Alert } from '../../engine/alert.js';
 import { HTTP_CONCURRENCY, postJson } from '../http.js';
 import { DELIVERY_HEADER, type Notifier, type NotifierDeps } from '../notifier.js';
 import { secretsOf } from '../secrets.js';
+import { cut, inertAlert } from '../text.js';
 
 export interface AmAlert {
   labels: Record<string, string>;
@@ -34,19 +36,24 @@ export function labelName(name: string): string {
   return /^[a-zA-Z_]/.test(s) ? s : `_${s}`;
 }
 
-export function alertmanagerAlert(alert: Alert, now: number): AmAlert {
-  const labels: Record<string, string> = {};
-  for (const [k, v] of Object.entries(alert.rule.labels)) labels[labelName(k)] = v;
+export function alertmanagerAlert(original: Alert, now: number): AmAlert {
+  // Labels and annotations without lone surrogates or bidi controls from logs.
+  const alert = inertAlert(original);
+  // A Map: label names come from rules and logs, and `__proto__` or `constructor` are names like any other.
+  const map = new Map<string, string>();
+  for (const [k, v] of Object.entries(alert.rule.labels)) map.set(labelName(k), v);
   for (const [k, v] of Object.entries(alert.group)) {
     if (v === null) continue;
     let name = labelName(k);
-    if (name in labels || name === 'alertname' || name === 'severity') name = labelName(`group_${k}`);
-    labels[name] = String(v);
+    if (map.has(name) || name === 'alertname' || name === 'severity') name = labelName(`group_${k}`);
+    map.set(name, String(v));
   }
-  labels['alertname'] = alert.rule.id;
-  labels['severity'] = alert.rule.severity;
-  const annotations: Record<string, string> = { title: alert.title, text: alert.text, tailwatch_id: alert.id };
-  if (alert.rule.description) annotations['description'] = alert.rule.description;
+  map.set('alertname', alert.rule.id);
+  map.set('severity', alert.rule.severity);
+  const labels: Record<string, string> = Object.fromEntries(map);
+  // Cut here too: the outbox may hold alerts decided before the engine cut rendered texts.
+  const annotations: Record<string, string> = { title: cut(alert.title), text: cut(alert.text), tailwatch_id: alert.id };
+  if (alert.rule.description) annotations['description'] = cut(alert.rule.description);
   const out: AmAlert = { labels, annotations, startsAt: alert.firstEventAt || alert.firedAt };
   if (alert.kind === 'resolved') out.endsAt = new Date(Math.min(Date.parse(alert.firedAt) || now, now)).toISOString();
   if (alert.links.console) out.generatorURL = alert.links.console;

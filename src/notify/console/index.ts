@@ -2,11 +2,12 @@
  * `type: console`: one human-readable block per alert on a stream (stdout by
  * default) — the demo's destination. First line `[FIRING] …` / `[RESOLVED] …`.
  * Control characters from logs are shown escaped, so a log line cannot
- * rewrite the terminal.
+ * rewrite the terminal; so are bidi controls (U+202E…) and lone surrogates.
  */
 import type { ConsoleDestination } from '../../config/model.js';
 import type { Alert } from '../../engine/alert.js';
 import type { Notifier, NotifierDeps } from '../notifier.js';
+import { cut, inert } from '../text.js';
 
 const MAX_LINE = 500;
 
@@ -24,8 +25,10 @@ export function consoleBlock(alert: Alert): string {
 
 function clean(s: string): string {
   // eslint-disable-next-line no-control-regex
-  const one = s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => (c === '\n' ? '⏎' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
-  return one.length > MAX_LINE ? one.slice(0, MAX_LINE - 1) + '…' : one;
+  const controls = s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => (c === '\n' ? '⏎' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+  // Bidi controls (U+202E would reverse the rest of the line) and lone surrogates, shown as escapes.
+  const one = inert(controls, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return one.length > MAX_LINE ? cut(one, MAX_LINE - 1) : one;
 }
 
 export function createConsoleNotifier(dest: ConsoleDestination, deps: NotifierDeps): Notifier {

@@ -10,10 +10,13 @@
  *   log line can close the block: a visible, deterministic substitution that
  *   survives copy-paste better than zero-width tricks.
  * - Control characters other than newline and tab become U+FFFD (they would
- *   otherwise bloat the JSON body as `\u00XX`).
+ *   otherwise bloat the JSON body as `\u00XX`), and so do lone surrogates and
+ *   bidirectional formatting characters such as U+202E (`../text.ts` inert).
  * - Truncation counts the *escaped* length, never cuts an entity or a
  *   surrogate pair, and ends with "…".
  */
+
+import { inert } from '../text.js';
 
 const ENTITY: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
 
@@ -22,17 +25,17 @@ const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 
 /** Escapes and truncates mrkdwn text to at most `max` characters (after escaping). */
 export function mrkdwn(text: string, max: number): string {
-  return fit(defuseMentions(text.replace(CONTROL, '\uFFFD')), max, true);
+  return fit(defuseMentions(inert(text).replace(CONTROL, '\uFFFD')), max, true);
 }
 
 /** Text for a code block: escaped, backticks defused, at most `max` characters. */
 export function codeText(text: string, max: number): string {
-  return fit(defuseMentions(text.replace(CONTROL, '\uFFFD').replace(/`/g, '\u02CB')), max, true);
+  return fit(defuseMentions(inert(text).replace(CONTROL, '\uFFFD').replace(/`/g, '\u02CB')), max, true);
 }
 
 /** plain_text objects need no escaping; only length (and mentions, for the notification fallback). */
 export function plain(text: string, max: number): string {
-  return fit(defuseMentions(text.replace(CONTROL, '\uFFFD').replace(/[\n\t]+/g, ' ')), max, false);
+  return fit(defuseMentions(inert(text).replace(CONTROL, '\uFFFD').replace(/[\n\t]+/g, ' ')), max, false);
 }
 
 function defuseMentions(text: string): string {

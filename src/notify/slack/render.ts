@@ -7,6 +7,7 @@
  * messages, by shrinking the largest parts first — never a 400.
  */
 import type { Alert } from '../../engine/alert.js';
+import { cut } from '../text.js';
 import { codeText, mrkdwn, plain } from './escape.js';
 
 export const LIMITS = { header: 150, section: 3000, field: 2000, blocks: 50, fallback: 500 } as const;
@@ -77,7 +78,7 @@ function truncateJoined(lines: readonly string[], max: number): string {
   let out = '';
   for (const l of lines) {
     const next = out ? out + '\n' + l : l;
-    if (next.length > max) return out ? out + '\n…' : l.slice(0, Math.max(0, max - 1)) + '…';
+    if (next.length > max) return out ? out + '\n…' : cut(l, Math.max(0, max - 1));
     out = next;
   }
   return out;

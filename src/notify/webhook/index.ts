@@ -10,12 +10,15 @@ import type { Alert } from '../../engine/alert.js';
 import { HTTP_CONCURRENCY, postJson } from '../http.js';
 import { DELIVERY_HEADER, type Notifier, type NotifierDeps, type RenderedRequest } from '../notifier.js';
 import { secretsOf } from '../secrets.js';
+import { inertAlert } from '../text.js';
 import { renderTemplate } from './template.js';
 
 export const SIGNATURE_HEADER = 'X-Tailwatch-Signature';
 
+/** The body: the alert (or the `body` template over it), lone surrogates and bidi controls from logs replaced. */
 export function webhookBody(dest: WebhookDestination, alert: Alert): unknown {
-  return dest.body === undefined || dest.body === null ? alert : renderTemplate(dest.body, templateRoot(alert));
+  const safe = inertAlert(alert);
+  return dest.body === undefined || dest.body === null ? safe : renderTemplate(dest.body, templateRoot(safe));
 }
 
 /**
