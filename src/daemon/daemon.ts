@@ -309,10 +309,11 @@ export class Daemon {
     }
     this.sink.enqueueMany(alerts);
     this.alertsDecided += alerts.length;
-    // Throttles just changed: persist now (at most every 100 ms in a storm; the tick catches the rest),
-    // so a crash does not re-fire what was sent.
+    // Throttles just changed: persist soon (at most every second in a storm; the tick catches the
+    // rest). A crash before that re-decides the same alerts with the same ids, which the outbox
+    // knows: the save only shortens the backfill (a full state takes up to ~0.5 s to write).
     this.dirty = true;
-    this.persist(false, 100);
+    this.persist(false, 1_000);
   }
 
   private persist(force: boolean, everyMs = PERSIST_EVERY_MS): void {
