@@ -10,6 +10,7 @@ import { Heartbeat } from '../../src/daemon/heartbeat.js';
 import { StatusServer } from '../../src/daemon/server.js';
 import { StateFile } from '../../src/daemon/state-file.js';
 import { systemdNotifier } from '../../src/daemon/sd-notify.js';
+import { hasTool } from '../kit/tools.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -54,7 +55,7 @@ describe('the state file', () => {
 });
 
 describe('systemd readiness', () => {
-  it('sends READY=1 and a status to $NOTIFY_SOCKET as a datagram, and waits until the listener has read it', async () => {
+  it.skipIf(!hasTool('python3', 'apt-get install python3') || !hasTool('systemd-notify', 'apt-get install systemd'))('sends READY=1 and a status to $NOTIFY_SOCKET as a datagram, and waits until the listener has read it', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'tw-notify-'));
     const socket = path.join(dir, 'notify.sock');
     // Node cannot bind AF_UNIX datagram sockets: a tiny Python listener plays systemd.
@@ -116,7 +117,7 @@ describe('the heartbeat', () => {
 
 describe('the systemd unit', () => {
   const unit = path.resolve(import.meta.dirname, '../../deploy/systemd/tailwatch.service');
-  it('passes systemd-analyze verify and declares readiness, reload, restart and sandboxing', async () => {
+  it.skipIf(!hasTool('systemd-analyze', 'apt-get install systemd'))('passes systemd-analyze verify and declares readiness, reload, restart and sandboxing', async () => {
     const { execFileSync } = await import('node:child_process');
     const { readFileSync } = await import('node:fs');
     const text = readFileSync(unit, 'utf8');

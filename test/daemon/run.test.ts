@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startDaemon, type DaemonProcess } from '../kit/daemon.js';
 import { startEmulator, type StartedEmulator } from '../kit/emulator.js';
+import { hasTool } from '../kit/tools.js';
 
 interface Received {
   path: string;
@@ -286,7 +287,7 @@ describe('tailwatch run', () => {
     expect(received).toHaveLength(1);
   });
 
-  it('serves /metrics that promtool accepts, with counters that move as events arrive', async () => {
+  it.skipIf(!hasTool('promtool', 'apt-get install prometheus'))('serves /metrics that promtool accepts, with counters that move as events arrive', async () => {
     writeConfig();
     writeFileSync(path.join(dir, 'rules/api.yaml'), API_ERRORS);
     const d = start();
@@ -320,7 +321,7 @@ describe('tailwatch run', () => {
     expect(JSON.stringify(d.logs) + d.stderr).not.toContain('hb-SECRET-9');
   });
 
-  it('tells systemd it is ready once sessions are up (NOTIFY_SOCKET)', async () => {
+  it.skipIf(!hasTool('python3', 'apt-get install python3') || !hasTool('systemd-notify', 'apt-get install systemd'))('tells systemd it is ready once sessions are up (NOTIFY_SOCKET)', async () => {
     writeConfig();
     writeFileSync(path.join(dir, 'rules/api.yaml'), API_ERRORS);
     const socket = path.join(dir, 'notify.sock');
