@@ -3,7 +3,7 @@ export { createLiveTailSource, LiveTailSource, type LiveTailSourceOptions } from
 export type { SourceMetrics, SupervisorSettings, SessionStatus, RestartInfo } from './session.js';
 export { planSessions, accountArnResolver, MAX_GROUPS_PER_SESSION, type ArnResolver } from './planner.js';
 export { resolveArns } from './arns.js';
-export { unionPattern, orTerms } from './union.js';
+export { unionPattern, orTerms, jsonCondition } from './union.js';
 export { createLogsClient, isLoopbackEndpoint, ClientPool } from './client.js';
 export { classifyError, backoffDelay, describeError, policyFor, type RestartReason } from './errors.js';
 export { probeGroup, type ProbeResult, type GroupRefusal } from './probe.js';
