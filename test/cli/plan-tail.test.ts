@@ -70,7 +70,7 @@ describe('tailwatch plan', () => {
 
   it('text output shows each session, its cost, and the total', async () => {
     const dir = makeProject({
-      'tailwatch.yaml': CONFIG(),
+      'tailwatch.yaml': CONFIG('sessions:\n  strategy: precise'),
       'rules/r.yaml': `rules:
   - id: pay-errors
     source: { logGroups: [/ecs/payments], logStreamPrefixes: [api-], filterPattern: ERROR }

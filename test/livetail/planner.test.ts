@@ -327,7 +327,7 @@ describe('any rule set', () => {
       pattern: fc.constantFrom(undefined, 'ERROR', '?WARN ?FATAL', '{ $.status >= 500 }', 'a b'),
     });
     fc.assert(
-      fc.property(fc.array(ruleArb, { minLength: 1, maxLength: 40 }), fc.integer({ min: 1, max: 15 }), fc.constantFrom('precise' as const, 'economical' as const), (specs, max, strategy) => {
+      fc.property(fc.array(ruleArb, { minLength: 1, maxLength: 40 }), fc.integer({ min: 1, max: 15 }), fc.constantFrom('precise' as const, 'economical' as const, 'adaptive' as const), fc.array(fc.uniqueArray(groupName, { minLength: 1, maxLength: 10 }), { maxLength: 3 }), (specs, max, strategy, splitGroups) => {
         const rs = set(
           specs.map((x, i) =>
             rule({
@@ -339,8 +339,17 @@ describe('any rule set', () => {
             }),
           ),
         );
-        const plan = planSessions(rs, config({ maxConcurrent: max, strategy }), resolve);
+        // Adaptive: any split decisions (log groups whose rules get sessions of their own sources).
+        const splits = splitGroups.map((gs, i) => ({ key: `s${i}`, region: 'us-east-1', logGroups: gs.map((g) => `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:${g}`).sort() }));
+        const plan = planSessions(rs, config({ maxConcurrent: max, strategy }), resolve, { splits });
         expectValid(plan, rs, max);
+        if (strategy === 'adaptive') {
+          // Never more sessions than economical needs or the quota allows; without decisions, economical.
+          const economical = planSessions(rs, config({ maxConcurrent: max, strategy: 'economical' }), resolve);
+          expect(plan.sessions.length).toBeLessThanOrEqual(Math.max(max, economical.sessions.length));
+          expect(plan.unplaced.length).toBeLessThanOrEqual(economical.unplaced.length);
+          expect(planSessions(rs, config({ maxConcurrent: max, strategy }), resolve)).toEqual(economical);
+        }
         const placed = new Set(plan.sessions.flatMap((s) => s.rules));
         for (const r of rs.rules) expect(placed.has(r.id) || plan.unplaced.some((u) => u.rule === r.id), r.id).toBe(true);
       }),
