@@ -1,7 +1,7 @@
 // `tailwatch plan` and `tailwatch tail` as child processes (bin/tailwatch.js, the built dist/),
 // plan's text output in-process.
 import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -198,6 +198,18 @@ describe('tailwatch plan: strategies side by side, and what the daemon observed'
     expect(j.sessions[1]).not.toHaveProperty('observed');
     // The existing fields come first, unchanged.
     expect(Object.keys(j.sessions[0]!)).toEqual(['region', 'logGroupIdentifiers', 'logEventFilterPattern', 'rules', 'monthlyCost', 'observed', 'split']);
+  });
+
+  it("the example config's costs are the ones the README states", async () => {
+    const r = await runCli(['plan', '-c', 'config.example.yaml', '--format', 'json'], { cwd: ROOT, env: { TAILWATCH_STATE_DIR: '/nonexistent/tw-state' } });
+    expect(r.code, r.stderr).toBe(0);
+    const plan = JSON.parse(r.stdout) as { strategy: string; strategies: Record<string, { sessions: number; monthlyCost: number }> };
+    expect(plan.strategy).toBe('adaptive');
+    expect(plan.strategies['precise']).toMatchObject({ sessions: 6, monthlyCost: 2592 });
+    expect(plan.strategies['adaptive']).toMatchObject({ sessions: 1, monthlyCost: 432 });
+    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8').replace(/\s+/g, ' ');
+    expect(readme).toContain('before, with `precise` (the default until `adaptive`), 6 sessions, 259,200 session-minutes, **$2,592 a month**; now, with `adaptive`, 1 session');
+    expect(readme).toContain('**$432 a month**');
   });
 
   it('a plan state it cannot read is named on stderr and left out', async () => {
