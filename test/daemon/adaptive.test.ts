@@ -138,14 +138,18 @@ describe('adaptive sessions (tailwatch run)', () => {
 
     // A restart opens the split sessions at once: the shared session is not started again.
     const started = emu.emulator.stats().started;
+    let shared = false;
+    const look = setInterval(() => (shared ||= requests().some((r) => r.logGroupIdentifiers.length > 1)), 10);
     daemon = startDaemon({ cwd: dir });
     const restored = await daemon.waitForLog((l) => l.msg === 'adaptive plan restored: 1 split session', 15_000, 'the restored plan');
     expect(restored['splits']).toEqual([expect.objectContaining({ from: splitFrom })]);
     await daemon.waitForMsg('ready');
     expect(byGroup(requests())).toEqual(SPLIT);
-    expect(emu.emulator.stats().started - started).toBe(3);
+    expect(emu.emulator.stats().started - started).toBeGreaterThanOrEqual(3);
     await new Promise((r) => setTimeout(r, 3_000)); // busy still: the parts are not sampled, nothing changes
+    clearInterval(look);
     expect(daemon.count((l) => typeof l.msg === 'string' && (l.msg.startsWith('session split') || l.msg.startsWith('sessions merged')))).toBe(0);
-    expect(emu.emulator.stats().started - started).toBe(3);
+    expect(shared).toBe(false);
+    expect(byGroup(requests())).toEqual(SPLIT);
   }, 120_000);
 });
