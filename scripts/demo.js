@@ -4,7 +4,7 @@
 // printed by the console destination; what Slack, the webhook and
 // Alertmanager would receive goes to a local receiver that prints one line
 // per request. No AWS account needed. Ctrl-C stops everything.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -47,21 +47,28 @@ const sink = `http://127.0.0.1:${receiver.address().port}`;
 
 // 3. The daemon with the example config, pointed at the emulator.
 const stateDir = mkdtempSync(path.join(os.tmpdir(), 'tailwatch-demo-'));
+const daemonEnv = {
+  ...process.env,
+  AWS_REGION: REGION,
+  TAILWATCH_AWS_ENDPOINT: endpoint,
+  TAILWATCH_STATE_DIR: stateDir,
+  SLACK_ONCALL_WEBHOOK: `${sink}/slack`,
+  OPS_HOOK_URL: `${sink}/ops-hook`,
+  OPS_TOKEN: 'demo-token',
+  OPS_HMAC_SECRET: 'demo-secret',
+  ALERTMANAGER_URL: `${sink}/alertmanager`,
+  // The example config listens on 9464; the demo must not clash with a real one.
+  TAILWATCH_LISTEN: '127.0.0.1:0',
+};
+// How many sessions the daemon will open (whatever sessions.strategy says): `tailwatch plan`.
+const planned = spawnSync(process.execPath, [path.join(repo, 'bin/tailwatch.js'), 'plan', '-c', path.join(repo, 'config.example.yaml'), '--format', 'json'], { cwd: repo, env: daemonEnv, encoding: 'utf8' });
+let sessions = 1;
+try {
+  sessions = Math.max(1, JSON.parse(planned.stdout).sessions.length);
+} catch {}
 const daemon = spawn(process.execPath, [path.join(repo, 'bin/tailwatch.js'), 'run', '-c', path.join(repo, 'config.example.yaml'), '--log-level', 'warn'], {
   cwd: repo,
-  env: {
-    ...process.env,
-    AWS_REGION: REGION,
-    TAILWATCH_AWS_ENDPOINT: endpoint,
-    TAILWATCH_STATE_DIR: stateDir,
-    SLACK_ONCALL_WEBHOOK: `${sink}/slack`,
-    OPS_HOOK_URL: `${sink}/ops-hook`,
-    OPS_TOKEN: 'demo-token',
-    OPS_HMAC_SECRET: 'demo-secret',
-    ALERTMANAGER_URL: `${sink}/alertmanager`,
-    // The example config listens on 9464; the demo must not clash with a real one.
-    TAILWATCH_LISTEN: '127.0.0.1:0',
-  },
+  env: daemonEnv,
   stdio: ['ignore', 'pipe', 'inherit'],
   // Its own process group: Ctrl-C reaches only the demo, which stops the daemon with one SIGTERM
   // (a second signal would make the daemon skip its graceful shutdown).
@@ -73,7 +80,7 @@ say(`tailwatch run -c config.example.yaml (state in ${stateDir})`);
 let feed;
 const started = Date.now();
 const waitForSessions = setInterval(() => {
-  if (emulator.activeSessionCount() >= 4 || Date.now() - started > 10_000) {
+  if (emulator.activeSessionCount() >= sessions || Date.now() - started > 10_000) {
     clearInterval(waitForSessions);
     say(`${emulator.activeSessionCount()} Live Tail sessions open; feeding ${traffic.length} events from demo/traffic.jsonl in real time`);
     feed = startFeed(emulator, traffic, { region: REGION });

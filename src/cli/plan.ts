@@ -1,20 +1,83 @@
 /**
  * `tailwatch plan [--format text|json]`: the Live Tail sessions `run` would
- * open (SPEC §2, §6). With `aws.accountId` it needs no network; otherwise log
- * group names are looked up with DescribeLogGroups. Exit 0 when every rule
- * has a session, 1 when some rule is unplaced (the checked thing failed),
- * 2 when a log group could not be looked up (endpoint unreachable: I/O error).
+ * open (SPEC §2, §6), and what every strategy would cost side by side. With
+ * `aws.accountId` it needs no network; otherwise log group names are looked
+ * up with DescribeLogGroups. When the daemon's plan state exists
+ * (`state.dir/plan-state.json`), the adaptive plan includes the splits it
+ * decided and each session shows what the daemon observed: events an
+ * update, sampled share. Exit 0 when every rule has a session, 1 when some
+ * rule is unplaced (the checked thing failed), 2 when a log group could not
+ * be looked up (endpoint unreachable: I/O error).
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { loadProject } from '../config/load.js';
+import { SESSION_STRATEGIES, type Config, type SessionStrategy } from '../config/model.js';
 import { formatProblem } from '../problems.js';
-import { ClientPool, MINUTES_A_MONTH, planSessions, resolveArns, sessionJson, type Plan } from '../livetail/index.js';
+import {
+  activeSplits,
+  ClientPool,
+  MINUTES_A_MONTH,
+  PLAN_STATE_FILE,
+  parsePlanState,
+  planSessions,
+  resolveArns,
+  sessionJson,
+  splitKey,
+  type ObservedSession,
+  type Plan,
+  type PlanStateFile,
+  type SessionSpec,
+  type SplitRecord,
+} from '../livetail/index.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CommandDef } from './command.js';
 
-export function formatPlanText(plan: Plan, info: { strategy: string; maxConcurrent: number; pricePerMinute: number }): string {
-  const usd = (x: number): string => `$${x.toFixed(2)}`;
+/** One strategy's plan in the comparison. */
+export interface StrategyCost {
+  readonly strategy: SessionStrategy;
+  readonly sessions: number;
+  readonly monthlyCost: number;
+  readonly unplaced: number;
+  /** Adaptive: sessions that are parts of a split. */
+  readonly split?: number | undefined;
+}
+
+/** What the daemon's state file says about the sessions of the plan shown. */
+export interface PlanObservations {
+  /** Where it was read, as shown to the user. */
+  readonly file: string;
+  readonly savedAt: string;
+  readonly sessions: ReadonlyMap<string, ObservedSession>;
+  readonly splits: readonly SplitRecord[];
+}
+
+export interface PlanTextInfo {
+  readonly strategy: string;
+  readonly maxConcurrent: number;
+  readonly pricePerMinute: number;
+  /** Every strategy's cost, the configured one first. */
+  readonly strategies?: readonly StrategyCost[] | undefined;
+  readonly observed?: PlanObservations | undefined;
+}
+
+const usd = (x: number): string => `$${x.toFixed(2)}`;
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+function observedText(o: ObservedSession): string {
+  return `${o.eventsPerUpdate} events/update (peak ${o.peakEventsPerUpdate}), sampled in ${o.sampledUpdates} of the last ${o.windowUpdates} updates (${Math.round(o.sampledShare * 100)}%), ${o.updates} updates in all`;
+}
+
+/** The split decisions a session is a part of. */
+function splitsOf(s: SessionSpec, observed: PlanObservations | undefined): SplitRecord[] {
+  if (!s.splitOf?.length || !observed) return [];
+  return observed.splits.filter((r) => r.active && s.splitOf!.includes(splitKey(r)));
+}
+
+export function formatPlanText(plan: Plan, info: PlanTextInfo): string {
   const lines: string[] = [];
   const n = plan.sessions.length;
   lines.push(`Live Tail plan: ${n} session${n === 1 ? '' : 's'} (strategy ${info.strategy}, at most ${info.maxConcurrent} per region)`);
+  if (info.observed) lines.push(`Observed by tailwatch run (${info.observed.file}, saved ${info.observed.savedAt})`);
   for (const s of plan.sessions) {
     lines.push('');
     lines.push(`${s.id}  ${s.region}  ${MINUTES_A_MONTH} session-minutes/month  ${usd(s.monthlyCost)}/month`);
@@ -23,6 +86,9 @@ export function formatPlanText(plan: Plan, info: { strategy: string; maxConcurre
     if (s.params.logStreamNamePrefixes) lines.push(`  stream prefixes: ${s.params.logStreamNamePrefixes.join(', ')}`);
     lines.push(`  filter pattern:  ${s.params.logEventFilterPattern ?? '(none: every event, each rule filters locally)'}`);
     lines.push(`  rules:           ${s.rules.join(', ')}`);
+    const o = info.observed?.sessions.get(s.id);
+    if (info.observed) lines.push(`  observed:        ${o ? observedText(o) : '(not running when the state was saved)'}`);
+    for (const r of splitsOf(s, info.observed)) lines.push(`  split:           from ${r.from} since ${r.since}: ${r.reason}${r.merges > 0 ? ' (split again after a merge: stays split)' : ''}`);
   }
   if (plan.unplaced.length > 0) {
     lines.push('');
@@ -31,12 +97,53 @@ export function formatPlanText(plan: Plan, info: { strategy: string; maxConcurre
   }
   lines.push('');
   lines.push(`Total: ${n} session${n === 1 ? '' : 's'}, ${n * MINUTES_A_MONTH} session-minutes/month, ${usd(plan.monthlyCost)}/month at $${info.pricePerMinute} per session-minute`);
+  if (info.strategies?.length) {
+    lines.push('');
+    lines.push('Monthly cost by strategy:');
+    const rows = info.strategies.map((c) => {
+      const name = c.strategy === info.strategy ? `${c.strategy} (configured)` : c.strategy;
+      const notes: string[] = [];
+      if (c.split) notes.push(`${c.split} of them split off sampled sessions`);
+      if (c.unplaced) notes.push(`${plural(c.unplaced, 'rule')} unplaced`);
+      return [name, plural(c.sessions, 'session'), `${usd(c.monthlyCost)}/month`, notes.join('; ')];
+    });
+    const w = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
+    for (const r of rows) lines.push(`  ${r[0]!.padEnd(w[0]!)}  ${r[1]!.padEnd(w[1]!)}  ${r[2]!.padEnd(w[2]!)}  ${r[3]}`.trimEnd());
+    const adaptive = info.strategies.find((c) => c.strategy === 'adaptive');
+    const precise = info.strategies.find((c) => c.strategy === 'precise');
+    if (adaptive && precise) lines.push(`  adaptive starts as economical and splits only sessions Live Tail samples (at most ${precise.sessions} sessions, ${usd(precise.monthlyCost)}/month)`);
+  }
   return lines.join('\n') + '\n';
+}
+
+/** The daemon's plan state in `state.dir`, if there is a readable one (a warning on stderr otherwise). */
+function readPlanState(config: Config, cwd: string, warn: (line: string) => void): { file: string; state: PlanStateFile } | undefined {
+  const full = path.join(config.state.dir, PLAN_STATE_FILE);
+  const rel = path.relative(cwd, full);
+  const file = rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : full;
+  let text: string;
+  try {
+    text = readFileSync(full, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') warn(`tailwatch plan: ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; shown without observed rates`);
+    return undefined;
+  }
+  let state: PlanStateFile | undefined;
+  try {
+    state = parsePlanState(JSON.parse(text));
+  } catch {
+    state = undefined;
+  }
+  if (!state) {
+    warn(`tailwatch plan: ${file}: not a plan state this version of tailwatch wrote; shown without observed rates`);
+    return undefined;
+  }
+  return { file, state };
 }
 
 export const planCommand: CommandDef = {
   name: 'plan',
-  summary: 'print the Live Tail sessions run would open',
+  summary: 'print the Live Tail sessions run would open, and every strategy’s cost',
   configure: (c) => c.option('--format <format>', 'text | json', 'text'),
   async run({ opts, io, configPath, configExplicit }) {
     const format = String(opts['format'] ?? 'text');
@@ -46,16 +153,19 @@ export const planCommand: CommandDef = {
     }
     const { config, ruleSet, warnings } = await loadProject({ configPath, configRequired: configExplicit, env: io.env, cwd: io.cwd });
     for (const w of warnings) io.stderr.write(formatProblem(w) + '\n');
+    const saved = readPlanState(config, io.cwd, (line) => io.stderr.write(line + '\n'));
+    const splits = saved ? activeSplits({ splits: saved.state.splits }) : [];
     const pool = new ClientPool(config.aws, io.env);
-    let plan: Plan;
+    const plans = new Map<SessionStrategy, Plan>();
     const lookupFailures = new Set<string>();
     try {
       const resolver = await resolveArns(ruleSet, config, (region) => pool.get(region, 'api'));
-      plan = planSessions(ruleSet, config, (region, name) => {
+      const resolve = (region: string, name: string) => {
         const r = resolver(region, name);
         if (typeof r !== 'string' && r.lookupFailed) lookupFailures.add(r.unresolved);
         return r;
-      });
+      };
+      for (const strategy of SESSION_STRATEGIES) plans.set(strategy, planSessions(ruleSet, { ...config, sessions: { ...config.sessions, strategy } }, resolve, { splits }));
     } finally {
       pool.destroy();
     }
@@ -66,13 +176,35 @@ export const planCommand: CommandDef = {
       io.stderr.write(`tailwatch plan: ${first}${more}\n`);
       return EXIT_USAGE;
     }
+    const configured = config.sessions.strategy;
+    let plan = plans.get(configured)!;
     // A rule served on only some of its log groups is reported with the unplaced ones (SPEC §2 has no other list).
     const unplaced = [...plan.unplaced, ...plan.partlyServed.map((u) => ({ rule: u.rule, reason: `some of its log groups are unavailable: ${u.reason}` }))].sort((a, b) => (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0));
     plan = { ...plan, unplaced };
+    const order = [configured, ...SESSION_STRATEGIES.filter((s) => s !== configured)];
+    const strategies: StrategyCost[] = order.map((strategy) => {
+      const p = plans.get(strategy)!;
+      const split = p.sessions.filter((s) => s.splitOf?.length).length;
+      return { strategy, sessions: p.sessions.length, monthlyCost: p.monthlyCost, unplaced: p.unplaced.length, ...(split > 0 ? { split } : {}) };
+    });
+    const observed: PlanObservations | undefined = saved ? { file: saved.file, savedAt: saved.state.savedAt, sessions: new Map(saved.state.sessions.map((s) => [s.id, s])), splits: saved.state.splits } : undefined;
     if (format === 'json') {
-      io.stdout.write(JSON.stringify({ sessions: plan.sessions.map(sessionJson), unplaced: plan.unplaced, monthlyCost: plan.monthlyCost }, null, 2) + '\n');
+      const sessions = plan.sessions.map((s) => {
+        const o: Record<string, unknown> = sessionJson(s);
+        const seen = observed?.sessions.get(s.id);
+        if (seen) {
+          const { id: _id, region: _region, rules: _rules, ...rates } = seen;
+          o['observed'] = rates;
+        }
+        const [split] = splitsOf(s, observed);
+        if (split) o['split'] = { from: split.from, since: split.since, reason: split.reason, stays: split.merges > 0 };
+        return o;
+      });
+      const out: Record<string, unknown> = { sessions, unplaced: plan.unplaced, monthlyCost: plan.monthlyCost, strategy: configured, strategies: Object.fromEntries(strategies.map(({ strategy, ...c }) => [strategy, c])) };
+      if (observed) out['observedAt'] = observed.savedAt;
+      io.stdout.write(JSON.stringify(out, null, 2) + '\n');
     } else {
-      io.stdout.write(formatPlanText(plan, { strategy: config.sessions.strategy, maxConcurrent: config.sessions.maxConcurrent, pricePerMinute: config.sessions.pricePerMinute }));
+      io.stdout.write(formatPlanText(plan, { strategy: configured, maxConcurrent: config.sessions.maxConcurrent, pricePerMinute: config.sessions.pricePerMinute, strategies, observed }));
     }
     return plan.unplaced.length > 0 ? EXIT_FAILED : EXIT_OK;
   },

@@ -9,7 +9,7 @@ import { parseDuration } from '../duration.js';
 import { checkTemplate } from '../engine/template.js';
 import type { Problem } from '../problems.js';
 import { interpolateEnv } from './env.js';
-import type { Config, Destination, RuleDefaults, Severity, Silence } from './model.js';
+import type { Config, Destination, RuleDefaults, SessionStrategy, Severity, Silence } from './model.js';
 import { displayPath, schemaProblems } from './schema.js';
 import { YamlSource, type YamlPath } from './yaml-source.js';
 
@@ -42,7 +42,7 @@ export function defaultConfig(baseDir: string, file = ''): Config {
     delivery: { retryInitialMs: 1_000, retryMaxMs: 300_000, maxAgeMs: 86_400_000, timeoutMs: 10_000 },
     sessions: {
       maxConcurrent: 15,
-      strategy: 'precise',
+      strategy: 'adaptive',
       pricePerMinute: 0.01,
       rotateAfterMs: parseDuration('2h55m')!,
       backoff: { initialMs: 1_000, maxMs: 120_000 },
@@ -118,7 +118,7 @@ interface RawConfig {
   delivery?: { retry?: { initial?: string; max?: string }; maxAge?: string; timeout?: string };
   sessions?: {
     maxConcurrent?: number;
-    strategy?: 'precise' | 'economical';
+    strategy?: SessionStrategy;
     pricePerMinute?: number;
     rotateAfter?: string;
     backoff?: { initial?: string; max?: string };

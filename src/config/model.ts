@@ -131,9 +131,18 @@ export interface Silence {
   readonly pos: SourcePos;
 }
 
+/**
+ * How rules become Live Tail sessions: `adaptive` (default) packs like `economical` and splits
+ * sessions that are sampled too often; `precise` gives each distinct source its own session;
+ * `economical` packs 10 log groups a session.
+ */
+export type SessionStrategy = 'adaptive' | 'precise' | 'economical';
+
+export const SESSION_STRATEGIES: readonly SessionStrategy[] = ['adaptive', 'precise', 'economical'];
+
 export interface SessionsConfig {
   readonly maxConcurrent: number;
-  readonly strategy: 'precise' | 'economical';
+  readonly strategy: SessionStrategy;
   readonly pricePerMinute: number;
   readonly rotateAfterMs: number;
   readonly backoff: { readonly initialMs: number; readonly maxMs: number };

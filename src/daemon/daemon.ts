@@ -294,6 +294,9 @@ export class Daemon {
 
   private tick(): void {
     if (this.stopping) return;
+    // The source may re-plan on its own (a log group left out or back, an adaptive split or merge):
+    // sessions it stopped no longer hold their rules' clocks.
+    this.deliver(this.engine.retainSources(this.source.sourceIds()));
     this.persist(false);
     if (!this.readyAnnounced && this.readiness().ready) {
       this.readyAnnounced = true;

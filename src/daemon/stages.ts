@@ -3,18 +3,26 @@
  * (src/livetail) and the durable outbox (src/notify), each reporting into
  * the daemon's metrics through the small counter interface it declares.
  */
-import { createLiveTailSource } from '../livetail/index.js';
+import { createLiveTailSource, PLAN_STATE_FILE, type PlanStateFile } from '../livetail/index.js';
 import { createOutboxSink } from '../notify/index.js';
 import type { StageContext } from './daemon.js';
 import type { AlertSink, EventSource, EventsHandler } from './ports.js';
+import { StateFile } from './state-file.js';
 
 export function createEventSource(onEvents: EventsHandler, ctx: StageContext): EventSource {
   const m = ctx.metrics;
+  const logger = ctx.logger.child({ component: 'livetail' });
+  // The adaptive strategy's decisions and the sessions' observed rates (tailwatch plan reads them).
+  const planState = new StateFile<unknown>(ctx.config.state.dir, PLAN_STATE_FILE);
   return createLiveTailSource({
     onEvents,
     config: ctx.config,
-    logger: ctx.logger.child({ component: 'livetail' }),
+    logger,
     resumeFrom: ctx.resumeFrom,
+    planState: {
+      load: () => planState.read((err) => logger.error({ error: err.message }, 'plan state unreadable; starting without adaptive decisions')),
+      save: (state: PlanStateFile) => planState.write(state),
+    },
     metrics: {
       sessionStarted: (session) => m.sessionStarts.inc({ session }),
       sessionRestarted: (session, reason) => m.sessionRestarts.inc({ session, reason }),

@@ -1,9 +1,29 @@
 /** Live Tail (SPEC §6): the planner, the supervised sessions, gap backfill. */
 export { createLiveTailSource, LiveTailSource, type LiveTailSourceOptions } from './source.js';
 export type { SourceMetrics, SupervisorSettings, SessionStatus, RestartInfo } from './session.js';
-export { planSessions, accountArnResolver, MAX_GROUPS_PER_SESSION, type ArnResolver } from './planner.js';
+export { planSessions, accountArnResolver, MAX_GROUPS_PER_SESSION, type ArnResolver, type SplitGroups } from './planner.js';
+export {
+  ADAPTIVE_DEFAULTS,
+  EMPTY_ADAPTIVE_STATE,
+  LIVE_TAIL_CAP,
+  PLAN_STATE_FILE,
+  UpdateWindow,
+  activeSplits,
+  decideAdaptive,
+  parsePlanState,
+  splitKey,
+  type AdaptiveChange,
+  type AdaptiveDecision,
+  type AdaptiveInput,
+  type AdaptiveState,
+  type AdaptiveThresholds,
+  type ObservedSession,
+  type ObservedStats,
+  type PlanStateFile,
+  type SplitRecord,
+} from './adaptive.js';
 export { resolveArns } from './arns.js';
-export { unionPattern, orTerms } from './union.js';
+export { unionPattern, orTerms, jsonCondition } from './union.js';
 export { createLogsClient, isLoopbackEndpoint, ClientPool } from './client.js';
 export { classifyError, backoffDelay, describeError, policyFor, type RestartReason } from './errors.js';
 export { probeGroup, type ProbeResult, type GroupRefusal } from './probe.js';

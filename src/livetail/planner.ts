@@ -4,7 +4,10 @@
  * same plan. `precise` gives each distinct source its own session and merges
  * only beyond `sessions.maxConcurrent` (same log groups first, then the pair
  * with the fewest log groups together); `economical` packs every log group
- * of a region into as few sessions as the API allows (10 groups each).
+ * of a region into as few sessions as the API allows (10 groups each);
+ * `adaptive` packs like economical, except that the rules on log groups a
+ * split decision names (./adaptive.ts: their session was sampled too often)
+ * are placed as precise would place them, as far as the quota allows.
  * A session's stream filter survives only where the API allows it (one log
  * group, every rule of the session filtering streams the same way); its
  * pattern is the exact union of its rules' patterns or none (./union.ts).
@@ -15,6 +18,16 @@ import type { Config, Rule, RuleSet } from '../config/model.js';
 import { stableJson } from '../engine/compile.js';
 import { arnRegion, groupNameOf, MINUTES_A_MONTH, money, sessionId, type Plan, type SessionParams, type SessionSpec, type UnplacedRule } from './spec.js';
 import { unionPattern } from './union.js';
+
+/**
+ * An adaptive split decision, as the planner needs it: the rules on these log groups get
+ * sessions of their own sources (as `precise` places them). `key` names the decision.
+ */
+export interface SplitGroups {
+  readonly key: string;
+  readonly region: string;
+  readonly logGroups: readonly string[];
+}
 
 /** API limits of StartLiveTail. */
 export const MAX_GROUPS_PER_SESSION = 10;
@@ -45,6 +58,8 @@ interface Unit {
 interface Bin {
   readonly groups: Set<string>;
   readonly members: Unit[];
+  /** Adaptive: the split decisions whose rules this session serves. */
+  splitOf?: string[];
 }
 
 /**
@@ -56,6 +71,8 @@ export type GroupExclusion = (region: string, arn: string) => string | undefined
 
 export interface PlanOptions {
   readonly exclude?: GroupExclusion | undefined;
+  /** `adaptive`: the split decisions in force (others ignore them). */
+  readonly splits?: readonly SplitGroups[] | undefined;
 }
 
 export function planSessions(ruleSet: RuleSet, config: Config, resolveArn: ArnResolver, opts: PlanOptions = {}): Plan {
@@ -87,7 +104,10 @@ export function planSessions(ruleSet: RuleSet, config: Config, resolveArn: ArnRe
   const overQuota = new Map<string, string>();
   for (const region of [...byRegion.keys()].sort(cmp)) {
     const regionUnits = byRegion.get(region)!;
-    let bins = config.sessions.strategy === 'economical' ? packEconomical(regionUnits) : packPrecise(regionUnits, max);
+    const strategy = config.sessions.strategy;
+    let bins: Bin[];
+    if (strategy === 'adaptive') bins = packAdaptive(regionUnits, max, (opts.splits ?? []).filter((x) => x.region === region));
+    else bins = strategy === 'economical' ? packEconomical(regionUnits) : packPrecise(regionUnits, max);
     if (bins.length > max) {
       // Keep the sessions serving the most rules; report the rest.
       const ranked = bins.map((b, i) => ({ b, i, n: ruleIds(b).length })).sort((x, y) => y.n - x.n || x.i - y.i);
@@ -225,6 +245,35 @@ function binKey(b: Bin): string {
   return [...b.groups].sort(cmp).join('\n') + '\u0000' + b.members.map((m) => m.key).join('\u0001');
 }
 
+/**
+ * Economical, except for the sources on the log groups of split decisions: those are placed as
+ * precise places them, in the sessions the economical rest leaves under the quota. Decisions
+ * are taken in order, each only if the layout with it still fits (else it has no effect).
+ */
+function packAdaptive(units: readonly Unit[], max: number, splits: readonly SplitGroups[]): Bin[] {
+  let best = packEconomical(units);
+  const taken: SplitGroups[] = [];
+  for (const split of [...splits].sort((a, b) => cmp(a.key, b.key))) {
+    const trial = [...taken, split];
+    const groups = new Set(trial.flatMap((x) => x.logGroups));
+    const touched = (u: Unit): boolean => u.groups.some((g) => groups.has(g));
+    const splitUnits = units.filter(touched);
+    if (splitUnits.length === 0) continue;
+    const rest = packEconomical(units.filter((u) => !touched(u)));
+    const room = max - rest.length;
+    if (room < 1) continue;
+    const parts = packPrecise(splitUnits, room);
+    if (parts.length > room) continue;
+    for (const b of parts) {
+      const of = trial.filter((x) => b.members.some((m) => m.groups.some((g) => x.logGroups.includes(g)))).map((x) => x.key);
+      b.splitOf = of;
+    }
+    taken.push(split);
+    best = [...rest, ...parts];
+  }
+  return best;
+}
+
 /** Every log group of the region once, a rule's groups kept adjacent, 10 to a session. */
 function packEconomical(units: readonly Unit[]): Bin[] {
   const order: string[] = [];
@@ -256,7 +305,14 @@ function buildSession(region: string, bin: Bin, pricePerMinute: number): Session
     ...(logStreamNamePrefixes ? { logStreamNamePrefixes } : {}),
     ...(pattern !== undefined ? { logEventFilterPattern: pattern } : {}),
   };
-  return { id: sessionId(region, params), region, params, rules: ruleIds(bin), monthlyCost: money(MINUTES_A_MONTH * pricePerMinute) };
+  return {
+    id: sessionId(region, params),
+    region,
+    params,
+    rules: ruleIds(bin),
+    monthlyCost: money(MINUTES_A_MONTH * pricePerMinute),
+    ...(bin.splitOf?.length ? { splitOf: [...bin.splitOf].sort(cmp) } : {}),
+  };
 }
 
 /** Log group names of a session's identifiers, for routing events (the engine routes by name). */

@@ -28,6 +28,7 @@ import { StartLiveTailCommand, type CloudWatchLogsClient, type LiveTailSessionUp
 import type { Logger } from 'pino';
 import type { EventsHandler } from '../daemon/ports.js';
 import type { LogEvent, SourceBatch } from '../engine/event.js';
+import { ADAPTIVE_DEFAULTS, UpdateWindow, type AdaptiveThresholds, type ObservedStats } from './adaptive.js';
 import { FetchCancelled, fetchGap } from './backfill.js';
 import type { FilterBudget } from './budget.js';
 import { BoundedCounts, eventKey } from './dedupe.js';
@@ -84,6 +85,10 @@ export interface SessionDeps {
   readonly resumeFrom?: number | undefined;
   /** Told of every restart, after it is logged (the source probes the log groups of a refused session). */
   readonly onRestart?: ((info: RestartInfo) => void) | undefined;
+  /** Told after every update is counted in `stats()` (the adaptive strategy watches them). */
+  readonly onUpdate?: ((session: SupervisedSession) => void) | undefined;
+  /** The windows `stats()` measures over. Default ADAPTIVE_DEFAULTS. */
+  readonly thresholds?: AdaptiveThresholds | undefined;
 }
 
 export interface RestartInfo {
@@ -146,9 +151,12 @@ export class SupervisedSession {
   /** Copies a backfill delivered that the new stream may deliver again: each live copy cancels one. */
   private readonly expectLive: BoundedCounts;
   private readonly log: Logger;
+  /** Events and sampled flags of the last updates (matching rate, sampled share). */
+  private readonly updates: UpdateWindow;
 
   constructor(readonly spec: SessionSpec, private readonly deps: SessionDeps) {
     this.rulesServed = spec.rules;
+    this.updates = new UpdateWindow(deps.thresholds ?? ADAPTIVE_DEFAULTS);
     const cap = deps.settings().dedupeCapacity;
     this.delivered = new BoundedCounts(cap);
     this.expectLive = new BoundedCounts(cap);
@@ -176,6 +184,11 @@ export class SupervisedSession {
 
   setRules(rules: readonly string[]): void {
     this.rulesServed = rules;
+  }
+
+  /** Its matching rate and sampled share over its last updates (every attempt of this session). */
+  stats(): ObservedStats {
+    return this.updates.stats();
   }
 
   status(): SessionStatus {
@@ -297,6 +310,12 @@ export class SupervisedSession {
           prevUpdateAt = lastUpdateAt;
           if (pending) pending.push(events);
           else this.deliverLive(events, true, lastUpdateAt);
+          this.updates.push(events.length, frame.sessionUpdate.sessionMetadata?.sampled === true);
+          try {
+            this.deps.onUpdate?.(this);
+          } catch (err) {
+            this.log.error({ session: this.id, err }, 'update handler failed');
+          }
         }
       }
       if (ctrl.signal.aborted) return { reason: this.abortReason ?? 'connection', gotUpdate };

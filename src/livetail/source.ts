@@ -3,15 +3,21 @@
  * keeps one SupervisedSession per planned session. `apply` keeps sessions
  * whose StartLiveTail parameters (and AWS settings) did not change — the same
  * objects, serving the new rule ids — and starts/stops only the others.
+ *
+ * With `sessions.strategy: adaptive` it also watches every session's updates
+ * (./adaptive.ts): a session sampled too often is split, quiet splits are
+ * merged back, through the same re-planning; the decisions and each
+ * session's observed rate are saved through `planState` (state.dir).
  */
 import type { Logger } from 'pino';
 import type { Config, RuleSet } from '../config/model.js';
 import { stableJson } from '../engine/compile.js';
 import type { EventSource, EventsHandler, SourceHealth } from '../daemon/ports.js';
+import { ADAPTIVE_DEFAULTS, decideAdaptive, EMPTY_ADAPTIVE_STATE, observedSession, parsePlanState, PLAN_STATE_VERSION, type AdaptiveChange, type AdaptiveDecision, type AdaptiveState, type AdaptiveThresholds, type ObservedStats, type PlanStateFile } from './adaptive.js';
 import { resolveArns } from './arns.js';
 import { FilterBudget } from './budget.js';
 import { ClientPool } from './client.js';
-import { planSessions, type ArnResolver } from './planner.js';
+import { planSessions, type ArnResolver, type GroupExclusion } from './planner.js';
 import { probeGroup, type GroupRefusal } from './probe.js';
 import { SupervisedSession, type RestartInfo, type SourceMetrics, type SupervisorSettings } from './session.js';
 import { groupNameOf, type Plan, type UnplacedRule } from './spec.js';
@@ -38,6 +44,14 @@ export interface LiveTailSourceOptions {
   readonly resumeFrom?: ((rules: readonly string[]) => number | undefined) | undefined;
   /** Told of every session restart (after it is logged): `tail` reports them itself. */
   readonly onRestart?: ((info: RestartInfo) => void) | undefined;
+  /**
+   * Where the adaptive decisions and the sessions' observed rates are kept (the daemon:
+   * `state.dir/plan-state.json`): read once at construction, written on every decision and
+   * every few seconds while updates flow. Without it nothing is kept.
+   */
+  readonly planState?: { load(): unknown; save(state: PlanStateFile): void } | undefined;
+  /** The adaptive strategy's windows and thresholds. Default ADAPTIVE_DEFAULTS. */
+  readonly adaptive?: AdaptiveThresholds | undefined;
 }
 
 /** A log group a session was refused for, found by probing; left out of every session until it probes fine. */
@@ -51,6 +65,8 @@ interface BadGroup {
 const REASON_TEXT: Readonly<Record<GroupRefusal, string>> = { 'not-found': 'not found', 'access-denied': 'access denied' };
 
 const DEFAULT_SLOW_RETRY_MS = 5 * 60_000;
+/** The observed rates in the plan state are rewritten this often while updates flow. */
+const SAVE_STATS_EVERY_MS = 10_000;
 /** The service's FilterLogEvents quota is a few calls a second per account and region. */
 const DEFAULT_FILTER_CALLS_PER_SECOND = 5;
 
@@ -71,9 +87,107 @@ export class LiveTailSource implements EventSource {
   private readonly probing = new Set<string>();
   private recheckTimer: NodeJS.Timeout | undefined;
   private lastApplied: { ruleSet: RuleSet; config: Config } | undefined;
+  /** The last apply's name resolution and exclusions: adaptive decisions between applies plan with them. */
+  private lastPlanning: { resolver: ArnResolver; exclude: GroupExclusion } | undefined;
+  private adaptiveState: AdaptiveState = EMPTY_ADAPTIVE_STATE;
+  /** Per session id, its update count when the adaptive decision last looked at it. */
+  private readonly lastLooked = new Map<string, number>();
+  /** Changes that did not change anything (not split, stays split), logged once a plan. */
+  private readonly noted = new Set<string>();
+  private lastSave: number | undefined;
+  private saveFailed = false;
+  private readonly thresholds: AdaptiveThresholds;
 
   constructor(private readonly opts: LiveTailSourceOptions) {
     this.config = opts.config;
+    this.thresholds = opts.adaptive ?? ADAPTIVE_DEFAULTS;
+    if (opts.planState) {
+      let raw: unknown;
+      try {
+        raw = opts.planState.load();
+      } catch (err) {
+        opts.logger.error({ error: (err as Error).message }, 'plan state unreadable; starting without adaptive decisions');
+      }
+      if (raw !== undefined) {
+        const saved = parsePlanState(raw);
+        if (saved === undefined) opts.logger.warn('plan state of another version ignored; starting without adaptive decisions');
+        else {
+          this.adaptiveState = { splits: saved.splits };
+          const active = saved.splits.filter((s) => s.active);
+          if (active.length > 0) opts.logger.info({ splits: active.map((s) => ({ from: s.from, since: s.since, reason: s.reason })) }, `adaptive plan restored: ${active.length} split session${active.length === 1 ? '' : 's'}`);
+        }
+      }
+    }
+  }
+
+  private clock(): number {
+    return (this.opts.clock ?? Date.now)();
+  }
+
+  /** What the running sessions observed, by session id. */
+  private observed(): Map<string, ObservedStats> {
+    return new Map([...this.sessions.values()].map((s) => [s.id, s.stats()]));
+  }
+
+  /** Logs what an adaptive decision changed (or why it did not) and keeps its decisions. */
+  private takeDecision(d: AdaptiveDecision): boolean {
+    const before = this.adaptiveState;
+    this.adaptiveState = d.state;
+    let changed = d.state.splits.length !== before.splits.length || d.state.splits.some((s, i) => s !== before.splits[i]);
+    for (const c of d.changes) this.logChange(c);
+    if (d.changes.some((c) => c.kind === 'split' || c.kind === 'merge')) changed = true;
+    if (changed) this.saveState();
+    return changed;
+  }
+
+  private logChange(c: AdaptiveChange): void {
+    const fields = { region: c.region, logGroups: c.logGroups, sessions: c.sessions, into: c.into, reason: c.reason };
+    const log = this.opts.logger;
+    if (c.kind === 'split') log.info({ session: c.sessions[0], ...fields }, `session split: ${c.reason}`);
+    else if (c.kind === 'merge') log.info(fields, `sessions merged: ${c.reason}`);
+    else {
+      const key = `${c.kind}|${c.sessions.join(',')}`;
+      if (this.noted.has(key)) return;
+      this.noted.add(key);
+      if (c.kind === 'not-split') log.warn({ session: c.sessions[0], ...fields }, `session not split: ${c.reason}`);
+      else log.info(fields, `sessions stay split: ${c.reason}`);
+    }
+  }
+
+  /** After every update: the adaptive strategy looks again when a session may need a split or its parts a merge. */
+  private onUpdate(session: SupervisedSession): void {
+    if (this.stopped) return;
+    const now = this.clock();
+    if (this.opts.planState && (this.lastSave === undefined || now - this.lastSave >= SAVE_STATS_EVERY_MS)) this.saveState();
+    if (this.config.sessions.strategy !== 'adaptive' || !this.lastApplied || !this.lastPlanning) return;
+    const t = this.thresholds;
+    const st = session.stats();
+    const looked = this.lastLooked.get(session.id);
+    // A first look at once; then at most once every `window` updates of the session.
+    if (looked !== undefined && st.updates - looked < t.window) return;
+    const part = this.lastPlan?.sessions.some((s) => s.id === session.id && s.splitOf?.length) ?? false;
+    const mayMerge = part && st.long.updates >= t.quietUpdates && st.long.sampled === 0;
+    if (st.recent.sampled <= t.splitAbove && !mayMerge) return;
+    this.lastLooked.set(session.id, st.updates);
+    const { ruleSet, config } = this.lastApplied;
+    const d = decideAdaptive({ ruleSet, config, resolveArn: this.lastPlanning.resolver, exclude: this.lastPlanning.exclude, state: this.adaptiveState, observed: this.observed(), now, thresholds: t });
+    if (this.takeDecision(d) && d.changes.some((c) => c.kind === 'split' || c.kind === 'merge')) void this.reapply().catch(() => undefined);
+  }
+
+  /** Writes the decisions and the running sessions' observed rates (`tailwatch plan` shows them). */
+  private saveState(): void {
+    if (!this.opts.planState) return;
+    this.lastSave = this.clock();
+    const specs = new Map((this.lastPlan?.sessions ?? []).map((s) => [s.id, s]));
+    const sessions = [...this.sessions.values()].map((s) => observedSession({ id: s.id, region: s.spec.region, rules: specs.get(s.id)?.rules ?? s.status().rules }, s.stats()));
+    const state: PlanStateFile = { version: PLAN_STATE_VERSION, savedAt: new Date(this.lastSave).toISOString(), strategy: this.config.sessions.strategy, splits: this.adaptiveState.splits, sessions };
+    try {
+      this.opts.planState.save(state);
+      this.saveFailed = false;
+    } catch (err) {
+      if (!this.saveFailed) this.opts.logger.error({ error: (err as Error).message }, 'saving the plan state failed');
+      this.saveFailed = true;
+    }
   }
 
   /** The plan of the last `apply`. */
@@ -136,14 +250,18 @@ export class LiveTailSource implements EventSource {
       return r;
     };
     const excludedHit = new Set<string>();
-    const plan = planSessions(ruleSet, config, resolver, {
-      exclude: (region, arn) => {
-        const bad = this.badGroups.get(`${region}\n${arn}`);
-        if (!bad) return undefined;
-        excludedHit.add(`${region}\n${arn}`);
-        return `${REASON_TEXT[bad.reason]} (${bad.error}), retried every ${Math.round(this.settings().slowRetryMs / 1000)} s`;
-      },
-    });
+    const exclude: GroupExclusion = (region, arn) => {
+      const bad = this.badGroups.get(`${region}\n${arn}`);
+      if (!bad) return undefined;
+      excludedHit.add(`${region}\n${arn}`);
+      return `${REASON_TEXT[bad.reason]} (${bad.error}), retried every ${Math.round(this.settings().slowRetryMs / 1000)} s`;
+    };
+    this.lastPlanning = { resolver: resolved, exclude };
+    this.noted.clear();
+    // Adaptive: the decisions kept, and new ones from what the running sessions observed.
+    const decision = decideAdaptive({ ruleSet, config, resolveArn: resolver, exclude, state: this.adaptiveState, observed: this.observed(), now: this.clock(), thresholds: this.thresholds });
+    const plan = decision.plan;
+    this.takeDecision(decision);
     // Groups no rule names any more are forgotten.
     for (const k of [...this.badGroups.keys()]) if (!excludedHit.has(k)) this.badGroups.delete(k);
     this.lastApplied = { ruleSet, config };
@@ -188,6 +306,8 @@ export class LiveTailSource implements EventSource {
         random: this.opts.random ?? Math.random,
         resumeFrom: this.opts.resumeFrom?.(spec.rules),
         onRestart: (info) => this.onRestart(k, session, info),
+        onUpdate: (s) => this.onUpdate(s),
+        thresholds: this.thresholds,
       });
       this.sessions.set(k, session);
       session.start();
@@ -199,6 +319,8 @@ export class LiveTailSource implements EventSource {
       }
     }
     this.planned = true;
+    for (const id of [...this.lastLooked.keys()]) if (!plan.sessions.some((s) => s.id === id)) this.lastLooked.delete(id);
+    this.saveState();
   }
 
   private onRestart(key: string, session: SupervisedSession, info: RestartInfo): void {
@@ -307,6 +429,7 @@ export class LiveTailSource implements EventSource {
       this.stopped = true;
       clearTimeout(this.replanTimer);
       clearTimeout(this.recheckTimer);
+      if (this.planned) this.saveState();
       const all = [...this.sessions.values()];
       this.sessions.clear();
       await Promise.all(all.map((s) => s.stop()));

@@ -22,6 +22,8 @@ export interface SessionSpec {
   /** Rule ids served, sorted. */
   readonly rules: readonly string[];
   readonly monthlyCost: number;
+  /** `adaptive`: the keys of the split decisions whose rules this session serves (absent otherwise). */
+  readonly splitOf?: readonly string[] | undefined;
 }
 
 export interface UnplacedRule {

@@ -57,9 +57,28 @@ function tokenize(p: string): string[] | undefined {
 }
 
 /**
+ * The condition inside a JSON pattern `{ … }` (trimmed), or undefined when the
+ * pattern is not a JSON pattern that compiles.
+ */
+export function jsonCondition(pattern: string): string | undefined {
+  const p = pattern.trim();
+  if (filterPatternKind(p) !== 'json' || !p.endsWith('}')) return undefined;
+  try {
+    compileFilterPattern(p);
+  } catch {
+    return undefined;
+  }
+  const inner = p.slice(1, -1).trim();
+  return inner === '' ? undefined : inner;
+}
+
+/**
  * `undefined` = no server-side pattern (everything is sent). Any rule
  * without a pattern → none; identical patterns → that pattern; all single
- * or `?` terms → `?a ?b …`; otherwise none.
+ * or `?` terms → `?a ?b …`; all JSON → `{ A || B … }` (`||` binds loosest,
+ * so each condition keeps its meaning without parentheses); otherwise none.
+ * The union must compile (length ≤ 1024, at most 3 wildcard selectors and
+ * 2 regexes a pattern), else none.
  */
 export function unionPattern(patterns: readonly (string | undefined)[]): string | undefined {
   if (patterns.length === 0) return undefined;
@@ -67,6 +86,7 @@ export function unionPattern(patterns: readonly (string | undefined)[]): string 
   if (trimmed.some((p) => p === '')) return undefined;
   const distinct = [...new Set(trimmed)].sort();
   if (distinct.length === 1) return distinct[0];
+  if (distinct.every((p) => filterPatternKind(p) === 'json')) return jsonUnion(distinct);
   const terms = new Set<string>();
   for (const p of distinct) {
     const alts = orTerms(p);
@@ -74,6 +94,24 @@ export function unionPattern(patterns: readonly (string | undefined)[]): string 
     for (const a of alts) terms.add(a);
   }
   const union = [...terms].sort().map((t) => '?' + t).join(' ');
+  if (union.length > MAX_PATTERN_LENGTH) return undefined;
+  try {
+    compileFilterPattern(union);
+  } catch {
+    return undefined;
+  }
+  return union;
+}
+
+/** `{ A }`, `{ B }` → `{ A || B }`: a JSON message passes it iff it passes one of them; other messages pass none. */
+function jsonUnion(patterns: readonly string[]): string | undefined {
+  const conditions: string[] = [];
+  for (const p of patterns) {
+    const c = jsonCondition(p);
+    if (c === undefined) return undefined;
+    if (!conditions.includes(c)) conditions.push(c);
+  }
+  const union = `{ ${conditions.join(' || ')} }`;
   if (union.length > MAX_PATTERN_LENGTH) return undefined;
   try {
     compileFilterPattern(union);

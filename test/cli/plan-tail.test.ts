@@ -1,6 +1,7 @@
 // `tailwatch plan` and `tailwatch tail` as child processes (bin/tailwatch.js, the built dist/),
 // plan's text output in-process.
 import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +17,7 @@ const BIN = path.join(ROOT, 'bin/tailwatch.js');
 beforeAll(async () => {
   // The child runs dist/: build when it is missing or older than the sources it runs.
   const built = await stat(path.join(ROOT, 'dist/cli/tail.js')).catch(() => undefined);
-  const sources = ['src/cli/plan.ts', 'src/cli/tail.ts', 'src/cli/commands.ts', 'src/livetail/planner.ts', 'src/livetail/session.ts', 'src/livetail/source.ts', 'src/livetail/union.ts', 'src/livetail/probe.ts', 'src/livetail/errors.ts', 'src/livetail/arns.ts'];
+  const sources = ['src/cli/plan.ts', 'src/cli/tail.ts', 'src/cli/commands.ts', 'src/livetail/planner.ts', 'src/livetail/session.ts', 'src/livetail/source.ts', 'src/livetail/union.ts', 'src/livetail/adaptive.ts', 'src/livetail/probe.ts', 'src/livetail/errors.ts', 'src/livetail/arns.ts'];
   const newest = Math.max(...(await Promise.all(sources.map(async (s) => (await stat(path.join(ROOT, s))).mtimeMs))));
   if (!built || built.mtimeMs < newest) execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', ROOT], { stdio: 'ignore' });
 }, 120_000);
@@ -45,7 +46,8 @@ describe('tailwatch plan', () => {
       const r = spawnSync(process.execPath, [BIN, 'plan', '-c', 'tailwatch.yaml', '--format', 'json'], { cwd: dir, encoding: 'utf8' });
       expect(r.status, r.stderr).toBe(0);
       const plan = JSON.parse(r.stdout) as { sessions: Record<string, unknown>[]; unplaced: unknown[]; monthlyCost: number };
-      expect(Object.keys(plan)).toEqual(['sessions', 'unplaced', 'monthlyCost']);
+      // The SPEC §2 fields first, as they were; then the strategy comparison.
+      expect(Object.keys(plan)).toEqual(['sessions', 'unplaced', 'monthlyCost', 'strategy', 'strategies']);
       if (strategy === 'economical') expect(plan.sessions).toHaveLength(3);
       else expect(plan.sessions.length).toBeLessThanOrEqual(max);
       expect(plan.unplaced).toEqual([]);
@@ -70,7 +72,7 @@ describe('tailwatch plan', () => {
 
   it('text output shows each session, its cost, and the total', async () => {
     const dir = makeProject({
-      'tailwatch.yaml': CONFIG(),
+      'tailwatch.yaml': CONFIG('sessions:\n  strategy: precise'),
       'rules/r.yaml': `rules:
   - id: pay-errors
     source: { logGroups: [/ecs/payments], logStreamPrefixes: [api-], filterPattern: ERROR }
@@ -87,6 +89,7 @@ describe('tailwatch plan', () => {
     expect(r.stdout).toContain('filter pattern:  { $.status >= 500 }');
     expect(r.stdout).toContain('rules:           pay-errors');
     expect(r.stdout).toContain('Total: 2 sessions, 86400 session-minutes/month, $864.00/month at $0.01 per session-minute');
+    expect(r.stdout).toContain(['Monthly cost by strategy:', '  precise (configured)  2 sessions  $864.00/month', '  adaptive              1 session   $432.00/month', '  economical            1 session   $432.00/month'].join('\n'));
     const again = await runCli(['plan', '-c', path.join(dir, 'tailwatch.yaml')], { cwd: dir });
     expect(again.stdout).toBe(r.stdout); // deterministic
   });
@@ -110,6 +113,111 @@ describe('tailwatch plan', () => {
     } finally {
       await emu.close();
     }
+  });
+});
+
+describe('tailwatch plan: strategies side by side, and what the daemon observed', () => {
+  const RULES = `rules:
+  - id: a-errors
+    source: { logGroups: [/a], filterPattern: ERROR }
+  - id: b-fatal
+    source: { logGroups: [/b], filterPattern: '{ $.level = "FATAL" }' }
+  - id: b-slow
+    source: { logGroups: [/b], filterPattern: '{ $.ms > 5000 }' }
+`;
+  const arn = (g: string) => `arn:aws:logs:us-east-1:123456789012:log-group:${g}`;
+
+  it('adaptive by default: one economical session; every strategy costed; the SPEC fields unchanged', async () => {
+    const dir = makeProject({ 'tailwatch.yaml': CONFIG(), 'rules/r.yaml': RULES });
+    const r = await runCli(['plan', '-c', path.join(dir, 'tailwatch.yaml')], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Live Tail plan: 1 session (strategy adaptive, at most 15 per region)');
+    expect(r.stdout).not.toContain('observed:');
+    expect(r.stdout).toContain(
+      [
+        'Monthly cost by strategy:',
+        '  adaptive (configured)  1 session   $432.00/month',
+        '  precise                3 sessions  $1296.00/month',
+        '  economical             1 session   $432.00/month',
+        '  adaptive starts as economical and splits only sessions Live Tail samples (at most 3 sessions, $1296.00/month)',
+      ].join('\n'),
+    );
+    const j = await runCli(['plan', '-c', path.join(dir, 'tailwatch.yaml'), '--format', 'json'], { cwd: dir });
+    const plan = JSON.parse(j.stdout) as Record<string, unknown>;
+    expect(plan).toEqual({
+      sessions: [{ region: 'us-east-1', logGroupIdentifiers: [arn('/a'), arn('/b')], rules: ['a-errors', 'b-fatal', 'b-slow'], monthlyCost: 432 }],
+      unplaced: [],
+      monthlyCost: 432,
+      strategy: 'adaptive',
+      strategies: { adaptive: { sessions: 1, monthlyCost: 432, unplaced: 0 }, precise: { sessions: 3, monthlyCost: 1296, unplaced: 0 }, economical: { sessions: 1, monthlyCost: 432, unplaced: 0 } },
+    });
+  });
+
+  it("with the daemon's plan state: the split sessions, each session's observed rate and sampled share", async () => {
+    const dir = makeProject({ 'tailwatch.yaml': CONFIG('state:\n  dir: st'), 'rules/r.yaml': RULES });
+    const cfg = path.join(dir, 'tailwatch.yaml');
+    // What `run` writes after splitting the one economical session (its id is the hash of its parameters).
+    const econId = /^(lt-[0-9a-f]{8}) /m.exec((await runCli(['plan', '-c', cfg], { cwd: dir })).stdout)![1]!;
+    const state = {
+      version: 1,
+      savedAt: '2026-01-01T10:00:00.000Z',
+      strategy: 'adaptive',
+      splits: [{ region: 'us-east-1', logGroups: [arn('/a'), arn('/b')], from: econId, since: '2026-01-01T09:00:00.000Z', reason: 'sampled in 34 of 60 updates', cap: 500, merges: 0, active: true }],
+      sessions: [] as Record<string, unknown>[],
+    };
+    mkdirSync(path.join(dir, 'st'));
+    writeFileSync(path.join(dir, 'st/plan-state.json'), JSON.stringify(state));
+    // Split as precise places them: a session per source, each with its own pattern.
+    const split = JSON.parse((await runCli(['plan', '-c', cfg, '--format', 'json'], { cwd: dir })).stdout) as { sessions: { logGroupIdentifiers: string[]; logEventFilterPattern?: string; rules: string[] }[] };
+    expect(split.sessions.map((s) => [s.rules, s.logGroupIdentifiers, s.logEventFilterPattern]).sort()).toEqual([
+      [['a-errors'], [arn('/a')], 'ERROR'],
+      [['b-fatal'], [arn('/b')], '{ $.level = "FATAL" }'],
+      [['b-slow'], [arn('/b')], '{ $.ms > 5000 }'],
+    ]);
+    const txt = (await runCli(['plan', '-c', cfg], { cwd: dir })).stdout;
+    const partIds = [...txt.matchAll(/^(lt-[0-9a-f]{8}) /gm)].map((m) => m[1]!);
+    state.sessions = [{ id: partIds[0], region: 'us-east-1', rules: ['a-errors'], updates: 3600, eventsPerUpdate: 12.5, peakEventsPerUpdate: 40, sampledUpdates: 0, windowUpdates: 60, sampledShare: 0 }];
+    writeFileSync(path.join(dir, 'st/plan-state.json'), JSON.stringify(state));
+    const r = await runCli(['plan', '-c', cfg], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`Observed by tailwatch run (${path.join('st', 'plan-state.json')}, saved 2026-01-01T10:00:00.000Z)`);
+    expect(r.stdout).toContain('  observed:        12.5 events/update (peak 40), sampled in 0 of the last 60 updates (0%), 3600 updates in all');
+    expect(r.stdout).toContain('  observed:        (not running when the state was saved)');
+    expect(r.stdout.split('\n').filter((l) => l === `  split:           from ${econId} since 2026-01-01T09:00:00.000Z: sampled in 34 of 60 updates`)).toHaveLength(3);
+    expect(r.stdout).toContain('  adaptive (configured)  3 sessions  $1296.00/month  3 of them split off sampled sessions');
+    expect(r.stdout).toContain('  economical             1 session   $432.00/month');
+    const j = JSON.parse((await runCli(['plan', '-c', cfg, '--format', 'json'], { cwd: dir })).stdout) as { sessions: Record<string, unknown>[]; observedAt: string; strategies: Record<string, unknown> };
+    expect(j.observedAt).toBe('2026-01-01T10:00:00.000Z');
+    expect(j.strategies['adaptive']).toEqual({ sessions: 3, monthlyCost: 1296, unplaced: 0, split: 3 });
+    expect(j.sessions[0]).toMatchObject({
+      rules: ['a-errors'],
+      monthlyCost: 432,
+      observed: { updates: 3600, eventsPerUpdate: 12.5, peakEventsPerUpdate: 40, sampledUpdates: 0, windowUpdates: 60, sampledShare: 0 },
+      split: { from: econId, since: '2026-01-01T09:00:00.000Z', reason: 'sampled in 34 of 60 updates', stays: false },
+    });
+    expect(j.sessions[1]).not.toHaveProperty('observed');
+    // The existing fields come first, unchanged.
+    expect(Object.keys(j.sessions[0]!)).toEqual(['region', 'logGroupIdentifiers', 'logEventFilterPattern', 'rules', 'monthlyCost', 'observed', 'split']);
+  });
+
+  it("the example config's costs are the ones the README states", async () => {
+    const r = await runCli(['plan', '-c', 'config.example.yaml', '--format', 'json'], { cwd: ROOT, env: { TAILWATCH_STATE_DIR: '/nonexistent/tw-state' } });
+    expect(r.code, r.stderr).toBe(0);
+    const plan = JSON.parse(r.stdout) as { strategy: string; strategies: Record<string, { sessions: number; monthlyCost: number }> };
+    expect(plan.strategy).toBe('adaptive');
+    expect(plan.strategies['precise']).toMatchObject({ sessions: 6, monthlyCost: 2592 });
+    expect(plan.strategies['adaptive']).toMatchObject({ sessions: 1, monthlyCost: 432 });
+    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8').replace(/\s+/g, ' ');
+    expect(readme).toContain('before, with `precise` (the default until `adaptive`), 6 sessions, 259,200 session-minutes, **$2,592 a month**; now, with `adaptive`, 1 session');
+    expect(readme).toContain('**$432 a month**');
+  });
+
+  it('a plan state it cannot read is named on stderr and left out', async () => {
+    const dir = makeProject({ 'tailwatch.yaml': CONFIG('state:\n  dir: st'), 'rules/r.yaml': RULES, 'st/plan-state.json': '{"version": 99}' });
+    const r = await runCli(['plan', '-c', path.join(dir, 'tailwatch.yaml')], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(`tailwatch plan: ${path.join('st', 'plan-state.json')}: not a plan state this version of tailwatch wrote; shown without observed rates\n`);
+    expect(r.stdout).toContain('Live Tail plan: 1 session (strategy adaptive');
   });
 });
 

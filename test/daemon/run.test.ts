@@ -67,7 +67,7 @@ rules: { paths: [rules], watch: ${watch} }
 destinations:
   hook: { type: webhook, url: "${hookUrl}", headers: { Authorization: "Bearer \${HOOK_TOKEN}" } }
 defaults: { notify: [hook], throttle: 0s }
-sessions: { stallAfter: 5s, grace: 1s, backoff: { initial: 100ms, max: 1s } }
+sessions: { strategy: precise, stallAfter: 5s, grace: 1s, backoff: { initial: 100ms, max: 1s } }
 delivery: { retry: { initial: 100ms, max: 1s } }
 state: { dir: state }
 server: { listen: "127.0.0.1:0" }

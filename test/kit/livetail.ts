@@ -5,12 +5,13 @@ import type { Config, SessionsConfig } from '../../src/config/model.js';
 import type { LogEvent, SourceBatch } from '../../src/engine/event.js';
 import type { SourceMetrics } from '../../src/livetail/index.js';
 
+/** Sessions `precise` unless told otherwise: the supervision tests count on a session per rule. */
 export function emulatorConfig(endpoint: string, sessions: Partial<SessionsConfig> = {}, aws: Partial<Config['aws']> = {}): Config {
   const base = defaultConfig('/tmp');
   return {
     ...base,
     aws: { region: 'us-east-1', accountId: '123456789012', endpoint, ...aws },
-    sessions: { ...base.sessions, backoff: { initialMs: 50, maxMs: 200 }, stallAfterMs: 1_500, graceMs: 1_000, completionDelayMs: 300, completionMaxLagMs: 5_000, ...sessions },
+    sessions: { ...base.sessions, strategy: 'precise', backoff: { initialMs: 50, maxMs: 200 }, stallAfterMs: 1_500, graceMs: 1_000, completionDelayMs: 300, completionMaxLagMs: 5_000, ...sessions },
   };
 }
 

@@ -210,11 +210,49 @@ describe('union patterns', () => {
     [['-DEBUG', 'WARN'], undefined],
     [['?a -b', 'c'], undefined],
     [['{ $.a = 1 }', 'ERROR'], undefined],
+    [['{ $.level = "FATAL" }', '{ $.level = "ERROR" }'], '{ $.level = "ERROR" || $.level = "FATAL" }'],
+    [['{ $.a = 1 && $.b = 2 }', '{($.c = 3 || $.d = 4) && $.e = 5}', '{ $.a = 1 && $.b = 2 }'], '{ $.a = 1 && $.b = 2 || ($.c = 3 || $.d = 4) && $.e = 5 }'],
+    [['{ $.status >= 500 }', '{ $.type = "refund" && $.result = "failed" }', '{ $.event = "heartbeat" }'], '{ $.event = "heartbeat" || $.status >= 500 || $.type = "refund" && $.result = "failed" }'],
+    [['{ $.a[*] = 1 }', '{ $.b[*] = 1 }', '{ $.c[*] = 1 }', '{ $.d[*] = 1 }'], undefined], // 4 wildcard selectors: CloudWatch takes 3
+    [['{ $.a = %x% }', '{ $.b = %y% }', '{ $.c = %z% }'], undefined], // 3 regexes: CloudWatch takes 2
+    [[`{ $.a = "${'x'.repeat(600)}" }`, `{ $.b = "${'y'.repeat(600)}" }`], undefined], // over 1024 characters
+    [['{ $.a = 1 }', '[w1, w2]'], undefined],
     [['%ERR[0-9]%', 'WARN'], undefined],
     [['[ip, user, status=5*]', 'WARN'], undefined],
   ] as [(string | undefined)[], string | undefined][])('%j → %j', (patterns, expected) => {
     expect(unionPattern(patterns)).toBe(expected);
   });
+
+  /** JSON patterns of any shape: comparisons, IS, NOT EXISTS, wildcard selectors, regexes, &&, ||, parentheses. */
+  const selector = fc.constantFrom('$.level', '$.status', '$.user.id', '$.tags[*]', '$.tags[0]', '$.n');
+  const comparison = fc.oneof(
+    fc.tuple(selector, fc.constantFrom('=', '!='), fc.constantFrom('"ERROR"', 'WARN', 'ERR*', '*OR', '"*"', '%^E.R%', '5*', '"42"')).map(([s, o, v]) => `${s} ${o} ${v}`),
+    fc.tuple(selector, fc.constantFrom('=', '!=', '<', '>', '<=', '>='), fc.constantFrom('500', '404', '-1', '1e2', '42')).map(([s, o, v]) => `${s} ${o} ${v}`),
+    fc.tuple(selector, fc.constantFrom('IS NULL', 'IS TRUE', 'IS FALSE', 'NOT EXISTS')).map(([s, k]) => `${s} ${k}`),
+  );
+  const condition: fc.Arbitrary<string> = fc.letrec<{ c: string }>((tie) => ({
+    c: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      comparison,
+      fc.tuple(tie('c'), fc.constantFrom('&&', '||'), tie('c')).map(([a, op, b]) => `${a} ${op} ${b}`),
+      tie('c').map((a) => `(${a})`),
+    ),
+  })).c;
+  const jsonPattern = condition.map((c) => `{ ${c} }`).filter((p) => {
+    try {
+      compileFilterPattern(p);
+      return true;
+    } catch {
+      return false; // over CloudWatch's limits (wildcard selectors, regexes)
+    }
+  });
+  const jsonValue = fc.oneof(fc.constantFrom('ERROR', 'WARN', 'ERROR!', 'xOR', '*', '42', '', 'EAR'), fc.constantFrom(500, 404, -1, 100, 42, 503.5), fc.constantFrom(null, true, false), fc.constant({ id: 'x' }));
+  const jsonMessage = fc
+    .record(
+      { level: jsonValue, status: jsonValue, user: fc.oneof(fc.record({ id: jsonValue }, { requiredKeys: [] }), jsonValue), tags: fc.oneof(fc.array(jsonValue, { maxLength: 3 }), jsonValue), n: jsonValue },
+      { requiredKeys: [] },
+    )
+    .map((o) => JSON.stringify(o));
 
   const WORDS = ['ERROR', 'WARN', 'error', 'timeout', 'a', 'ab', 'b', 'x-y', '500', 'an error'];
   const term = fc.constantFrom(...WORDS).map((w) => (w.includes(' ') ? `"${w}"` : w));
@@ -226,10 +264,12 @@ describe('union patterns', () => {
     fc.tuple(term, term).map(([a, b]) => `?${a} -${b}`),
     fc.constant(''),
     fc.constantFrom('{ $.level = "ERROR" }', '{ $.status >= 500 }', '[w1, w2 = "ERROR"]'),
+    jsonPattern,
   );
   const message = fc.oneof(
     fc.array(fc.constantFrom(...WORDS, ' ', 'zz', 'ERR', 'OR'), { maxLength: 8 }).map((ps) => ps.join(' ')),
     fc.record({ level: fc.constantFrom('ERROR', 'WARN'), status: fc.constantFrom(200, 404, 500, 503) }).map((o) => JSON.stringify(o)),
+    jsonMessage,
   );
 
   it('a union never drops an event one of its rules matches — and passes only such events (fast-check, src/filter)', () => {
@@ -247,6 +287,34 @@ describe('union patterns', () => {
       { numRuns: 2_000 },
     );
   });
+
+  it('JSON patterns of any shape: the union passes an event iff one of them does (fast-check, src/filter)', () => {
+    let passed = 0;
+    let failed = 0;
+    fc.assert(
+      fc.property(fc.array(jsonPattern, { minLength: 2, maxLength: 4 }), fc.array(fc.oneof(jsonMessage, message), { minLength: 1, maxLength: 30 }), (patterns, messages) => {
+        const union = unionPattern(patterns);
+        const rules = patterns.map((p) => compileFilterPattern(p));
+        if (union === undefined) {
+          // Only CloudWatch's limits stop a JSON union.
+          expect(() => compileFilterPattern(`{ ${patterns.map((p) => p.trim().slice(1, -1).trim()).join(' || ')} }`)).toThrow();
+          return;
+        }
+        expect(union.length).toBeLessThanOrEqual(1024);
+        const u = compileFilterPattern(union);
+        for (const m of messages) {
+          const some = rules.some((r) => r.matches(m));
+          expect(u.matches(m), `${union} on ${m}`).toBe(some);
+          if (some) passed++;
+          else failed++;
+        }
+      }),
+      { numRuns: 2_000 },
+    );
+    // Not vacuous: both answers came up often.
+    expect(passed).toBeGreaterThan(1_000);
+    expect(failed).toBeGreaterThan(1_000);
+  });
 });
 
 describe('any rule set', () => {
@@ -259,7 +327,7 @@ describe('any rule set', () => {
       pattern: fc.constantFrom(undefined, 'ERROR', '?WARN ?FATAL', '{ $.status >= 500 }', 'a b'),
     });
     fc.assert(
-      fc.property(fc.array(ruleArb, { minLength: 1, maxLength: 40 }), fc.integer({ min: 1, max: 15 }), fc.constantFrom('precise' as const, 'economical' as const), (specs, max, strategy) => {
+      fc.property(fc.array(ruleArb, { minLength: 1, maxLength: 40 }), fc.integer({ min: 1, max: 15 }), fc.constantFrom('precise' as const, 'economical' as const, 'adaptive' as const), fc.array(fc.uniqueArray(groupName, { minLength: 1, maxLength: 10 }), { maxLength: 3 }), (specs, max, strategy, splitGroups) => {
         const rs = set(
           specs.map((x, i) =>
             rule({
@@ -271,8 +339,17 @@ describe('any rule set', () => {
             }),
           ),
         );
-        const plan = planSessions(rs, config({ maxConcurrent: max, strategy }), resolve);
+        // Adaptive: any split decisions (log groups whose rules get sessions of their own sources).
+        const splits = splitGroups.map((gs, i) => ({ key: `s${i}`, region: 'us-east-1', logGroups: gs.map((g) => `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:${g}`).sort() }));
+        const plan = planSessions(rs, config({ maxConcurrent: max, strategy }), resolve, { splits });
         expectValid(plan, rs, max);
+        if (strategy === 'adaptive') {
+          // Never more sessions than economical needs or the quota allows; without decisions, economical.
+          const economical = planSessions(rs, config({ maxConcurrent: max, strategy: 'economical' }), resolve);
+          expect(plan.sessions.length).toBeLessThanOrEqual(Math.max(max, economical.sessions.length));
+          expect(plan.unplaced.length).toBeLessThanOrEqual(economical.unplaced.length);
+          expect(planSessions(rs, config({ maxConcurrent: max, strategy }), resolve)).toEqual(economical);
+        }
         const placed = new Set(plan.sessions.flatMap((s) => s.rules));
         for (const r of rs.rules) expect(placed.has(r.id) || plan.unplaced.some((u) => u.rule === r.id), r.id).toBe(true);
       }),

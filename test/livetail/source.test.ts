@@ -98,6 +98,7 @@ describe('a session delivers events', () => {
     expect(h.got.batches.slice(sampledBatch).every((b) => b.watermark === undefined || b.watermark < before)).toBe(true);
     await until(() => h.got.events.length === 20, 'the other fifteen, completed');
     expect(h.got.messages().sort()).toEqual(Array.from({ length: 20 }, (_, i) => `e${i}`).sort());
+    expect(h.got.events.some((e) => e.sampled)).toBe(false);
     // Then the watermark passes them (updates arriving a grace after them).
     const flushing = setInterval(() => h.emu.emulator.flushUpdates(), 100);
     try {
