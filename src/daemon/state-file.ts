@@ -1,9 +1,11 @@
 /**
  * Engine state (windows, throttles) across restarts: one JSON file in
  * `state.dir`, replaced atomically (write a temp file, fsync, rename) so a
- * crash leaves either the old or the new state, never half of one.
+ * crash leaves either the old or the new state, never half of one. On a full
+ * disk the write throws before the rename: the old file stays, and the temp
+ * file is removed (it would hold the space that is left).
  */
-import { mkdirSync, openSync, readFileSync, renameSync, writeSync, fsyncSync, closeSync } from 'node:fs';
+import { mkdirSync, openSync, readFileSync, renameSync, writeFileSync, fsyncSync, closeSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 
 export class StateFile<T> {
@@ -32,14 +34,26 @@ export class StateFile<T> {
   }
 
   write(value: T): void {
+    const text = JSON.stringify(value);
     const tmp = `${this.path}.${process.pid}.tmp`;
     const fd = openSync(tmp, 'w', 0o600);
     try {
-      writeSync(fd, JSON.stringify(value));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+      try {
+        // writeFileSync on a descriptor writes until every byte is out: one writeSync returns a short
+        // count when the disk fills up mid-way (the next write is the one that fails with ENOSPC).
+        writeFileSync(fd, text);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(tmp, this.path);
+    } catch (err) {
+      try {
+        unlinkSync(tmp);
+      } catch {
+        // already gone (or the folder is): nothing to clean up
+      }
+      throw err;
     }
-    renameSync(tmp, this.path);
   }
 }
