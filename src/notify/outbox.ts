@@ -3,7 +3,8 @@
  * `<stateDir>/outbox.sqlite`. Every state transition is one transaction
  * (for a batch of rows: `enqueueMany`, `lease` with a limit, `ack` of several keys):
  *
- *   enqueue   → pending                       (INSERT OR IGNORE: idempotent per alert id + destination)
+ *   enqueue   → pending                       (INSERT OR IGNORE: idempotent per alert id + destination;
+ *                                              enqueued at the alert's decision time when it waited in memory)
  *   lease     pending, due, unleased → leased  (lease_until = now + leaseMs, attempts + 1)
  *   ack       leased → done                    (payload dropped; the row stays as a tombstone)
  *   retry     leased → pending, due later      (lease cleared, last error kept)
@@ -29,6 +30,12 @@ export interface OutboxRow {
   readonly attempts: number;
 }
 
+export interface EnqueueItem {
+  readonly alert: Alert;
+  readonly destinations: readonly string[];
+  readonly at?: number | undefined;
+}
+
 export interface OutboxKey {
   readonly alertId: string;
   readonly destination: string;
@@ -37,8 +44,11 @@ export interface OutboxKey {
 export interface OutboxStore {
   /** Records one row per destination in one transaction; returns the destinations newly recorded (others were known). */
   enqueue(alert: Alert, destinations: readonly string[], now: number): string[];
-  /** `enqueue` for several alerts in ONE transaction (one fsync): all of them are on disk when it returns, or none. */
-  enqueueMany(items: readonly { readonly alert: Alert; readonly destinations: readonly string[] }[], now: number): string[][];
+  /**
+   * `enqueue` for several alerts in ONE transaction (one fsync): all of them are on disk when it returns, or none.
+   * An item's `at` (when it was decided, if earlier than `now`: it waited in memory) is its enqueue time.
+   */
+  enqueueMany(items: readonly EnqueueItem[], now: number): string[][];
   /** Leases up to `limit` due rows of one destination, oldest first. */
   lease(destination: string, now: number, limit: number, leaseMs: number): OutboxRow[];
   ack(keys: readonly OutboxKey[], now: number): void;
@@ -54,6 +64,27 @@ export interface OutboxStore {
   /** Pending rows (leased or not). */
   depth(): number;
   close(): void;
+}
+
+/**
+ * What a failed outbox write means, for logs and `/readyz`: the kind of
+ * failure and its code (`disk full (SQLITE_FULL)`), never the error's
+ * message (a file system error's names the path).
+ */
+const STORE_ERRORS: readonly (readonly [RegExp, string])[] = [
+  [/^(SQLITE_FULL|ENOSPC|EDQUOT)/, 'disk full'],
+  [/^(SQLITE_READONLY|EROFS)/, 'read-only'],
+  [/^(SQLITE_CANTOPEN|SQLITE_PERM|SQLITE_AUTH|EACCES|EPERM)/, 'cannot open or no permission'],
+  [/^(SQLITE_IOERR|EIO)/, 'I/O error'],
+  [/^(SQLITE_BUSY|SQLITE_LOCKED)/, 'locked by another process'],
+  [/^(SQLITE_CORRUPT|SQLITE_NOTADB)/, 'database corrupt'],
+];
+
+export function storeErrorText(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return `${(err as Error | null)?.name ?? 'error'} (not a storage error)`;
+  const kind = STORE_ERRORS.find(([re]) => re.test(code))?.[1] ?? 'write failed';
+  return `${kind} (${code})`;
 }
 
 export function openOutbox(stateDir: string): OutboxStore {
@@ -122,7 +153,7 @@ export function openOutbox(stateDir: string): OutboxStore {
     return added;
   };
   const enqueueTx = db.transaction(insertRows);
-  const enqueueManyTx = db.transaction((items: readonly { readonly alert: Alert; readonly destinations: readonly string[] }[], now: number) => items.map((it) => insertRows(it.alert, it.destinations, now)));
+  const enqueueManyTx = db.transaction((items: readonly EnqueueItem[], now: number) => items.map((it) => insertRows(it.alert, it.destinations, it.at ?? now)));
   /** Runs `fn` (one transaction) with synchronous = FULL: on disk when it returns. */
   const durably = <T>(fn: () => T): T => {
     syncFull.run();
