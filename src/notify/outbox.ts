@@ -5,7 +5,8 @@
  *
  *   enqueue   → pending                       (INSERT OR IGNORE: idempotent per alert id + destination;
  *                                              enqueued at the alert's decision time when it waited in memory)
- *   lease     pending, due, unleased → leased  (lease_until = now + leaseMs, attempts + 1)
+ *   lease     pending, due, unleased → leased  (lease_until = now + leaseMs, attempts + 1;
+ *                                              with a maxAge cut, rows enqueued before it → dead instead)
  *   ack       leased → done                    (payload dropped; the row stays as a tombstone)
  *   retry     leased → pending, due later      (lease cleared, last error kept)
  *   dead      → dead                           (permanent failure or too old; tombstone)
@@ -51,6 +52,11 @@ export interface OutboxStore {
   enqueueMany(items: readonly EnqueueItem[], now: number): string[][];
   /** Leases up to `limit` due rows of one destination, oldest first. */
   lease(destination: string, now: number, limit: number, leaseMs: number): OutboxRow[];
+  /**
+   * `lease`, except that due rows enqueued before `expireBefore` (past maxAge) are marked dead in the
+   * same transaction instead of leased, and returned as `expired` (they count towards `limit`).
+   */
+  leaseUnexpired(destination: string, now: number, limit: number, leaseMs: number, expireBefore: number): { rows: OutboxRow[]; expired: OutboxKey[] };
   ack(keys: readonly OutboxKey[], now: number): void;
   retryLater(keys: readonly OutboxKey[], dueAt: number, error: string): void;
   dead(keys: readonly OutboxKey[], now: number, error: string): void;
@@ -163,10 +169,19 @@ export function openOutbox(stateDir: string): OutboxStore {
       syncNormal.run();
     }
   };
-  const leaseTx = db.transaction((destination: string, now: number, limit: number, leaseMs: number) => {
-    const rows = selectDue.all(destination, now, now, limit) as DueRow[];
-    for (const r of rows) takeLease.run(now + leaseMs, r.alert_id, r.destination);
-    return rows.map((r) => ({ alertId: r.alert_id, destination: r.destination, alert: JSON.parse(r.payload) as Alert, createdAt: r.created_at, attempts: r.attempts + 1 }));
+  const leaseTx = db.transaction((destination: string, now: number, limit: number, leaseMs: number, expireBefore: number) => {
+    const rows: OutboxRow[] = [];
+    const expired: OutboxKey[] = [];
+    for (const r of selectDue.all(destination, now, now, limit) as DueRow[]) {
+      if (r.created_at < expireBefore) {
+        deadOne.run('older than maxAge', now, r.alert_id, r.destination);
+        expired.push({ alertId: r.alert_id, destination: r.destination });
+        continue;
+      }
+      takeLease.run(now + leaseMs, r.alert_id, r.destination);
+      rows.push({ alertId: r.alert_id, destination: r.destination, alert: JSON.parse(r.payload) as Alert, createdAt: r.created_at, attempts: r.attempts + 1 });
+    }
+    return { rows, expired };
   });
   const ackTx = db.transaction((keys: readonly OutboxKey[], now: number) => {
     for (const k of keys) ackOne.run(now, k.alertId, k.destination);
@@ -187,7 +202,8 @@ export function openOutbox(stateDir: string): OutboxStore {
   return {
     enqueue: (alert, destinations, now) => durably(() => enqueueTx(alert, destinations, now)),
     enqueueMany: (items, now) => (items.length === 0 ? [] : durably(() => enqueueManyTx(items, now))),
-    lease: (destination, now, limit, leaseMs) => leaseTx(destination, now, limit, leaseMs),
+    lease: (destination, now, limit, leaseMs) => leaseTx(destination, now, limit, leaseMs, -Infinity).rows,
+    leaseUnexpired: (destination, now, limit, leaseMs, expireBefore) => leaseTx(destination, now, limit, leaseMs, expireBefore),
     ack: (keys, now) => void ackTx(keys, now),
     retryLater: (keys, dueAt, error) => void retryTx(keys, dueAt, error),
     dead: (keys, now, error) => void deadTx(keys, now, error),

@@ -131,15 +131,31 @@ export function createDispatcher(opts: OutboxSinkOptions, createNotifier: Notifi
     lastHousekeeping = t;
     const s = db();
     try {
-      for (const k of s.expire(t - opts.delivery.maxAgeMs, t)) {
-        const lane = lanes.get(k.destination);
-        (lane?.log ?? log).warn({ alert: k.alertId, destination: k.destination, maxAgeMs: opts.delivery.maxAgeMs }, 'alert dropped: older than delivery.maxAge');
-        opts.metrics?.dropped(k.destination, 'max-age');
-      }
+      tooOld(s.expire(t - opts.delivery.maxAgeMs, t));
       s.purge(t - Math.max(TOMBSTONE_MIN_MS, opts.delivery.maxAgeMs));
     } catch (err) {
       writeFailed('housekeeping', err); // tried again at the next housekeeping
     }
+  }
+
+  /** Rows dropped (marked dead) for being older than maxAge: logged and counted. */
+  function tooOld(keys: readonly OutboxKey[]): void {
+    for (const k of keys) {
+      const lane = lanes.get(k.destination);
+      (lane?.log ?? log).warn({ alert: k.alertId, destination: k.destination, maxAgeMs: opts.delivery.maxAgeMs }, 'alert dropped: older than delivery.maxAge');
+      opts.metrics?.dropped(k.destination, 'max-age');
+    }
+  }
+
+  /**
+   * Leases due rows; those past maxAge are dropped in the same transaction instead of sent. (Left to
+   * housekeeping, a row that came due after its maxAge was leased, failed and was due again at once,
+   * in a loop, whenever housekeeping ran while it was in flight.)
+   */
+  function leaseDue(lane: Lane, t: number, limit: number): OutboxRow[] {
+    const { rows, expired } = db().leaseUnexpired(lane.name, t, limit, leaseMs, t - opts.delivery.maxAgeMs);
+    tooOld(expired);
+    return rows;
   }
 
   /** Runs the lane soon (after the current synchronous batch of enqueues, so a storm can fold). */
@@ -178,7 +194,7 @@ export function createDispatcher(opts: OutboxSinkOptions, createNotifier: Notifi
     housekeeping(t);
     let rows: OutboxRow[] = [];
     try {
-      if (t >= lane.pausedUntil) rows = db().lease(lane.name, t, free, leaseMs);
+      if (t >= lane.pausedUntil) rows = leaseDue(lane, t, free);
     } catch (err) {
       writeFailed('lease', err, lane);
     }
@@ -237,7 +253,7 @@ export function createDispatcher(opts: OutboxSinkOptions, createNotifier: Notifi
       let rows: OutboxRow[];
       try {
         const due = db().dueCount(lane.name, t);
-        rows = db().lease(lane.name, t, batchSize(lane.notifier.pacing, due), leaseMs);
+        rows = leaseDue(lane, t, batchSize(lane.notifier.pacing, due));
       } catch (err) {
         writeFailed('lease', err, lane);
         return; // the timer brings us back
@@ -305,8 +321,18 @@ export function createDispatcher(opts: OutboxSinkOptions, createNotifier: Notifi
       lane.pausedUntil = Math.max(lane.pausedUntil, t + outcome.retryAfterMs);
       lane.bucket?.empty(t);
     }
-    // Never sleep past an alert's maxAge: it is dropped (logged, counted) when it expires.
-    const oldest = Math.min(...rows.map((r) => r.createdAt));
+    // Past maxAge already (it aged while in flight): dropped now, not retried.
+    const cut = t - opts.delivery.maxAgeMs;
+    const fresh = rows.filter((r) => r.createdAt >= cut);
+    if (fresh.length === 0) {
+      s.dead(keys, t, 'older than maxAge');
+      tooOld(keys);
+      return;
+    }
+    // Never sleep past an alert's maxAge: it is dropped (logged, counted) when it expires. The oldest row
+    // still within maxAge sets the limit, so the retry is always in the future (rows of a digest that are
+    // older are dropped when it is leased again).
+    const oldest = Math.min(...fresh.map((r) => r.createdAt));
     const dueAt = Math.min(t + delay, oldest + opts.delivery.maxAgeMs + 1);
     s.retryLater(keys, dueAt, outcome.detail);
     lane.log.warn({ ...ctx, reason: outcome.reason, status: outcome.status, error: outcome.detail, attempts, retryInMs: dueAt - t }, 'delivery failed; will retry');

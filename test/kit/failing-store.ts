@@ -27,14 +27,14 @@ export function failingStore(): FailingStore {
   const failing = new Set<StoreWrite>();
   const failures = new Map<StoreWrite, number>();
   let inner: OutboxStore | undefined;
-  const guard = <K extends StoreWrite>(name: K, fn: OutboxStore[K]): OutboxStore[K] =>
-    ((...args: unknown[]) => {
+  const guard = <F extends (...args: never[]) => unknown>(name: StoreWrite, fn: F): F =>
+    ((...args: Parameters<F>) => {
       if (failing.has(name)) {
         failures.set(name, (failures.get(name) ?? 0) + 1);
         throw diskFull();
       }
-      return (fn as (...a: unknown[]) => unknown)(...args);
-    }) as OutboxStore[K];
+      return fn(...args);
+    }) as F;
   return {
     failing,
     failures,
@@ -47,6 +47,7 @@ export function failingStore(): FailingStore {
         enqueue: (alert, destinations, now) => guard('enqueueMany', s.enqueueMany)([{ alert, destinations }], now)[0]!,
         enqueueMany: guard('enqueueMany', s.enqueueMany),
         lease: guard('lease', s.lease),
+        leaseUnexpired: guard('lease', s.leaseUnexpired),
         ack: guard('ack', s.ack),
         retryLater: guard('retryLater', s.retryLater),
         dead: guard('dead', s.dead),

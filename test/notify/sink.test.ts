@@ -153,3 +153,68 @@ describe('the outbox sink', () => {
     expect(peak).toBeLessThanOrEqual(HTTP_CONCURRENCY);
   });
 });
+
+describe('delivery.maxAge with a failing receiver', () => {
+  it('drops an alert that passed maxAge while it was being sent instead of retrying it at once in a loop (stepped clock)', async () => {
+    const rx = await receiver();
+    const T0 = 1_000_000;
+    const clock = { t: T0 };
+    const log = captureLog();
+    const counts = { failed: 0, dropped: [] as string[] };
+    const sink = createOutboxSink({
+      stateDir: mkdtempSync(path.join(os.tmpdir(), 'tw-sink-')),
+      destinations: { hook: { type: 'webhook', name: 'hook', url: rx.url, headers: {} } },
+      delivery: { ...FAST, maxAgeMs: 30_000 },
+      logger: log.logger,
+      now: () => clock.t,
+      metrics: { delivered: () => {}, failed: () => counts.failed++, dropped: (d, r) => counts.dropped.push(`${d}:${r}`) },
+    });
+    cleanups.push(() => sink.close(200));
+    const a = sampleAlert();
+    sink.enqueue({ alert: a, destinations: ['hook'] });
+    // Sent just before maxAge (housekeeping runs then, and finds nothing old); the 503 comes back after it.
+    clock.t = T0 + 29_500;
+    rx.respond(() => {
+      clock.t = T0 + 30_400;
+      return { status: 503 };
+    });
+    sink.start();
+    await until(() => counts.dropped.length === 1, 5_000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(rx.requests).toHaveLength(1);
+    expect(counts.dropped).toEqual(['hook:max-age']);
+    expect(log.lines.find((l) => l['msg'] === 'alert dropped: older than delivery.maxAge')).toMatchObject({ alert: a.id, destination: 'hook' });
+    for (const l of log.lines.filter((x) => x['msg'] === 'delivery failed; will retry')) expect(Number(l['retryInMs'])).toBeGreaterThan(0);
+    expect(sink.depth()).toBe(0);
+  });
+
+  it('a row already past maxAge when it is leased is dropped there, not sent (housekeeping is not due yet)', async () => {
+    const rx = await receiver();
+    const T0 = 1_000_000;
+    const clock = { t: T0 };
+    const log = captureLog();
+    const counts = { dropped: [] as string[] };
+    const sink = createOutboxSink({
+      stateDir: mkdtempSync(path.join(os.tmpdir(), 'tw-sink-')),
+      destinations: { hook: { type: 'webhook', name: 'hook', url: rx.url, headers: {} } },
+      delivery: { ...FAST, maxAgeMs: 30_000 },
+      logger: log.logger,
+      now: () => clock.t,
+      metrics: { delivered: () => {}, failed: () => {}, dropped: (d, r) => counts.dropped.push(`${d}:${r}`) },
+    });
+    cleanups.push(() => sink.close(200));
+    const fresh = sampleAlert();
+    sink.enqueue({ alert: fresh, destinations: ['hook'] });
+    sink.start(); // housekeeping runs at T0
+    await until(() => rx.requests.length === 1);
+    // Decided 31 s ago and held in memory until now (the outbox could not write): too old to send.
+    const stale = sampleAlert();
+    sink.enqueueMany([{ alert: stale, destinations: ['hook'], decidedAt: T0 - 31_000 }]);
+    await until(() => counts.dropped.length === 1, 5_000);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(rx.requests.map((r) => r.headers['x-tailwatch-delivery'])).toEqual([fresh.id]);
+    expect(counts.dropped).toEqual(['hook:max-age']);
+    expect(log.lines.find((l) => l['msg'] === 'alert dropped: older than delivery.maxAge')).toMatchObject({ alert: stale.id });
+    expect(sink.depth()).toBe(0);
+  });
+});
