@@ -10,6 +10,7 @@
  *   ack       leased → done                    (payload dropped; the row stays as a tombstone)
  *   retry     leased → pending, due later      (lease cleared, last error kept)
  *   dead      → dead                           (permanent failure or too old; tombstone)
+ *   trim      oldest pending beyond maxQueued → dead  (per destination, after an enqueue; rows in flight stay)
  *   purge     tombstones older than the tombstone age are deleted
  *
  * Crash recovery is lease expiry: a row leased by a process that died
@@ -60,6 +61,11 @@ export interface OutboxStore {
   ack(keys: readonly OutboxKey[], now: number): void;
   retryLater(keys: readonly OutboxKey[], dueAt: number, error: string): void;
   dead(keys: readonly OutboxKey[], now: number, error: string): void;
+  /**
+   * Keeps at most `keep` pending rows of a destination: the oldest unleased ones beyond are marked dead
+   * (enqueue time, then alert id); returns them.
+   */
+  trim(destination: string, keep: number, now: number): OutboxKey[];
   /** Marks pending, unleased rows enqueued before `before` as dead; returns them. */
   expire(before: number, now: number): OutboxKey[];
   purge(tombstonesBefore: number): number;
@@ -130,6 +136,9 @@ export function openOutbox(stateDir: string): OutboxStore {
     CREATE INDEX IF NOT EXISTS delivery_due_created ON delivery (destination, state, due_at, created_at);
     DROP INDEX IF EXISTS delivery_due;
     CREATE INDEX IF NOT EXISTS delivery_finished ON delivery (state, finished_at);
+    -- trim (delivery.maxQueued) drops a destination's oldest pending rows straight from this index; without
+    -- it every enqueue to a destination over its bound sorted all its pending rows (~50 ms at 10,000).
+    CREATE INDEX IF NOT EXISTS delivery_age ON delivery (destination, state, created_at);
   `);
 
   const insert = db.prepare(`INSERT OR IGNORE INTO delivery (alert_id, destination, state, payload, created_at, due_at) VALUES (?, ?, 'pending', ?, ?, ?)`);
@@ -147,6 +156,11 @@ export function openOutbox(stateDir: string): OutboxStore {
   const dueCountStmt = db.prepare(`SELECT count(*) AS n FROM delivery WHERE destination = ? AND state = 'pending' AND due_at <= ? AND (lease_until IS NULL OR lease_until <= ?)`);
   const nextWakeStmt = db.prepare(`SELECT min(max(due_at, coalesce(lease_until, 0))) AS t FROM delivery WHERE destination = ? AND state = 'pending'`);
   const depthStmt = db.prepare(`SELECT count(*) AS n FROM delivery WHERE state = 'pending'`);
+  const pendingOfStmt = db.prepare(`SELECT count(*) AS n FROM delivery WHERE destination = ? AND state = 'pending'`);
+  const selectOldest = db.prepare(
+    `SELECT alert_id, destination FROM delivery WHERE destination = ? AND state = 'pending' AND (lease_until IS NULL OR lease_until <= ?)
+     ORDER BY created_at, alert_id LIMIT ?`,
+  );
 
   type DueRow = { alert_id: string; destination: string; payload: string; created_at: number; attempts: number };
 
@@ -192,6 +206,13 @@ export function openOutbox(stateDir: string): OutboxStore {
   const deadTx = db.transaction((keys: readonly OutboxKey[], now: number, error: string) => {
     for (const k of keys) deadOne.run(error, now, k.alertId, k.destination);
   });
+  const trimTx = db.transaction((destination: string, keep: number, now: number) => {
+    const over = (pendingOfStmt.get(destination) as { n: number }).n - keep;
+    if (over <= 0) return [];
+    const rows = selectOldest.all(destination, now, over) as { alert_id: string; destination: string }[];
+    for (const r of rows) deadOne.run('dropped: more than delivery.maxQueued pending', now, r.alert_id, r.destination);
+    return rows.map((r) => ({ alertId: r.alert_id, destination: r.destination }));
+  });
   const expireTx = db.transaction((before: number, now: number) => {
     const rows = selectExpired.all(before, now) as { alert_id: string; destination: string }[];
     for (const r of rows) deadOne.run('older than maxAge', now, r.alert_id, r.destination);
@@ -207,6 +228,7 @@ export function openOutbox(stateDir: string): OutboxStore {
     ack: (keys, now) => void ackTx(keys, now),
     retryLater: (keys, dueAt, error) => void retryTx(keys, dueAt, error),
     dead: (keys, now, error) => void deadTx(keys, now, error),
+    trim: (destination, keep, now) => trimTx(destination, keep, now),
     expire: (before, now) => expireTx(before, now),
     purge: (before) => purgeStmt.run(before).changes,
     dueCount: (destination, now) => (dueCountStmt.get(destination, now, now) as { n: number }).n,

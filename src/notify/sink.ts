@@ -58,6 +58,8 @@ const TOMBSTONE_MIN_MS = 86_400_000;
 const MAX_SLEEP_MS = 60_000;
 /** After a failed outbox write a lane tries again after this long. */
 const WRITE_RETRY_MS = 1_000;
+/** `delivery.maxQueued` when a caller leaves it out. */
+const DEFAULT_MAX_QUEUED = 10_000;
 
 interface Lane {
   readonly name: string;
@@ -447,7 +449,28 @@ export function createDispatcher(opts: OutboxSinkOptions, createNotifier: Notifi
       throw err; // the caller keeps the alerts and offers them again
     }
     wrote();
-    for (const it of items) for (const d of it.destinations) kick(lanes.get(d)!);
+    const touched = new Set(items.flatMap((it) => it.destinations));
+    for (const d of touched) trim(lanes.get(d)!);
+    for (const d of touched) kick(lanes.get(d)!);
+  }
+
+  /**
+   * `delivery.maxQueued`: a destination whose receiver is down keeps at most that many pending
+   * deliveries; the oldest make room for the new (one log line per enqueue that overflowed). Slack
+   * alike: its digests fold the alerts it sends in a storm, what is beyond the bound is dropped.
+   */
+  function trim(lane: Lane): void {
+    const keep = opts.delivery.maxQueued ?? DEFAULT_MAX_QUEUED;
+    let dropped: OutboxKey[];
+    try {
+      dropped = db().trim(lane.name, keep, now());
+    } catch (err) {
+      writeFailed('trim', err); // tried again at the next enqueue
+      return;
+    }
+    if (dropped.length === 0) return;
+    for (let i = 0; i < dropped.length; i++) opts.metrics?.dropped(lane.name, 'queue-full');
+    lane.log.warn({ dropped: dropped.length, maxQueued: keep, oldest: dropped[0]!.alertId }, 'outbox full for this destination: oldest pending alerts dropped (delivery.maxQueued)');
   }
 
   return {

@@ -6,7 +6,7 @@
  */
 import { openOutbox, type OutboxStore } from '../../src/notify/outbox.js';
 
-export type StoreWrite = 'enqueueMany' | 'lease' | 'ack' | 'retryLater' | 'dead' | 'expire' | 'purge';
+export type StoreWrite = 'enqueueMany' | 'lease' | 'ack' | 'retryLater' | 'dead' | 'trim' | 'expire' | 'purge';
 
 export function diskFull(): Error {
   return Object.assign(new Error('database or disk is full'), { name: 'SqliteError', code: 'SQLITE_FULL' });
@@ -51,6 +51,7 @@ export function failingStore(): FailingStore {
         ack: guard('ack', s.ack),
         retryLater: guard('retryLater', s.retryLater),
         dead: guard('dead', s.dead),
+        trim: guard('trim', s.trim),
         expire: guard('expire', s.expire),
         purge: guard('purge', s.purge),
       };

@@ -12,7 +12,7 @@ import { receiversPerTest } from '../kit/receiver.js';
 
 const { receiver, cleanups } = receiversPerTest();
 
-const FAST: DeliveryConfig = { retryInitialMs: 50, retryMaxMs: 200, maxAgeMs: 60_000, timeoutMs: 1_000 };
+const FAST: DeliveryConfig = { retryInitialMs: 50, retryMaxMs: 200, maxAgeMs: 60_000, timeoutMs: 1_000, maxQueued: 10_000 };
 
 function makeSink(destinations: Record<string, Destination>, over: Partial<DeliveryConfig> = {}, stateDir = mkdtempSync(path.join(os.tmpdir(), 'tw-sink-'))) {
   const log = captureLog();
@@ -216,5 +216,32 @@ describe('delivery.maxAge with a failing receiver', () => {
     expect(counts.dropped).toEqual(['hook:max-age']);
     expect(log.lines.find((l) => l['msg'] === 'alert dropped: older than delivery.maxAge')).toMatchObject({ alert: stale.id });
     expect(sink.depth()).toBe(0);
+  });
+});
+
+describe('delivery.maxQueued', () => {
+  it('keeps at most maxQueued pending deliveries per destination: the oldest are dropped (queue-full: counted, one log line), never the newest', async () => {
+    const rx = await receiver();
+    const { sink, counts, log } = makeSink(
+      { hook: { type: 'webhook', name: 'hook', url: rx.url, headers: {} }, other: { type: 'webhook', name: 'other', url: rx.url + '/other', headers: {} } },
+      { maxQueued: 5 },
+    );
+    // Not started yet: everything stays pending. Decision times make "oldest" exact.
+    const t0 = Date.now() - 1_000;
+    const first = Array.from({ length: 4 }, () => sampleAlert());
+    first.forEach((alert, i) => sink.enqueue({ alert, destinations: ['hook', 'other'], decidedAt: t0 + i }));
+    const burst = Array.from({ length: 4 }, () => sampleAlert());
+    sink.enqueueMany(burst.map((alert, i) => ({ alert, destinations: ['hook'], decidedAt: t0 + 10 + i })));
+    expect(sink.depth()).toBe(5 + 4);
+    expect(counts.dropped).toEqual(['hook:queue-full', 'hook:queue-full', 'hook:queue-full']);
+    const lines = log.lines.filter((l) => l['msg'] === 'outbox full for this destination: oldest pending alerts dropped (delivery.maxQueued)');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ destination: 'hook', dropped: 3, maxQueued: 5, level: 40 });
+    // Sent: the newest five to `hook`, all four to `other`.
+    sink.start();
+    await until(() => counts.delivered === 9);
+    const sent = (p: string) => rx.requests.filter((r) => r.path === p).map((r) => r.headers['x-tailwatch-delivery']).sort();
+    expect(sent('/')).toEqual([first[3]!, ...burst].map((a) => a.id).sort());
+    expect(sent('/other')).toEqual(first.map((a) => a.id).sort());
   });
 });

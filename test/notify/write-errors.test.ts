@@ -18,7 +18,7 @@ import { receiversPerTest } from '../kit/receiver.js';
 
 const { receiver, cleanups } = receiversPerTest();
 
-const FAST: DeliveryConfig = { retryInitialMs: 50, retryMaxMs: 200, maxAgeMs: 60_000, timeoutMs: 200 };
+const FAST: DeliveryConfig = { retryInitialMs: 50, retryMaxMs: 200, maxAgeMs: 60_000, timeoutMs: 200, maxQueued: 10_000 };
 
 function makeSink(destinations: Record<string, Destination>) {
   const log = captureLog();
