@@ -87,6 +87,8 @@ export function createDispatcher(opts: OutboxSinkOptions, createNotifier: Notifi
   let started = false;
   let closing: Promise<void> | undefined;
   let closed = false;
+  /** False once close() has drained: nothing new is sent (what is in flight is aborted and stays in the outbox). */
+  let sending = true;
   let lastHousekeeping = -Infinity;
   const idleWaiters = new Set<() => void>();
   /** The last write failure, until a write succeeds again. */
@@ -162,7 +164,7 @@ export function createDispatcher(opts: OutboxSinkOptions, createNotifier: Notifi
 
   /** Runs the lane soon (after the current synchronous batch of enqueues, so a storm can fold). */
   function kick(lane: Lane): void {
-    if (!started || closed || lane.kickQueued) return;
+    if (!started || !sending || lane.kickQueued) return;
     lane.kickQueued = true;
     setImmediate(() => {
       lane.kickQueued = false;
@@ -171,7 +173,7 @@ export function createDispatcher(opts: OutboxSinkOptions, createNotifier: Notifi
   }
 
   function pump(lane: Lane): void {
-    if (!started || closed) return;
+    if (!started || !sending) return;
     if (!lane.bucket) return fill(lane);
     // A paced lane runs one worker: it owns the token bucket and folds a backlog into digests.
     if (lane.workers > 0) return;
@@ -219,7 +221,7 @@ export function createDispatcher(opts: OutboxSinkOptions, createNotifier: Notifi
   }
 
   function schedule(lane: Lane): void {
-    if (closed || !started) return;
+    if (!sending || !started) return;
     const t = now();
     let at = db().nextWake([lane.name]);
     if (at === undefined) return;
@@ -239,7 +241,7 @@ export function createDispatcher(opts: OutboxSinkOptions, createNotifier: Notifi
   /** A paced lane's one worker: waits for a token, leases one row or a digest batch, sends, repeats. */
   async function worker(lane: Lane): Promise<void> {
     for (;;) {
-      if (closed) return;
+      if (!sending) return;
       let t = now();
       housekeeping(t);
       if (t < lane.pausedUntil) return; // the timer brings us back
@@ -248,7 +250,7 @@ export function createDispatcher(opts: OutboxSinkOptions, createNotifier: Notifi
         if (wait > 0) {
           if (db().dueCount(lane.name, t) === 0) return;
           await sleep(wait);
-          if (closed) return;
+          if (!sending) return;
           t = now();
         }
       }
@@ -409,6 +411,9 @@ export function createDispatcher(opts: OutboxSinkOptions, createNotifier: Notifi
         });
       }
     });
+    // Nothing new goes out after the deadline: an aborted send's lane would otherwise lease its row
+    // again at once and send it with a fresh delivery.timeout that kept the process alive that long.
+    sending = false;
     // Cleanups run last-in first-out, each even if an earlier one threw.
     await step('abort in-flight sends', () => {
       for (const ac of inflight) ac.abort();

@@ -125,6 +125,9 @@ describe('the outbox sink', () => {
     const t0 = Date.now();
     await second.sink.close(300);
     expect(Date.now() - t0).toBeLessThan(2_500);
+    // Aborted at the deadline and not sent again (it was leased again at once, with a fresh timeout).
+    await new Promise((r) => setTimeout(r, 200));
+    expect(rx.requests.filter((r) => r.headers['x-tailwatch-delivery'] === stuck.id)).toHaveLength(1);
     rx.respond(() => ({ status: 200 }));
     const third = makeSink(dest, {}, dir);
     expect(third.sink.depth()).toBe(1);
