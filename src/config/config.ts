@@ -39,7 +39,7 @@ export function defaultConfig(baseDir: string, file = ''): Config {
     rules: { paths: [path.resolve(baseDir, 'rules')], watch: false },
     defaults: {},
     destinations: {},
-    delivery: { retryInitialMs: 1_000, retryMaxMs: 300_000, maxAgeMs: 86_400_000, timeoutMs: 10_000 },
+    delivery: { retryInitialMs: 1_000, retryMaxMs: 300_000, maxAgeMs: 86_400_000, timeoutMs: 10_000, maxQueued: 10_000 },
     sessions: {
       maxConcurrent: 15,
       strategy: 'adaptive',
@@ -115,7 +115,7 @@ interface RawConfig {
   rules?: { paths?: string[]; watch?: boolean };
   defaults?: RawDefaults;
   destinations?: Record<string, Record<string, unknown> & { type: Destination['type'] }>;
-  delivery?: { retry?: { initial?: string; max?: string }; maxAge?: string; timeout?: string };
+  delivery?: { retry?: { initial?: string; max?: string }; maxAge?: string; timeout?: string; maxQueued?: number };
   sessions?: {
     maxConcurrent?: number;
     strategy?: SessionStrategy;
@@ -211,6 +211,7 @@ function buildConfig(raw: RawConfig, base: Config, dir: string, source: YamlSour
       retryMaxMs: ms(raw.delivery?.retry?.max, base.delivery.retryMaxMs),
       maxAgeMs: ms(raw.delivery?.maxAge, base.delivery.maxAgeMs),
       timeoutMs: ms(raw.delivery?.timeout, base.delivery.timeoutMs),
+      maxQueued: raw.delivery?.maxQueued ?? base.delivery.maxQueued,
     },
     sessions: {
       maxConcurrent: s.maxConcurrent ?? base.sessions.maxConcurrent,

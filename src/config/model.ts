@@ -120,6 +120,8 @@ export interface DeliveryConfig {
   readonly retryMaxMs: number;
   readonly maxAgeMs: number;
   readonly timeoutMs: number;
+  /** Most pending deliveries per destination; beyond, the oldest are dropped (queue-full). */
+  readonly maxQueued: number;
 }
 
 export interface Silence {

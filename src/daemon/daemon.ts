@@ -5,6 +5,9 @@
  * running rule set unless the new one is entirely valid; shutdown closes
  * sessions, flushes the outbox within a deadline and persists engine state
  * (each rule's windows, episodes and clock: a restart backfills from there).
+ * Alerts the outbox cannot store (a full disk) are held in memory and
+ * offered again with backoff; meanwhile the engine state is not saved, so
+ * it never runs ahead of the outbox (a restart decides those alerts again).
  * Time and the stages enter as parameters so tests drive it with real parts.
  */
 import { statSync, watch, type FSWatcher } from 'node:fs';
@@ -15,7 +18,9 @@ import type { Config, RuleSet } from '../config/model.js';
 import { Engine, EngineCounters, LiveEngine, MAX_STATE_BYTES, serializeState, type EngineState, type LiveEngineState } from '../engine/index.js';
 import type { LogEvent, SourceBatch } from '../engine/event.js';
 import type { RoutedAlert } from '../engine/alert.js';
+import { storeErrorText } from '../notify/index.js';
 import { formatProblem, UserError } from '../problems.js';
+import { HeldAlerts, isStorageError, type HeldAlert } from './held-alerts.js';
 import { Heartbeat } from './heartbeat.js';
 import { createMetrics, type DaemonMetrics } from './metrics.js';
 import type { AlertSink, EventSource, EventsHandler } from './ports.js';
@@ -46,12 +51,17 @@ export interface DaemonOptions {
   readonly watchDebounceMs?: number | undefined;
   /** Size bound of the state file (bytes of JSON). Default MAX_STATE_BYTES (64 MiB). */
   readonly stateMaxBytes?: number | undefined;
+  /** Most alerts held in memory while the outbox cannot write. Default 10,000. */
+  readonly maxHeldAlerts?: number | undefined;
 }
 
 const STATE_FILE = 'engine-state.json';
 const PERSIST_EVERY_MS = 5_000;
 /** A failing rule is logged at most this often (its failures are counted in tailwatch_rule_errors_total). */
 const RULE_ERROR_LOG_EVERY_MS = 60_000;
+const MAX_HELD_ALERTS = 10_000;
+/** Retries of held alerts: after 1 s, doubling, at most every 10 s (each is one failed transaction). */
+const HELD_BACKOFF = { initialMs: 1_000, maxMs: 10_000 };
 
 export class Daemon {
   private config!: Config;
@@ -86,10 +96,13 @@ export class Daemon {
   private stateTrimLoggedAt = Number.NEGATIVE_INFINITY;
   /** Per rule: when its last failure was logged, and how many since were not. */
   private readonly ruleErrorsLogged = new Map<string, { at: number; unlogged: number }>();
+  /** Alerts decided while the outbox could not store them, oldest first. */
+  private readonly held: HeldAlerts;
 
   constructor(private readonly opts: DaemonOptions) {
     this.now = opts.now ?? Date.now;
     this.log = opts.logger;
+    this.held = new HeldAlerts({ max: opts.maxHeldAlerts ?? MAX_HELD_ALERTS, backoff: HELD_BACKOFF });
   }
 
   /** Loads and starts everything. Throws UserError when the config or rules are invalid. */
@@ -111,6 +124,7 @@ export class Daemon {
       rulesLoaded: () => this.ruleSet.rules.length,
       unhealthyRules: () => this.source?.health().unhealthyRules.length ?? 0,
       outboxDepth: () => this.sink?.depth() ?? 0,
+      heldAlerts: () => this.held.size,
     });
     this.stateFile = new StateFile<LiveEngineState | EngineState>(this.config.state.dir, STATE_FILE);
     const state = this.stateFile.read((err) => this.log.error({ error: err.message }, 'engine state unreadable; starting with empty windows'));
@@ -243,6 +257,7 @@ export class Daemon {
       }],
       ['heartbeat', () => this.heartbeat?.stop()],
       ['sessions', () => this.source?.stop()],
+      ['held alerts', () => this.flushHeld(true)],
       ['state', () => this.engine && this.persist(true)],
       ['outbox', () => this.sink?.close(this.opts.shutdownDeadlineMs ?? 5_000)],
       ['server', () => this.server?.stop()],
@@ -268,7 +283,19 @@ export class Daemon {
     const h = this.source.health();
     const details = [`${this.ruleSet.rules.length} rule(s) loaded`, ...h.details];
     if (h.unhealthyRules.length) details.push(`unhealthy rules: ${h.unhealthyRules.join(', ')}`);
-    return { ready: h.ready && h.unhealthyRules.length === 0, details };
+    const outbox = this.outboxProblem();
+    if (outbox) details.push(outbox);
+    return { ready: h.ready && h.unhealthyRules.length === 0 && !outbox, details };
+  }
+
+  /** Why the outbox is not taking alerts, or undefined. Names the kind of failure and its code, never a path. */
+  private outboxProblem(): string | undefined {
+    if (this.held.size > 0) {
+      const why = this.held.lastError !== undefined ? storeErrorText(this.held.lastError) : (this.sink.writeProblem?.() ?? 'retrying');
+      return `outbox cannot write: ${why}; ${this.held.size} alert(s) held in memory, retrying`;
+    }
+    const problem = this.sink?.writeProblem?.();
+    return problem ? `outbox cannot write: ${problem}` : undefined;
   }
 
   private onEvents(batch: SourceBatch): void {
@@ -297,6 +324,7 @@ export class Daemon {
     // The source may re-plan on its own (a log group left out or back, an adaptive split or merge):
     // sessions it stopped no longer hold their rules' clocks.
     this.deliver(this.engine.retainSources(this.source.sourceIds()));
+    this.flushHeld(false);
     this.persist(false);
     if (!this.readyAnnounced && this.readiness().ready) {
       this.readyAnnounced = true;
@@ -310,16 +338,58 @@ export class Daemon {
     for (const routed of alerts) {
       this.log.info({ rule: routed.alert.rule.id, kind: routed.alert.kind, alert: routed.alert.id, count: routed.alert.count, destinations: routed.destinations }, 'alert');
     }
-    this.sink.enqueueMany(alerts);
     this.alertsDecided += alerts.length;
+    this.dirty = true;
+    const t = this.now();
+    if (this.held.size > 0) {
+      // Behind the alerts already waiting: the outbox gets them in the order they were decided.
+      this.dropHeld(this.held.hold(alerts, t));
+      this.flushHeld(false);
+    } else {
+      try {
+        this.sink.enqueueMany(alerts);
+      } catch (err) {
+        if (!isStorageError(err)) throw err;
+        this.dropHeld(this.held.hold(alerts, t, err));
+        this.log.error({ alerts: alerts.length, error: storeErrorText(err), retryInMs: this.held.retryAt - t }, 'outbox cannot write: alerts held in memory until it can');
+        return;
+      }
+    }
     // Throttles just changed: persist soon (at most every second in a storm; the tick catches the
     // rest). A crash before that re-decides the same alerts with the same ids, which the outbox
     // knows: the save only shortens the backfill (a full state takes up to ~0.5 s to write).
-    this.dirty = true;
     this.persist(false, 1_000);
   }
 
+  /** Offers the held alerts to the outbox (when the backoff allows, or always with `force`). */
+  private flushHeld(force: boolean): void {
+    const t = this.now();
+    if (this.held.size === 0 || (!force && !this.held.due(t))) return;
+    const n = this.held.size;
+    const r = this.held.flush(t, (batch: readonly HeldAlert[]) => this.sink.enqueueMany(batch.map((h) => ({ ...h.routed, decidedAt: h.at }))));
+    if ('error' in r) {
+      if (force) this.log.error({ alerts: n, error: storeErrorText(r.error) }, 'outbox cannot write: held alerts are lost at this stop; the engine state was not saved either, so the next start decides them again');
+      return;
+    }
+    for (const u of r.unstorable) {
+      this.log.error({ alert: u.routed.alert.id, rule: u.routed.alert.rule.id }, 'alert cannot be stored (not serializable); dropped');
+      for (const d of u.routed.destinations) this.metrics.deliveryDropped.inc({ destination: d, reason: 'unstorable' });
+    }
+    this.log.info({ alerts: r.stored }, 'outbox writes again: held alerts stored');
+    this.persist(false, 100);
+  }
+
+  /** Alerts pushed out of memory by newer ones while the outbox cannot write: counted per destination, one log line. */
+  private dropHeld(dropped: readonly HeldAlert[]): void {
+    if (dropped.length === 0) return;
+    for (const h of dropped) for (const d of h.routed.destinations) this.metrics.deliveryDropped.inc({ destination: d, reason: 'outbox-unwritable' });
+    this.log.error({ dropped: dropped.length, held: this.held.size, oldest: dropped[0]!.routed.alert.id }, 'outbox cannot write and the memory bound is reached: oldest held alerts dropped');
+  }
+
   private persist(force: boolean, everyMs = PERSIST_EVERY_MS): void {
+    // The state would record decisions whose alerts are only in memory: a crash would lose them for good.
+    // Not saving it means a restart decides them again from the last state saved with everything stored.
+    if (this.held.size > 0) return;
     if (!force && (!this.dirty || this.now() - this.lastPersist < everyMs)) return;
     try {
       const maxBytes = this.opts.stateMaxBytes ?? MAX_STATE_BYTES;

@@ -16,6 +16,8 @@ export interface MetricSources {
   rulesLoaded(): number;
   unhealthyRules(): number;
   outboxDepth(): number;
+  /** Alerts decided but held in memory because the outbox cannot write. */
+  heldAlerts(): number;
 }
 
 export interface DaemonMetrics {
@@ -33,6 +35,7 @@ export interface DaemonMetrics {
   readonly malformedEvents: Counter<string>;
   readonly reloads: Counter<'result'>;
   readonly backfilledEvents: Counter<'session'>;
+  readonly outboxWriteErrors: Counter<string>;
 }
 
 export function createMetrics(sources: MetricSources): DaemonMetrics {
@@ -113,6 +116,7 @@ export function createMetrics(sources: MetricSources): DaemonMetrics {
   new Gauge({ name: 'tailwatch_rules_loaded', help: 'Rules running.', registers: [registry], collect() { this.set(sources.rulesLoaded()); } });
   new Gauge({ name: 'tailwatch_rules_unhealthy', help: 'Rules whose session cannot run (access denied, missing log group, invalid parameter).', registers: [registry], collect() { this.set(sources.unhealthyRules()); } });
   new Gauge({ name: 'tailwatch_outbox_depth', help: 'Deliveries waiting in the outbox.', registers: [registry], collect() { this.set(sources.outboxDepth()); } });
+  new Gauge({ name: 'tailwatch_outbox_held_alerts', help: 'Alerts decided but held in memory because the outbox cannot write (disk full); retried with backoff.', registers: [registry], collect() { this.set(sources.heldAlerts()); } });
 
   return {
     registry,
@@ -134,5 +138,6 @@ export function createMetrics(sources: MetricSources): DaemonMetrics {
     malformedEvents: new Counter({ name: 'tailwatch_malformed_events_total', help: 'Events skipped because they could not be read.', registers: [registry] }),
     reloads: new Counter({ name: 'tailwatch_reloads_total', help: 'Rule reloads by result.', labelNames: ['result'], registers: [registry] }),
     backfilledEvents: new Counter({ name: 'tailwatch_backfilled_events_total', help: 'Events fetched with FilterLogEvents after a gap.', labelNames: ['session'], registers: [registry] }),
+    outboxWriteErrors: new Counter({ name: 'tailwatch_outbox_write_errors_total', help: 'Outbox writes that failed (disk full, I/O error): enqueues, leases, outcomes.', registers: [registry] }),
   };
 }

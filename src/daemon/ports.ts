@@ -32,12 +32,17 @@ export interface EventSource {
 /** A source's events and watermark (engine/event.ts SourceBatch). */
 export type EventsHandler = (batch: SourceBatch) => void;
 
+/** An alert to store; `decidedAt` when it was decided earlier than now (it waited in memory while the outbox could not write). */
+export type EnqueuedAlert = RoutedAlert & { readonly decidedAt?: number | undefined };
+
 export interface AlertSink {
-  /** Durably records the alert before returning (at-least-once). */
-  enqueue(routed: RoutedAlert): void;
-  /** Durably records all of them before returning, as one write (the outbox: one transaction, one fsync). */
-  enqueueMany(routed: readonly RoutedAlert[]): void;
+  /** Durably records the alert before returning (at-least-once); throws when it cannot. */
+  enqueue(routed: EnqueuedAlert): void;
+  /** Durably records all of them before returning, as one write (the outbox: one transaction, one fsync), or none and throws. */
+  enqueueMany(routed: readonly EnqueuedAlert[]): void;
   depth(): number;
+  /** Why the last write failed (disk full, I/O error) while no write has succeeded since; undefined when writes work. */
+  writeProblem?(): string | undefined;
   start(): void;
   /** Delivers what it can within the deadline, then closes. Idempotent. */
   close(deadlineMs: number): Promise<void>;

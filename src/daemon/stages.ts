@@ -46,6 +46,7 @@ export function createAlertSink(ctx: StageContext): AlertSink {
       delivered: (destination, n) => m.delivered.inc({ destination }, n),
       failed: (destination, reason) => m.deliveryFailed.inc({ destination, reason }),
       dropped: (destination, reason) => m.deliveryDropped.inc({ destination, reason }),
+      writeFailed: () => m.outboxWriteErrors.inc(),
     },
   });
 }

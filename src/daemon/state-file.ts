@@ -1,9 +1,11 @@
 /**
  * Engine state (windows, throttles) across restarts: one JSON file in
  * `state.dir`, replaced atomically (write a temp file, fsync, rename) so a
- * crash leaves either the old or the new state, never half of one.
+ * crash leaves either the old or the new state, never half of one. On a full
+ * disk the write throws before the rename: the old file stays, and the temp
+ * file is removed (it would hold the space that is left).
  */
-import { mkdirSync, openSync, readFileSync, renameSync, writeSync, fsyncSync, closeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 export class StateFile<T> {
@@ -40,19 +42,30 @@ export class StateFile<T> {
     const tmp = `${this.path}.${process.pid}.tmp`;
     const fd = openSync(tmp, 'w', 0o600);
     try {
-      let chunk = '';
-      for (const part of parts) {
-        chunk += part;
-        if (chunk.length >= 1 << 20) {
-          writeSync(fd, chunk);
-          chunk = '';
+      try {
+        // writeFileSync on a descriptor writes until every byte is out: one writeSync returns a short
+        // count when the disk fills up mid-way (the next write is the one that fails with ENOSPC).
+        let chunk = '';
+        for (const part of parts) {
+          chunk += part;
+          if (chunk.length >= 1 << 20) {
+            writeFileSync(fd, chunk);
+            chunk = '';
+          }
         }
+        if (chunk !== '') writeFileSync(fd, chunk);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
       }
-      if (chunk !== '') writeSync(fd, chunk);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+      renameSync(tmp, this.path);
+    } catch (err) {
+      try {
+        unlinkSync(tmp);
+      } catch {
+        // already gone (or the folder is): nothing to clean up
+      }
+      throw err;
     }
-    renameSync(tmp, this.path);
   }
 }

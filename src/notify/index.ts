@@ -21,6 +21,7 @@ export type { Notifier, NotifierDeps, SendOutcome, SendContext, RenderedRequest,
 export { DELIVERY_HEADER } from './notifier.js';
 export { SIGNATURE_HEADER, signature } from './webhook/index.js';
 export { retryDelay, type RetryPolicy } from './backoff.js';
+export { storeErrorText } from './outbox.js';
 
 export function createNotifier(dest: Destination, deps: NotifierDeps): Notifier {
   switch (dest.type) {

@@ -10,14 +10,21 @@
  * Nothing is held only in memory: a kill at any moment leaves every alert in
  * the outbox, and rows leased by a dead process come back when their lease
  * expires.
+ *
+ * A write the outbox cannot make (disk full, I/O error) never escapes into
+ * the event loop: it is counted, reported by `writeProblem()` until a write
+ * succeeds again, and the lane tries again after WRITE_RETRY_MS. A row whose
+ * outcome could not be recorded stays leased and is sent again when its
+ * lease expires (at-least-once). Only `enqueue` throws: the caller keeps
+ * what it could not store.
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { DeliveryConfig, Destination } from '../config/model.js';
-import type { Alert, RoutedAlert } from '../engine/alert.js';
-import type { AlertSink } from '../daemon/ports.js';
+import type { Alert } from '../engine/alert.js';
+import type { AlertSink, EnqueuedAlert } from '../daemon/ports.js';
 import { retryDelay } from './backoff.js';
-import { openOutbox, type OutboxKey, type OutboxRow, type OutboxStore } from './outbox.js';
+import { openOutbox, storeErrorText, type EnqueueItem, type OutboxKey, type OutboxRow, type OutboxStore } from './outbox.js';
 import type { Notifier, NotifierDeps, SendOutcome } from './notifier.js';
 import { TokenBucket, batchSize } from './pacing.js';
 
@@ -25,6 +32,8 @@ export interface DeliveryMetrics {
   delivered(destination: string, n: number): void;
   failed(destination: string, reason: string): void;
   dropped(destination: string, reason: string): void;
+  /** An outbox write failed (disk full, I/O error). */
+  writeFailed?(): void;
 }
 
 export interface OutboxSinkOptions {
@@ -36,6 +45,8 @@ export interface OutboxSinkOptions {
   readonly consoleStream?: NodeJS.WritableStream | undefined;
   readonly now?: (() => number) | undefined;
   readonly random?: (() => number) | undefined;
+  /** Opens the outbox (tests wrap the real one to inject failures). */
+  readonly openStore?: ((stateDir: string) => OutboxStore) | undefined;
 }
 
 export type NotifierFactory = (dest: Destination, deps: NotifierDeps) => Notifier;
@@ -45,6 +56,10 @@ const HOUSEKEEPING_MS = 1_000;
 const TOMBSTONE_MIN_MS = 86_400_000;
 /** Longest a lane sleeps before looking again (a safety net; wake-ups are computed). */
 const MAX_SLEEP_MS = 60_000;
+/** After a failed outbox write a lane tries again after this long. */
+const WRITE_RETRY_MS = 1_000;
+/** `delivery.maxQueued` when a caller leaves it out. */
+const DEFAULT_MAX_QUEUED = 10_000;
 
 interface Lane {
   readonly name: string;
@@ -72,8 +87,12 @@ export function createDispatcher(opts: OutboxSinkOptions, createNotifier: Notifi
   let started = false;
   let closing: Promise<void> | undefined;
   let closed = false;
+  /** False once close() has drained: nothing new is sent (what is in flight is aborted and stays in the outbox). */
+  let sending = true;
   let lastHousekeeping = -Infinity;
   const idleWaiters = new Set<() => void>();
+  /** The last write failure, until a write succeeds again. */
+  let writeProblem: string | undefined;
 
   const deps: NotifierDeps = { timeoutMs: opts.delivery.timeoutMs, consoleStream: opts.consoleStream };
   for (const [name, dest] of Object.entries(opts.destinations)) {
@@ -93,25 +112,59 @@ export function createDispatcher(opts: OutboxSinkOptions, createNotifier: Notifi
 
   const db = (): OutboxStore => {
     if (closed) throw new Error('outbox is closed');
-    store ??= openOutbox(opts.stateDir);
+    store ??= (opts.openStore ?? openOutbox)(opts.stateDir);
     return store;
   };
+
+  /** A write the outbox could not make: counted, logged when the problem starts or changes, retried by the lane. */
+  function writeFailed(what: string, err: unknown, lane?: Lane): void {
+    opts.metrics?.writeFailed?.();
+    const text = storeErrorText(err);
+    if (text !== writeProblem) log.error({ step: what, error: text }, 'outbox write failed; retrying');
+    writeProblem = text;
+    if (lane) lane.pausedUntil = Math.max(lane.pausedUntil, now() + WRITE_RETRY_MS);
+  }
+  function wrote(): void {
+    if (writeProblem === undefined) return;
+    log.info({ was: writeProblem }, 'outbox writes again');
+    writeProblem = undefined;
+  }
 
   function housekeeping(t: number): void {
     if (t - lastHousekeeping < HOUSEKEEPING_MS) return;
     lastHousekeeping = t;
     const s = db();
-    for (const k of s.expire(t - opts.delivery.maxAgeMs, t)) {
+    try {
+      tooOld(s.expire(t - opts.delivery.maxAgeMs, t));
+      s.purge(t - Math.max(TOMBSTONE_MIN_MS, opts.delivery.maxAgeMs));
+    } catch (err) {
+      writeFailed('housekeeping', err); // tried again at the next housekeeping
+    }
+  }
+
+  /** Rows dropped (marked dead) for being older than maxAge: logged and counted. */
+  function tooOld(keys: readonly OutboxKey[]): void {
+    for (const k of keys) {
       const lane = lanes.get(k.destination);
       (lane?.log ?? log).warn({ alert: k.alertId, destination: k.destination, maxAgeMs: opts.delivery.maxAgeMs }, 'alert dropped: older than delivery.maxAge');
       opts.metrics?.dropped(k.destination, 'max-age');
     }
-    s.purge(t - Math.max(TOMBSTONE_MIN_MS, opts.delivery.maxAgeMs));
+  }
+
+  /**
+   * Leases due rows; those past maxAge are dropped in the same transaction instead of sent. (Left to
+   * housekeeping, a row that came due after its maxAge was leased, failed and was due again at once,
+   * in a loop, whenever housekeeping ran while it was in flight.)
+   */
+  function leaseDue(lane: Lane, t: number, limit: number): OutboxRow[] {
+    const { rows, expired } = db().leaseUnexpired(lane.name, t, limit, leaseMs, t - opts.delivery.maxAgeMs);
+    tooOld(expired);
+    return rows;
   }
 
   /** Runs the lane soon (after the current synchronous batch of enqueues, so a storm can fold). */
   function kick(lane: Lane): void {
-    if (!started || closed || lane.kickQueued) return;
+    if (!started || !sending || lane.kickQueued) return;
     lane.kickQueued = true;
     setImmediate(() => {
       lane.kickQueued = false;
@@ -120,7 +173,7 @@ export function createDispatcher(opts: OutboxSinkOptions, createNotifier: Notifi
   }
 
   function pump(lane: Lane): void {
-    if (!started || closed) return;
+    if (!started || !sending) return;
     if (!lane.bucket) return fill(lane);
     // A paced lane runs one worker: it owns the token bucket and folds a backlog into digests.
     if (lane.workers > 0) return;
@@ -143,7 +196,13 @@ export function createDispatcher(opts: OutboxSinkOptions, createNotifier: Notifi
     if (free <= 0) return;
     const t = now();
     housekeeping(t);
-    const rows = t < lane.pausedUntil ? [] : db().lease(lane.name, t, free, leaseMs);
+    let rows: OutboxRow[] = [];
+    try {
+      if (t >= lane.pausedUntil) rows = leaseDue(lane, t, free);
+    } catch (err) {
+      writeFailed('lease', err, lane);
+    }
+    if (rows.length > 0) wrote();
     if (rows.length === 0) {
       if (lane.workers === 0) {
         schedule(lane); // the timer brings us back (next due time, lease expiry or Retry-After)
@@ -162,7 +221,7 @@ export function createDispatcher(opts: OutboxSinkOptions, createNotifier: Notifi
   }
 
   function schedule(lane: Lane): void {
-    if (closed || !started) return;
+    if (!sending || !started) return;
     const t = now();
     let at = db().nextWake([lane.name]);
     if (at === undefined) return;
@@ -182,7 +241,7 @@ export function createDispatcher(opts: OutboxSinkOptions, createNotifier: Notifi
   /** A paced lane's one worker: waits for a token, leases one row or a digest batch, sends, repeats. */
   async function worker(lane: Lane): Promise<void> {
     for (;;) {
-      if (closed) return;
+      if (!sending) return;
       let t = now();
       housekeeping(t);
       if (t < lane.pausedUntil) return; // the timer brings us back
@@ -191,13 +250,20 @@ export function createDispatcher(opts: OutboxSinkOptions, createNotifier: Notifi
         if (wait > 0) {
           if (db().dueCount(lane.name, t) === 0) return;
           await sleep(wait);
-          if (closed) return;
+          if (!sending) return;
           t = now();
         }
       }
-      const due = db().dueCount(lane.name, t);
-      const rows = db().lease(lane.name, t, batchSize(lane.notifier.pacing, due), leaseMs);
+      let rows: OutboxRow[];
+      try {
+        const due = db().dueCount(lane.name, t);
+        rows = leaseDue(lane, t, batchSize(lane.notifier.pacing, due));
+      } catch (err) {
+        writeFailed('lease', err, lane);
+        return; // the timer brings us back
+      }
       if (rows.length === 0) return;
+      wrote();
       lane.bucket?.take(t);
       await deliver(lane, rows);
     }
@@ -219,6 +285,18 @@ export function createDispatcher(opts: OutboxSinkOptions, createNotifier: Notifi
       inflight.delete(ac);
     }
     if (closed) return; // the store is gone; the leases expire and the rows are sent again after restart
+    try {
+      await record(lane, rows, alerts, keys, deliveryId, outcome, ac.signal.aborted);
+      wrote();
+    } catch (err) {
+      // The outcome is not on disk: the rows stay leased and are sent again when the lease expires.
+      writeFailed(outcome.ok ? 'ack' : 'retry', err, lane);
+      if (outcome.ok) lane.log.warn({ alerts: alerts.length, digest: deliveryId }, 'delivered, but the outbox could not record it: it will be sent again');
+    }
+  }
+
+  /** Records one send's outcome in the outbox (one transaction). */
+  async function record(lane: Lane, rows: readonly OutboxRow[], alerts: readonly Alert[], keys: readonly OutboxKey[], deliveryId: string, outcome: SendOutcome, aborted: boolean): Promise<void> {
     const t = now();
     const s = db();
     const ids = alerts.map((a) => a.id);
@@ -229,7 +307,7 @@ export function createDispatcher(opts: OutboxSinkOptions, createNotifier: Notifi
       lane.log.debug({ ...ctx, status: outcome.status }, 'delivered');
       return;
     }
-    if (ac.signal.aborted) {
+    if (aborted) {
       // Shutting down mid-send: due again at once, for the next start (not a receiver failure).
       s.retryLater(keys, t, 'interrupted by shutdown');
       return;
@@ -247,8 +325,18 @@ export function createDispatcher(opts: OutboxSinkOptions, createNotifier: Notifi
       lane.pausedUntil = Math.max(lane.pausedUntil, t + outcome.retryAfterMs);
       lane.bucket?.empty(t);
     }
-    // Never sleep past an alert's maxAge: it is dropped (logged, counted) when it expires.
-    const oldest = Math.min(...rows.map((r) => r.createdAt));
+    // Past maxAge already (it aged while in flight): dropped now, not retried.
+    const cut = t - opts.delivery.maxAgeMs;
+    const fresh = rows.filter((r) => r.createdAt >= cut);
+    if (fresh.length === 0) {
+      s.dead(keys, t, 'older than maxAge');
+      tooOld(keys);
+      return;
+    }
+    // Never sleep past an alert's maxAge: it is dropped (logged, counted) when it expires. The oldest row
+    // still within maxAge sets the limit, so the retry is always in the future (rows of a digest that are
+    // older are dropped when it is leased again).
+    const oldest = Math.min(...fresh.map((r) => r.createdAt));
     const dueAt = Math.min(t + delay, oldest + opts.delivery.maxAgeMs + 1);
     s.retryLater(keys, dueAt, outcome.detail);
     lane.log.warn({ ...ctx, reason: outcome.reason, status: outcome.status, error: outcome.detail, attempts, retryInMs: dueAt - t }, 'delivery failed; will retry');
@@ -323,6 +411,9 @@ export function createDispatcher(opts: OutboxSinkOptions, createNotifier: Notifi
         });
       }
     });
+    // Nothing new goes out after the deadline: an aborted send's lane would otherwise lease its row
+    // again at once and send it with a fresh delivery.timeout that kept the process alive that long.
+    sending = false;
     // Cleanups run last-in first-out, each even if an earlier one threw.
     await step('abort in-flight sends', () => {
       for (const ac of inflight) ac.abort();
@@ -341,10 +432,10 @@ export function createDispatcher(opts: OutboxSinkOptions, createNotifier: Notifi
     if (left > 0) log.warn({ errors: left }, 'outbox closed with errors');
   }
 
-  function enqueueMany(batch: readonly RoutedAlert[]): void {
+  function enqueueMany(batch: readonly EnqueuedAlert[]): void {
     // While close() drains, the store is still open: an alert decided during shutdown is still recorded.
     if (closed) throw new Error('outbox is closed');
-    const items: { alert: Alert; destinations: string[] }[] = [];
+    const items: EnqueueItem[] = [];
     for (const routed of batch) {
       const known = routed.destinations.filter((d) => {
         if (lanes.has(d)) return true;
@@ -352,18 +443,46 @@ export function createDispatcher(opts: OutboxSinkOptions, createNotifier: Notifi
         opts.metrics?.dropped(d, 'unknown-destination');
         return false;
       });
-      if (known.length > 0) items.push({ alert: routed.alert, destinations: known });
+      if (known.length > 0) items.push({ alert: routed.alert, destinations: known, at: routed.decidedAt });
     }
     if (items.length === 0) return;
     // One transaction (one fsync) for the whole batch: every alert is on disk when this returns.
-    db().enqueueMany(items, now());
-    for (const it of items) for (const d of it.destinations) kick(lanes.get(d)!);
+    try {
+      db().enqueueMany(items, now());
+    } catch (err) {
+      writeFailed('enqueue', err);
+      throw err; // the caller keeps the alerts and offers them again
+    }
+    wrote();
+    const touched = new Set(items.flatMap((it) => it.destinations));
+    for (const d of touched) trim(lanes.get(d)!);
+    for (const d of touched) kick(lanes.get(d)!);
+  }
+
+  /**
+   * `delivery.maxQueued`: a destination whose receiver is down keeps at most that many pending
+   * deliveries; the oldest make room for the new (one log line per enqueue that overflowed). Slack
+   * alike: its digests fold the alerts it sends in a storm, what is beyond the bound is dropped.
+   */
+  function trim(lane: Lane): void {
+    const keep = opts.delivery.maxQueued ?? DEFAULT_MAX_QUEUED;
+    let dropped: OutboxKey[];
+    try {
+      dropped = db().trim(lane.name, keep, now());
+    } catch (err) {
+      writeFailed('trim', err); // tried again at the next enqueue
+      return;
+    }
+    if (dropped.length === 0) return;
+    for (let i = 0; i < dropped.length; i++) opts.metrics?.dropped(lane.name, 'queue-full');
+    lane.log.warn({ dropped: dropped.length, maxQueued: keep, oldest: dropped[0]!.alertId }, 'outbox full for this destination: oldest pending alerts dropped (delivery.maxQueued)');
   }
 
   return {
-    enqueue: (routed: RoutedAlert): void => enqueueMany([routed]),
+    enqueue: (routed: EnqueuedAlert): void => enqueueMany([routed]),
     enqueueMany,
     depth: () => (closed ? 0 : db().depth()),
+    writeProblem: () => writeProblem,
     start(): void {
       if (started || closing) return;
       started = true;

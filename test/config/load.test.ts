@@ -24,6 +24,7 @@ describe('the example config and rules', () => {
     const { config } = await loadProject({ configPath: path.join(root, 'config.example.yaml'), configRequired: true, env: { ...exampleEnv, TAILWATCH_STATE_DIR: 'var/state' }, cwd: '/', now: 0 });
     expect(config.sessions.rotateAfterMs).toBe((2 * 60 + 55) * 60_000);
     expect(config.sessions.backoff).toEqual({ initialMs: 1000, maxMs: 120_000 });
+    expect(config.delivery).toEqual({ retryInitialMs: 1_000, retryMaxMs: 300_000, maxAgeMs: 86_400_000, timeoutMs: 10_000, maxQueued: 10_000 });
     expect(config.rules.paths).toEqual([path.join(root, 'rules')]);
     expect(config.state.dir).toBe(path.join(root, 'var/state'));
     expect(config.aws.region).toBe('eu-west-1');
@@ -146,6 +147,18 @@ describe('silences', () => {
     });
     const loaded = await loadAll({ configPath: path.join(dir, 'tailwatch.yaml'), configRequired: true, env: {}, cwd: dir, now: Date.parse('2026-01-01T00:00:00Z') });
     expect(loaded.problems.map(formatProblem)).toEqual(['tailwatch.yaml:3:12: warning: silences[0]: expired at 2020-01-01T00:00:00.000Z; it is ignored (remove it)']);
+  });
+});
+
+describe('delivery.maxQueued', () => {
+  it('is 10,000 deliveries per destination unless set, and must be a positive integer', async () => {
+    const bare = project({ 'tailwatch.yaml': 'destinations: { a: { type: console } }\n', 'rules/r.yaml': 'rules: []\n' });
+    expect((await loadProject({ configPath: path.join(bare, 'tailwatch.yaml'), configRequired: true, env: {}, cwd: bare })).config.delivery.maxQueued).toBe(10_000);
+    const set = project({ 'tailwatch.yaml': 'delivery: { maxQueued: 500 }\n', 'rules/r.yaml': 'rules: []\n' });
+    expect((await loadProject({ configPath: path.join(set, 'tailwatch.yaml'), configRequired: true, env: {}, cwd: set })).config.delivery.maxQueued).toBe(500);
+    const bad = project({ 'tailwatch.yaml': 'delivery: { maxQueued: 0 }\n', 'rules/r.yaml': 'rules: []\n' });
+    const loaded = await loadAll({ configPath: path.join(bad, 'tailwatch.yaml'), configRequired: true, env: {}, cwd: bad, now: 0 });
+    expect(loaded.problems.map(formatProblem).join('\n')).toMatch(/^tailwatch\.yaml:1:24: delivery\.maxQueued: /);
   });
 });
 

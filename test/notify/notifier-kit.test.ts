@@ -131,7 +131,7 @@ describe.each(INTEGRATIONS)('the $type notifier', ({ make }) => {
     const sink = createOutboxSink({
       stateDir: mkdtempSync(path.join(os.tmpdir(), 'tw-kit-')),
       destinations: { [dest.name]: dest },
-      delivery: { retryInitialMs: 20, retryMaxMs: 50, maxAgeMs: 60_000, timeoutMs: 1_000 },
+      delivery: { retryInitialMs: 20, retryMaxMs: 50, maxAgeMs: 60_000, timeoutMs: 1_000, maxQueued: 10_000 },
       logger: log.logger,
       metrics: { delivered: (d) => labels.push(d), failed: (d, r) => labels.push(d, r), dropped: (d, r) => labels.push(d, r) },
     });

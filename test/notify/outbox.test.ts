@@ -98,6 +98,19 @@ describe('the outbox store, one transaction per transition', () => {
   });
 });
 
+describe('the outbox store and maxAge', () => {
+  it('leaseUnexpired marks due rows enqueued before the cut dead in the same transaction and leases the others', () => {
+    const { s } = store();
+    const [old, young, later] = [sampleAlert(), sampleAlert(), sampleAlert()];
+    s.enqueueMany([{ alert: old, destinations: ['x'], at: 1_000 }, { alert: young, destinations: ['x'], at: 5_000 }, { alert: later, destinations: ['x'], at: 9_000 }], 9_000);
+    const { rows, expired } = s.leaseUnexpired('x', 6_000, 10, 60_000, 2_000);
+    expect(expired).toEqual([{ alertId: old.id, destination: 'x' }]);
+    expect(rows.map((r) => r.alertId)).toEqual([young.id]); // `later` is not due yet
+    expect(s.depth()).toBe(2);
+    expect(s.lease('x', 9_000, 10, 500).map((r) => r.alertId)).toEqual([later.id]);
+  });
+});
+
 describe('the outbox store under a storm', () => {
   it('leases from the index, without sorting every due row (EXPLAIN QUERY PLAN), oldest first', async () => {
     const { s, dir } = store();

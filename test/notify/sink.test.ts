@@ -12,7 +12,7 @@ import { receiversPerTest } from '../kit/receiver.js';
 
 const { receiver, cleanups } = receiversPerTest();
 
-const FAST: DeliveryConfig = { retryInitialMs: 50, retryMaxMs: 200, maxAgeMs: 60_000, timeoutMs: 1_000 };
+const FAST: DeliveryConfig = { retryInitialMs: 50, retryMaxMs: 200, maxAgeMs: 60_000, timeoutMs: 1_000, maxQueued: 10_000 };
 
 function makeSink(destinations: Record<string, Destination>, over: Partial<DeliveryConfig> = {}, stateDir = mkdtempSync(path.join(os.tmpdir(), 'tw-sink-'))) {
   const log = captureLog();
@@ -125,6 +125,9 @@ describe('the outbox sink', () => {
     const t0 = Date.now();
     await second.sink.close(300);
     expect(Date.now() - t0).toBeLessThan(2_500);
+    // Aborted at the deadline and not sent again (it was leased again at once, with a fresh timeout).
+    await new Promise((r) => setTimeout(r, 200));
+    expect(rx.requests.filter((r) => r.headers['x-tailwatch-delivery'] === stuck.id)).toHaveLength(1);
     rx.respond(() => ({ status: 200 }));
     const third = makeSink(dest, {}, dir);
     expect(third.sink.depth()).toBe(1);
@@ -151,5 +154,97 @@ describe('the outbox sink', () => {
     await until(() => counts.delivered === n);
     expect(peak).toBeGreaterThan(1);
     expect(peak).toBeLessThanOrEqual(HTTP_CONCURRENCY);
+  });
+});
+
+describe('delivery.maxAge with a failing receiver', () => {
+  it('drops an alert that passed maxAge while it was being sent instead of retrying it at once in a loop (stepped clock)', async () => {
+    const rx = await receiver();
+    const T0 = 1_000_000;
+    const clock = { t: T0 };
+    const log = captureLog();
+    const counts = { failed: 0, dropped: [] as string[] };
+    const sink = createOutboxSink({
+      stateDir: mkdtempSync(path.join(os.tmpdir(), 'tw-sink-')),
+      destinations: { hook: { type: 'webhook', name: 'hook', url: rx.url, headers: {} } },
+      delivery: { ...FAST, maxAgeMs: 30_000 },
+      logger: log.logger,
+      now: () => clock.t,
+      metrics: { delivered: () => {}, failed: () => counts.failed++, dropped: (d, r) => counts.dropped.push(`${d}:${r}`) },
+    });
+    cleanups.push(() => sink.close(200));
+    const a = sampleAlert();
+    sink.enqueue({ alert: a, destinations: ['hook'] });
+    // Sent just before maxAge (housekeeping runs then, and finds nothing old); the 503 comes back after it.
+    clock.t = T0 + 29_500;
+    rx.respond(() => {
+      clock.t = T0 + 30_400;
+      return { status: 503 };
+    });
+    sink.start();
+    await until(() => counts.dropped.length === 1, 5_000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(rx.requests).toHaveLength(1);
+    expect(counts.dropped).toEqual(['hook:max-age']);
+    expect(log.lines.find((l) => l['msg'] === 'alert dropped: older than delivery.maxAge')).toMatchObject({ alert: a.id, destination: 'hook' });
+    for (const l of log.lines.filter((x) => x['msg'] === 'delivery failed; will retry')) expect(Number(l['retryInMs'])).toBeGreaterThan(0);
+    expect(sink.depth()).toBe(0);
+  });
+
+  it('a row already past maxAge when it is leased is dropped there, not sent (housekeeping is not due yet)', async () => {
+    const rx = await receiver();
+    const T0 = 1_000_000;
+    const clock = { t: T0 };
+    const log = captureLog();
+    const counts = { dropped: [] as string[] };
+    const sink = createOutboxSink({
+      stateDir: mkdtempSync(path.join(os.tmpdir(), 'tw-sink-')),
+      destinations: { hook: { type: 'webhook', name: 'hook', url: rx.url, headers: {} } },
+      delivery: { ...FAST, maxAgeMs: 30_000 },
+      logger: log.logger,
+      now: () => clock.t,
+      metrics: { delivered: () => {}, failed: () => {}, dropped: (d, r) => counts.dropped.push(`${d}:${r}`) },
+    });
+    cleanups.push(() => sink.close(200));
+    const fresh = sampleAlert();
+    sink.enqueue({ alert: fresh, destinations: ['hook'] });
+    sink.start(); // housekeeping runs at T0
+    await until(() => rx.requests.length === 1);
+    // Decided 31 s ago and held in memory until now (the outbox could not write): too old to send.
+    const stale = sampleAlert();
+    sink.enqueueMany([{ alert: stale, destinations: ['hook'], decidedAt: T0 - 31_000 }]);
+    await until(() => counts.dropped.length === 1, 5_000);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(rx.requests.map((r) => r.headers['x-tailwatch-delivery'])).toEqual([fresh.id]);
+    expect(counts.dropped).toEqual(['hook:max-age']);
+    expect(log.lines.find((l) => l['msg'] === 'alert dropped: older than delivery.maxAge')).toMatchObject({ alert: stale.id });
+    expect(sink.depth()).toBe(0);
+  });
+});
+
+describe('delivery.maxQueued', () => {
+  it('keeps at most maxQueued pending deliveries per destination: the oldest are dropped (queue-full: counted, one log line), never the newest', async () => {
+    const rx = await receiver();
+    const { sink, counts, log } = makeSink(
+      { hook: { type: 'webhook', name: 'hook', url: rx.url, headers: {} }, other: { type: 'webhook', name: 'other', url: rx.url + '/other', headers: {} } },
+      { maxQueued: 5 },
+    );
+    // Not started yet: everything stays pending. Decision times make "oldest" exact.
+    const t0 = Date.now() - 1_000;
+    const first = Array.from({ length: 4 }, () => sampleAlert());
+    first.forEach((alert, i) => sink.enqueue({ alert, destinations: ['hook', 'other'], decidedAt: t0 + i }));
+    const burst = Array.from({ length: 4 }, () => sampleAlert());
+    sink.enqueueMany(burst.map((alert, i) => ({ alert, destinations: ['hook'], decidedAt: t0 + 10 + i })));
+    expect(sink.depth()).toBe(5 + 4);
+    expect(counts.dropped).toEqual(['hook:queue-full', 'hook:queue-full', 'hook:queue-full']);
+    const lines = log.lines.filter((l) => l['msg'] === 'outbox full for this destination: oldest pending alerts dropped (delivery.maxQueued)');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ destination: 'hook', dropped: 3, maxQueued: 5, level: 40 });
+    // Sent: the newest five to `hook`, all four to `other`.
+    sink.start();
+    await until(() => counts.delivered === 9);
+    const sent = (p: string) => rx.requests.filter((r) => r.path === p).map((r) => r.headers['x-tailwatch-delivery']).sort();
+    expect(sent('/')).toEqual([first[3]!, ...burst].map((a) => a.id).sort());
+    expect(sent('/other')).toEqual(first.map((a) => a.id).sort());
   });
 });

@@ -48,7 +48,7 @@ function sink(rx: Receiver, over: Partial<{ retryInitialMs: number; retryMaxMs: 
   const s = createOutboxSink({
     stateDir: mkdtempSync(path.join(os.tmpdir(), 'tw-slack-')),
     destinations: { 'oncall-slack': slack(rx.url) },
-    delivery: { retryInitialMs: 100, retryMaxMs: 400, maxAgeMs: 60_000, timeoutMs: 2_000, ...over },
+    delivery: { retryInitialMs: 100, retryMaxMs: 400, maxAgeMs: 60_000, timeoutMs: 2_000, maxQueued: 10_000, ...over },
     logger: log.logger,
     metrics: { delivered: (_d, n) => delivered.push(n), failed: (_d, r) => failed.push(r), dropped: (_d, r) => dropped.push(r) },
   });
