@@ -82,7 +82,7 @@ rules: { paths: [rules], watch: false }
 destinations:
   hook: { type: webhook, url: "${hookUrl}" }
 defaults: { notify: [hook], throttle: 0s }
-sessions: { maxConcurrent: 15, stallAfter: 5s, backoff: { initial: 100ms, max: 1s }, backfill: true${sessions} }
+sessions: { strategy: precise, maxConcurrent: 15, stallAfter: 5s, backoff: { initial: 100ms, max: 1s }, backfill: true${sessions} }
 delivery: { retry: { initial: 100ms, max: 1s } }
 state: { dir: state }
 server: { listen: "127.0.0.1:0" }
@@ -252,7 +252,80 @@ async function ceiling() {
   return row;
 }
 
-// ---- 3. soak ------------------------------------------------------------------------
+// ---- 3. sampled seconds, completed ------------------------------------------------
+
+/**
+ * 3,000 lines a second into one log group for SECONDS×2 s, one in a hundred an ERROR, a threshold
+ * rule matched locally (no server-side pattern: the session streams every line, Live Tail sends 500
+ * a second and samples). Each alert is timed from the put of the event that completed its count to
+ * the webhook request; FilterLogEvents calls are counted by the emulator.
+ */
+async function sampledCompletion() {
+  const emulator = new Emulator({});
+  const endpoint = await emulator.start();
+  emulator.ingest([{ logGroup: '/bench/busy', logStream: 's1', timestamp: Date.now() - 60_000, message: 'boot' }]);
+  const putAt = new Map();
+  const lat = [];
+  const receiver = await startReceiver({
+    onAlert(alert, at) {
+      const last = alert.events[alert.events.length - 1]?.message;
+      const p = putAt.get(last);
+      if (p !== undefined) lat.push({ ms: at - p, sampled: alert.sampled });
+    },
+  });
+  const daemon = await startDaemon({
+    config: configText({ endpoint, hookUrl: receiver.url }),
+    rules: `rules:\n  - id: error-burst\n    source: { logGroups: [/bench/busy] }\n    match: { field: message, contains: ERROR }\n    window: { type: threshold, count: 5, within: 1s }\n`,
+  });
+  const seconds = SECONDS * 2;
+  const calls0 = emulator.stats().calls.FilterLogEvents ?? 0;
+  const t0 = Date.now();
+  const sent = await feed(emulator, {
+    groups: ['/bench/busy'],
+    perSecond: 3000,
+    seconds,
+    make: (i) => {
+      const m = i % 100 === 0 ? `ERROR upstream timeout ${i}` : `INFO request ${i} ok`;
+      if (i % 100 === 0) putAt.set(m, Date.now());
+      return m;
+    },
+  });
+  // Completion of the last sampled seconds: delay 10 s, then the queries.
+  const deadline = Date.now() + 40_000;
+  let settledAt = Date.now();
+  let seen = -1;
+  while (Date.now() < deadline) {
+    if (lat.length !== seen) {
+      seen = lat.length;
+      settledAt = Date.now();
+    } else if (Date.now() - settledAt > 15_000) break;
+    await sleep(500);
+  }
+  const minutes = (Date.now() - t0) / 60_000;
+  const calls = (emulator.stats().calls.FilterLogEvents ?? 0) - calls0;
+  const text = await daemon.metrics();
+  const sorted = lat.map((l) => l.ms).sort((a, b) => a - b);
+  const row = {
+    eventsPerSecond: Math.round(sent / seconds),
+    seconds,
+    alerts: lat.length,
+    sampledAlerts: lat.filter((l) => l.sampled).length,
+    sampledUpdates: metricValue(text, 'tailwatch_sampled_updates_total'),
+    completedEvents: metricValue(text, 'tailwatch_completed_events_total'),
+    abandoned: metricValue(text, 'tailwatch_completions_abandoned_total'),
+    filterCallsPerMinute: Math.round(calls / minutes),
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    max: sorted[sorted.length - 1],
+  };
+  log(`sampled: ${JSON.stringify(row)}`);
+  await daemon.stop();
+  await receiver.close();
+  await emulator.stop();
+  return row;
+}
+
+// ---- 4. soak ------------------------------------------------------------------------
 
 async function soak() {
   const groups = ['/bench/soak-a', '/bench/soak-b', '/bench/soak-c'];
@@ -314,13 +387,14 @@ async function soak() {
 // `--only ceiling` (or latency, soak): one part alone, for profiling; prints its JSON, writes nothing.
 const only = opt('--only');
 if (only) {
-  const parts = { latency, ceiling, soak };
+  const parts = { latency, ceiling, sampled: sampledCompletion, soak };
   if (!parts[only]) throw new Error(`--only takes one of ${Object.keys(parts).join(', ')}`);
   console.log(JSON.stringify(await parts[only]()));
   process.exit(0);
 }
 const lat = await latency();
 const ceil = await ceiling();
+const smp = await sampledCompletion();
 const sk = await soak();
 
 const ok = (b) => (b ? '✓' : '✗');
@@ -341,6 +415,12 @@ Throughput at the source ceiling: ${ceil.sessions} Live Tail sessions × 500 eve
 | CPU (% of one core) | RSS | goal |
 |---:|---:|---|
 | ${ceil.cpuPercent.toFixed(1)} % | ${mb(ceil.rssMB)} | < 10 % CPU ${ok(ceil.cpuPercent < 10)}, RSS ≤ 100 MB ${ok(ceil.rssMB <= 100)} |
+
+Sampled seconds, completed: ${smp.eventsPerSecond} lines a second into one log group for ${smp.seconds} s (one in a hundred an ERROR), a threshold rule matched locally so the session streams every line and Live Tail samples (${smp.sampledUpdates} sampled updates); \`sessions.completion.delay\` 10 s (default), \`aws.filterLogEventsPerSecond\` 5. Latency: the put of the event that completed a count → the alert's webhook request. Goal: p99 ≤ completion delay + grace + 2 s (17 s).
+
+| alerts | sampled alerts | events completion added | intervals given up | FilterLogEvents calls/min | p50 | p99 | max | goal |
+|---:|---:|---:|---:|---:|---:|---:|---:|---|
+| ${smp.alerts} | ${smp.sampledAlerts} | ${smp.completedEvents} | ${smp.abandoned} | ${smp.filterCallsPerMinute} | ${smp.p50} ms | ${smp.p99} ms | ${smp.max} ms | ${ok(smp.p99 <= 17_000)} |
 
 Soak, a compressed day (${sk.seconds} s): sessions rotated every 4 s and timed out by the server after 5 s, ${sk.faultsInjected} connections dropped or broken at random, the receiver failing 10 % of requests (${sk.requestsFailedByReceiver}), backfill on; every event alerts once.
 

@@ -90,6 +90,8 @@ export class Emulator {
   private readonly maxEventsPerUpdate: number;
   private readonly maxFilterPageSize: number;
   private readonly maxFilterScan: number;
+  /** API calls received, by operation (benchmarks count FilterLogEvents). */
+  private readonly calls = new Map<string, number>();
   private readonly liveTailAcceptsNames: boolean;
   private readonly onFrameWritten: EmulatorOptions['onFrameWritten'];
   private readonly refusals = new Refusals();
@@ -192,9 +194,9 @@ export class Emulator {
     return n;
   }
 
-  /** Sessions started since construction, and how the ended ones ended. */
-  stats(): { started: number; active: number; ended: Partial<Record<SessionEndReason, number>> } {
-    return { started: this.sessionsStarted, active: this.live.size, ended: Object.fromEntries(this.endReasons) };
+  /** Sessions started since construction, how the ended ones ended, and the API calls received by operation. */
+  stats(): { started: number; active: number; ended: Partial<Record<SessionEndReason, number>>; calls: Record<string, number> } {
+    return { started: this.sessionsStarted, active: this.live.size, ended: Object.fromEntries(this.endReasons), calls: Object.fromEntries(this.calls) };
   }
 
   /** Resolves once `test()` holds (checked now and after every session start/end), rejects after `timeoutMs`. */
@@ -268,6 +270,7 @@ export class Emulator {
         throw new AwsError('UnknownOperationException', 'Expected POST / with an x-amz-target header Logs_20140328.<Operation>.');
       }
       const operation = target.slice(TARGET_PREFIX.length);
+      this.calls.set(operation, (this.calls.get(operation) ?? 0) + 1);
       const body = await readBody(req);
       let input: unknown;
       try {
