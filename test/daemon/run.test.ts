@@ -233,6 +233,22 @@ describe('tailwatch run', () => {
     expect(received[0]!.body.rule.id).toBe('api-errors');
   });
 
+  it('a rule regex V8 cannot run in linear time is rejected on reload at its position; the old rules keep alerting on a hostile line', async () => {
+    writeConfig();
+    writeFileSync(path.join(dir, 'rules/api.yaml'), API_ERRORS);
+    const d = start();
+    await d.waitForMsg('ready');
+    // Before: accepted, and the line below kept the event loop busy for minutes (no /healthz, SIGTERM ignored).
+    writeFileSync(path.join(dir, 'rules/api.yaml'), `${API_ERRORS}    match: { field: message, regex: '(.*a){25}X' }\n`);
+    d.signal('SIGHUP');
+    const rejected = await d.waitForMsg('invalid rule set');
+    expect(rejected['problem']).toBe('rules/api.yaml:5:43: rules[0].match.regex: a repeat count above 16 is not supported ({25}; split it: x{16}x{9} for x{25}): the regex must run in linear time');
+    await d.waitForMsg('reload rejected; the running rules stay');
+    put('/app/api', `ERROR ${'a'.repeat(50_000)}`);
+    await until(() => received.length === 1, 'an alert from the old rules');
+    expect(received[0]!.body.rule.id).toBe('api-errors');
+  });
+
   it('SIGTERM exits 0 within 5 s and the emulator sees every session closed', async () => {
     writeConfig();
     writeFileSync(path.join(dir, 'rules/api.yaml'), API_ERRORS);
