@@ -336,19 +336,22 @@ describe('tailwatch run', () => {
     expect(JSON.stringify(d.logs) + d.stderr).not.toContain('hb-SECRET-9');
   });
 
-  it('tells systemd it is ready once sessions are up (NOTIFY_SOCKET)', async () => {
+  it('tells systemd it is ready once sessions are up (NOTIFY_SOCKET), and pings its watchdog (WATCHDOG_USEC)', async () => {
     writeConfig();
     writeFileSync(path.join(dir, 'rules/api.yaml'), API_ERRORS);
     const socket = path.join(dir, 'notify.sock');
-    const listener = spawn('python3', ['-c', 'import socket,sys\ns=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM)\ns.bind(sys.argv[1])\nprint("bound",flush=True)\ns.settimeout(20)\nready=False\nwhile True:\n  m=s.recv(4096).decode()\n  print(m.replace("\\n"," "),flush=True)\n  ready=ready or "READY=1" in m\n  if ready and "BARRIER=1" in m: break\n', socket]);
+    const listener = spawn('python3', ['-c', 'import socket,sys\ns=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM)\ns.bind(sys.argv[1])\nprint("bound",flush=True)\ns.settimeout(20)\nready=False\npings=0\nwhile True:\n  m=s.recv(4096).decode()\n  print(m.replace("\\n"," "),flush=True)\n  ready=ready or "READY=1" in m\n  pings+=("WATCHDOG=1" in m)\n  if ready and pings>=2 and "BARRIER=1" in m: break\n', socket]);
     let out = '';
     listener.stdout.on('data', (c) => (out += c));
     await new Promise<void>((r) => listener.stdout.once('data', () => r()));
-    const d = startDaemon({ cwd: dir, env: { HOOK_TOKEN: 't', NOTIFY_SOCKET: socket } });
+    // WatchdogSec=1s: a ping every 500 ms.
+    const d = startDaemon({ cwd: dir, env: { HOOK_TOKEN: 't', NOTIFY_SOCKET: socket, WATCHDOG_USEC: '1000000' } });
     daemons.push(d);
     await new Promise<void>((r) => listener.once('exit', () => r()));
     expect(out).toMatch(/READY=1/);
     expect(out).toMatch(/STATUS=1 rules/);
+    expect(out.match(/WATCHDOG=1/g)!.length).toBeGreaterThanOrEqual(2);
+    expect((await d.waitForMsg('systemd watchdog: pinging'))['intervalMs']).toBe(500);
     expect(d.count((l) => l.msg === 'ready')).toBe(1);
     expect(d.count((l) => l.msg === 'systemd notification failed')).toBe(0);
   });
