@@ -32,7 +32,7 @@
  *   one 256 KiB line: V8 steps back through a greedy loop without counting
  *   backtracks, so `--enable-experimental-regexp-engine-on-excessive-backtracks`
  *   never fires), and V8's own linear engine (the `l` flag) refuses counts
- *   above 16 and is 3–10× slower than this NFA on log lines (bench/README.md).
+ *   above 16 and is 2.5–100× slower than this NFA on log lines (bench/README.md).
  */
 import { Cursor } from './cursor.js';
 
