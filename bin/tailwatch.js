@@ -5,13 +5,18 @@
 // of a start-up that is half of a 200 MB grep (bench/README.md). Every other
 // command is ESM, imported below (as are grep's worker threads).
 //
-// The regexp flag must be set before any RegExp is compiled:
-// it makes V8 fall back to its linear-time engine when a pattern starts to
-// backtrack, so one hostile log line cannot freeze the daemon (FACTS.md).
+// The regexp flags, set before any RegExp is compiled: the first enables V8's
+// linear-time engine (the `l` flag), on which every rule's `match.regex` runs
+// (src/filter/js-regex.ts, which also sets it before its first use, for
+// processes that do not start here); the second makes V8 fall back to that
+// engine when any other regex starts to backtrack. Filter-pattern regexes
+// (`%…%`) run on engines of their own that are linear by construction
+// (src/filter/regex.ts).
 'use strict';
 /** Set when the command has returned its exit code. */
 let finished = false;
 const v8 = require('node:v8');
+v8.setFlagsFromString('--enable-experimental-regexp-engine');
 v8.setFlagsFromString('--enable-experimental-regexp-engine-on-excessive-backtracks');
 // Memory: the live heap at the source ceiling (15 sessions × 500 events/s, 200 rules) is ~30 MB
 // (heap snapshot), but V8 lets the old space grow up to 4× between full collections, and the SDK's

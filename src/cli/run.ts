@@ -5,7 +5,7 @@
  */
 import { Daemon } from '../daemon/daemon.js';
 import { createLogger, type LogFormat } from '../daemon/logger.js';
-import { systemdNotifier } from '../daemon/sd-notify.js';
+import { startWatchdog, systemdNotifier } from '../daemon/sd-notify.js';
 import { createAlertSink, createEventSource } from '../daemon/stages.js';
 import { UserError, formatProblem } from '../problems.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CommandDef } from './command.js';
@@ -23,6 +23,9 @@ export const runCommand: CommandDef = {
     // The level is known only after loading; start at info and let the config lower or raise it.
     const logger = createLogger({ level: typeof opts['logLevel'] === 'string' ? opts['logLevel'] : 'info', format: format as LogFormat, destination: io.stdout });
     const notifier = systemdNotifier(io.env, (err) => logger.warn({ error: err.message }, 'systemd notification failed'));
+    // WatchdogSec= in the unit: pings from the event loop, so a blocked loop gets the service restarted.
+    const watchdog = startWatchdog(io.env, () => void notifier.watchdog());
+    if (watchdog) logger.info({ intervalMs: watchdog.intervalMs }, 'systemd watchdog: pinging');
     const daemon = new Daemon({
       load: { configPath, configRequired: configExplicit, env: io.env, cwd: io.cwd },
       logger,
@@ -33,6 +36,7 @@ export const runCommand: CommandDef = {
     try {
       await daemon.start();
     } catch (err) {
+      watchdog?.stop();
       if (err instanceof UserError) {
         for (const p of err.problems) io.stderr.write(formatProblem(p) + '\n');
         logger.error({ errors: err.problems.length }, 'invalid configuration or rules; not starting');
@@ -56,6 +60,7 @@ export const runCommand: CommandDef = {
         stopping = true;
         logger.info({ signal }, 'stopping');
         void daemon.stop().then(() => {
+          watchdog?.stop();
           process.off('SIGHUP', onHup);
           resolve(EXIT_OK);
         });

@@ -5,6 +5,7 @@
  */
 import { parseDuration } from '../duration.js';
 import { FilterPatternError, compileFilterPattern, compileSelector } from '../filter/index.js';
+import { compileJsRegex, JsRegexError } from '../filter/js-regex.js';
 import { checkTemplate } from '../engine/template.js';
 import type { Problem } from '../problems.js';
 import { buildDefaults, DEFAULT_TEMPLATES, defaultsTemplateProblems, type RawDefaults } from './config.js';
@@ -263,9 +264,12 @@ class RuleChecker {
         const op = ops[0]!;
         if (op === 'regex') {
           try {
-            new RegExp(raw['regex'] as string);
+            compileJsRegex(raw['regex'] as string);
           } catch (err) {
-            this.report([...rel, 'regex'], `invalid regex: ${(err as Error).message.replace(/^Invalid regular expression: /, '')}`, 'regex');
+            if (!(err instanceof JsRegexError)) throw err;
+            // A syntax error is the regex's as a whole; a construct the linear engine cannot run is placed.
+            if (err.kind === 'syntax') this.report([...rel, 'regex'], err.message, 'regex');
+            else this.reportInScalar([...rel, 'regex'], err.offset, err.message, 'regex');
             return undefined;
           }
         }

@@ -84,7 +84,9 @@ export class YamlSource {
     const quoted = node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE';
     // Block scalars and multi-line strings do not map column-for-column; point at their start.
     const singleLine = (node.type === 'PLAIN' || quoted) && !this.text.slice(node.range[0], node.range[1]).includes('\n');
-    const at = singleLine ? node.range[0] + (quoted ? 1 : 0) + delta : node.range[0];
+    if (!singleLine) return { file: this.displayName, ...lines.linePos(node.range[0]) };
+    const start = node.range[0] + (quoted ? 1 : 0);
+    const at = node.type === 'QUOTE_DOUBLE' ? rawOffset(this.text, start, delta, '\\') : node.type === 'QUOTE_SINGLE' ? rawOffset(this.text, start, delta, "'") : start + delta;
     return { file: this.displayName, ...lines.linePos(at) };
   }
 
@@ -192,4 +194,22 @@ function checkShape(root: unknown): { message: string; offset: (starts: WeakMap<
   };
   const found = walk(root, 0);
   return found && { message: found.message, offset: (starts) => starts.get(found.node) ?? 0 };
+}
+
+/**
+ * Where the `delta`-th character of a quoted scalar's value is in the file:
+ * an escape (`\\1` in double quotes is `\1`, `''` in single quotes is `'`) is
+ * one character of the value and more of the file. `escape` is what starts one.
+ */
+function rawOffset(text: string, start: number, delta: number, escape: '\\' | "'"): number {
+  let at = start;
+  for (let n = 0; n < delta && at < text.length; n++) {
+    if (text[at] !== escape) at++;
+    else if (escape === "'") at += 2;
+    else {
+      const lengths: Record<string, number> = { x: 4, u: 6, U: 10 };
+      at += lengths[text[at + 1] ?? ''] ?? 2;
+    }
+  }
+  return at;
 }

@@ -1,11 +1,13 @@
 /**
- * The engine's one doorway into the filter stage: filter patterns, the
+ * The engine's one doorway into the filter stage: filter patterns, rule
+ * regexes (on V8's linear-time engine), the
  * once-per-event JSON parse, and `$.a.b[0]` selectors (shared with JSON
  * filter patterns so both read fields the same way).
  */
 import { compileFilterPattern, compileSelector as compileFilterSelector, FilterPatternError, jsonTopValue, NOT_JSON, parseJsonMessage } from '../filter/index.js';
 
 export { compileFilterPattern, jsonTopValue, NOT_JSON, parseJsonMessage };
+export { compileJsRegex } from '../filter/js-regex.js';
 export type { CompiledFilterPattern as CompiledFilterPatternLike } from '../filter/index.js';
 
 /** A selector's answer when the path is absent (distinct from a JSON `null`). */

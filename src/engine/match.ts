@@ -5,7 +5,7 @@
  */
 import type { FieldRef, LeafOperator, MatchNode, SourcePos } from '../config/model.js';
 import type { LogEvent } from './event.js';
-import { compileFilterPattern, compileSelector, jsonTopValue, MISSING, NOT_JSON, parseJsonMessage, SelectorError, type CompiledFilterPatternLike } from './filter-adapter.js';
+import { compileFilterPattern, compileJsRegex, compileSelector, jsonTopValue, MISSING, NOT_JSON, parseJsonMessage, SelectorError, type CompiledFilterPatternLike } from './filter-adapter.js';
 
 const UNPARSED: unique symbol = Symbol('unparsed');
 
@@ -136,7 +136,8 @@ function leafTest(test: LeafOperator): (v: unknown) => boolean {
       return (v) => asText(v)?.endsWith(s) ?? false;
     }
     case 'regex': {
-      const re = new RegExp(test.value);
+      // V8's linear-time engine: no value can make a rule's regex run long (filter/js-regex.ts).
+      const re = compileJsRegex(test.value);
       return (v) => {
         const t = asText(v);
         return t !== undefined && re.test(t);

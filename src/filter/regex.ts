@@ -16,26 +16,42 @@
  * `[\t\n\f\r ]`, `^`/`$` anchor at the start/end of the text only.
  *
  * Engines. Without groups a regex is alternatives of quantified single
- * characters and anchors. Most are handed to V8 as an equivalent RegExp:
- * fast, and with `--enable-experimental-regexp-engine-on-excessive-backtracks`
- * (set by bin/tailwatch.js and vitest.config.ts) V8 switches to its linear
- * engine when a pattern starts to backtrack. That engine refuses counted
- * repetition above a small bound, so regexes with a count above
- * V8_MAX_COUNT run on the counting NFA below instead
- * (O(message length × pattern size), no backtracking at all).
+ * characters and anchors, and every one of them runs in time linear in the
+ * text:
+ * - First, what an unanchored search cannot tell apart is dropped: a
+ *   repetition at the unanchored start or end of an alternative matches the
+ *   same lines with its minimum count (`\d+ms` finds a line iff `\dms` does;
+ *   `.*ERROR.*` iff `ERROR`).
+ * - An alternative whose every count is bounded and whose backtracking tree
+ *   is small (at most V8_MAX_COST character steps from any start position:
+ *   the product of the choices times the length) runs on V8's backtracking
+ *   RegExp: fast, and at most V8_MAX_COST steps a character by construction.
+ * - Everything else (`a\w*=`, `\d{1,3}\.\d{1,3}…`, counts up to 1000) runs
+ *   on the counting NFA below: O(text length × pattern pieces), no
+ *   backtracking. A backtracking engine is quadratic there (`a*b` was 13 s on
+ *   one 256 KiB line: V8 steps back through a greedy loop without counting
+ *   backtracks, so `--enable-experimental-regexp-engine-on-excessive-backtracks`
+ *   never fires), and V8's own linear engine (the `l` flag) refuses counts
+ *   above 16 and is 2.5–100× slower than this NFA on log lines (bench/README.md).
  */
 import { Cursor } from './cursor.js';
 
 export interface CompiledRegex {
   /** The regex as written between the `%` signs. */
   readonly source: string;
+  /** Which engine runs it (see the top of this file). */
+  readonly engine: 'v8' | 'nfa';
   test(text: string): boolean;
 }
 
 /** RE2 rejects counted repetition above 1000; so do we. */
 const MAX_COUNT = 1000;
-/** Largest count V8's linear fallback engine accepts (measured: 16 works, we keep a margin). */
-const V8_MAX_COUNT = 10;
+/**
+ * Most character steps V8's backtracking may take from one start position
+ * (the product of an alternative's choices times its length, summed over
+ * the alternatives) for a regex to run on V8 rather than on the NFA.
+ */
+export const V8_MAX_COST = 64;
 
 /** One character class: an ASCII table plus whether non-ASCII characters match. */
 interface CharSet {
@@ -43,7 +59,7 @@ interface CharSet {
   readonly nonAscii: boolean;
 }
 
-type Item =
+export type Item =
   | { readonly kind: 'set'; readonly set: CharSet; readonly min: number; readonly max: number; readonly js: string }
   | { readonly kind: 'bol' }
   | { readonly kind: 'eol' };
@@ -69,7 +85,9 @@ export type RegexEngine = 'auto' | 'v8' | 'nfa';
 
 /**
  * Parses a regex body (no `%`). `engine` exists for tests that check the two
- * engines agree; everything else uses 'auto'.
+ * engines agree: 'v8' and 'nfa' run the regex as written on that engine
+ * (V8's backtracking is not linear for every regex: short texts only);
+ * everything else uses 'auto' (the ends trimmed, then the engine chosen).
  */
 export function compileRegexBody(source: string, engine: RegexEngine = 'auto'): CompiledRegex {
   return compile(source, parseRegex(source, 0), engine);
@@ -299,35 +317,74 @@ function isAlnum(code: number): boolean {
   return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
 }
 
-function compile(source: string, alternatives: Item[][], engine: RegexEngine = 'auto'): CompiledRegex {
-  if (engine === 'v8' || (engine === 'auto' && alternatives.every(fitsV8))) {
+function compile(source: string, parsed: Item[][], engine: RegexEngine = 'auto'): CompiledRegex {
+  const alternatives = engine === 'auto' ? parsed.map(trimUnanchoredEnds) : parsed;
+  if (engine === 'v8' || (engine === 'auto' && backtrackCost(alternatives) <= V8_MAX_COST)) {
     const re = new RegExp(alternatives.map((alt) => alt.map(itemToJs).join('')).join('|'));
-    return { source, test: (text) => re.test(text) };
+    return { source, engine: 'v8', test: (text) => re.test(text) };
   }
   const nfa = buildNfa(alternatives);
   // Most lines lack a literal every match needs: rule them out with a native substring search.
   const literals = alternatives.map(longestLiteral);
   if (literals.every((l) => l.length > 0)) {
-    return { source, test: (text) => literals.some((l) => text.includes(l)) && runNfa(nfa, text) };
+    return { source, engine: 'nfa', test: (text) => literals.some((l) => text.includes(l)) && runNfa(nfa, text) };
   }
-  return { source, test: (text) => runNfa(nfa, text) };
+  return { source, engine: 'nfa', test: (text) => runNfa(nfa, text) };
 }
 
 /**
- * V8 gets an alternative with at most one variable-length unit and small
- * counts: it backtracks at most O(n) a start position there, so ordinary
- * lines never reach the fallback. With two or more (`a*a*b`), each hostile
- * line would first burn the 50,000 backtracks (milliseconds) before V8
- * switches engines; the counting NFA takes those.
+ * An unanchored search finds `X{m,n}R` in a text iff it finds `X{m}R`: a
+ * match of the first holds the second at the last m of its X's (and `^`, `$`
+ * inside R test the same positions). So a repetition at the start of an
+ * alternative not anchored there keeps its minimum count, and one with
+ * minimum 0 goes, making the next item the start; the same at the end. What
+ * is left is shorter and, mostly, bounded: `\d+ms` is `\dms`, `a*a*a*b` is
+ * `b`, `ERROR.*` is `ERROR`.
  */
-function fitsV8(alt: readonly Item[]): boolean {
-  let variable = 0;
-  for (const it of alt) {
-    if (it.kind !== 'set') continue;
-    if (it.min > V8_MAX_COUNT || (it.max !== Infinity && it.max > V8_MAX_COUNT)) return false;
-    if (it.min !== it.max) variable++;
+export function trimUnanchoredEnds(alt: readonly Item[]): Item[] {
+  const items = [...alt];
+  while (items.length > 0) {
+    const first = items[0]!;
+    if (first.kind !== 'set' || first.min === first.max) break;
+    if (first.min > 0) {
+      items[0] = { ...first, max: first.min };
+      break;
+    }
+    items.shift();
   }
-  return variable <= 1;
+  while (items.length > 0) {
+    const last = items[items.length - 1]!;
+    if (last.kind !== 'set' || last.min === last.max) break;
+    if (last.min > 0) {
+      items[items.length - 1] = { ...last, max: last.min };
+      break;
+    }
+    items.pop();
+  }
+  return items;
+}
+
+/**
+ * The most character steps a backtracking engine can take from one start
+ * position: each alternative's paths (the product of `max - min + 1` over its
+ * repetitions) times its length (the sum of the maxima); Infinity when a
+ * count is unbounded. V8 takes every start position in turn, so its time is
+ * at most this many steps a character of the text.
+ */
+export function backtrackCost(alternatives: readonly (readonly Item[])[]): number {
+  let cost = 0;
+  for (const alt of alternatives) {
+    let paths = 1;
+    let length = 0;
+    for (const it of alt) {
+      if (it.kind !== 'set') continue;
+      if (it.max === Infinity) return Infinity;
+      paths *= it.max - it.min + 1;
+      length += it.max;
+    }
+    cost += paths * Math.max(1, length);
+  }
+  return cost;
 }
 
 /** The longest run of single characters every match of the alternative contains. */

@@ -177,3 +177,24 @@ describe('all problems in one run', () => {
     expect(loaded.ruleSet.rules.map((r) => r.id)).toEqual(['good']);
   });
 });
+
+describe('positions inside quoted strings', () => {
+  it('point at the character, counting an escape as the one character it stands for', async () => {
+    const dir = project({
+      'rules/a.yaml': [
+        'rules:',
+        '  - id: double',
+        '    source: { logGroups: [/g], filterPattern: "\\"a\\\\tb\\" %x!%" }',
+        '  - id: single',
+        "    source: { logGroups: [/g], filterPattern: '''a'' %x!%' }",
+        '',
+      ].join('\n'),
+    });
+    const loaded = await loadAll({ configPath: path.join(dir, 'tailwatch.yaml'), configRequired: false, env: {}, cwd: dir });
+    // Both at the '!' (columns 60 and 56), not shifted by the escapes before it.
+    expect(loaded.problems.map(formatProblem)).toEqual([
+      "rules/a.yaml:3:60: rules[0].source.filterPattern: invalid filter pattern: character '!' is not allowed in a regex",
+      "rules/a.yaml:5:56: rules[1].source.filterPattern: invalid filter pattern: character '!' is not allowed in a regex",
+    ]);
+  });
+});

@@ -5,11 +5,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import { Registry, Counter } from 'prom-client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Heartbeat } from '../../src/daemon/heartbeat.js';
 import { StatusServer } from '../../src/daemon/server.js';
 import { StateFile } from '../../src/daemon/state-file.js';
-import { systemdNotifier } from '../../src/daemon/sd-notify.js';
+import { startWatchdog, systemdNotifier, watchdogIntervalMs } from '../../src/daemon/sd-notify.js';
 import { hasTool } from '../kit/tools.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -80,8 +80,10 @@ while True:
     await new Promise<void>((resolve) => listener.stdout.once('data', () => resolve()));
     expect(existsSync(socket)).toBe(true);
     const errors: Error[] = [];
+    // Listen for the exit first: the listener may be done before `ready` resolves (a busy machine).
+    const exited = new Promise<void>((resolve) => listener.once('exit', () => resolve()));
     await systemdNotifier({ NOTIFY_SOCKET: socket }, (e) => errors.push(e)).ready('3 sessions up');
-    await new Promise<void>((resolve) => listener.once('exit', () => resolve()));
+    await exited;
     expect(errors).toEqual([]);
     expect(out).toContain('READY=1');
     expect(out).toContain('STATUS=3 sessions up');
@@ -93,6 +95,88 @@ while True:
     const errors: Error[] = [];
     await systemdNotifier({}, (e) => errors.push(e)).ready('x');
     expect(errors).toEqual([]);
+  });
+});
+
+describe('the systemd watchdog', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('pings at once and then every half WATCHDOG_USEC, on the event loop, until stopped', () => {
+    vi.useFakeTimers();
+    const at: number[] = [];
+    const t0 = Date.now();
+    const wd = startWatchdog({ WATCHDOG_USEC: '30000000' }, () => at.push(Date.now() - t0), { setInterval, clearInterval });
+    expect(wd?.intervalMs).toBe(15_000);
+    expect(at).toEqual([0]);
+    vi.advanceTimersByTime(14_999);
+    expect(at).toEqual([0]);
+    vi.advanceTimersByTime(1);
+    vi.advanceTimersByTime(45_000);
+    expect(at).toEqual([0, 15_000, 30_000, 45_000, 60_000]);
+    wd!.stop();
+    vi.advanceTimersByTime(60_000);
+    expect(at).toHaveLength(5);
+  });
+
+  it('sends nothing without WATCHDOG_USEC, with an unusable one, or when WATCHDOG_PID names another process', () => {
+    vi.useFakeTimers();
+    let pings = 0;
+    for (const env of [{}, { NOTIFY_SOCKET: '/run/x' }, { WATCHDOG_USEC: '0' }, { WATCHDOG_USEC: 'soon' }, { WATCHDOG_USEC: '30000000', WATCHDOG_PID: '1' }]) {
+      expect(startWatchdog(env, () => pings++, { setInterval, clearInterval }, 4242)).toBeUndefined();
+    }
+    vi.advanceTimersByTime(10 * 60_000);
+    expect(pings).toBe(0);
+    expect(watchdogIntervalMs({ WATCHDOG_USEC: '30000000', WATCHDOG_PID: '4242' }, 4242)).toBe(15_000);
+  });
+
+  it('a blocked event loop sends nothing until it runs again', async () => {
+    let pings = 0;
+    const wd = startWatchdog({ WATCHDOG_USEC: '20000' }, () => pings++)!;
+    cleanups.push(() => wd.stop());
+    expect(pings).toBe(1);
+    // A runaway regex, say: the timer cannot fire, however long it lasts.
+    const until = Date.now() + 200;
+    while (Date.now() < until) {
+      // busy
+    }
+    expect(pings).toBe(1);
+    await new Promise<void>((resolve) => {
+      const poll = setInterval(() => pings > 1 && (clearInterval(poll), resolve()), 5);
+    });
+    expect(pings).toBeGreaterThan(1);
+  });
+
+  it('sends WATCHDOG=1 through systemd-notify, a second ping joining one still on its way', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tw-watchdog-'));
+    const socket = path.join(dir, 'notify.sock');
+    const listener = spawn('python3', ['-c', `
+import socket, sys, os
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+print("bound", flush=True)
+s.settimeout(10)
+while True:
+    msg, fds, flags, addr = socket.recv_fds(s, 4096, 4)
+    print(msg.decode(), flush=True)
+    for fd in fds:
+        os.close(fd)
+    if b"BARRIER=1" in msg:
+        break
+`, socket]);
+    let out = '';
+    listener.stdout.on('data', (d) => (out += d));
+    cleanups.push(() => void listener.kill());
+    await new Promise<void>((resolve) => listener.stdout.once('data', () => resolve()));
+    const errors: Error[] = [];
+    const notifier = systemdNotifier({ NOTIFY_SOCKET: socket }, (e) => errors.push(e));
+    const first = notifier.watchdog();
+    expect(notifier.watchdog()).toBe(first);
+    await first;
+    await new Promise<void>((resolve) => listener.once('exit', () => resolve()));
+    expect(errors).toEqual([]);
+    expect(out.match(/WATCHDOG=1/g)).toHaveLength(1);
   });
 });
 
@@ -121,7 +205,7 @@ describe('the systemd unit', () => {
     const { execFileSync } = await import('node:child_process');
     const { readFileSync } = await import('node:fs');
     const text = readFileSync(unit, 'utf8');
-    for (const line of ['Type=notify', 'ExecReload=/bin/kill -HUP $MAINPID', 'Restart=on-failure', 'StateDirectory=tailwatch', 'DynamicUser=yes', 'ProtectSystem=strict', 'NoNewPrivileges=yes', 'PrivateTmp=yes', 'EnvironmentFile=-/etc/tailwatch/env']) {
+    for (const line of ['Type=notify', 'WatchdogSec=30s', 'ExecReload=/bin/kill -HUP $MAINPID', 'Restart=on-failure', 'StateDirectory=tailwatch', 'DynamicUser=yes', 'ProtectSystem=strict', 'NoNewPrivileges=yes', 'PrivateTmp=yes', 'EnvironmentFile=-/etc/tailwatch/env']) {
       expect(text.split('\n')).toContain(line);
     }
     // Throws (non-zero exit) on any problem it finds.

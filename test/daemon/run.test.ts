@@ -234,6 +234,22 @@ describe('tailwatch run', () => {
     expect(received[0]!.body.rule.id).toBe('api-errors');
   });
 
+  it('a rule regex V8 cannot run in linear time is rejected on reload at its position; the old rules keep alerting on a hostile line', async () => {
+    writeConfig();
+    writeFileSync(path.join(dir, 'rules/api.yaml'), API_ERRORS);
+    const d = start();
+    await d.waitForMsg('ready');
+    // Before: accepted, and the line below kept the event loop busy for minutes (no /healthz, SIGTERM ignored).
+    writeFileSync(path.join(dir, 'rules/api.yaml'), `${API_ERRORS}    match: { field: message, regex: '(.*a){25}X' }\n`);
+    d.signal('SIGHUP');
+    const rejected = await d.waitForMsg('invalid rule set');
+    expect(rejected['problem']).toBe('rules/api.yaml:5:43: rules[0].match.regex: a repeat count above 16 is not supported ({25}; split it: x{16}x{9} for x{25}): the regex must run in linear time');
+    await d.waitForMsg('reload rejected; the running rules stay');
+    put('/app/api', `ERROR ${'a'.repeat(50_000)}`);
+    await until(() => received.length === 1, 'an alert from the old rules');
+    expect(received[0]!.body.rule.id).toBe('api-errors');
+  });
+
   it('SIGTERM exits 0 within 5 s and the emulator sees every session closed', async () => {
     writeConfig();
     writeFileSync(path.join(dir, 'rules/api.yaml'), API_ERRORS);
@@ -321,19 +337,22 @@ describe('tailwatch run', () => {
     expect(JSON.stringify(d.logs) + d.stderr).not.toContain('hb-SECRET-9');
   });
 
-  it.skipIf(!hasTool('python3', 'apt-get install python3') || !hasTool('systemd-notify', 'apt-get install systemd'))('tells systemd it is ready once sessions are up (NOTIFY_SOCKET)', async () => {
+  it.skipIf(!hasTool('python3', 'apt-get install python3') || !hasTool('systemd-notify', 'apt-get install systemd'))('tells systemd it is ready once sessions are up (NOTIFY_SOCKET), and pings its watchdog (WATCHDOG_USEC)', async () => {
     writeConfig();
     writeFileSync(path.join(dir, 'rules/api.yaml'), API_ERRORS);
     const socket = path.join(dir, 'notify.sock');
-    const listener = spawn('python3', ['-c', 'import socket,sys\ns=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM)\ns.bind(sys.argv[1])\nprint("bound",flush=True)\ns.settimeout(20)\nready=False\nwhile True:\n  m=s.recv(4096).decode()\n  print(m.replace("\\n"," "),flush=True)\n  ready=ready or "READY=1" in m\n  if ready and "BARRIER=1" in m: break\n', socket]);
+    const listener = spawn('python3', ['-c', 'import socket,sys\ns=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM)\ns.bind(sys.argv[1])\nprint("bound",flush=True)\ns.settimeout(20)\nready=False\npings=0\nwhile True:\n  m=s.recv(4096).decode()\n  print(m.replace("\\n"," "),flush=True)\n  ready=ready or "READY=1" in m\n  pings+=("WATCHDOG=1" in m)\n  if ready and pings>=2 and "BARRIER=1" in m: break\n', socket]);
     let out = '';
     listener.stdout.on('data', (c) => (out += c));
     await new Promise<void>((r) => listener.stdout.once('data', () => r()));
-    const d = startDaemon({ cwd: dir, env: { HOOK_TOKEN: 't', NOTIFY_SOCKET: socket } });
+    // WatchdogSec=1s: a ping every 500 ms.
+    const d = startDaemon({ cwd: dir, env: { HOOK_TOKEN: 't', NOTIFY_SOCKET: socket, WATCHDOG_USEC: '1000000' } });
     daemons.push(d);
     await new Promise<void>((r) => listener.once('exit', () => r()));
     expect(out).toMatch(/READY=1/);
     expect(out).toMatch(/STATUS=1 rules/);
+    expect(out.match(/WATCHDOG=1/g)!.length).toBeGreaterThanOrEqual(2);
+    expect((await d.waitForMsg('systemd watchdog: pinging'))['intervalMs']).toBe(500);
     expect(d.count((l) => l.msg === 'ready')).toBe(1);
     expect(d.count((l) => l.msg === 'systemd notification failed')).toBe(0);
   });

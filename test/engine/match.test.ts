@@ -83,6 +83,20 @@ describe('match leaves', () => {
     const node = m.field('$.a', { op: 'regex', value: '(' });
     expect(() => compileMatch(node, 'r')).toThrow(RuleCompileError);
   });
+
+  it('a regex V8 cannot run in linear time is a compile error too (rule sets not loaded from files)', () => {
+    for (const value of ['(.*a){25}X', '^(?=.*a)(a+)+$', '(\\w+\\s?)+\\1$']) {
+      expect(() => compileMatch(m.field('message', { op: 'regex', value }), 'r')).toThrow(/^regex: .*: the regex must run in linear time$/);
+    }
+  });
+
+  it('regex leaves run on the linear engine: a line that takes V8 backtracking seconds takes milliseconds', () => {
+    const node = m.field('message', { op: 'regex', value: '\\w+=' });
+    const start = performance.now();
+    expect(matches(node, 'a'.repeat(256 * 1024))).toBe(false);
+    expect(performance.now() - start).toBeLessThan(3_000);
+    expect(matches(node, 'key=value')).toBe(true);
+  });
 });
 
 describe('one JSON parse per event', () => {
