@@ -3,8 +3,6 @@
  * `enqueueMany` call (the outbox writes them in one transaction, one fsync),
  * before `onEvents` returns — also those decided before an event that throws.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RoutedAlert } from '../../src/engine/alert.js';
@@ -12,6 +10,7 @@ import type { LogEvent, SourceBatch } from '../../src/engine/event.js';
 import { Daemon } from '../../src/daemon/daemon.js';
 import type { AlertSink, EventsHandler } from '../../src/daemon/ports.js';
 import { captureLog } from '../kit/log.js';
+import { daemonProject } from '../kit/project.js';
 
 const daemons: Daemon[] = [];
 afterEach(async () => {
@@ -19,19 +18,7 @@ afterEach(async () => {
 });
 
 async function daemonWith(sink: AlertSink): Promise<EventsHandler> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'tw-batch-'));
-  mkdirSync(path.join(dir, 'rules'));
-  writeFileSync(
-    path.join(dir, 'tailwatch.yaml'),
-    `aws: { region: us-east-1, accountId: "123456789012", endpoint: "http://127.0.0.1:1" }
-rules: { paths: [rules], watch: false }
-destinations:
-  hook: { type: webhook, url: "http://127.0.0.1:1/hook" }
-defaults: { notify: [hook], throttle: 0s }
-state: { dir: state }
-`,
-  );
-  writeFileSync(path.join(dir, 'rules/r.yaml'), `rules:\n  - id: every-error\n    source: { logGroups: [/app], filterPattern: '{ $.level = "ERROR" }' }\n`);
+  const dir = daemonProject(`rules:\n  - id: every-error\n    source: { logGroups: [/app], filterPattern: '{ $.level = "ERROR" }' }\n`, { prefix: 'tw-batch-' });
   let handler: EventsHandler | undefined;
   const d = new Daemon({
     load: { configPath: path.join(dir, 'tailwatch.yaml'), configRequired: true, env: {}, cwd: dir },

@@ -6,8 +6,7 @@
  * outbox with SQLITE_FULL injected into its writes and a stepped clock (the
  * same with a real full disk: test/daemon/full-disk.test.ts).
  */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -20,6 +19,7 @@ import { createOutboxSink } from '../../src/notify/index.js';
 import { sampleAlert } from '../kit/alerts.js';
 import { diskFull, failingStore, type FailingStore } from '../kit/failing-store.js';
 import { captureLog, type CapturedLog } from '../kit/log.js';
+import { daemonProject } from '../kit/project.js';
 import { receiversPerTest, type Receiver } from '../kit/receiver.js';
 
 const routed = (): RoutedAlert => ({ alert: sampleAlert(), destinations: ['a', 'b'] });
@@ -75,7 +75,7 @@ describe('held alerts', () => {
   });
 });
 
-const { receiver, cleanups } = receiversPerTest();
+const { receiver } = receiversPerTest();
 const daemons: Daemon[] = [];
 afterEach(async () => {
   while (daemons.length) await daemons.pop()!.stop();
@@ -94,20 +94,11 @@ interface Harness {
 
 async function harness(maxHeldAlerts?: number): Promise<Harness> {
   const rx = await receiver();
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'tw-held-'));
-  mkdirSync(path.join(dir, 'rules'));
-  writeFileSync(
-    path.join(dir, 'tailwatch.yaml'),
-    `aws: { region: us-east-1, accountId: "123456789012", endpoint: "http://127.0.0.1:1" }
-rules: { paths: [rules], watch: false }
-destinations:
-  hook: { type: webhook, url: "${rx.url}/hook" }
-defaults: { notify: [hook], throttle: 0s }
-delivery: { retry: { initial: 50ms, max: 200ms } }
-state: { dir: state }
-`,
-  );
-  writeFileSync(path.join(dir, 'rules/r.yaml'), `rules:\n  - id: every-error\n    source: { logGroups: [/app], filterPattern: '{ $.level = "ERROR" }' }\n`);
+  const dir = daemonProject(`rules:\n  - id: every-error\n    source: { logGroups: [/app], filterPattern: '{ $.level = "ERROR" }' }\n`, {
+    prefix: 'tw-held-',
+    hookUrl: `${rx.url}/hook`,
+    extra: 'delivery: { retry: { initial: 50ms, max: 200ms } }\n',
+  });
   const clock = { t: Date.now() };
   const store = failingStore();
   const log = captureLog('info');

@@ -4,8 +4,6 @@
  * once a minute per rule. (buildAlert is made to throw for one rule: no rule written in YAML
  * can make the engine throw any more, see test/engine/hostile-templates.test.ts.)
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { RoutedAlert } from '../../src/engine/alert.js';
@@ -13,6 +11,7 @@ import type { LogEvent } from '../../src/engine/event.js';
 import { Daemon } from '../../src/daemon/daemon.js';
 import type { EventsHandler } from '../../src/daemon/ports.js';
 import { captureLog } from '../kit/log.js';
+import { daemonProject } from '../kit/project.js';
 
 vi.mock('../../src/engine/alert-build.js', async (importOriginal) => {
   const real = await importOriginal<typeof import('../../src/engine/alert-build.js')>();
@@ -32,20 +31,7 @@ afterEach(async () => {
 
 describe('a rule that throws in the daemon', () => {
   it('costs the other rules nothing; counted per rule, logged once a minute', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'tw-rule-errors-'));
-    mkdirSync(path.join(dir, 'rules'));
-    writeFileSync(
-      path.join(dir, 'tailwatch.yaml'),
-      `aws: { region: us-east-1, accountId: "123456789012", endpoint: "http://127.0.0.1:1" }
-rules: { paths: [rules], watch: false }
-destinations:
-  hook: { type: webhook, url: "http://127.0.0.1:1/hook" }
-defaults: { notify: [hook], throttle: 0s }
-state: { dir: state }
-server: { listen: "127.0.0.1:0" }
-`,
-    );
-    writeFileSync(path.join(dir, 'rules/r.yaml'), 'rules:\n  - id: bad\n    source: { logGroups: [/app] }\n  - id: every\n    source: { logGroups: [/app] }\n');
+    const dir = daemonProject('rules:\n  - id: bad\n    source: { logGroups: [/app] }\n  - id: every\n    source: { logGroups: [/app] }\n', { prefix: 'tw-rule-errors-', extra: 'server: { listen: "127.0.0.1:0" }\n' });
     let now = Date.now();
     const log = captureLog('info');
     let onEvents: EventsHandler | undefined;

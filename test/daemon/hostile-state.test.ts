@@ -2,30 +2,17 @@
  * The state file of a daemon fed huge lines over many groupBy keys stays within its size bound
  * (here 1 MiB instead of 64 MiB), says so in the log, and restores.
  */
-import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { LogEvent } from '../../src/engine/event.js';
 import { Daemon } from '../../src/daemon/daemon.js';
 import type { EventsHandler } from '../../src/daemon/ports.js';
 import { captureLog } from '../kit/log.js';
+import { daemonProject } from '../kit/project.js';
 
 function project(): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'tw-state-bound-'));
-  mkdirSync(path.join(dir, 'rules'));
-  writeFileSync(
-    path.join(dir, 'tailwatch.yaml'),
-    `aws: { region: us-east-1, accountId: "123456789012", endpoint: "http://127.0.0.1:1" }
-rules: { paths: [rules], watch: false }
-destinations:
-  hook: { type: webhook, url: "http://127.0.0.1:1/hook" }
-defaults: { notify: [hook], throttle: 0s }
-state: { dir: state }
-`,
-  );
-  writeFileSync(path.join(dir, 'rules/r.yaml'), 'rules:\n  - id: by-user\n    source: { logGroups: [/app] }\n    window: { type: threshold, count: 1000, within: 1h, groupBy: [$.user] }\n');
-  return dir;
+  return daemonProject('rules:\n  - id: by-user\n    source: { logGroups: [/app] }\n    window: { type: threshold, count: 1000, within: 1h, groupBy: [$.user] }\n', { prefix: 'tw-state-bound-' });
 }
 
 function daemon(dir: string, now: () => number) {
