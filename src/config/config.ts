@@ -2,13 +2,13 @@
  * The config file (SPEC §3): YAML → env interpolation → schema → typed
  * `Config` with defaults applied, durations in ms and paths absolute.
  */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import cron from 'node-cron';
 import { parseDuration } from '../duration.js';
 import { checkTemplate } from '../engine/template.js';
-import type { Problem } from '../problems.js';
+import type { InputFileError, Problem } from '../problems.js';
 import { interpolateEnv } from './env.js';
+import { NO_SUCH_FILE, readInputFile } from './input-file.js';
 import type { Config, Destination, RuleDefaults, Severity, Silence } from './model.js';
 import { displayPath, schemaProblems } from './schema.js';
 import { YamlSource, type YamlPath } from './yaml-source.js';
@@ -57,15 +57,15 @@ export function defaultConfig(baseDir: string, file = ''): Config {
 }
 
 export async function readConfig(opts: ReadConfigOptions): Promise<ConfigFileResult> {
+  const display = displayName(opts.configPath, opts.cwd);
   let text: string;
   try {
-    text = await readFile(opts.configPath, 'utf8');
+    text = await readInputFile(opts.configPath, display);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' && !opts.configRequired) return { config: defaultConfig(opts.cwd), problems: [] };
+    // Only an absent default config means built-in defaults; a dangling link or a FIFO there is an error.
+    if ((err as InputFileError).reason === NO_SUCH_FILE && !opts.configRequired) return { config: defaultConfig(opts.cwd), problems: [] };
     throw err;
   }
-  const display = displayName(opts.configPath, opts.cwd);
   const { source, problems } = YamlSource.parse(opts.configPath, display, text);
   const base = defaultConfig(path.dirname(opts.configPath), opts.configPath);
   if (problems.some((p) => p.severity === 'error')) return { config: base, source, problems };

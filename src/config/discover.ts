@@ -3,8 +3,10 @@
  * `*.yaml` / `*.yml`. Rule unit tests (`*.test.yaml`) and dot-folders are
  * skipped. Sorted so that loading (and duplicate-id reports) are deterministic.
  */
-import { readdir, stat } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
+import { InputFileError } from '../problems.js';
+import { fileKind, notAFile, statInput } from './input-file.js';
 
 const RULE_FILE = /\.ya?ml$/;
 const TEST_FILE = /\.test\.ya?ml$/;
@@ -13,10 +15,15 @@ export function isRuleFile(name: string): boolean {
   return RULE_FILE.test(name) && !TEST_FILE.test(name);
 }
 
-/** Absolute paths of rule files under `target`; throws ENOENT when it does not exist. */
-export async function findRuleFiles(target: string): Promise<string[]> {
-  const info = await stat(target);
-  if (!info.isDirectory()) return [target];
+/**
+ * Absolute paths of rule files under `target`; throws `InputFileError` (with
+ * `display` as its path) when it does not exist or is neither a file nor a folder.
+ */
+export async function findRuleFiles(target: string, display: string): Promise<string[]> {
+  const info = await statInput(target, display);
+  const kind = fileKind(info);
+  if (kind === 'file') return [target];
+  if (kind !== 'folder') throw new InputFileError(display, notAFile(kind));
   const out: string[] = [];
   const walk = async (dir: string): Promise<void> => {
     const entries = await readdir(dir, { withFileTypes: true });

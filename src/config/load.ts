@@ -3,12 +3,12 @@
  * every rule file, then cross-file checks. All problems of one run are
  * collected; a set with any error must not replace a running one.
  */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Problem } from '../problems.js';
-import { UserError } from '../problems.js';
+import { InputFileError, pathProblem, UserError } from '../problems.js';
 import { displayName, readConfig, type ConfigFileResult } from './config.js';
 import { findRuleFiles } from './discover.js';
+import { readInputFile } from './input-file.js';
 import type { Config, Rule, RuleSet, SourcePos } from './model.js';
 import { parseRuleFile } from './rules.js';
 
@@ -32,7 +32,11 @@ export interface Loaded {
   readonly problems: readonly Problem[];
 }
 
-/** Reads and validates config and rules; never throws for user mistakes (a missing explicit config or path throws ENOENT). */
+/**
+ * Reads and validates config and rules; never throws for mistakes inside the
+ * files. A config or a path given in `rulePaths` that cannot be read as one
+ * (missing, a FIFO or device, a symlink loop, too big) throws `InputFileError`.
+ */
 export async function loadAll(opts: LoadOptions): Promise<Loaded> {
   const cfg = await readConfig({ ...opts, now: opts.now ?? Date.now() });
   const problems: Problem[] = [...cfg.problems];
@@ -41,16 +45,20 @@ export async function loadAll(opts: LoadOptions): Promise<Loaded> {
     : cfg.config.rules.paths.map((abs, i) => ({ abs, configIndex: i }));
 
   const files: string[] = [];
+  /** Files the user named on the command line: a file that cannot be read is an I/O error, not a problem. */
+  const named = new Set<string>();
   for (const t of targets) {
     try {
-      for (const f of await findRuleFiles(t.abs)) if (!files.includes(f) && f !== opts.configPath) files.push(f);
+      const found = await findRuleFiles(t.abs, displayName(t.abs, opts.cwd));
+      if (t.configIndex === undefined && found.length === 1 && found[0] === t.abs) named.add(t.abs);
+      for (const f of found) if (!files.includes(f) && f !== opts.configPath) files.push(f);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || t.configIndex === undefined || !cfg.source) throw err;
-      // A rules path named in the config that does not exist: point at it in the config.
-      problems.push(cfg.source.problem(['rules', 'paths', t.configIndex], `rules.paths[${t.configIndex}]: no such file or folder`, 'rules-path'));
+      if (!(err instanceof InputFileError) || t.configIndex === undefined || !cfg.source) throw err;
+      // A rules path named in the config that cannot be read: point at it in the config.
+      problems.push(cfg.source.problem(['rules', 'paths', t.configIndex], `rules.paths[${t.configIndex}]: ${err.reason}`, 'rules-path'));
     }
   }
-  const rules = await loadFiles(files, cfg, opts.cwd, problems);
+  const rules = await loadFiles(files, cfg, opts.cwd, problems, named);
   return { config: cfg.config, ruleSet: Object.freeze({ rules: Object.freeze(rules), files: Object.freeze(files) }), problems: sortProblems(problems) };
 }
 
@@ -70,7 +78,13 @@ export async function loadRuleFiles(files: readonly string[], config: Config, cw
   return { ruleSet: Object.freeze({ rules: Object.freeze(rules), files: Object.freeze(abs) }), problems: sortProblems(problems) };
 }
 
-async function loadFiles(files: readonly string[], cfg: Pick<ConfigFileResult, 'config' | 'destinationNames'> & { problems?: readonly Problem[] }, cwd: string, problems: Problem[]): Promise<Rule[]> {
+async function loadFiles(
+  files: readonly string[],
+  cfg: Pick<ConfigFileResult, 'config' | 'destinationNames'> & { problems?: readonly Problem[] },
+  cwd: string,
+  problems: Problem[],
+  named: ReadonlySet<string> = new Set(files),
+): Promise<Rule[]> {
   const ctx = {
     defaults: cfg.config.defaults,
     // Without a config file there are no destinations to check `notify` against.
@@ -82,8 +96,17 @@ async function loadFiles(files: readonly string[], cfg: Pick<ConfigFileResult, '
   const firstSeen = new Map<string, () => SourcePos>();
   const dup = new Set<string>();
   for (const file of files) {
-    const text = await readFile(file, 'utf8');
-    const result = parseRuleFile(file, displayName(file, cwd), text, ctx);
+    const display = displayName(file, cwd);
+    let text: string;
+    try {
+      text = await readInputFile(file, display);
+    } catch (err) {
+      // A file found in a rules folder is one problem among the others; one named on the command line is an I/O error.
+      if (!(err instanceof InputFileError) || named.has(file)) throw err;
+      problems.push(pathProblem(display, err.reason, 'io'));
+      continue;
+    }
+    const result = parseRuleFile(file, display, text, ctx);
     problems.push(...result.problems);
     for (const { id, locate } of result.ids) {
       const locateFirst = firstSeen.get(id);

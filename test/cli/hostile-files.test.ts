@@ -1,0 +1,96 @@
+/**
+ * Hostile files under the config and rule paths: FIFOs, devices, symlink
+ * loops and huge files are one-line errors, never a hang, a stack trace or
+ * gigabytes of memory. The CLI runs as a child process (`npm run build`
+ * first): a FIFO or /dev/zero read in-process would block a libuv thread.
+ */
+import { execFileSync } from 'node:child_process';
+import { symlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { makeProject } from '../kit/project.js';
+import { spawnCli } from '../kit/spawn-cli.js';
+
+const CONFIG = 'destinations: { out: { type: console } }\ndefaults: { notify: [out] }\n';
+const RULE = 'rules:\n  - id: r1\n    source: { logGroups: [/g] }\n';
+const MiB = 1024 * 1024;
+
+function mkfifo(file: string): void {
+  execFileSync('mkfifo', [file]);
+}
+
+describe('paths that are not regular files are I/O errors (exit 2, one line)', () => {
+  it('a FIFO given as a path does not hang validate', async () => {
+    const dir = makeProject({ 'tailwatch.yaml': CONFIG, 'rules/ok.yaml': RULE });
+    mkfifo(path.join(dir, 'pipe.yaml'));
+    const r = await spawnCli(['validate', 'pipe.yaml'], { cwd: dir, timeoutMs: 15_000 });
+    expect(r.stderr).toBe('tailwatch validate: pipe.yaml: not a regular file (a FIFO)\n');
+    expect(r.code).toBe(2);
+  });
+
+  it('-c /dev/zero and a FIFO config', async () => {
+    const dir = makeProject({ 'rules/ok.yaml': RULE });
+    const zero = await spawnCli(['validate', '-c', '/dev/zero'], { cwd: dir, timeoutMs: 15_000 });
+    expect(zero.stderr).toBe('tailwatch validate: /dev/zero: not a regular file (a character device)\n');
+    expect(zero.code).toBe(2);
+    mkfifo(path.join(dir, 'tailwatch.yaml'));
+    const fifo = await spawnCli(['validate'], { cwd: dir, timeoutMs: 15_000 });
+    expect(fifo.stderr).toBe('tailwatch validate: tailwatch.yaml: not a regular file (a FIFO)\n');
+    expect(fifo.code).toBe(2);
+  });
+
+  it('a symlink loop given as the config or a path', async () => {
+    const dir = makeProject({ 'tailwatch.yaml': CONFIG, 'rules/ok.yaml': RULE });
+    symlinkSync('loop.yaml', path.join(dir, 'loop.yaml'));
+    const asPath = await spawnCli(['validate', 'loop.yaml'], { cwd: dir });
+    expect(asPath.stderr).toBe('tailwatch validate: loop.yaml: symlink loop (too many levels of symbolic links)\n');
+    expect(asPath.code).toBe(2);
+    const asConfig = await spawnCli(['validate', '-c', 'loop.yaml'], { cwd: dir });
+    expect(asConfig.stderr).toBe('tailwatch validate: loop.yaml: symlink loop (too many levels of symbolic links)\n');
+    expect(asConfig.code).toBe(2);
+  });
+
+  it('a missing path says so in one line', async () => {
+    const dir = makeProject({ 'tailwatch.yaml': CONFIG, 'rules/ok.yaml': RULE });
+    const r = await spawnCli(['validate', 'rules/nope.yaml'], { cwd: dir });
+    expect(r.stderr).toBe('tailwatch validate: rules/nope.yaml: no such file or folder\n');
+    expect(r.code).toBe(2);
+  });
+});
+
+describe('files larger than 4 MiB are refused before they are parsed', () => {
+  const huge = `rules: "${'a'.repeat(50 * MiB)}"\n`;
+
+  it('a 50 MiB rule file in a rules folder is a problem at its path (exit 1), quickly', async () => {
+    const dir = makeProject({ 'tailwatch.yaml': CONFIG, 'rules/ok.yaml': RULE });
+    writeFileSync(path.join(dir, 'rules/huge.yaml'), huge);
+    const r = await spawnCli(['validate'], { cwd: dir, timeoutMs: 15_000 });
+    expect(r.stdout).toBe('rules/huge.yaml: file is 50 MiB, larger than the 4 MiB limit\n');
+    expect(r.code).toBe(1);
+    const json = await spawnCli(['validate', '--format', 'json'], { cwd: dir, timeoutMs: 15_000 });
+    expect(JSON.parse(json.stdout)).toEqual([{ file: 'rules/huge.yaml', line: null, col: null, message: 'file is 50 MiB, larger than the 4 MiB limit', ruleId: null, severity: 'error' }]);
+  });
+
+  it('a huge file named on the command line, or a huge config, is an I/O error (exit 2)', async () => {
+    const dir = makeProject({ 'tailwatch.yaml': CONFIG, 'rules/ok.yaml': RULE });
+    writeFileSync(path.join(dir, 'huge.yaml'), huge);
+    const named = await spawnCli(['validate', 'huge.yaml'], { cwd: dir, timeoutMs: 15_000 });
+    expect(named.stderr).toBe('tailwatch validate: huge.yaml: file is 50 MiB, larger than the 4 MiB limit\n');
+    expect(named.code).toBe(2);
+    const config = await spawnCli(['validate', '-c', 'huge.yaml'], { cwd: dir, timeoutMs: 15_000 });
+    expect(config.stderr).toBe('tailwatch validate: huge.yaml: file is 50 MiB, larger than the 4 MiB limit\n');
+    expect(config.code).toBe(2);
+  });
+
+  it('a file of exactly 4 MiB loads; one byte more does not', async () => {
+    const padded = (size: number) => RULE + '#'.padEnd(size - RULE.length - 1, 'x') + '\n';
+    const dir = makeProject({ 'tailwatch.yaml': CONFIG, 'rules/big.yaml': padded(4 * MiB) });
+    const ok = await spawnCli(['validate'], { cwd: dir, timeoutMs: 15_000 });
+    expect(ok.stderr).toBe('ok: 1 rule(s) in 1 file(s)\n');
+    expect(ok.code).toBe(0);
+    writeFileSync(path.join(dir, 'rules/big.yaml'), padded(4 * MiB + 1));
+    const over = await spawnCli(['validate'], { cwd: dir, timeoutMs: 15_000 });
+    expect(over.stdout).toBe('rules/big.yaml: file is 4.1 MiB, larger than the 4 MiB limit\n');
+    expect(over.code).toBe(1);
+  });
+});
