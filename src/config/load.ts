@@ -3,6 +3,7 @@
  * every rule file, then cross-file checks. All problems of one run are
  * collected; a set with any error must not replace a running one.
  */
+import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import type { Problem } from '../problems.js';
 import { InputFileError, pathProblem, UserError } from '../problems.js';
@@ -45,17 +46,27 @@ export async function loadAll(opts: LoadOptions): Promise<Loaded> {
     : cfg.config.rules.paths.map((abs, i) => ({ abs, configIndex: i }));
 
   const files: string[] = [];
+  /** Real paths of the files loaded (and of the config): a file reached by two paths is loaded once. */
+  const seen = new Set<string>([await realpath(opts.configPath).catch(() => opts.configPath)]);
   /** Files the user named on the command line: a file that cannot be read is an I/O error, not a problem. */
   const named = new Set<string>();
+  const show = (abs: string) => displayName(abs, opts.cwd);
   for (const t of targets) {
+    let found;
     try {
-      const found = await findRuleFiles(t.abs, displayName(t.abs, opts.cwd));
-      if (t.configIndex === undefined && found.length === 1 && found[0] === t.abs) named.add(t.abs);
-      for (const f of found) if (!files.includes(f) && f !== opts.configPath) files.push(f);
+      found = await findRuleFiles(t.abs, show);
     } catch (err) {
       if (!(err instanceof InputFileError) || t.configIndex === undefined || !cfg.source) throw err;
       // A rules path named in the config that cannot be read: point at it in the config.
       problems.push(cfg.source.problem(['rules', 'paths', t.configIndex], `rules.paths[${t.configIndex}]: ${err.reason}`, 'rules-path'));
+      continue;
+    }
+    for (const p of found.problems) problems.push(pathProblem(show(p.path), p.reason, 'io'));
+    for (const f of found.files) {
+      if (seen.has(f.real)) continue;
+      seen.add(f.real);
+      files.push(f.path);
+      if (t.configIndex === undefined && f.path === t.abs) named.add(f.path);
     }
   }
   const rules = await loadFiles(files, cfg, opts.cwd, problems, named);

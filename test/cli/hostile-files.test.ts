@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runCli } from '../kit/cli.js';
 import { makeProject } from '../kit/project.js';
 import { spawnCli } from '../kit/spawn-cli.js';
 
@@ -92,5 +93,80 @@ describe('files larger than 4 MiB are refused before they are parsed', () => {
     const over = await spawnCli(['validate'], { cwd: dir, timeoutMs: 15_000 });
     expect(over.stdout).toBe('rules/big.yaml: file is 4.1 MiB, larger than the 4 MiB limit\n');
     expect(over.code).toBe(1);
+  });
+});
+
+describe('symlinked rule files and folders are followed', () => {
+  const rule = (id: string) => `rules:\n  - id: ${id}\n    source: { logGroups: [/g] }\n`;
+
+  it('a Kubernetes ConfigMap mount (rules/x.yaml -> ..data/x.yaml, ..data -> ..<timestamp>/)', async () => {
+    const dir = makeProject({ 'tailwatch.yaml': CONFIG + 'rules: { paths: [rules] }\n', 'rules/..2026_12_01_10_00_00.123456789/payments.yaml': rule('payments-5xx'), 'rules/..2026_12_01_10_00_00.123456789/checkout.yml': rule('checkout-slow') });
+    symlinkSync('..2026_12_01_10_00_00.123456789', path.join(dir, 'rules/..data'));
+    symlinkSync('..data/payments.yaml', path.join(dir, 'rules/payments.yaml'));
+    symlinkSync('..data/checkout.yml', path.join(dir, 'rules/checkout.yml'));
+    const r = await runCli(['validate'], { cwd: dir });
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('ok: 2 rule(s) in 2 file(s)\n');
+    expect(r.code).toBe(0);
+  });
+
+  it('GNU stow (file links out of the folder) and a symlinked subfolder', async () => {
+    const dir = makeProject({ 'tailwatch.yaml': CONFIG, 'stow/team-a/rules/team-a.yaml': rule('team-a'), 'shared/one.yaml': rule('shared-one'), 'shared/deeper/two.yaml': rule('shared-two'), 'rules/own.yaml': rule('own') });
+    symlinkSync('../stow/team-a/rules/team-a.yaml', path.join(dir, 'rules/team-a.yaml'));
+    symlinkSync('../shared', path.join(dir, 'rules/shared'));
+    const r = await runCli(['validate', '--format', 'json'], { cwd: dir });
+    expect(JSON.parse(r.stdout)).toEqual([]);
+    expect(r.code).toBe(0);
+    const text = await runCli(['validate'], { cwd: dir });
+    expect(text.stderr).toBe('ok: 4 rule(s) in 4 file(s)\n');
+  });
+
+  it('loads a file reached by two paths once (no duplicate ids), also when named twice', async () => {
+    const dir = makeProject({ 'tailwatch.yaml': CONFIG, 'rules/a.yaml': rule('a'), 'elsewhere/b.yaml': rule('b') });
+    symlinkSync('a.yaml', path.join(dir, 'rules/alias.yaml'));
+    symlinkSync('../elsewhere', path.join(dir, 'rules/one'));
+    symlinkSync('../elsewhere', path.join(dir, 'rules/two'));
+    const r = await runCli(['validate'], { cwd: dir });
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('ok: 2 rule(s) in 2 file(s)\n');
+    const twice = await runCli(['validate', 'rules', 'rules/a.yaml', 'elsewhere/b.yaml'], { cwd: dir });
+    expect(twice.stderr).toBe('ok: 2 rule(s) in 2 file(s)\n');
+  });
+
+  it('a symlink loop or a dangling link under the rule paths is an error with its path', async () => {
+    const dir = makeProject({ 'tailwatch.yaml': CONFIG, 'rules/ok.yaml': rule('ok'), 'rules/sub/x.yaml': rule('x') });
+    symlinkSync('..', path.join(dir, 'rules/sub/back'));
+    symlinkSync('self.yaml', path.join(dir, 'rules/self.yaml'));
+    symlinkSync('nowhere.yaml', path.join(dir, 'rules/gone.yaml'));
+    symlinkSync('/nonexistent/team-b', path.join(dir, 'rules/team-b'));
+    const r = await runCli(['validate'], { cwd: dir });
+    expect(r.stdout).toBe(
+      [
+        'rules/gone.yaml: dangling symlink (its target does not exist)',
+        'rules/self.yaml: symlink loop (too many levels of symbolic links)',
+        'rules/sub/back: symlink loop (links to rules, a folder that contains it)',
+        'rules/team-b: dangling symlink (its target does not exist)',
+        '',
+      ].join('\n'),
+    );
+    expect(r.stderr).toBe('4 error(s), 0 warning(s) in 2 rule file(s)\n');
+    expect(r.code).toBe(1);
+  });
+
+  it('a rules path in the config that is a dangling link is an error at that path', async () => {
+    const dir = makeProject({ 'tailwatch.yaml': CONFIG + 'rules: { paths: [rules] }\n' });
+    symlinkSync('releases/42', path.join(dir, 'rules'));
+    const r = await runCli(['validate'], { cwd: dir });
+    expect(r.stdout).toBe('tailwatch.yaml:3:18: rules.paths[0]: dangling symlink (its target does not exist)\n');
+    expect(r.code).toBe(1);
+  });
+
+  it('a FIFO or a device under the rule paths is an error with its path, never opened', async () => {
+    const dir = makeProject({ 'tailwatch.yaml': CONFIG, 'rules/ok.yaml': rule('ok') });
+    mkfifo(path.join(dir, 'rules/pipe.yaml'));
+    symlinkSync('/dev/zero', path.join(dir, 'rules/zero.yaml'));
+    const r = await spawnCli(['validate'], { cwd: dir, timeoutMs: 15_000 });
+    expect(r.stdout).toBe('rules/pipe.yaml: not a regular file (a FIFO)\nrules/zero.yaml: not a regular file (a character device)\n');
+    expect(r.code).toBe(1);
   });
 });
