@@ -15,8 +15,18 @@ import type { SourcePos } from './model.js';
 
 export type YamlPath = readonly (string | number)[];
 
-/** Nesting deeper than any config needs would only serve to overflow later recursive walks. */
-const MAX_DEPTH = 64;
+/**
+ * Nesting deeper than any config needs would only serve to overflow later
+ * recursive walks (and, a few hundred levels down, the parser's own stack).
+ */
+export const MAX_DEPTH = 64;
+
+const DEPTH_MESSAGE = `nested more than ${MAX_DEPTH} levels deep`;
+
+/** Thrown from the parser's listener as soon as the nesting passes MAX_DEPTH (before the parser's recursion can overflow). */
+class TooDeep {
+  constructor(readonly offset: number) {}
+}
 /** Aliases are shared references; walking an alias-heavy DAG ("billion laughs") must stay bounded. */
 const MAX_NODES = 200_000;
 
@@ -42,8 +52,12 @@ export class YamlSource {
         filename: displayName,
         schema: jsYaml.CORE_SCHEMA,
         listener(event, state) {
-          if (event === 'open') open.push(state.position);
-          else {
+          if (event === 'open') {
+            open.push(state.position);
+            // open[d] is where the node at depth d (the root is 0) starts. A node at depth MAX_DEPTH + 2
+            // means its parent, a mapping or list, is nested MAX_DEPTH + 1 deep: the node checkShape reports.
+            if (open.length > MAX_DEPTH + 2) throw new TooDeep(open[MAX_DEPTH + 1]!);
+          } else {
             const at = open.pop();
             const result: unknown = state.result;
             if (at !== undefined && result !== null && typeof result === 'object' && !(at >= (starts.get(result) ?? Infinity))) starts.set(result, at);
@@ -52,6 +66,8 @@ export class YamlSource {
       });
     } catch (err) {
       const source = new YamlSource(file, displayName, text, undefined, starts);
+      // Not the `yaml` package's view of a file this deep: its tree would overflow too.
+      if (err instanceof TooDeep) return { source, problems: [source.problemAtOffset(err.offset, `YAML: ${DEPTH_MESSAGE}`, 'yaml')] };
       return { source, problems: source.syntaxProblems(err as jsYaml.YAMLException) };
     }
     const source = new YamlSource(file, displayName, text, value, starts);
@@ -180,7 +196,7 @@ function checkShape(root: unknown): { message: string; offset: (starts: WeakMap<
   const walk = (v: unknown, depth: number): { message: string; node: object } | undefined => {
     if (v === null || typeof v !== 'object') return undefined;
     if (++visited > MAX_NODES) return { message: `more than ${MAX_NODES} nodes once aliases are expanded`, node: v };
-    if (depth > MAX_DEPTH) return { message: `nested more than ${MAX_DEPTH} levels deep`, node: v };
+    if (depth > MAX_DEPTH) return { message: DEPTH_MESSAGE, node: v };
     if (ancestors.has(v)) return { message: 'an alias refers to a node that contains it (recursive data is not supported)', node: v };
     ancestors.add(v);
     for (const item of Array.isArray(v) ? v : Object.values(v)) {
