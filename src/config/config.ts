@@ -2,6 +2,7 @@
  * The config file (SPEC §3): YAML → env interpolation → schema → typed
  * `Config` with defaults applied, durations in ms and paths absolute.
  */
+import { validateHeaderName, validateHeaderValue } from 'node:http';
 import path from 'node:path';
 import cron from 'node-cron';
 import { parseDuration } from '../duration.js';
@@ -80,6 +81,7 @@ export async function readConfig(opts: ReadConfigOptions): Promise<ConfigFileRes
   const later = [
     ...schemaProblems('config', value, source),
     ...urlProblems(value as RawConfig, source),
+    ...headerProblems(value as RawConfig, source),
     ...defaultsTemplateProblems(fieldOf(raw, 'defaults'), fieldOf(value, 'defaults'), source, ['defaults']),
   ];
   out.push(...later.filter((p) => !missing.some((m) => samePos(source, m.path, p))));
@@ -281,7 +283,47 @@ function urlProblems(raw: RawConfig, source: YamlSource): Problem[] {
   };
   if (raw && typeof raw === 'object') {
     for (const [name, d] of Object.entries(raw.destinations ?? {})) if (d && typeof d === 'object') check(d['url'], ['destinations', name, 'url']);
-    check(raw.heartbeat?.url, ['heartbeat', 'url']);
+    const heartbeat = raw.heartbeat?.url;
+    check(heartbeat, ['heartbeat', 'url']);
+    // The ping is a fetch(), which refuses URLs with credentials (every ping would fail with a bare TypeError).
+    if (typeof heartbeat === 'string' && isHttpUrl(heartbeat) && hasCredentials(heartbeat)) {
+      out.push(source.problem(['heartbeat', 'url'], 'heartbeat.url: a user name or password in the URL (user:pass@host) is not supported: the ping cannot send it; put the token in the path or query', 'url'));
+    }
+  }
+  return out;
+}
+
+function hasCredentials(text: string): boolean {
+  const u = new URL(text);
+  return u.username !== '' || u.password !== '';
+}
+
+/**
+ * Destination headers that Node's HTTP client would refuse at send time: names
+ * that are not HTTP tokens, values with CR, LF or other control characters (or
+ * characters beyond U+00FF). Names are shown; values never (they hold tokens).
+ */
+function headerProblems(raw: RawConfig, source: YamlSource): Problem[] {
+  const out: Problem[] = [];
+  if (!raw || typeof raw !== 'object' || !raw.destinations || typeof raw.destinations !== 'object') return out;
+  for (const [dest, d] of Object.entries(raw.destinations)) {
+    const headers = d && typeof d === 'object' ? d['headers'] : undefined;
+    if (!headers || typeof headers !== 'object' || Array.isArray(headers)) continue;
+    for (const [name, value] of Object.entries(headers as Record<string, unknown>)) {
+      const at = ['destinations', dest, 'headers', name];
+      try {
+        validateHeaderName(name);
+      } catch {
+        out.push(source.problem(at, `destinations.${dest}.headers: ${JSON.stringify(name)} is not a valid HTTP header name (letters, digits and !#$%&'*+-.^_\`|~ only)`, 'header', { at: 'key' }));
+        continue;
+      }
+      if (typeof value !== 'string') continue;
+      try {
+        validateHeaderValue(name, value);
+      } catch {
+        out.push(source.problem(at, `destinations.${dest}.headers.${name}: the value contains a character an HTTP header cannot carry (a line break, another control character, or one beyond U+00FF)`, 'header'));
+      }
+    }
   }
   return out;
 }

@@ -76,4 +76,24 @@ describe('tailwatch validate', () => {
     expect(r.stdout).toBe('tailwatch.yaml:3:112: environment variable HMAC is not set (and has no ${HMAC:-default})\n');
     expect(r.stdout + r.stderr).not.toMatch(/SECRET(SLACK|TOKEN)/);
   });
+
+  it('refuses a header value with a line break and a heartbeat URL with credentials, printing neither', async () => {
+    const dir = project({
+      'tailwatch.yaml': [
+        'destinations:',
+        '  hook: { type: webhook, url: "https://example.com/h", headers: { Authorization: "Bearer ${TOKEN}" } }',
+        'defaults: { notify: [hook] }',
+        'heartbeat: { cron: "*/5 * * * *", url: "https://hb:${HB_PASS}@hc.example.com/ping" }',
+        '',
+      ].join('\n'),
+      'rules/ok.yaml': 'rules:\n  - id: fine\n    source: { logGroups: [/g] }\n',
+    });
+    const r = await runCli(['validate'], { cwd: dir, env: { TOKEN: 'tok-SECRETTOKEN\r\nX-Evil: 1', HB_PASS: 'pw-SECRETPASS' } });
+    expect(r.stdout).toBe(
+      'tailwatch.yaml:2:82: destinations.hook.headers.Authorization: the value contains a character an HTTP header cannot carry (a line break, another control character, or one beyond U+00FF)\n' +
+        'tailwatch.yaml:4:40: heartbeat.url: a user name or password in the URL (user:pass@host) is not supported: the ping cannot send it; put the token in the path or query\n',
+    );
+    expect(r.stdout + r.stderr).not.toMatch(/SECRET(TOKEN|PASS)/);
+    expect(r.code).toBe(1);
+  });
 });
