@@ -37,7 +37,7 @@ export function defaultConfig(baseDir: string, file = ''): Config {
   return {
     file,
     aws: {},
-    rules: { paths: [path.resolve(baseDir, 'rules')], watch: false },
+    rules: { paths: [path.resolve(baseDir, 'rules')], watch: false, allowEmpty: false },
     defaults: {},
     destinations: {},
     delivery: { retryInitialMs: 1_000, retryMaxMs: 300_000, maxAgeMs: 86_400_000, timeoutMs: 10_000 },
@@ -112,7 +112,7 @@ export function displayName(file: string, cwd: string): string {
 
 interface RawConfig {
   aws?: { region?: string; profile?: string; accountId?: string; endpoint?: string };
-  rules?: { paths?: string[]; watch?: boolean };
+  rules?: { paths?: string[]; watch?: boolean; allowEmpty?: boolean };
   defaults?: RawDefaults;
   destinations?: Record<string, Record<string, unknown> & { type: Destination['type'] }>;
   delivery?: { retry?: { initial?: string; max?: string }; maxAge?: string; timeout?: string };
@@ -202,6 +202,7 @@ function buildConfig(raw: RawConfig, base: Config, dir: string, source: YamlSour
     rules: {
       paths: (raw.rules?.paths ?? ['rules']).map((p) => path.resolve(dir, p)),
       watch: raw.rules?.watch ?? false,
+      allowEmpty: raw.rules?.allowEmpty ?? false,
     },
     defaults: buildDefaults(raw.defaults),
     destinations,

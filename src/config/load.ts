@@ -69,7 +69,10 @@ export async function loadAll(opts: LoadOptions): Promise<Loaded> {
       if (t.configIndex === undefined && f.path === t.abs) named.add(f.path);
     }
   }
-  const rules = await loadFiles(files, cfg, opts.cwd, problems, named);
+  const { rules, defined } = await loadFiles(files, cfg, opts.cwd, problems, named);
+  if (rules.length === 0 && targets.length > 0 && !cfg.config.rules.allowEmpty && !problems.some((p) => p.severity === 'error')) {
+    problems.push(emptyRuleSetWarning(files.length, defined, opts, cfg, targets[0]!.abs));
+  }
   return { config: cfg.config, ruleSet: Object.freeze({ rules: Object.freeze(rules), files: Object.freeze(files) }), problems: sortProblems(problems) };
 }
 
@@ -85,7 +88,7 @@ export async function loadProject(opts: LoadOptions): Promise<{ config: Config; 
 export async function loadRuleFiles(files: readonly string[], config: Config, cwd = process.cwd()): Promise<{ ruleSet: RuleSet; problems: readonly Problem[] }> {
   const problems: Problem[] = [];
   const abs = files.map((f) => path.resolve(cwd, f));
-  const rules = await loadFiles(abs, { config }, cwd, problems);
+  const { rules } = await loadFiles(abs, { config }, cwd, problems);
   return { ruleSet: Object.freeze({ rules: Object.freeze(rules), files: Object.freeze(abs) }), problems: sortProblems(problems) };
 }
 
@@ -95,7 +98,7 @@ async function loadFiles(
   cwd: string,
   problems: Problem[],
   named: ReadonlySet<string> = new Set(files),
-): Promise<Rule[]> {
+): Promise<{ rules: Rule[]; defined: number }> {
   const ctx = {
     defaults: cfg.config.defaults,
     // Without a config file there are no destinations to check `notify` against.
@@ -106,6 +109,7 @@ async function loadFiles(
   const rules: Rule[] = [];
   const firstSeen = new Map<string, () => SourcePos>();
   const dup = new Set<string>();
+  let defined = 0;
   for (const file of files) {
     const display = displayName(file, cwd);
     let text: string;
@@ -119,6 +123,7 @@ async function loadFiles(
     }
     const result = parseRuleFile(file, display, text, ctx);
     problems.push(...result.problems);
+    defined += result.ids.length;
     for (const { id, locate } of result.ids) {
       const locateFirst = firstSeen.get(id);
       if (!locateFirst) {
@@ -134,7 +139,23 @@ async function loadFiles(
     }
     rules.push(...result.rules);
   }
-  return rules.filter((r) => !dup.has(r.id));
+  return { rules: rules.filter((r) => !dup.has(r.id)), defined };
+}
+
+/**
+ * An otherwise valid set without a rule to run (no rule file, empty files,
+ * every rule disabled): a warning, since the daemon would watch nothing
+ * (`/readyz` answers 503 until rules come). At `rules.paths` when the config
+ * sets it, else at the rules folder (no position).
+ */
+function emptyRuleSetWarning(files: number, defined: number, opts: LoadOptions, cfg: ConfigFileResult, firstTarget: string): Problem {
+  const what = files === 0 ? 'no rule files (*.yaml, *.yml) found' : defined === 0 ? `no rules in ${files} rule file(s)` : `all ${defined} rule(s) are disabled`;
+  const message = `${what}: \`tailwatch run\` would watch nothing and /readyz would answer 503; set rules: { allowEmpty: true } if an empty rule set is intended`;
+  const written = cfg.source?.toJS() as { rules?: { paths?: unknown } } | undefined;
+  if (!opts.rulePaths && cfg.source && written?.rules?.paths !== undefined) {
+    return cfg.source.problem(['rules', 'paths'], `rules.paths: ${message}`, 'no-rules', { severity: 'warning' });
+  }
+  return pathProblem(displayName(firstTarget, opts.cwd), message, 'no-rules', 'warning');
 }
 
 /** Without repeats; files in the order they were read, positions ascending within a file. */

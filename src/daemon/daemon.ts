@@ -242,7 +242,10 @@ export class Daemon {
     const h = this.source.health();
     const details = [`${this.ruleSet.rules.length} rule(s) loaded`, ...h.details];
     if (h.unhealthyRules.length) details.push(`unhealthy rules: ${h.unhealthyRules.join(', ')}`);
-    return { ready: h.ready && h.unhealthyRules.length === 0, details };
+    // A deploy that lost its rules watches nothing: not ready, unless the config says that is fine.
+    const empty = this.ruleSet.rules.length === 0 && !this.config.rules.allowEmpty;
+    if (empty) details.push('no rules to run (set rules: { allowEmpty: true } if an empty rule set is intended)');
+    return { ready: h.ready && h.unhealthyRules.length === 0 && !empty, details };
   }
 
   private onEvents(batch: SourceBatch): void {

@@ -96,4 +96,31 @@ describe('tailwatch validate', () => {
     expect(r.stdout + r.stderr).not.toMatch(/SECRET(TOKEN|PASS)/);
     expect(r.code).toBe(1);
   });
+
+  it('warns when the rule set is empty (no rule file, empty files, every rule disabled) unless rules.allowEmpty', async () => {
+    const hint = '`tailwatch run` would watch nothing and /readyz would answer 503; set rules: { allowEmpty: true } if an empty rule set is intended';
+    const none = project({ 'tailwatch.yaml': broken['tailwatch.yaml'], 'rules/README.md': 'rules go here\n' });
+    const r = await runCli(['validate'], { cwd: none });
+    expect(r.stdout).toBe(`rules: warning: no rule files (*.yaml, *.yml) found: ${hint}\n`);
+    expect(r.stderr).toBe('ok: 0 rule(s) in 0 file(s), 1 warning(s)\n');
+    expect(r.code).toBe(0);
+    const json = await runCli(['validate', '--format', 'json'], { cwd: none });
+    expect(JSON.parse(json.stdout)).toEqual([{ file: 'rules', line: null, col: null, message: `no rule files (*.yaml, *.yml) found: ${hint}`, ruleId: null, severity: 'warning' }]);
+
+    const disabled = project({
+      'tailwatch.yaml': broken['tailwatch.yaml'] + 'rules: { paths: [rules] }\n',
+      'rules/off.yaml': 'rules:\n  - id: off\n    enabled: false\n    source: { logGroups: [/g] }\n',
+      'rules/empty.yaml': 'rules: []\n',
+    });
+    const d = await runCli(['validate'], { cwd: disabled });
+    expect(d.stdout).toBe(`tailwatch.yaml:3:17: warning: rules.paths: all 1 rule(s) are disabled: ${hint}\n`);
+    expect(d.code).toBe(0);
+    const given = await runCli(['validate', 'rules/empty.yaml'], { cwd: disabled });
+    expect(given.stdout).toBe(`rules/empty.yaml: warning: no rules in 1 rule file(s): ${hint}\n`);
+
+    const allowed = project({ 'tailwatch.yaml': broken['tailwatch.yaml'] + 'rules: { allowEmpty: true }\n', 'rules/empty.yaml': 'rules: []\n' });
+    const a = await runCli(['validate'], { cwd: allowed });
+    expect(a.stdout).toBe('');
+    expect(a.stderr).toBe('ok: 0 rule(s) in 1 file(s)\n');
+  });
 });
