@@ -84,7 +84,7 @@ export async function readConfig(opts: ReadConfigOptions): Promise<ConfigFileRes
     ...headerProblems(value as RawConfig, source),
     ...defaultsTemplateProblems(fieldOf(raw, 'defaults'), fieldOf(value, 'defaults'), source, ['defaults']),
   ];
-  out.push(...later.filter((p) => !missing.some((m) => samePos(source, m.path, p))));
+  for (const p of later) if (!missing.some((m) => samePos(source, m.path, p))) out.push(p);
   const destinationNames = value && typeof value === 'object' && (value as RawConfig).destinations && typeof (value as RawConfig).destinations === 'object' ? Object.keys((value as RawConfig).destinations!) : [];
   if (out.some((p) => p.severity === 'error')) {
     // Rule files are still checked (all problems in one run) when their paths are readable.

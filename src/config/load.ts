@@ -122,7 +122,8 @@ async function loadFiles(
       continue;
     }
     const result = parseRuleFile(file, display, text, ctx);
-    problems.push(...result.problems);
+    // One at a time: a file can hold hundreds of thousands (a spread would overflow the stack).
+    for (const p of result.problems) problems.push(p);
     defined += result.ids.length;
     for (const { id, locate } of result.ids) {
       const locateFirst = firstSeen.get(id);
@@ -137,7 +138,7 @@ async function loadFiles(
       problems.push({ ...first, message: `duplicate rule id "${id}" (also defined at ${pos.file}:${pos.line}:${pos.col})`, code: 'duplicate-id', severity: 'error', ruleId: id });
       problems.push({ ...pos, message: `duplicate rule id "${id}" (first defined at ${first.file}:${first.line}:${first.col})`, code: 'duplicate-id', severity: 'error', ruleId: id });
     }
-    rules.push(...result.rules);
+    for (const r of result.rules) rules.push(r);
   }
   return { rules: rules.filter((r) => !dup.has(r.id)), defined };
 }

@@ -170,3 +170,45 @@ describe('symlinked rule files and folders are followed', () => {
     expect(r.code).toBe(1);
   });
 });
+
+describe('files with very many values or problems stay bounded (no stack overflow, no quadratic time)', () => {
+  it('200,000 schema problems in a 400 KB rule file: the first 1000 listed, then how many more', async () => {
+    const dir = makeProject({ 'tailwatch.yaml': CONFIG, 'rules/many.yaml': `rules: [${'1,'.repeat(199_999)}1]\n` });
+    const r = await spawnCli(['validate'], { cwd: dir, timeoutMs: 60_000 });
+    const lines = r.stdout.split('\n').filter(Boolean);
+    expect(lines).toHaveLength(1001);
+    expect(lines[0]).toBe('rules/many.yaml:1:9: rules[0]: must be object, not an integer');
+    expect(lines[1000]).toBe('rules/many.yaml:1:2009: 199000 more schema problem(s) from here on are not listed (only the first 1000 of a file are)');
+    expect(r.stderr).toBe('1001 error(s), 0 warning(s) in 1 rule file(s)\n');
+    expect(r.code).toBe(1);
+  }, 60_000);
+
+  it('two million values in 4 MiB are refused at once', async () => {
+    const dir = makeProject({ 'tailwatch.yaml': CONFIG, 'rules/dense.yaml': `rules: [${'1,'.repeat(2 * MiB - 10)}1]\n` });
+    const r = await spawnCli(['validate'], { cwd: dir, timeoutMs: 60_000 });
+    expect(r.stdout).toBe('rules/dense.yaml:1:7: YAML: more than 500000 values once aliases are expanded\n');
+    expect(r.code).toBe(1);
+  }, 60_000);
+
+  it('a config with 100,000 invalid destinations, and a duplicate key among them', async () => {
+    const destinations = Array.from({ length: 100_000 }, (_, i) => `d${i}: 1`);
+    const dir = makeProject({ 'tailwatch.yaml': `destinations: {${destinations.join(', ')}}\n`, 'rules/ok.yaml': RULE });
+    const r = await spawnCli(['validate'], { cwd: dir, timeoutMs: 60_000 });
+    expect(r.stdout.split('\n').filter(Boolean)).toHaveLength(1001);
+    expect(r.stdout).toMatch(/^tailwatch\.yaml:1:20: destinations\.d0: must be object, not an integer\n/);
+    expect(r.code).toBe(1);
+    writeFileSync(path.join(dir, 'tailwatch.yaml'), `destinations: {${destinations.join(', ')}, d5: 2}\n`);
+    const dup = await spawnCli(['validate'], { cwd: dir, timeoutMs: 60_000 });
+    expect(dup.stdout).toMatch(/^tailwatch\.yaml:1:\d+: YAML: Map keys must be unique\n$/);
+    expect(dup.code).toBe(1);
+  }, 60_000);
+
+  it('80,000 small valid rules in one file load', async () => {
+    const rules = Array.from({ length: 80_000 }, (_, i) => `- {id: r${i}, source: {logGroups: [/a]}}\n`);
+    const dir = makeProject({ 'tailwatch.yaml': CONFIG, 'rules/small.yaml': `rules:\n${rules.join('')}` });
+    const r = await spawnCli(['validate'], { cwd: dir, timeoutMs: 60_000 });
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('ok: 80000 rule(s) in 1 file(s)\n');
+    expect(r.code).toBe(0);
+  }, 60_000);
+});
