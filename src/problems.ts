@@ -7,6 +7,7 @@ export type Severity = 'error' | 'warning';
 
 export interface Problem {
   readonly file: string;
+  /** 1-based; 0 (with `col` 0) when the problem concerns the file or folder as a whole (no position). */
   readonly line: number;
   readonly col: number;
   readonly message: string;
@@ -16,10 +17,33 @@ export interface Problem {
   readonly ruleId?: string | undefined;
 }
 
-/** `file:line:col: message` — the one-line form of SPEC §2. */
+/** `file:line:col: message` — the one-line form of SPEC §2; `file: message` when there is no position. */
 export function formatProblem(p: Problem): string {
   const prefix = p.severity === 'warning' ? 'warning: ' : '';
-  return `${p.file}:${p.line}:${p.col}: ${prefix}${p.message}`;
+  return p.line > 0 ? `${p.file}:${p.line}:${p.col}: ${prefix}${p.message}` : `${p.file}: ${prefix}${p.message}`;
+}
+
+/** A problem with a file or folder as a whole (unreadable, a dangling link, …): no line and column. */
+export function pathProblem(file: string, message: string, code: string, severity: Severity = 'error'): Problem {
+  return { file, line: 0, col: 0, message, code, severity };
+}
+
+/**
+ * A file the user named (the config, a path given on the command line) that
+ * cannot be read as one: missing, a FIFO or device, a symlink loop, too big.
+ * Commands print it as one line, `tailwatch CMD: PATH: reason`, and exit 2.
+ */
+export class InputFileError extends Error {
+  constructor(
+    /** The path as the user knows it (relative to the current folder when below it). */
+    readonly path: string,
+    readonly reason: string,
+    /** The system error code when there is one (`ENOENT`, `ELOOP`, …). */
+    readonly code?: string | undefined,
+  ) {
+    super(`${path}: ${reason}`);
+    this.name = 'InputFileError';
+  }
 }
 
 /** A user-facing error that carries its problems (usually one). */

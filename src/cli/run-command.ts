@@ -4,7 +4,7 @@
  * start-up fast path (grep-main.ts), which must not load commander.
  */
 import path from 'node:path';
-import { UserError, formatProblem } from '../problems.js';
+import { InputFileError, UserError, formatProblem } from '../problems.js';
 import { EXIT_USAGE, type CliIO, type CommandDef } from './command.js';
 
 /**
@@ -31,6 +31,10 @@ export async function runCommand(def: CommandDef, args: readonly string[], opts:
   try {
     return await def.run({ args, opts, configPath, configExplicit: flag !== undefined || fromEnv !== undefined, io });
   } catch (err) {
+    if (err instanceof InputFileError) {
+      io.stderr.write(`tailwatch ${def.name}: ${err.message}\n`);
+      return EXIT_USAGE;
+    }
     if (err instanceof UserError) {
       for (const p of err.problems) io.stderr.write(formatProblem(p) + '\n');
       return EXIT_USAGE;

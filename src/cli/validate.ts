@@ -24,7 +24,8 @@ export const validateCommand: CommandDef = {
     const errors = loaded.problems.filter((p) => p.severity === 'error').length;
     const warnings = loaded.problems.length - errors;
     if (format === 'json') {
-      const out = loaded.problems.map((p) => ({ file: p.file, line: p.line, col: p.col, message: p.message, ruleId: p.ruleId ?? null, severity: p.severity }));
+      // A problem with a whole file or folder (unreadable, a dangling link) has no line and column: null.
+      const out = loaded.problems.map((p) => ({ file: p.file, line: p.line || null, col: p.col || null, message: p.message, ruleId: p.ruleId ?? null, severity: p.severity }));
       io.stdout.write(JSON.stringify(out, null, 2) + '\n');
     } else {
       for (const p of loaded.problems) io.stdout.write(formatProblem(p) + '\n');

@@ -2,13 +2,14 @@
  * The config file (SPEC §3): YAML → env interpolation → schema → typed
  * `Config` with defaults applied, durations in ms and paths absolute.
  */
-import { readFile } from 'node:fs/promises';
+import { validateHeaderName, validateHeaderValue } from 'node:http';
 import path from 'node:path';
 import cron from 'node-cron';
 import { parseDuration } from '../duration.js';
 import { checkTemplate } from '../engine/template.js';
-import type { Problem } from '../problems.js';
+import type { InputFileError, Problem } from '../problems.js';
 import { interpolateEnv } from './env.js';
+import { NO_SUCH_FILE, readInputFile } from './input-file.js';
 import type { Config, Destination, RuleDefaults, SessionStrategy, Severity, Silence } from './model.js';
 import { displayPath, schemaProblems } from './schema.js';
 import { YamlSource, type YamlPath } from './yaml-source.js';
@@ -36,7 +37,7 @@ export function defaultConfig(baseDir: string, file = ''): Config {
   return {
     file,
     aws: {},
-    rules: { paths: [path.resolve(baseDir, 'rules')], watch: false },
+    rules: { paths: [path.resolve(baseDir, 'rules')], watch: false, allowEmpty: false },
     defaults: {},
     destinations: {},
     delivery: { retryInitialMs: 1_000, retryMaxMs: 300_000, maxAgeMs: 86_400_000, timeoutMs: 10_000, maxQueued: 10_000 },
@@ -59,15 +60,15 @@ export function defaultConfig(baseDir: string, file = ''): Config {
 }
 
 export async function readConfig(opts: ReadConfigOptions): Promise<ConfigFileResult> {
+  const display = displayName(opts.configPath, opts.cwd);
   let text: string;
   try {
-    text = await readFile(opts.configPath, 'utf8');
+    text = await readInputFile(opts.configPath, display);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' && !opts.configRequired) return { config: defaultConfig(opts.cwd), problems: [] };
+    // Only an absent default config means built-in defaults; a dangling link or a FIFO there is an error.
+    if ((err as InputFileError).reason === NO_SUCH_FILE && !opts.configRequired) return { config: defaultConfig(opts.cwd), problems: [] };
     throw err;
   }
-  const display = displayName(opts.configPath, opts.cwd);
   const { source, problems } = YamlSource.parse(opts.configPath, display, text);
   const base = defaultConfig(path.dirname(opts.configPath), opts.configPath);
   if (problems.some((p) => p.severity === 'error')) return { config: base, source, problems };
@@ -82,9 +83,10 @@ export async function readConfig(opts: ReadConfigOptions): Promise<ConfigFileRes
   const later = [
     ...schemaProblems('config', value, source),
     ...urlProblems(value as RawConfig, source),
+    ...headerProblems(value as RawConfig, source),
     ...defaultsTemplateProblems(fieldOf(raw, 'defaults'), fieldOf(value, 'defaults'), source, ['defaults']),
   ];
-  out.push(...later.filter((p) => !missing.some((m) => samePos(source, m.path, p))));
+  for (const p of later) if (!missing.some((m) => samePos(source, m.path, p))) out.push(p);
   const destinationNames = value && typeof value === 'object' && (value as RawConfig).destinations && typeof (value as RawConfig).destinations === 'object' ? Object.keys((value as RawConfig).destinations!) : [];
   if (out.some((p) => p.severity === 'error')) {
     // Rule files are still checked (all problems in one run) when their paths are readable.
@@ -112,7 +114,7 @@ export function displayName(file: string, cwd: string): string {
 
 interface RawConfig {
   aws?: { region?: string; profile?: string; accountId?: string; endpoint?: string; filterLogEventsPerSecond?: number };
-  rules?: { paths?: string[]; watch?: boolean };
+  rules?: { paths?: string[]; watch?: boolean; allowEmpty?: boolean };
   defaults?: RawDefaults;
   destinations?: Record<string, Record<string, unknown> & { type: Destination['type'] }>;
   delivery?: { retry?: { initial?: string; max?: string }; maxAge?: string; timeout?: string; maxQueued?: number };
@@ -203,6 +205,7 @@ function buildConfig(raw: RawConfig, base: Config, dir: string, source: YamlSour
     rules: {
       paths: (raw.rules?.paths ?? ['rules']).map((p) => path.resolve(dir, p)),
       watch: raw.rules?.watch ?? false,
+      allowEmpty: raw.rules?.allowEmpty ?? false,
     },
     defaults: buildDefaults(raw.defaults),
     destinations,
@@ -287,7 +290,47 @@ function urlProblems(raw: RawConfig, source: YamlSource): Problem[] {
   };
   if (raw && typeof raw === 'object') {
     for (const [name, d] of Object.entries(raw.destinations ?? {})) if (d && typeof d === 'object') check(d['url'], ['destinations', name, 'url']);
-    check(raw.heartbeat?.url, ['heartbeat', 'url']);
+    const heartbeat = raw.heartbeat?.url;
+    check(heartbeat, ['heartbeat', 'url']);
+    // The ping is a fetch(), which refuses URLs with credentials (every ping would fail with a bare TypeError).
+    if (typeof heartbeat === 'string' && isHttpUrl(heartbeat) && hasCredentials(heartbeat)) {
+      out.push(source.problem(['heartbeat', 'url'], 'heartbeat.url: a user name or password in the URL (user:pass@host) is not supported: the ping cannot send it; put the token in the path or query', 'url'));
+    }
+  }
+  return out;
+}
+
+function hasCredentials(text: string): boolean {
+  const u = new URL(text);
+  return u.username !== '' || u.password !== '';
+}
+
+/**
+ * Destination headers that Node's HTTP client would refuse at send time: names
+ * that are not HTTP tokens, values with CR, LF or other control characters (or
+ * characters beyond U+00FF). Names are shown; values never (they hold tokens).
+ */
+function headerProblems(raw: RawConfig, source: YamlSource): Problem[] {
+  const out: Problem[] = [];
+  if (!raw || typeof raw !== 'object' || !raw.destinations || typeof raw.destinations !== 'object') return out;
+  for (const [dest, d] of Object.entries(raw.destinations)) {
+    const headers = d && typeof d === 'object' ? d['headers'] : undefined;
+    if (!headers || typeof headers !== 'object' || Array.isArray(headers)) continue;
+    for (const [name, value] of Object.entries(headers as Record<string, unknown>)) {
+      const at = ['destinations', dest, 'headers', name];
+      try {
+        validateHeaderName(name);
+      } catch {
+        out.push(source.problem(at, `destinations.${dest}.headers: ${JSON.stringify(name)} is not a valid HTTP header name (letters, digits and !#$%&'*+-.^_\`|~ only)`, 'header', { at: 'key' }));
+        continue;
+      }
+      if (typeof value !== 'string') continue;
+      try {
+        validateHeaderValue(name, value);
+      } catch {
+        out.push(source.problem(at, `destinations.${dest}.headers.${name}: the value contains a character an HTTP header cannot carry (a line break, another control character, or one beyond U+00FF)`, 'header'));
+      }
+    }
   }
   return out;
 }

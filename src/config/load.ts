@@ -3,12 +3,13 @@
  * every rule file, then cross-file checks. All problems of one run are
  * collected; a set with any error must not replace a running one.
  */
-import { readFile } from 'node:fs/promises';
+import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import type { Problem } from '../problems.js';
-import { UserError } from '../problems.js';
+import { InputFileError, pathProblem, UserError } from '../problems.js';
 import { displayName, readConfig, type ConfigFileResult } from './config.js';
 import { findRuleFiles } from './discover.js';
+import { readInputFile } from './input-file.js';
 import type { Config, Rule, RuleSet, SourcePos } from './model.js';
 import { parseRuleFile } from './rules.js';
 
@@ -32,7 +33,11 @@ export interface Loaded {
   readonly problems: readonly Problem[];
 }
 
-/** Reads and validates config and rules; never throws for user mistakes (a missing explicit config or path throws ENOENT). */
+/**
+ * Reads and validates config and rules; never throws for mistakes inside the
+ * files. A config or a path given in `rulePaths` that cannot be read as one
+ * (missing, a FIFO or device, a symlink loop, too big) throws `InputFileError`.
+ */
 export async function loadAll(opts: LoadOptions): Promise<Loaded> {
   const cfg = await readConfig({ ...opts, now: opts.now ?? Date.now() });
   const problems: Problem[] = [...cfg.problems];
@@ -41,16 +46,33 @@ export async function loadAll(opts: LoadOptions): Promise<Loaded> {
     : cfg.config.rules.paths.map((abs, i) => ({ abs, configIndex: i }));
 
   const files: string[] = [];
+  /** Real paths of the files loaded (and of the config): a file reached by two paths is loaded once. */
+  const seen = new Set<string>([await realpath(opts.configPath).catch(() => opts.configPath)]);
+  /** Files the user named on the command line: a file that cannot be read is an I/O error, not a problem. */
+  const named = new Set<string>();
+  const show = (abs: string) => displayName(abs, opts.cwd);
   for (const t of targets) {
+    let found;
     try {
-      for (const f of await findRuleFiles(t.abs)) if (!files.includes(f) && f !== opts.configPath) files.push(f);
+      found = await findRuleFiles(t.abs, show);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || t.configIndex === undefined || !cfg.source) throw err;
-      // A rules path named in the config that does not exist: point at it in the config.
-      problems.push(cfg.source.problem(['rules', 'paths', t.configIndex], `rules.paths[${t.configIndex}]: no such file or folder`, 'rules-path'));
+      if (!(err instanceof InputFileError) || t.configIndex === undefined || !cfg.source) throw err;
+      // A rules path named in the config that cannot be read: point at it in the config.
+      problems.push(cfg.source.problem(['rules', 'paths', t.configIndex], `rules.paths[${t.configIndex}]: ${err.reason}`, 'rules-path'));
+      continue;
+    }
+    for (const p of found.problems) problems.push(pathProblem(show(p.path), p.reason, 'io'));
+    for (const f of found.files) {
+      if (seen.has(f.real)) continue;
+      seen.add(f.real);
+      files.push(f.path);
+      if (t.configIndex === undefined && f.path === t.abs) named.add(f.path);
     }
   }
-  const rules = await loadFiles(files, cfg, opts.cwd, problems);
+  const { rules, defined } = await loadFiles(files, cfg, opts.cwd, problems, named);
+  if (rules.length === 0 && targets.length > 0 && !cfg.config.rules.allowEmpty && !problems.some((p) => p.severity === 'error')) {
+    problems.push(emptyRuleSetWarning(files.length, defined, opts, cfg, targets[0]!.abs));
+  }
   return { config: cfg.config, ruleSet: Object.freeze({ rules: Object.freeze(rules), files: Object.freeze(files) }), problems: sortProblems(problems) };
 }
 
@@ -66,11 +88,17 @@ export async function loadProject(opts: LoadOptions): Promise<{ config: Config; 
 export async function loadRuleFiles(files: readonly string[], config: Config, cwd = process.cwd()): Promise<{ ruleSet: RuleSet; problems: readonly Problem[] }> {
   const problems: Problem[] = [];
   const abs = files.map((f) => path.resolve(cwd, f));
-  const rules = await loadFiles(abs, { config }, cwd, problems);
+  const { rules } = await loadFiles(abs, { config }, cwd, problems);
   return { ruleSet: Object.freeze({ rules: Object.freeze(rules), files: Object.freeze(abs) }), problems: sortProblems(problems) };
 }
 
-async function loadFiles(files: readonly string[], cfg: Pick<ConfigFileResult, 'config' | 'destinationNames'> & { problems?: readonly Problem[] }, cwd: string, problems: Problem[]): Promise<Rule[]> {
+async function loadFiles(
+  files: readonly string[],
+  cfg: Pick<ConfigFileResult, 'config' | 'destinationNames'> & { problems?: readonly Problem[] },
+  cwd: string,
+  problems: Problem[],
+  named: ReadonlySet<string> = new Set(files),
+): Promise<{ rules: Rule[]; defined: number }> {
   const ctx = {
     defaults: cfg.config.defaults,
     // Without a config file there are no destinations to check `notify` against.
@@ -81,10 +109,22 @@ async function loadFiles(files: readonly string[], cfg: Pick<ConfigFileResult, '
   const rules: Rule[] = [];
   const firstSeen = new Map<string, () => SourcePos>();
   const dup = new Set<string>();
+  let defined = 0;
   for (const file of files) {
-    const text = await readFile(file, 'utf8');
-    const result = parseRuleFile(file, displayName(file, cwd), text, ctx);
-    problems.push(...result.problems);
+    const display = displayName(file, cwd);
+    let text: string;
+    try {
+      text = await readInputFile(file, display);
+    } catch (err) {
+      // A file found in a rules folder is one problem among the others; one named on the command line is an I/O error.
+      if (!(err instanceof InputFileError) || named.has(file)) throw err;
+      problems.push(pathProblem(display, err.reason, 'io'));
+      continue;
+    }
+    const result = parseRuleFile(file, display, text, ctx);
+    // One at a time: a file can hold hundreds of thousands (a spread would overflow the stack).
+    for (const p of result.problems) problems.push(p);
+    defined += result.ids.length;
     for (const { id, locate } of result.ids) {
       const locateFirst = firstSeen.get(id);
       if (!locateFirst) {
@@ -98,9 +138,25 @@ async function loadFiles(files: readonly string[], cfg: Pick<ConfigFileResult, '
       problems.push({ ...first, message: `duplicate rule id "${id}" (also defined at ${pos.file}:${pos.line}:${pos.col})`, code: 'duplicate-id', severity: 'error', ruleId: id });
       problems.push({ ...pos, message: `duplicate rule id "${id}" (first defined at ${first.file}:${first.line}:${first.col})`, code: 'duplicate-id', severity: 'error', ruleId: id });
     }
-    rules.push(...result.rules);
+    for (const r of result.rules) rules.push(r);
   }
-  return rules.filter((r) => !dup.has(r.id));
+  return { rules: rules.filter((r) => !dup.has(r.id)), defined };
+}
+
+/**
+ * An otherwise valid set without a rule to run (no rule file, empty files,
+ * every rule disabled): a warning, since the daemon would watch nothing
+ * (`/readyz` answers 503 until rules come). At `rules.paths` when the config
+ * sets it, else at the rules folder (no position).
+ */
+function emptyRuleSetWarning(files: number, defined: number, opts: LoadOptions, cfg: ConfigFileResult, firstTarget: string): Problem {
+  const what = files === 0 ? 'no rule files (*.yaml, *.yml) found' : defined === 0 ? `no rules in ${files} rule file(s)` : `all ${defined} rule(s) are disabled`;
+  const message = `${what}: \`tailwatch run\` would watch nothing and /readyz would answer 503; set rules: { allowEmpty: true } if an empty rule set is intended`;
+  const written = cfg.source?.toJS() as { rules?: { paths?: unknown } } | undefined;
+  if (!opts.rulePaths && cfg.source && written?.rules?.paths !== undefined) {
+    return cfg.source.problem(['rules', 'paths'], `rules.paths: ${message}`, 'no-rules', { severity: 'warning' });
+  }
+  return pathProblem(displayName(firstTarget, opts.cwd), message, 'no-rules', 'warning');
 }
 
 /** Without repeats; files in the order they were read, positions ascending within a file. */

@@ -169,7 +169,12 @@ export interface Config {
     /** FilterLogEvents calls a second for backfill and completion (per account and region). */
     readonly filterLogEventsPerSecond?: number | undefined;
   };
-  readonly rules: { readonly paths: readonly string[]; readonly watch: boolean };
+  readonly rules: {
+    readonly paths: readonly string[];
+    readonly watch: boolean;
+    /** A rule set without any (enabled) rule is ready (`/readyz` 200) and not a validation warning. */
+    readonly allowEmpty: boolean;
+  };
   readonly defaults: RuleDefaults;
   readonly destinations: Readonly<Record<string, Destination>>;
   readonly delivery: DeliveryConfig;

@@ -10,7 +10,7 @@ import { checkTemplate } from '../engine/template.js';
 import type { Problem } from '../problems.js';
 import { buildDefaults, DEFAULT_TEMPLATES, defaultsTemplateProblems, type RawDefaults } from './config.js';
 import type { LeafOperator, MatchNode, Rule, RuleDefaults, RuleWindow, Severity, SourcePos } from './model.js';
-import { displayPath, schemaProblems } from './schema.js';
+import { displayPath, schemaIssues } from './schema.js';
 import { YamlSource, type YamlPath } from './yaml-source.js';
 
 export interface RuleFileContext {
@@ -64,7 +64,9 @@ export function parseRuleFile(file: string, display: string, text: string, ctx: 
   const value = source.toJS();
   if (value === undefined) return { rules: [], ids: [], problems: [source.problemAtOffset(0, 'empty rule file: expected a "rules:" list', 'schema')] };
 
-  const schema = schemaProblems('rules', value, source);
+  const { problems: schema, paths } = schemaIssues('rules', value, source);
+  /** Rules with a schema problem inside, listed or not (by index: one lookup per rule, however many problems). */
+  const invalid = new Set(paths.map((p) => (p[0] === 'rules' && typeof p[1] === 'number' ? p[1] : -1)));
   const doc = value as { defaults?: RawDefaults; rules?: RawRule[] };
   const problems: Problem[] = [...yamlProblems, ...schema];
   const ids: { id: string; locate(): SourcePos }[] = [];
@@ -79,20 +81,13 @@ export function parseRuleFile(file: string, display: string, text: string, ctx: 
     if (raw === null || typeof raw !== 'object' || typeof raw.id !== 'string') return;
     ids.push({ id: raw.id, locate: () => source.pos(['rules', index, 'id']) });
     // Schema errors inside a rule make that rule unusable; semantic checks still run on the others.
-    if (schema.some((p) => belongsTo(p, source, index, doc.rules!.length))) return;
+    if (invalid.has(index)) return;
     const checker = new RuleChecker(source, ['rules', index], raw.id, ctx);
     const rule = checker.build(raw, defaults);
-    problems.push(...checker.problems);
+    for (const p of checker.problems) problems.push(p);
     if (rule && checker.problems.every((p) => p.severity !== 'error') && rule.enabled) rules.push(rule);
   });
   return { rules, ids, problems };
-}
-
-/** True when a schema problem lies inside rule `index` (rules with an invalid id have no ruleId). */
-function belongsTo(p: Problem, source: YamlSource, index: number, count: number): boolean {
-  const start = source.pos(['rules', index]).line;
-  const end = index + 1 < count ? source.pos(['rules', index + 1]).line : Infinity;
-  return p.line >= start && p.line < end;
 }
 
 function mergeDefaults(outer: RuleDefaults, inner: RuleDefaults): RuleDefaults {

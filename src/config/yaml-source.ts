@@ -9,16 +9,35 @@
  * Both use the YAML 1.2 core schema, so they read the same values.
  */
 import jsYaml from 'js-yaml';
-import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node, type Pair } from 'yaml';
+import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, visit, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import type { Problem } from '../problems.js';
 import type { SourcePos } from './model.js';
 
 export type YamlPath = readonly (string | number)[];
 
-/** Nesting deeper than any config needs would only serve to overflow later recursive walks. */
-const MAX_DEPTH = 64;
-/** Aliases are shared references; walking an alias-heavy DAG ("billion laughs") must stay bounded. */
-const MAX_NODES = 200_000;
+/**
+ * Nesting deeper than any config needs would only serve to overflow later
+ * recursive walks (and, a few hundred levels down, the parser's own stack).
+ */
+export const MAX_DEPTH = 64;
+
+const DEPTH_MESSAGE = `nested more than ${MAX_DEPTH} levels deep`;
+
+/** Thrown from the parser's listener as soon as the nesting passes MAX_DEPTH (before the parser's recursion can overflow). */
+class TooDeep {
+  constructor(readonly offset: number) {}
+}
+
+/**
+ * Values (mappings, lists and scalars) a file may hold once aliases are
+ * expanded. Aliases are shared references: walking an alias-heavy DAG
+ * ("billion laughs") must stay bounded. Scalars count too, because every
+ * value costs memory in the positioned tree and possibly a problem: a 4 MiB
+ * `[1,1,1,…]` holds two million (2.7 GB, 28 s), while the thousand rules of
+ * `bench/validate.mjs` hold 44,000 in 780 KB (a 4 MiB file of such rules,
+ * about 240,000).
+ */
+export const MAX_VALUES = 500_000;
 
 export class YamlSource {
   private tree: { doc: Document.Parsed; lines: LineCounter } | undefined;
@@ -42,8 +61,12 @@ export class YamlSource {
         filename: displayName,
         schema: jsYaml.CORE_SCHEMA,
         listener(event, state) {
-          if (event === 'open') open.push(state.position);
-          else {
+          if (event === 'open') {
+            open.push(state.position);
+            // open[d] is where the node at depth d (the root is 0) starts. A node at depth MAX_DEPTH + 2
+            // means its parent, a mapping or list, is nested MAX_DEPTH + 1 deep: the node checkShape reports.
+            if (open.length > MAX_DEPTH + 2) throw new TooDeep(open[MAX_DEPTH + 1]!);
+          } else {
             const at = open.pop();
             const result: unknown = state.result;
             if (at !== undefined && result !== null && typeof result === 'object' && !(at >= (starts.get(result) ?? Infinity))) starts.set(result, at);
@@ -52,6 +75,8 @@ export class YamlSource {
       });
     } catch (err) {
       const source = new YamlSource(file, displayName, text, undefined, starts);
+      // Not the `yaml` package's view of a file this deep: its tree would overflow too.
+      if (err instanceof TooDeep) return { source, problems: [source.problemAtOffset(err.offset, `YAML: ${DEPTH_MESSAGE}`, 'yaml')] };
       return { source, problems: source.syntaxProblems(err as jsYaml.YAMLException) };
     }
     const source = new YamlSource(file, displayName, text, value, starts);
@@ -105,6 +130,8 @@ export class YamlSource {
     const { doc } = this.fullTree();
     const found = doc.errors.map((e) => this.problemAtOffset(e.pos[0], `YAML: ${firstLine(e.message)}`, 'yaml'));
     if (found.length > 0) return found;
+    const duplicates = duplicateKeyOffsets(doc).map((at) => this.problemAtOffset(at, 'YAML: Map keys must be unique', 'yaml'));
+    if (duplicates.length > 0) return duplicates;
     const mark = fast.mark as { position?: number } | undefined;
     return [this.problemAtOffset(mark?.position ?? 0, `YAML: ${fast.reason ?? 'invalid YAML'}`, 'yaml')];
   }
@@ -112,7 +139,9 @@ export class YamlSource {
   private fullTree(): { doc: Document.Parsed; lines: LineCounter } {
     if (!this.tree) {
       const lines = new LineCounter();
-      const doc = parseDocument(this.text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, strict: true });
+      // Without `uniqueKeys`: the package checks it pair by pair, quadratic in the keys of a mapping
+      // (minutes for a 4 MiB one). js-yaml has already refused duplicates; duplicateKeyOffsets places them.
+      const doc = parseDocument(this.text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false, strict: true });
       this.tree = { doc, lines };
     }
     return this.tree;
@@ -142,7 +171,7 @@ function offsetOf(doc: Document.Parsed, path: YamlPath, at: 'key' | 'value'): nu
     const seg = path[i]!;
     const last = i === path.length - 1;
     if (isMap(node)) {
-      const pair = node.items.find((p) => keyOf(p) === String(seg));
+      const pair = pairsByKey(node).get(String(seg));
       if (!pair) return best;
       const keyStart = (pair.key as Node | null)?.range?.[0];
       if (keyStart !== undefined) best = keyStart;
@@ -164,6 +193,39 @@ function offsetOf(doc: Document.Parsed, path: YamlPath, at: 'key' | 'value'): nu
   return best;
 }
 
+const pairIndex = new WeakMap<YAMLMap, Map<string, Pair>>();
+
+/** A mapping's pairs by key (the first of equal keys), built once: a lookup per problem stays cheap in a huge mapping. */
+function pairsByKey(map: YAMLMap): Map<string, Pair> {
+  let index = pairIndex.get(map);
+  if (!index) {
+    index = new Map();
+    for (const pair of map.items) {
+      const key = keyOf(pair);
+      if (key !== undefined && !index.has(key)) index.set(key, pair);
+    }
+    pairIndex.set(map, index);
+  }
+  return index;
+}
+
+/** Where a key repeats one before it in the same mapping (as js-yaml sees keys: their string form). */
+function duplicateKeyOffsets(doc: Document.Parsed): number[] {
+  const out: number[] = [];
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        const key = keyOf(pair);
+        if (key === undefined) continue;
+        if (seen.has(key)) out.push((pair.key as Node | null)?.range?.[0] ?? 0);
+        else seen.add(key);
+      }
+    },
+  });
+  return out;
+}
+
 function keyOf(pair: Pair<unknown, unknown>): string | undefined {
   if (!isPair(pair)) return undefined;
   const key = pair.key;
@@ -179,13 +241,19 @@ function firstLine(message: string): string {
 function checkShape(root: unknown): { message: string; offset: (starts: WeakMap<object, number>) => number } | undefined {
   const ancestors = new Set<object>();
   let visited = 0;
+  const tooMany = `more than ${MAX_VALUES} values once aliases are expanded`;
   const walk = (v: unknown, depth: number): { message: string; node: object } | undefined => {
     if (v === null || typeof v !== 'object') return undefined;
-    if (++visited > MAX_NODES) return { message: `more than ${MAX_NODES} nodes once aliases are expanded`, node: v };
-    if (depth > MAX_DEPTH) return { message: `nested more than ${MAX_DEPTH} levels deep`, node: v };
+    if (++visited > MAX_VALUES) return { message: tooMany, node: v };
+    if (depth > MAX_DEPTH) return { message: DEPTH_MESSAGE, node: v };
     if (ancestors.has(v)) return { message: 'an alias refers to a node that contains it (recursive data is not supported)', node: v };
     ancestors.add(v);
     for (const item of Array.isArray(v) ? v : Object.values(v)) {
+      // A scalar counts here (it has no position of its own): past the limit, the mapping or list that holds it is reported.
+      if (item === null || typeof item !== 'object') {
+        if (++visited > MAX_VALUES) return { message: tooMany, node: v };
+        continue;
+      }
       const problem = walk(item, depth + 1);
       if (problem) return problem;
     }

@@ -285,7 +285,10 @@ export class Daemon {
     if (h.unhealthyRules.length) details.push(`unhealthy rules: ${h.unhealthyRules.join(', ')}`);
     const outbox = this.outboxProblem();
     if (outbox) details.push(outbox);
-    return { ready: h.ready && h.unhealthyRules.length === 0 && !outbox, details };
+    // A deploy that lost its rules watches nothing: not ready, unless the config says that is fine.
+    const empty = this.ruleSet.rules.length === 0 && !this.config.rules.allowEmpty;
+    if (empty) details.push('no rules to run (set rules: { allowEmpty: true } if an empty rule set is intended)');
+    return { ready: h.ready && h.unhealthyRules.length === 0 && !outbox && !empty, details };
   }
 
   /** Why the outbox is not taking alerts, or undefined. Names the kind of failure and its code, never a path. */

@@ -1,6 +1,6 @@
 /**
- * `server.listen`: `/healthz` (process alive), `/readyz` (rules loaded,
- * sessions up, no unhealthy rules — the reasons in the body), `/metrics`
+ * `server.listen`: `/healthz` (process alive), `/readyz` (rules loaded —
+ * at least one unless `rules.allowEmpty` —, sessions up, no unhealthy rules — the reasons in the body), `/metrics`
  * (Prometheus text format).
  */
 import http from 'node:http';

@@ -76,4 +76,51 @@ describe('tailwatch validate', () => {
     expect(r.stdout).toBe('tailwatch.yaml:3:112: environment variable HMAC is not set (and has no ${HMAC:-default})\n');
     expect(r.stdout + r.stderr).not.toMatch(/SECRET(SLACK|TOKEN)/);
   });
+
+  it('refuses a header value with a line break and a heartbeat URL with credentials, printing neither', async () => {
+    const dir = project({
+      'tailwatch.yaml': [
+        'destinations:',
+        '  hook: { type: webhook, url: "https://example.com/h", headers: { Authorization: "Bearer ${TOKEN}" } }',
+        'defaults: { notify: [hook] }',
+        'heartbeat: { cron: "*/5 * * * *", url: "https://hb:${HB_PASS}@hc.example.com/ping" }',
+        '',
+      ].join('\n'),
+      'rules/ok.yaml': 'rules:\n  - id: fine\n    source: { logGroups: [/g] }\n',
+    });
+    const r = await runCli(['validate'], { cwd: dir, env: { TOKEN: 'tok-SECRETTOKEN\r\nX-Evil: 1', HB_PASS: 'pw-SECRETPASS' } });
+    expect(r.stdout).toBe(
+      'tailwatch.yaml:2:82: destinations.hook.headers.Authorization: the value contains a character an HTTP header cannot carry (a line break, another control character, or one beyond U+00FF)\n' +
+        'tailwatch.yaml:4:40: heartbeat.url: a user name or password in the URL (user:pass@host) is not supported: the ping cannot send it; put the token in the path or query\n',
+    );
+    expect(r.stdout + r.stderr).not.toMatch(/SECRET(TOKEN|PASS)/);
+    expect(r.code).toBe(1);
+  });
+
+  it('warns when the rule set is empty (no rule file, empty files, every rule disabled) unless rules.allowEmpty', async () => {
+    const hint = '`tailwatch run` would watch nothing and /readyz would answer 503; set rules: { allowEmpty: true } if an empty rule set is intended';
+    const none = project({ 'tailwatch.yaml': broken['tailwatch.yaml'], 'rules/README.md': 'rules go here\n' });
+    const r = await runCli(['validate'], { cwd: none });
+    expect(r.stdout).toBe(`rules: warning: no rule files (*.yaml, *.yml) found: ${hint}\n`);
+    expect(r.stderr).toBe('ok: 0 rule(s) in 0 file(s), 1 warning(s)\n');
+    expect(r.code).toBe(0);
+    const json = await runCli(['validate', '--format', 'json'], { cwd: none });
+    expect(JSON.parse(json.stdout)).toEqual([{ file: 'rules', line: null, col: null, message: `no rule files (*.yaml, *.yml) found: ${hint}`, ruleId: null, severity: 'warning' }]);
+
+    const disabled = project({
+      'tailwatch.yaml': broken['tailwatch.yaml'] + 'rules: { paths: [rules] }\n',
+      'rules/off.yaml': 'rules:\n  - id: off\n    enabled: false\n    source: { logGroups: [/g] }\n',
+      'rules/empty.yaml': 'rules: []\n',
+    });
+    const d = await runCli(['validate'], { cwd: disabled });
+    expect(d.stdout).toBe(`tailwatch.yaml:3:17: warning: rules.paths: all 1 rule(s) are disabled: ${hint}\n`);
+    expect(d.code).toBe(0);
+    const given = await runCli(['validate', 'rules/empty.yaml'], { cwd: disabled });
+    expect(given.stdout).toBe(`rules/empty.yaml: warning: no rules in 1 rule file(s): ${hint}\n`);
+
+    const allowed = project({ 'tailwatch.yaml': broken['tailwatch.yaml'] + 'rules: { allowEmpty: true }\n', 'rules/empty.yaml': 'rules: []\n' });
+    const a = await runCli(['validate'], { cwd: allowed });
+    expect(a.stdout).toBe('');
+    expect(a.stderr).toBe('ok: 0 rule(s) in 1 file(s)\n');
+  });
 });

@@ -142,7 +142,7 @@ describe('environment variables', () => {
 describe('silences', () => {
   it('an expired silence is a warning, not an error', async () => {
     const dir = project({
-      'tailwatch.yaml': 'silences:\n  - match: { rule: x }\n    until: 2020-01-01T00:00:00Z\n',
+      'tailwatch.yaml': 'silences:\n  - match: { rule: x }\n    until: 2020-01-01T00:00:00Z\nrules: { allowEmpty: true }\n',
       'rules/r.yaml': 'rules: []\n',
     });
     const loaded = await loadAll({ configPath: path.join(dir, 'tailwatch.yaml'), configRequired: true, env: {}, cwd: dir, now: Date.parse('2026-01-01T00:00:00Z') });

@@ -337,6 +337,39 @@ describe('tailwatch run', () => {
     expect(JSON.stringify(d.logs) + d.stderr).not.toContain('hb-SECRET-9');
   });
 
+  it('with no rules, /readyz answers 503 with the reason (and no ready is announced) unless rules.allowEmpty', async () => {
+    writeConfig();
+    writeFileSync(path.join(dir, 'rules/empty.yaml'), 'rules: []\n');
+    const d = start();
+    const warned = await d.waitForMsg('configuration warning');
+    expect(warned['problem']).toMatch(/^tailwatch\.yaml:2:17: warning: rules\.paths: no rules in 1 rule file\(s\): /);
+    const address = String((await d.waitForMsg('status server listening'))['address']);
+    await d.waitForMsg('rules loaded');
+    // Long enough for the 1 s readiness tick to have run a few times: an empty set must never turn ready.
+    await new Promise((r) => setTimeout(r, 2_500));
+    const res = await fetch(`http://${address}/readyz`);
+    expect(res.status).toBe(503);
+    expect(await res.text()).toContain('no rules to run (set rules: { allowEmpty: true } if an empty rule set is intended)\n');
+    expect(d.count((l) => l.msg === 'ready')).toBe(0);
+    // A rule pushed later makes it ready.
+    writeFileSync(path.join(dir, 'rules/api.yaml'), API_ERRORS);
+    d.signal('SIGHUP');
+    await d.waitForMsg('ready');
+    expect((await fetch(`http://${address}/readyz`)).status).toBe(200);
+  });
+
+  it('with rules.allowEmpty, an empty rule set is ready', async () => {
+    writeConfig();
+    writeFileSync(path.join(dir, 'tailwatch.yaml'), readFileSync(path.join(dir, 'tailwatch.yaml'), 'utf8').replace('rules: { paths: [rules], watch: false }', 'rules: { paths: [rules], watch: false, allowEmpty: true }'));
+    const d = start();
+    const ready = await d.waitForMsg('ready');
+    expect(String(ready['status'])).toMatch(/^0 rules/);
+    const address = String((await d.waitForMsg('status server listening'))['address']);
+    const res = await fetch(`http://${address}/readyz`);
+    expect(res.status).toBe(200);
+    expect(d.count((l) => l.msg === 'configuration warning')).toBe(0);
+  });
+
   it.skipIf(!hasTool('python3', 'apt-get install python3') || !hasTool('systemd-notify', 'apt-get install systemd'))('tells systemd it is ready once sessions are up (NOTIFY_SOCKET), and pings its watchdog (WATCHDOG_USEC)', async () => {
     writeConfig();
     writeFileSync(path.join(dir, 'rules/api.yaml'), API_ERRORS);
