@@ -296,6 +296,12 @@ export class SupervisedSession {
               for (const events of buffer) this.deliverLive(events, false);
               this.advance(lastUpdateAt);
             });
+          } else if (gapFrom !== undefined && this.covered !== undefined) {
+            // Backfill is off: the events of the gap will never come. Say so, rather than let the
+            // watermark run over the gap as if it had been seen.
+            this.log.warn({ session: this.id, from: new Date(this.covered).toISOString(), to: new Date(startAt).toISOString() }, 'gap not backfilled (sessions.backfill is off)');
+            this.markLost(this.covered, startAt - s.graceMs);
+            this.deliver([]);
           }
         } else if (frame.sessionUpdate) {
           gotUpdate = true;

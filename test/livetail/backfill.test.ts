@@ -107,6 +107,8 @@ describe('gap backfill', () => {
     for (const m of gap) expect(c.get(m), m).toBeUndefined();
     expect(c.get('after 1')).toBe(1);
     expect(metrics.rec.backfilled).toEqual([]);
+    // …and the engine is told so: its rules skip the gap instead of deciding on it.
+    expect(got.batches.some((b) => b.lost !== undefined)).toBe(true);
   });
 });
 
