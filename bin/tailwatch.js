@@ -7,7 +7,7 @@
 //
 // The regexp flag must be set before any RegExp is compiled:
 // it makes V8 fall back to its linear-time engine when a pattern starts to
-// backtrack, so one hostile log line cannot freeze the daemon (FACTS.md).
+// backtrack, so one hostile log line cannot freeze the daemon.
 'use strict';
 /** Set when the command has returned its exit code. */
 let finished = false;
