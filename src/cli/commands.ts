@@ -23,4 +23,5 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'notify-test', load: async () => (await import('./notify-test.js')).notifyTestCommand },
   { name: 'emulate', load: async () => (await import('./emulate.js')).emulateCommand },
   { name: 'put', load: async () => (await import('./put.js')).putCommand },
+  { name: 'init', load: async () => (await import('./init.js')).initCommand },
 ];
