@@ -45,13 +45,27 @@ export async function loadAll(opts: LoadOptions): Promise<Loaded> {
     try {
       for (const f of await findRuleFiles(t.abs)) if (!files.includes(f) && f !== opts.configPath) files.push(f);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || t.configIndex === undefined || !cfg.source) throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      if (t.configIndex === undefined || !cfg.source) throw missingPath(t.abs, t.configIndex !== undefined, opts);
       // A rules path named in the config that does not exist: point at it in the config.
       problems.push(cfg.source.problem(['rules', 'paths', t.configIndex], `rules.paths[${t.configIndex}]: no such file or folder`, 'rules-path'));
     }
   }
   const rules = await loadFiles(files, cfg, opts.cwd, problems);
   return { config: cfg.config, ruleSet: Object.freeze({ rules: Object.freeze(rules), files: Object.freeze(files) }), problems: sortProblems(problems) };
+}
+
+/**
+ * A rules path that does not exist, said in one line (an ENOENT error, so commands report it as an
+ * I/O error): the default `rules/` of a folder without a config, or a path given on the command line.
+ */
+function missingPath(abs: string, isDefault: boolean, opts: LoadOptions): Error {
+  const shown = displayName(abs, opts.cwd);
+  const message = isDefault
+    ? `no rules to read: ${displayName(opts.configPath, opts.cwd)} does not exist and neither does ${shown}/ ` +
+      '(run `tailwatch init` to start a project, or give -c CONFIG or rule files and folders)'
+    : `${shown}: no such file or folder`;
+  return Object.assign(new Error(message), { code: 'ENOENT' });
 }
 
 /** Like `loadAll` but throws `UserError` when there is any error. */
