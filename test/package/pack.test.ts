@@ -1,7 +1,8 @@
 /**
  * What `npm pack` ships: besides the code and the schemas, what a user starts
  * from — config.example.yaml, the example rules with their tests, docs/ and
- * the systemd unit — and the LICENSE package.json names.
+ * the systemd unit — and the LICENSE package.json names. And the native
+ * module's install script is allowed (npm 11.16+ warns, npm 12 skips otherwise).
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -9,7 +10,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const root = path.resolve(import.meta.dirname, '../..');
-const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { license: string };
+const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { license: string; allowScripts?: Record<string, boolean>; dependencies: Record<string, string> };
 
 describe('the npm package', () => {
   it('carries the example config, rules and tests, docs, the unit, schemas, bin, dist and the license', () => {
@@ -45,5 +46,10 @@ describe('the npm package', () => {
     const text = readFileSync(path.join(root, 'LICENSE'), 'utf8');
     expect(text).toContain('Apache License\n                           Version 2.0, January 2004');
     expect(text).toContain('END OF TERMS AND CONDITIONS');
+  });
+
+  it('allows better-sqlite3’s install script (its native build)', () => {
+    expect(pkg.dependencies['better-sqlite3']).toBeDefined();
+    expect(pkg.allowScripts).toEqual({ 'better-sqlite3': true });
   });
 });
