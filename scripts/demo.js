@@ -59,6 +59,8 @@ const daemonEnv = {
   ALERTMANAGER_URL: `${sink}/alertmanager`,
   // The example config listens on 9464; the demo must not clash with a real one.
   TAILWATCH_LISTEN: '127.0.0.1:0',
+  // Alert blocks reach the terminal through a pipe: coloured when the demo's stdout is a terminal.
+  ...(process.stdout.isTTY && !process.env.NO_COLOR ? { FORCE_COLOR: '1' } : {}),
 };
 // How many sessions the daemon will open (whatever sessions.strategy says): `tailwatch plan`.
 const planned = spawnSync(process.execPath, [path.join(repo, 'bin/tailwatch.js'), 'plan', '-c', path.join(repo, 'config.example.yaml'), '--format', 'json'], { cwd: repo, env: daemonEnv, encoding: 'utf8' });
@@ -69,7 +71,8 @@ try {
 const daemon = spawn(process.execPath, [path.join(repo, 'bin/tailwatch.js'), 'run', '-c', path.join(repo, 'config.example.yaml'), '--log-level', 'warn'], {
   cwd: repo,
   env: daemonEnv,
-  stdio: ['ignore', 'pipe', 'inherit'],
+  // stdout: its log lines (warnings and errors, JSON); stderr: the console destination's alert blocks.
+  stdio: ['ignore', 'pipe', 'pipe'],
   // Its own process group: Ctrl-C reaches only the demo, which stops the daemon with one SIGTERM
   // (a second signal would make the daemon skip its graceful shutdown).
   detached: true,
@@ -88,6 +91,8 @@ const waitForSessions = setInterval(() => {
 }, 100);
 
 readline.createInterface({ input: daemon.stdout }).on('line', (line) => process.stdout.write(`${line}\n`));
+// The alert blocks, on the demo's stdout.
+readline.createInterface({ input: daemon.stderr }).on('line', (line) => process.stdout.write(`${line}\n`));
 
 let stopping = false;
 const stop = async (code) => {
