@@ -24,4 +24,5 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'emulate', load: async () => (await import('./emulate.js')).emulateCommand },
   { name: 'put', load: async () => (await import('./put.js')).putCommand },
   { name: 'init', load: async () => (await import('./init.js')).initCommand },
+  { name: 'completion', load: async () => (await import('./completion.js')).completionCommand },
 ];
