@@ -1,7 +1,8 @@
 /**
  * The seam between the command-line parser and each command: a command is a
- * name, its options, and a `run` that returns the exit code (SPEC §2:
- * 0 success, 1 the checked thing failed, 2 usage or I/O error).
+ * name, its options, and a `run` that returns the exit code (0 success,
+ * 1 the checked thing failed, 2 usage or I/O error; help.ts says what each
+ * means per command).
  */
 import type { Command } from 'commander';
 

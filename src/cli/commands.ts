@@ -1,5 +1,5 @@
 /**
- * The command table of SPEC §2, in help order. Each command lives in its own
+ * The command table, in help order. Each command lives in its own
  * file and is imported only when it runs (all of them only for help): a
  * short `grep` or `validate` should not pay for loading the daemon, the SDK
  * and SQLite.
@@ -22,4 +22,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'tail', load: async () => (await import('./tail.js')).tailCommand },
   { name: 'notify-test', load: async () => (await import('./notify-test.js')).notifyTestCommand },
   { name: 'emulate', load: async () => (await import('./emulate.js')).emulateCommand },
+  { name: 'put', load: async () => (await import('./put.js')).putCommand },
+  { name: 'init', load: async () => (await import('./init.js')).initCommand },
+  { name: 'completion', load: async () => (await import('./completion.js')).completionCommand },
 ];

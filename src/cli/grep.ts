@@ -1,6 +1,6 @@
 /**
- * `tailwatch grep [-c] [-v] PATTERN [FILE…]` (SPEC §2): the console's "Test
- * pattern" on local files. One event message a line (a trailing `\r` is not
+ * `tailwatch grep [-c] [-v] [--jsonl] PATTERN [FILE…]`: the console's "Test
+ * pattern" on local files (with `--jsonl`, on the `message` of recorded events). One event message a line (a trailing `\r` is not
  * part of the message), stdin by default or for `-`. Output and exit codes as
  * GNU grep: matching lines (prefixed `FILE:` when several files are given),
  * `-c` counts, exit 0 when a line was selected, 1 when none, 2 on an invalid
@@ -47,7 +47,8 @@ export const grepCommand: CommandDef = {
       .argument('<pattern>', 'CloudWatch filter pattern')
       .argument('[files...]', 'files of one event message a line (default: stdin; - is stdin)')
       .option('-c, --count', 'print the number of matching lines')
-      .option('-v, --invert-match', 'select non-matching lines');
+      .option('-v, --invert-match', 'select non-matching lines')
+      .option('--jsonl', 'lines are recorded events ({"timestamp","message",…}, as replay and emulate read): match each record’s message, print the records');
   },
   async run({ args, opts, io }) {
     const [source = '', ...files] = args;
@@ -59,6 +60,7 @@ export const grepCommand: CommandDef = {
       io.stderr.write(`pattern:1:${err.column}: ${err.message}\n`);
       return EXIT_USAGE;
     }
+    if (opts['jsonl'] === true) return grepRecords(pattern, files, opts['invertMatch'] === true, opts['count'] === true, io);
     const out = new Output(io.stdout);
     const inputs = files.length === 0 ? ['-'] : files;
     const scanner = new LineScanner(pattern, opts['invertMatch'] === true, opts['count'] === true, out);
@@ -86,6 +88,70 @@ export const grepCommand: CommandDef = {
     return selected > 0 ? EXIT_OK : EXIT_FAILED;
   },
 };
+
+/**
+ * `--jsonl`: each line is a recorded event; the pattern is tested on its `message` and the selected
+ * records are printed whole (so `grep --jsonl … | replay --input -` works). A line that is not a
+ * record is reported (`FILE:LINE: …`, exit 2 at the end) and skipped; blank lines are skipped.
+ */
+async function grepRecords(pattern: CompiledFilterPattern, files: readonly string[], invert: boolean, countOnly: boolean, io: CliIO): Promise<number> {
+  const { createInterface } = await import('node:readline');
+  const inputs = files.length === 0 ? ['-'] : files;
+  let selected = 0;
+  let failed = false;
+  let out = '';
+  const flush = async (force: boolean): Promise<void> => {
+    if (out === '' || (!force && out.length < FLUSH)) return;
+    const chunk = out;
+    out = '';
+    if (!io.stdout.write(chunk)) await new Promise<void>((resolve) => io.stdout.once('drain', resolve));
+  };
+  for (const file of inputs) {
+    const name = file === '-' ? '(standard input)' : file;
+    const prefix = inputs.length > 1 ? `${name}:` : '';
+    let count = 0;
+    try {
+      const stream: NodeJS.ReadableStream = file === '-' ? io.stdin : createReadStream(path.resolve(io.cwd, file));
+      const opened = new Promise<void>((resolve, reject) => {
+        stream.once('error', reject);
+        if (file === '-') resolve();
+        else stream.once('open', () => resolve());
+      });
+      await opened;
+      let lineNo = 0;
+      for await (const raw of createInterface({ input: stream, crlfDelay: Infinity })) {
+        lineNo++;
+        const line = raw as string;
+        if (line.trim() === '') continue;
+        let message: unknown;
+        try {
+          message = (JSON.parse(line) as { message?: unknown } | null)?.message;
+        } catch {
+          message = undefined;
+        }
+        if (typeof message !== 'string') {
+          failed = true;
+          io.stderr.write(`tailwatch grep: ${name}:${lineNo}: not a recorded event (a JSON object with a string "message")\n`);
+          continue;
+        }
+        if (pattern.matches(message) === invert) continue;
+        count++;
+        if (!countOnly) {
+          out += `${prefix}${line}\n`;
+          await flush(false);
+        }
+      }
+    } catch (err) {
+      failed = true;
+      io.stderr.write(`tailwatch grep: ${file}: ${describeError(err)}\n`);
+    }
+    if (countOnly) out += `${prefix}${count}\n`;
+    selected += count;
+  }
+  await flush(true);
+  if (failed) return EXIT_USAGE;
+  return selected > 0 ? EXIT_OK : EXIT_FAILED;
+}
 
 function describeError(err: unknown): string {
   const e = err as NodeJS.ErrnoException;

@@ -1,11 +1,13 @@
 /**
- * `tailwatch` command line: registers every command of SPEC §2 with
- * commander, resolves the shared `-c/--config`, maps errors to exit codes.
- * A plain `tailwatch grep …` is run by grep-main.ts without commander.
+ * `tailwatch` command line: registers every command with commander (each
+ * one's help ends with examples and its exit codes), resolves the shared
+ * `-c/--config`, maps errors to exit codes. A plain `tailwatch grep …` is run
+ * by grep-main.ts without commander.
  */
 import type { Command } from 'commander';
 import { EXIT_USAGE, type CliIO } from './command.js';
 import { COMMANDS } from './commands.js';
+import { HELP, PROGRAM_HELP, helpText } from './help.js';
 import { processIO, runCommand } from './run-command.js';
 
 export async function main(argv: readonly string[], io: CliIO = processIO()): Promise<number> {
@@ -19,6 +21,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
     .description('Alerting daemon for AWS CloudWatch Logs Live Tail')
     .version(await packageVersion(), '-V, --version')
     .showHelpAfterError()
+    .addHelpText('after', PROGRAM_HELP)
     .configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) })
     .exitOverride();
 
@@ -27,6 +30,8 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
   const defs = await Promise.all((named ? [named] : COMMANDS).map((c) => c.load()));
   for (const def of defs) {
     const cmd = program.command(def.name).description(def.summary).exitOverride();
+    const help = HELP[def.name];
+    if (help) cmd.addHelpText('after', helpText(help));
     cmd.option(def.longConfigOnly ? '--config <path>' : '-c, --config <path>', 'config file (default $TAILWATCH_CONFIG, else ./tailwatch.yaml)');
     def.configure(cmd);
     cmd.action(async (...params: unknown[]) => {

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { readConfig } from '../config/config.js';
 import type { Alert } from '../engine/alert.js';
-import { createNotifier } from '../notify/index.js';
+import { consoleColorFor, createNotifier } from '../notify/index.js';
 import { UserError } from '../problems.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CommandDef } from './command.js';
 
@@ -49,7 +49,7 @@ export const notifyTestCommand: CommandDef = {
       io.stderr.write(`tailwatch notify-test: unknown destination "${name}" (${known.length ? `configured: ${known.join(', ')}` : 'no destinations configured'})\n`);
       return EXIT_USAGE;
     }
-    const notifier = createNotifier({ ...dest, name } as typeof dest, { timeoutMs: config.delivery.timeoutMs, consoleStream: io.stdout });
+    const notifier = createNotifier({ ...dest, name } as typeof dest, { timeoutMs: config.delivery.timeoutMs, consoleStream: io.stdout, consoleColor: consoleColorFor(io.stdout, io.env) });
     const alert = sampleAlert(name, Date.now(), opts['resolved'] === true);
     const started = performance.now();
     const out = await notifier.send([alert], { deliveryId: alert.id });

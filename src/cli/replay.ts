@@ -1,8 +1,8 @@
 /**
- * `tailwatch replay --input FILE.jsonl [--until TIME|+DURATION]`: runs the
- * rules over recorded events in event time, as fast as it can, and prints
- * each alert as one JSON line (SPEC §7 payload). Progress goes to stderr,
- * only when stderr is a terminal.
+ * `tailwatch replay --input FILE.jsonl|- [--until TIME|+DURATION]`: runs the
+ * rules over recorded events (from stdin with `-`) in event time, as fast as
+ * it can, and prints each alert as one JSON line (the payload of
+ * docs/alerts.md). Progress goes to stderr, only when stderr is a terminal.
  */
 import { isAscii } from 'node:buffer';
 import { createReadStream } from 'node:fs';
@@ -102,10 +102,10 @@ export interface ReplayStats {
   alerts: number;
 }
 
-/** Streams `file` through `engine`; `onAlerts` gets each batch. Progress callback gets bytes read. */
+/** Streams `file` (a path, or a stream such as stdin) through `engine`; `onAlerts` gets each batch. Progress callback gets bytes read. */
 export async function replayFile(
   engine: Engine,
-  file: string,
+  file: string | NodeJS.ReadableStream,
   display: string,
   onAlerts: (alerts: readonly RoutedAlert[]) => Promise<void> | void,
   onProgress?: (events: number, bytes: number) => void,
@@ -141,8 +141,9 @@ export async function replayFile(
   // (indexOf on a concatenated string takes V8's slow path on every call).
   let carry: Buffer[] = [];
   let carrySize = 0;
-  const stream = createReadStream(file, { highWaterMark: READ_CHUNK });
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
+  const stream = typeof file === 'string' ? createReadStream(file, { highWaterMark: READ_CHUNK }) : file;
+  for await (const raw of stream as AsyncIterable<Buffer | string>) {
+    const chunk = typeof raw === 'string' ? Buffer.from(raw) : raw;
     bytes += chunk.length;
     let from = 0;
     if (carrySize > 0) {
@@ -199,7 +200,7 @@ export const replayCommand: CommandDef = {
   summary: 'run the rules over recorded events and print alerts',
   configure: (c) =>
     c
-      .requiredOption('--input <file>', 'JSON lines of events')
+      .requiredOption('--input <file>', 'JSON lines of events (- for stdin)')
       .option('--send', 'deliver the alerts')
       .option('--render <destination>', 'print the request body a destination would get')
       .option('--until <time>', 'advance the clock to TIME or +DURATION after the last event'),
@@ -216,9 +217,10 @@ export const replayCommand: CommandDef = {
         return EXIT_USAGE;
       }
     }
-    const input = path.resolve(io.cwd, String(opts['input']));
-    const display = displayName(input, io.cwd);
-    const size = (await stat(input)).size;
+    const fromStdin = opts['input'] === '-';
+    const input = fromStdin ? undefined : path.resolve(io.cwd, String(opts['input']));
+    const display = input === undefined ? '(standard input)' : displayName(input, io.cwd);
+    const size = input === undefined ? 0 : (await stat(input)).size;
 
     const { config, ruleSet, warnings } = await loadProject({ configPath, configRequired: configExplicit, env: io.env, cwd: io.cwd });
     for (const w of warnings) io.stderr.write(formatProblem(w) + '\n');
@@ -257,11 +259,11 @@ export const replayCommand: CommandDef = {
           if (now - lastShown < 250) return;
           lastShown = now;
           const rate = Math.round(events / Math.max(0.001, (now - started) / 1000));
-          const pct = size > 0 ? Math.floor((100 * bytes) / size) : 100;
-          io.stderr.write(`\r${events} events (${pct}%), ${rate} events/s `);
+          const pct = size > 0 ? ` (${Math.floor((100 * bytes) / size)}%)` : '';
+          io.stderr.write(`\r${events} events${pct}, ${rate} events/s `);
         }
       : undefined;
-    const stats = await replayFile(engine, input, display, (alerts) => writer.add(alerts), progress);
+    const stats = await replayFile(engine, input ?? io.stdin, display, (alerts) => writer.add(alerts), progress);
     if (until !== undefined) {
       const target = 'at' in until ? until.at : Number.isFinite(engine.clock) ? engine.clock + until.after : undefined;
       if (target !== undefined) await writer.add(engine.advanceTo(target));

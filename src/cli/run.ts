@@ -1,5 +1,7 @@
 /**
- * `tailwatch run`: the daemon in the foreground (systemd runs it so).
+ * `tailwatch run`: the daemon in the foreground (systemd runs it so). Logs
+ * are JSON lines on stdout (`--log-format pretty` for people); the console
+ * destination then writes to stderr.
  * SIGHUP reloads the rules; SIGTERM/SIGINT stop it gracefully (exit 0);
  * a second signal exits at once.
  */
@@ -7,6 +9,7 @@ import { Daemon } from '../daemon/daemon.js';
 import { createLogger, type LogFormat } from '../daemon/logger.js';
 import { startWatchdog, systemdNotifier } from '../daemon/sd-notify.js';
 import { createAlertSink, createEventSource } from '../daemon/stages.js';
+import { consoleColorFor } from '../notify/index.js';
 import { UserError, formatProblem } from '../problems.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CommandDef } from './command.js';
 
@@ -22,6 +25,10 @@ export const runCommand: CommandDef = {
     }
     // The level is known only after loading; start at info and let the config lower or raise it.
     const logger = createLogger({ level: typeof opts['logLevel'] === 'string' ? opts['logLevel'] : 'info', format: format as LogFormat, destination: io.stdout });
+    // JSON logs own stdout (journald, log shippers): alert blocks of the console destination go to
+    // stderr, so they never interleave with log records. Pretty logs are for people: both on stdout.
+    const consoleStream = format === 'json' ? io.stderr : io.stdout;
+    const consoleColor = consoleColorFor(consoleStream, io.env);
     const notifier = systemdNotifier(io.env, (err) => logger.warn({ error: err.message }, 'systemd notification failed'));
     // WatchdogSec= in the unit: pings from the event loop, so a blocked loop gets the service restarted.
     const watchdog = startWatchdog(io.env, () => void notifier.watchdog());
@@ -31,7 +38,7 @@ export const runCommand: CommandDef = {
       logger,
       notifier,
       createSource: createEventSource,
-      createSink: createAlertSink,
+      createSink: (ctx) => createAlertSink(ctx, { stream: consoleStream, color: consoleColor }),
     });
     try {
       await daemon.start();
@@ -44,7 +51,7 @@ export const runCommand: CommandDef = {
       }
       const message = (err as Error).message;
       logger.error({ error: message }, 'failed to start');
-      // Also one plain line on stderr (SPEC §2), where a terminal or systemd shows it first.
+      // Also one plain line on stderr, where a terminal or systemd shows it first.
       io.stderr.write(`tailwatch run: ${message}\n`);
       await daemon.stop();
       return EXIT_USAGE;

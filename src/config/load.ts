@@ -9,7 +9,7 @@ import type { Problem } from '../problems.js';
 import { InputFileError, pathProblem, UserError } from '../problems.js';
 import { displayName, readConfig, type ConfigFileResult } from './config.js';
 import { findRuleFiles } from './discover.js';
-import { readInputFile } from './input-file.js';
+import { NO_SUCH_FILE, readInputFile } from './input-file.js';
 import type { Config, Rule, RuleSet, SourcePos } from './model.js';
 import { parseRuleFile } from './rules.js';
 
@@ -56,7 +56,8 @@ export async function loadAll(opts: LoadOptions): Promise<Loaded> {
     try {
       found = await findRuleFiles(t.abs, show);
     } catch (err) {
-      if (!(err instanceof InputFileError) || t.configIndex === undefined || !cfg.source) throw err;
+      if (!(err instanceof InputFileError)) throw err;
+      if (t.configIndex === undefined || !cfg.source) throw err.reason === NO_SUCH_FILE ? missingPath(t.abs, t.configIndex !== undefined, opts) : err;
       // A rules path named in the config that cannot be read: point at it in the config.
       problems.push(cfg.source.problem(['rules', 'paths', t.configIndex], `rules.paths[${t.configIndex}]: ${err.reason}`, 'rules-path'));
       continue;
@@ -74,6 +75,19 @@ export async function loadAll(opts: LoadOptions): Promise<Loaded> {
     problems.push(emptyRuleSetWarning(files.length, defined, opts, cfg, targets[0]!.abs));
   }
   return { config: cfg.config, ruleSet: Object.freeze({ rules: Object.freeze(rules), files: Object.freeze(files) }), problems: sortProblems(problems) };
+}
+
+/**
+ * A rules path that does not exist, said in one line (an ENOENT error, so commands report it as an
+ * I/O error): the default `rules/` of a folder without a config, or a path given on the command line.
+ */
+function missingPath(abs: string, isDefault: boolean, opts: LoadOptions): Error {
+  const shown = displayName(abs, opts.cwd);
+  const message = isDefault
+    ? `no rules to read: ${displayName(opts.configPath, opts.cwd)} does not exist and neither does ${shown}/ ` +
+      '(run `tailwatch init` to start a project, or give -c CONFIG or rule files and folders)'
+    : `${shown}: no such file or folder`;
+  return Object.assign(new Error(message), { code: 'ENOENT' });
 }
 
 /** Like `loadAll` but throws `UserError` when there is any error. */

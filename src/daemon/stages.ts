@@ -35,9 +35,12 @@ export function createEventSource(onEvents: EventsHandler, ctx: StageContext): E
   });
 }
 
-export function createAlertSink(ctx: StageContext): AlertSink {
+/** `console`: where the console destination writes and whether in colour (default stdout, colour on a terminal). */
+export function createAlertSink(ctx: StageContext, console: { stream?: NodeJS.WritableStream; color?: boolean } = {}): AlertSink {
   const m = ctx.metrics;
   return createOutboxSink({
+    consoleStream: console.stream,
+    consoleColor: console.color,
     stateDir: ctx.config.state.dir,
     destinations: ctx.config.destinations,
     delivery: ctx.config.delivery,

@@ -152,7 +152,7 @@ function unitsOf(rule: Rule, config: Config, resolveArn: ArnResolver, exclude: G
       if (region === undefined) return { reason: `"${g}" is not a log group ARN` };
     } else {
       region = src.region ?? config.aws.region;
-      if (region === undefined) return { reason: `no region for log group "${g}" (set aws.region or the rule's source.region)` };
+      if (region === undefined) return { reason: `no region for log group "${g}" (set aws.region, or name the log group by its ARN)` };
       const r = resolveArn(region, g);
       if (typeof r !== 'string') {
         // Not there yet (a Lambda group before its first invocation) or not looked up: the rule's other groups are still served.

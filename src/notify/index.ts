@@ -19,6 +19,7 @@ import { createWebhookNotifier } from './webhook/index.js';
 export type { DeliveryMetrics, OutboxSinkOptions } from './sink.js';
 export type { Notifier, NotifierDeps, SendOutcome, SendContext, RenderedRequest, Pacing, FailureReason } from './notifier.js';
 export { DELIVERY_HEADER } from './notifier.js';
+export { consoleColorFor } from './console/index.js';
 export { SIGNATURE_HEADER, signature } from './webhook/index.js';
 export { retryDelay, type RetryPolicy } from './backoff.js';
 export { storeErrorText } from './outbox.js';

@@ -66,6 +66,8 @@ export interface NotifierDeps {
   readonly timeoutMs: number;
   /** Where the console destination writes (stdout by default). */
   readonly consoleStream?: NodeJS.WritableStream | undefined;
+  /** Console blocks in colour (default: when the stream is a terminal and NO_COLOR is not set). */
+  readonly consoleColor?: boolean | undefined;
 }
 
 export const DELIVERY_HEADER = 'X-Tailwatch-Delivery';

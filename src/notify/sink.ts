@@ -43,6 +43,8 @@ export interface OutboxSinkOptions {
   readonly logger: Logger;
   readonly metrics?: DeliveryMetrics | undefined;
   readonly consoleStream?: NodeJS.WritableStream | undefined;
+  /** Console blocks in colour (default: when the console stream is a terminal and NO_COLOR is not set). */
+  readonly consoleColor?: boolean | undefined;
   readonly now?: (() => number) | undefined;
   readonly random?: (() => number) | undefined;
   /** Opens the outbox (tests wrap the real one to inject failures). */
@@ -94,7 +96,7 @@ export function createDispatcher(opts: OutboxSinkOptions, createNotifier: Notifi
   /** The last write failure, until a write succeeds again. */
   let writeProblem: string | undefined;
 
-  const deps: NotifierDeps = { timeoutMs: opts.delivery.timeoutMs, consoleStream: opts.consoleStream };
+  const deps: NotifierDeps = { timeoutMs: opts.delivery.timeoutMs, consoleStream: opts.consoleStream, consoleColor: opts.consoleColor };
   for (const [name, dest] of Object.entries(opts.destinations)) {
     const notifier = createNotifier({ ...dest, name } as Destination, deps);
     lanes.set(name, {

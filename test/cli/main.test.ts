@@ -3,7 +3,7 @@ import { runCli } from '../kit/cli.js';
 
 describe('the command line', () => {
   it('prints help for every command and exits 0', async () => {
-    for (const name of ['run', 'validate', 'test', 'replay', 'grep', 'plan', 'tail', 'notify-test', 'emulate']) {
+    for (const name of ['run', 'validate', 'test', 'replay', 'grep', 'plan', 'tail', 'notify-test', 'emulate', 'put', 'init', 'completion']) {
       const r = await runCli([name, '--help']);
       expect(r.code, name).toBe(0);
       expect(r.stdout, name).toContain(`Usage: tailwatch ${name}`);

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync, cpSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -50,6 +50,18 @@ describe('tailwatch replay', () => {
     const a = await runCli(['replay', '--input', 'events.jsonl'], { cwd: project() });
     const b = await runCli(['replay', '--input', 'events.jsonl'], { cwd: project() });
     expect(lines(a.stdout).map((x) => x['id'])).toEqual(lines(b.stdout).map((x) => x['id']));
+  });
+
+  it('reads the events from stdin with --input -, giving the same alerts', async () => {
+    const dir = project();
+    const fromFile = await runCli(['replay', '--input', 'events.jsonl', '--until', '+5m'], { cwd: dir });
+    const fromStdin = await runCli(['replay', '--input', '-', '--until', '+5m'], { cwd: dir, stdin: readFileSync(path.join(dir, 'events.jsonl'), 'utf8') });
+    expect(fromStdin.code).toBe(0);
+    expect(lines(fromStdin.stdout)).toHaveLength(2);
+    expect(fromStdin.stdout).toBe(fromFile.stdout);
+    const bad = await runCli(['replay', '--input', '-'], { cwd: dir, stdin: '{"timestamp": 1, "message": "ok"}\nnope\n' });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^\(standard input\):2:1: not valid JSON/);
   });
 
   it('reports a bad input line as file:line:col and exits 2', async () => {

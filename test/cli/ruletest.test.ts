@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parseTestFile } from '../../src/ruletest/format.js';
 import { caseEvents } from '../../src/ruletest/run.js';
 import { runCli } from '../kit/cli.js';
+import { makeProject } from '../kit/project.js';
 
 const fixture = path.resolve(import.meta.dirname, '../fixtures/engine/ruletest');
 
@@ -79,11 +80,39 @@ describe('tailwatch test', () => {
     expect(r.stderr).toMatch(/^rules\/broken\.yaml:4:\d+: .*cuont/m);
   });
 
-  it('says so when there is nothing to run', async () => {
+  it('fails when there is nothing to run (a CI job must not pass testing nothing), unless --allow-empty', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'tw-ruletest-empty-'));
     const r = await runCli(['test'], { cwd: dir });
     expect(r.stdout).toBe('0 passed, 0 failed\n');
-    expect(r.stderr).toContain('no rule tests found');
+    expect(r.stderr).toBe('tailwatch test: no rule tests found (*.test.yaml under rules); --allow-empty makes that a success\n');
+    expect(r.code).toBe(1);
+    const allowed = await runCli(['test', '--allow-empty'], { cwd: dir });
+    expect(allowed.stdout).toBe('0 passed, 0 failed\n');
+    expect(allowed.stderr).toBe('tailwatch test: no rule tests found (*.test.yaml under rules)\n');
+    expect(allowed.code).toBe(0);
+  });
+
+  it('finds the tests under the rules.paths of the config named by -c or $TAILWATCH_CONFIG, with its defaults', async () => {
+    const rule = 'rules:\n  - id: boom\n    source: { logGroups: [/g] }\n';
+    const test = 'rule_files: [boom.yaml]\ntests:\n  - name: labelled by the config\n    input: [{ message: boom }]\n    expect: [{ rule: boom, title: "boom for ops" }]\n';
+    const dir = makeProject({
+      'etc/tw.yaml': 'rules: { paths: [../alerting, ../single/boom.yaml] }\ndefaults: { labels: { team: ops } }\n',
+      'alerting/nested/boom.yaml': rule + '    title: "{{rule.id}} for {{labels.team}}"\n',
+      'alerting/nested/boom.test.yaml': test,
+      'single/boom.yaml': rule + '    title: "{{rule.id}} for {{labels.team}}"\n',
+      'single/boom.test.yaml': test,
+      'single/other.test.yaml': 'not: picked',
+      'rules/ignored.test.yaml': 'not: picked either',
+    });
+    for (const run of [() => runCli(['test', '-c', 'etc/tw.yaml'], { cwd: dir }), () => runCli(['test'], { cwd: dir, env: { TAILWATCH_CONFIG: 'etc/tw.yaml' } })]) {
+      const r = await run();
+      expect(r.stdout).toBe('PASS alerting/nested/boom.test.yaml:3:5: labelled by the config\nPASS single/boom.test.yaml:3:5: labelled by the config\n2 passed, 0 failed\n');
+      expect(r.code).toBe(0);
+    }
+    const none = makeProject({ 'tw.yaml': 'rules: { paths: [nowhere] }\n' });
+    const r = await runCli(['test', '-c', 'tw.yaml'], { cwd: none });
+    expect(r.stderr).toContain('no rule tests found (*.test.yaml under nowhere)');
+    expect(r.code).toBe(1);
   });
 
   it('ships passing tests for every rule file in the repository', async () => {

@@ -54,6 +54,17 @@ describe('tailwatch validate', () => {
     expect((await runCli(['validate', '--format', 'xml'], { cwd: dir })).code).toBe(2);
   });
 
+  it('says in one line that a folder has neither config nor rules/, and names a missing path (exit 2)', async () => {
+    const empty = project({});
+    const r = await runCli(['validate'], { cwd: empty });
+    expect(r.stderr).toBe('tailwatch validate: no rules to read: tailwatch.yaml does not exist and neither does rules/ (run `tailwatch init` to start a project, or give -c CONFIG or rule files and folders)\n');
+    expect(r.stdout).toBe('');
+    expect(r.code).toBe(2);
+    const missing = await runCli(['validate', 'rules/missing.yaml'], { cwd: empty });
+    expect(missing.stderr).toBe('tailwatch validate: rules/missing.yaml: no such file or folder\n');
+    expect(missing.code).toBe(2);
+  });
+
   it('exits 0 on the example config on a fresh checkout, with no variable set', async () => {
     const r = await runCli(['validate', '-c', 'config.example.yaml'], { cwd: root, env: {} });
     expect(r.stdout).toBe('');

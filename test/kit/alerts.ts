@@ -1,4 +1,4 @@
-/** Hand-built alerts (SPEC §7 payload) for delivery tests. */
+/** Hand-built alerts (the payload of docs/alerts.md) for delivery tests. */
 import { createHash } from 'node:crypto';
 import type { Alert } from '../../src/engine/alert.js';
 
