@@ -85,6 +85,8 @@ export interface SessionDeps {
   readonly resumeFrom?: number | undefined;
   /** Told of every restart, after it is logged (the source probes the log groups of a refused session). */
   readonly onRestart?: ((info: RestartInfo) => void) | undefined;
+  /** How many sessions with these parameters ran before this one in this process (0: none). */
+  readonly generation?: number | undefined;
   /** Told after every update is counted in `stats()` (the adaptive strategy watches them). */
   readonly onUpdate?: ((session: SupervisedSession) => void) | undefined;
   /** The windows `stats()` measures over. Default ADAPTIVE_DEFAULTS. */
@@ -180,6 +182,15 @@ export class SupervisedSession {
 
   get id(): string {
     return this.spec.id;
+  }
+
+  /**
+   * The id its batches carry: the session's id, and `.N` when a session with these parameters was
+   * started again (a reload moved a rule into it). Its copies of events then count apart from the
+   * ones the earlier session delivered, so the engine drops the ones it re-delivers.
+   */
+  get sourceId(): string {
+    return this.deps.generation ? `${this.spec.id}.${this.deps.generation}` : this.spec.id;
   }
 
   setRules(rules: readonly string[]): void {
@@ -441,7 +452,7 @@ export class SupervisedSession {
   }
 
   private deliver(events: readonly LogEvent[]): void {
-    const batch: SourceBatch = { source: this.id, rules: this.rulesServed, events, watermark: this.covered, ...(this.lost ? { lost: this.lost } : {}) };
+    const batch: SourceBatch = { source: this.sourceId, rules: this.rulesServed, events, watermark: this.covered, ...(this.lost ? { lost: this.lost } : {}) };
     this.lost = undefined;
     try {
       this.deps.onEvents(batch);

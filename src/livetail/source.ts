@@ -74,6 +74,14 @@ export class LiveTailSource implements EventSource {
   private readonly sessions = new Map<string, SupervisedSession>();
   private readonly pools = new Map<string, ClientPool>();
   private readonly budgets = new Map<string, FilterBudget>();
+  /** Sessions started per key so far: a session started again under the same parameters is told its generation. */
+  private readonly generations = new Map<string, number>();
+
+  private nextGeneration(key: string): number {
+    const g = this.generations.get(key) ?? 0;
+    this.generations.set(key, g + 1);
+    return g;
+  }
   private unplaced: readonly UnplacedRule[] = [];
   private config: Config;
   private planned = false;
@@ -298,6 +306,7 @@ export class LiveTailSource implements EventSource {
         live: pool.get(spec.region, 'live'),
         api: pool.get(spec.region, 'api'),
         budget: this.budget(awsKey, spec.region, config),
+        generation: this.nextGeneration(k),
         onEvents: this.opts.onEvents,
         logger: this.opts.logger,
         metrics: this.opts.metrics,
@@ -403,7 +412,7 @@ export class LiveTailSource implements EventSource {
   }
 
   sourceIds(): string[] {
-    return [...this.sessions.values()].map((s) => s.id);
+    return [...this.sessions.values()].map((s) => s.sourceId);
   }
 
   health(): SourceHealth {
