@@ -214,7 +214,9 @@ describe('every YAML example in docs/ is valid', () => {
     const dir = makeProject({ 'tailwatch.yaml': b.text }, 'tw-docs-');
     for (const p of config?.rules?.paths ?? ['rules']) mkdirSync(path.join(dir, p), { recursive: true });
     const r = await runCli(['validate', '-c', 'tailwatch.yaml'], { cwd: dir, env: envFor(b.text) });
-    expect(r.stdout, where(b)).toBe('');
+    // The example's rules folder is empty here, which validate warns about: every other line is a problem.
+    const problems = r.stdout.split('\n').filter((l) => l !== '' && !/warning: no rule files/.test(l));
+    expect(problems, where(b)).toEqual([]);
     expect(r.code, r.stderr).toBe(0);
   });
 
