@@ -5,9 +5,9 @@
 //     been handed to the socket (`onFrameWritten`); the receiver stamps the
 //     webhook request's arrival. For a no-window rule (every event alerts) at
 //     10, 100 and 500 events/s: p50/p99/max of frame written → request
-//     received, with `sessions.grace: 0s` (what tailwatch adds; goal: p99 ≤
-//     50 ms) and at 10 events/s with the default 5s (what a user waits: the
-//     rule decides once its sessions' watermark passes the event).
+//     received, at `sessions.grace` 1s and the default 5s (the rule decides
+//     once its sessions' watermark passes the event: the grace plus up to one
+//     update). Goal: p99 ≤ grace + 1 s + 50 ms.
 //  2. Throughput at the source ceiling: 15 sessions × 500 events/s (an
 //     account's whole Live Tail feed) through 200 rules: the daemon's CPU (%
 //     of one core, from /proc) and RSS. Goal: < 10 % CPU, RSS ≤ 100 MB.
@@ -162,9 +162,11 @@ const metricValue = (text, name, labels = '') => {
 
 async function latency() {
   const rows = [];
-  // grace 0s: what tailwatch itself adds; the default 5s: what a user waits (each rule decides an
-  // event once its sessions' watermark, which trails the stream by sessions.grace, passes it).
-  for (const grace of ['0s', '5s']) rows.push(...(await latencyAt(grace, grace === '0s' ? [10, 100, 500] : [10])));
+  // A rule decides an event once its sessions' watermark, which trails the stream by
+  // sessions.grace, passes it: the hold is the grace plus up to one Live Tail update (1 s). At 1s
+  // (the smallest grace that covers the emulator's delivery) and at the default 5s. 450 events/s,
+  // not 500: updates over 500 are sampled and completed 10 s later (the "sampled" table).
+  for (const grace of ['1s', '5s']) rows.push(...(await latencyAt(grace, grace === '1s' ? [10, 100, 450] : [10, 450])));
   return rows;
 }
 
@@ -404,11 +406,11 @@ const section = `## The daemon
 
 \`tailwatch run\` as a child process, the real AWS SDK against the bundled emulator, a local webhook receiver; Node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), ${new Date().toISOString().slice(0, 10)}. Reproduce: \`npm run build && node bench/daemon.mjs --write\` (part of \`npm run bench\`). The machine is shared: numbers are of one run.
 
-Latency: the emulator's sessionUpdate frame handed to the socket → the alert's webhook request received (one rule, no window, throttle 0s: every event is one alert, outbox included), ${SECONDS} s at each rate. A rule decides an event once its sessions' watermark passes it, and the watermark trails the stream by \`sessions.grace\`: with \`grace: 0s\` the table shows what tailwatch itself adds (goal: p99 ≤ 50 ms); with the default \`5s\`, what a user waits (goal: p99 ≤ grace + 1 s, the grace plus at most one Live Tail update).
+Latency: the emulator's sessionUpdate frame handed to the socket → the alert's webhook request received (one rule, no window, throttle 0s: every event is one alert, outbox included), ${SECONDS} s at each rate. A rule decides an event once its sessions' watermark passes it, and the watermark trails the stream by \`sessions.grace\`: an event is held for the grace plus up to one Live Tail update (1 s), then decided, stored and sent. Goal: p99 ≤ grace + 1 s + 50 ms. 450 events/s rather than 500: beyond 500 an update is sampled, and its interval is completed 10 s later (see the sampled table below).
 
 | grace | events/s | alerts | p50 | p99 | max | goal |
 |---:|---:|---:|---:|---:|---:|---|
-${lat.map((r) => `| ${r.grace} | ${r.rate} | ${r.received} / ${r.sent} | ${r.p50} ms | ${r.p99} ms | ${r.max} ms | ${ok(r.p99 <= (r.grace === '0s' ? 50 : 6000))} |`).join('\n')}
+${lat.map((r) => `| ${r.grace} | ${r.rate} | ${r.received} / ${r.sent} | ${r.p50} ms | ${r.p99} ms | ${r.max} ms | ${ok(r.p99 <= (r.grace === '1s' ? 2050 : 6050))} |`).join('\n')}
 
 Throughput at the source ceiling: ${ceil.sessions} Live Tail sessions × 500 events/s (${ceil.eventsPerSecond} events/s, the whole feed an account's default quota allows) through ${ceil.rules} rules for ${SECONDS * 2} s after a 3 s warm-up; the engine ingested ${ceil.ingested} of ${ceil.sent} events.
 

@@ -44,11 +44,37 @@ export interface LiveCounters {
   gaps: number;
 }
 
-/** Copies of one event identity pending for a rule, per source. */
+/**
+ * Copies of one event identity pending for a rule, per source. Almost always one source delivers
+ * an identity: its count lives in the record itself; a map is made only when a second source
+ * delivers the same identity (tens of thousands of these are pending per rule at the ceiling).
+ */
 interface Copies {
-  readonly bySource: Map<string, number>;
+  readonly first: string;
+  /** Copies `first` delivered. */
+  n: number;
+  /** Copies each other source delivered. */
+  others: Map<string, number> | undefined;
   /** Copies pushed (the largest count of any source) and not yet released. */
   pending: number;
+}
+
+/** Counts one more copy of an identity from `source`; true when it is beyond what every other source delivered. */
+function countCopy(c: Copies, source: string): boolean {
+  let n: number;
+  let most: number;
+  if (source === c.first) {
+    n = ++c.n;
+    most = 0;
+    if (c.others) for (const k of c.others.values()) if (k > most) most = k;
+  } else {
+    c.others ??= new Map();
+    n = (c.others.get(source) ?? 0) + 1;
+    c.others.set(source, n);
+    most = c.n;
+    for (const [s, k] of c.others) if (s !== source && k > most) most = k;
+  }
+  return n > most;
 }
 
 /** One rule: its engine, its pending events in canonical order, the sources serving it. */
@@ -242,14 +268,10 @@ export class LiveEngine {
       key ??= eventKey(e);
       let c = lane.copies.get(key);
       if (c === undefined) {
-        c = { bySource: new Map(), pending: 0 };
+        c = { first: sourceId, n: 0, others: undefined, pending: 0 };
         lane.copies.set(key, c);
       }
-      const n = (c.bySource.get(sourceId) ?? 0) + 1;
-      c.bySource.set(sourceId, n);
-      let most = 0;
-      for (const [s, k] of c.bySource) if (s !== sourceId && k > most) most = k;
-      if (n <= most) continue; // another source already delivered this copy
+      if (!countCopy(c, sourceId)) continue; // another source already delivered this copy
       c.pending++;
       lane.pending.push(e.timestamp, 0, key, e);
     }
