@@ -18,10 +18,11 @@
 // high-water mark (VmHWM), read while it runs. --memory-gb 0 skips it.
 // Usage: npm run build && node bench/filter-grep.mjs [--lines N] [--memory-gb N] [--write] [--from TABLE.md]
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { closeSync, createWriteStream, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { generate } from './log-lines.mjs';
 import { writeReadmeSection } from './readme-section.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -37,37 +38,6 @@ const NOTE = `Where the goals stand (read with the table; the machine is shared 
 - What took \`ERROR\` from 0.16 s (with the variable set, the way the previous table measured) to 0.10–0.13 s: about 45 ms is leaving the variable out, not code; the code: a plain \`tailwatch grep\` loads one CommonJS bundle instead of ~20 ES modules, and a term pattern never starts Node's ESM loader (start-up 60 → 34 ms without the variable, on an empty file; −20 ms on \`ERROR\`, 150 → 130 ms best of 20 with the variable set); \`process.stdin\` is created only when read (~2 ms). The output buffer is reused once process.stdout has written it synchronously (−15 % CPU on \`INFO\`, 170 MB of output). The previous session's: synchronous 256 KiB reads into one reused buffer, the needle searched from its rarest byte (\`RROR\`), selected lines gathered with \`copyWithin\`, worker_threads loaded only for JSON patterns.
 - JSON, ≥ 5× jq: met for all three patterns (6.8–15.6× across the runs). JSON patterns on regular files of 32 MiB or more are scanned by two worker threads in 4 MiB segments of whole lines, written in file order (byte-identical to the single-threaded scan; src/cli/grep.ts, scanParallel), so the ratio depends on the second core being free. The projector descends along nested selector keys only, a projected match is validated by a strict scan instead of a second \`JSON.parse\`, and lines without any text a match needs (\`"u-42"\`, \`"/v2/\`) are skipped by a native search; \`$.status >= 500\` has no such text (a number), so it projects every line.
 - Memory (the second table, one run of each): far below the input on 10 GB, from a file and from stdin: 48–164 MB, against 46–113 MB on the 213 MB file (two runs). What grows between the two is V8 growing its heaps lazily, not the input kept: a scan holds one 256 KiB chunk (a stream's chunks for stdin) plus the longest line. Two worker threads are two more V8 isolates: they peaked at 250 MB on 2 GB before a worker scanned its 4 MiB segment in 256 KiB pieces into one reused buffer (a fresh 4 MiB buffer and string a segment were garbage freed only in bulk) and got an 8 MB young generation. \`test/filter/grep.test.ts\` bounds the peak RSS at 250 MB on 512 MB of stdin and of a file, term and JSON patterns, and checks that the JSON scan of the file runs its two worker threads.`;
-
-// --- data: 1M lines of a typical service's structured logs ---------------
-function rng(seed) {
-  let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
-}
-
-async function generate(file) {
-  const rand = rng(42);
-  const pick = (xs) => xs[Math.floor(rand() * xs.length)];
-  const paths = ['/v1/charges', '/v1/refunds', '/v1/customers/42', '/v1/orders', '/healthz', '/v2/payments/intents'];
-  const messages = ['request completed', 'cache miss', 'upstream call', 'connection reset by peer', 'retrying', 'request completed'];
-  const out = createWriteStream(file);
-  let t = Date.parse('2026-11-28T00:00:00Z');
-  let batch = '';
-  for (let i = 0; i < LINES; i++) {
-    t += Math.floor(rand() * 20);
-    const r = rand();
-    const level = r < 0.02 ? 'ERROR' : r < 0.07 ? 'WARN' : r < 0.2 ? 'DEBUG' : 'INFO';
-    const status = level === 'ERROR' ? pick([500, 502, 503, 504]) : rand() < 0.1 ? pick([400, 401, 404, 429]) : pick([200, 200, 201, 204]);
-    const latency = Math.floor(rand() ** 3 * 3000);
-    const msg = level === 'ERROR' ? pick(['timeout calling ledger', 'connection reset by peer', 'database unavailable']) : pick(messages);
-    batch += `{"time":"${new Date(t).toISOString()}","level":"${level}","service":"payments","requestId":"req-${(i * 7919).toString(36)}","method":"${pick(['GET', 'POST'])}","path":"${pick(paths)}","status":${status},"latency_ms":${latency},"user":{"id":"u-${Math.floor(rand() * 5000)}"},"msg":"${msg}"}\n`;
-    if (batch.length > 1 << 20) {
-      if (!out.write(batch)) await new Promise((r) => out.once('drain', r));
-      batch = '';
-    }
-  }
-  out.write(batch);
-  await new Promise((r) => out.end(r));
-}
 
 // --- timing ---------------------------------------------------------------
 const CA_CERTS = process.env.NODE_EXTRA_CA_CERTS;
@@ -164,7 +134,7 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'tw-bench-grep-'));
 const file = path.join(dir, 'app.log');
 try {
   process.stderr.write(`generating ${LINES} lines… `);
-  await generate(file);
+  await generate(file, LINES);
   const bytes = statSync(file).size;
   process.stderr.write(`${(bytes / 1e6).toFixed(0)} MB\n`);
   execFileSync('cat', [file], { stdio: ['ignore', openSync('/dev/null', 'w'), 'inherit'] }); // warm the page cache

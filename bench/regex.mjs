@@ -13,10 +13,11 @@
 // Usage: npm run build && node bench/regex.mjs --before DIR [--lines N] [--timeout S] [--file FILE] [--write]
 import { execFileSync, spawnSync } from 'node:child_process';
 import v8 from 'node:v8';
-import { createWriteStream, existsSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { generate } from './log-lines.mjs';
 import { writeReadmeSection } from './readme-section.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -44,37 +45,6 @@ const hostile = [
   { pattern: '%\\w+=%', after: 'V8, trimmed to `\\w=`' },
   { pattern: '%a\\w*=%', after: 'NFA' },
 ];
-
-function rng(seed) {
-  let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
-}
-
-/** The lines of bench/filter-grep.mjs (same seed, same shape). */
-async function generate(file) {
-  const rand = rng(42);
-  const pick = (xs) => xs[Math.floor(rand() * xs.length)];
-  const paths = ['/v1/charges', '/v1/refunds', '/v1/customers/42', '/v1/orders', '/healthz', '/v2/payments/intents'];
-  const messages = ['request completed', 'cache miss', 'upstream call', 'connection reset by peer', 'retrying', 'request completed'];
-  const out = createWriteStream(file);
-  let t = Date.parse('2026-11-28T00:00:00Z');
-  let batch = '';
-  for (let i = 0; i < LINES; i++) {
-    t += Math.floor(rand() * 20);
-    const r = rand();
-    const level = r < 0.02 ? 'ERROR' : r < 0.07 ? 'WARN' : r < 0.2 ? 'DEBUG' : 'INFO';
-    const status = level === 'ERROR' ? pick([500, 502, 503, 504]) : rand() < 0.1 ? pick([400, 401, 404, 429]) : pick([200, 200, 201, 204]);
-    const latency = Math.floor(rand() ** 3 * 3000);
-    const msg = level === 'ERROR' ? pick(['timeout calling ledger', 'connection reset by peer', 'database unavailable']) : pick(messages);
-    batch += `{"time":"${new Date(t).toISOString()}","level":"${level}","service":"payments","requestId":"req-${(i * 7919).toString(36)}","method":"${pick(['GET', 'POST'])}","path":"${pick(paths)}","status":${status},"latency_ms":${latency},"user":{"id":"u-${Math.floor(rand() * 5000)}"},"msg":"${msg}"}\n`;
-    if (batch.length > 1 << 20) {
-      if (!out.write(batch)) await new Promise((r) => out.once('drain', r));
-      batch = '';
-    }
-  }
-  out.write(batch);
-  await new Promise((r) => out.end(r));
-}
 
 const env = { ...process.env };
 delete env.NODE_EXTRA_CA_CERTS;
@@ -112,7 +82,7 @@ try {
   const file = opt('--file') ? path.resolve(opt('--file')) : path.join(dir, 'app.log');
   if (!existsSync(file)) {
     process.stderr.write(`generating ${LINES} lines… `);
-    await generate(file);
+    await generate(file, LINES);
   }
   const bytes = statSync(file).size;
   process.stderr.write(`${file}: ${(bytes / 1e6).toFixed(0)} MB\n`);
