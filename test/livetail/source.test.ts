@@ -257,6 +257,28 @@ describe('reload and shutdown', () => {
     expect(h.source.health().details.some((d) => d.includes('[a, a2]'))).toBe(true);
   });
 
+  it('a kept session that gains a rule with a clock of its own starts again, backfilling, under a new source id', async () => {
+    const clocks = new Map<string, number>();
+    const h = await harness({ groups: ['/a'], source: {
+        resumeFrom: (ids) => {
+          const known = ids.flatMap((id) => (clocks.has(id) ? [clocks.get(id)!] : []));
+          return known.length > 0 ? Math.min(...known) : undefined;
+        },
+      },
+    });
+    const a = rule({ id: 'a', logGroups: ['/a'] });
+    await h.source.apply(rules(a), h.config);
+    await until(() => h.source.health().ready, 'ready');
+    const [first] = h.source.sourceIds();
+    // a2 reads the same source, and comes with a clock (another session served it until now).
+    clocks.set('a2', Date.now() - 10_000);
+    await h.source.apply(rules(a, rule({ id: 'a2', logGroups: ['/a'] })), h.config);
+    await until(() => h.source.health().ready && h.emu.emulator.stats().started === 2, 'the session started again');
+    // Same parameters, new source id: the engine counts what it re-delivers against the earlier session's copies.
+    expect(h.source.sourceIds()).toEqual([`${first}.1`]);
+    await until(() => h.got.batches.some((b) => b.source === `${first}.1` && b.rules.includes('a2')), 'batches under the new id');
+  });
+
   it('stop closes every session on the server side, is idempotent, and resolves after the loops ended', async () => {
     const h = await harness({ groups: ['/a', '/b', '/c'] });
     await h.source.apply(rules(rule({ id: 'a', logGroups: ['/a'] }), rule({ id: 'b', logGroups: ['/b'] }), rule({ id: 'c', logGroups: ['/c'] })), h.config);
