@@ -17,7 +17,7 @@ export function secretsOf(dest: { url?: string | undefined; headers?: Readonly<R
       if (u.search) out.push(u.search);
       if (u.password) out.push(u.password);
       if (u.username) out.push(u.username);
-      // The Basic header those credentials become (http.ts splitCredentials).
+      // The Basic header those credentials become (node:http sends them so; http.ts postJson).
       if (u.username || u.password) out.push(Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64'));
     } catch {
       // Not a URL: the whole string is the secret.
