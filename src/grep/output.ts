@@ -3,7 +3,7 @@
  * a stream (stdout), `Collector` gathers a worker's segment in memory.
  */
 
-/** What is queued before a write: writes go out in blocks of at least FLUSH bytes (or at the end). */
+/** Output gathered before it is written: `flushIfFull` writes from this many bytes on (records.ts: its text likewise). */
 export const FLUSH = 1 << 16;
 const STAGING = 4 * FLUSH;
 
