@@ -86,6 +86,17 @@ export const HELP: Readonly<Record<string, CommandHelp>> = {
       [2, 'usage error, an invalid config or rule set, or log groups could not be looked up'],
     ],
   },
+  'iam-policy': {
+    examples: [
+      ['tailwatch iam-policy', 'what the policy covers, how to attach it, and the policy document'],
+      ['tailwatch iam-policy --format json > tailwatch-policy.json', 'the document alone, for aws iam put-role-policy'],
+    ],
+    exitCodes: [
+      [0, 'the policy covers every log group of the rules'],
+      [1, 'some log group could not be put in it (named on stderr: set aws.accountId)'],
+      [2, 'usage error, an invalid config or rule set, or log groups could not be looked up'],
+    ],
+  },
   tail: {
     examples: [['tailwatch tail --rule payments-5xx-burst', 'the live events that pass its pattern and conditions, until Ctrl-C']],
     exitCodes: [
