@@ -19,6 +19,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'replay', load: async () => (await import('./replay.js')).replayCommand },
   { name: 'grep', load: async () => (await import('./grep.js')).grepCommand },
   { name: 'plan', load: async () => (await import('./plan.js')).planCommand },
+  { name: 'doctor', load: async () => (await import('./doctor.js')).doctorCommand },
   { name: 'iam-policy', load: async () => (await import('./iam-policy.js')).iamPolicyCommand },
   { name: 'tail', load: async () => (await import('./tail.js')).tailCommand },
   { name: 'notify-test', load: async () => (await import('./notify-test.js')).notifyTestCommand },

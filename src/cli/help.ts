@@ -86,6 +86,18 @@ export const HELP: Readonly<Record<string, CommandHelp>> = {
       [2, 'usage error, an invalid config or rule set, or log groups could not be looked up'],
     ],
   },
+  doctor: {
+    examples: [
+      ['tailwatch doctor', 'credentials, region, every log group, destinations, the plan and its cost, clock skew'],
+      ['tailwatch doctor --live', 'and open each planned Live Tail session once (billed per session-minute)'],
+      ['tailwatch doctor --format json', '{checks: [{check, subject, status, message, fix}], summary, live}'],
+    ],
+    exitCodes: [
+      [0, 'no check failed (warnings may be printed)'],
+      [1, 'a check failed (each fail line says what to do)'],
+      [2, 'usage error, or an invalid config or rule set'],
+    ],
+  },
   'iam-policy': {
     examples: [
       ['tailwatch iam-policy', 'what the policy covers, how to attach it, and the policy document'],
