@@ -271,11 +271,14 @@ function credentialCheck(input: {
   now: () => number;
 }): CheckResult {
   const { config, credentials, accountsSeen } = input;
+  if (!credentials && !input.credentialError) {
+    return { check: 'credentials', status: 'warn', message: 'not checked: no region to ask CloudWatch Logs in', fix: 'set aws.region' };
+  }
   if (!credentials) {
     return {
       check: 'credentials',
       status: 'fail',
-      message: input.credentialError ? `no credentials from ${input.credentialSource}: ${input.credentialError}` : 'not checked: no region to ask',
+      message: `no credentials from ${input.credentialSource}: ${input.credentialError}`,
       fix: 'set aws.profile or AWS_PROFILE, export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run with an instance or task role',
     };
   }

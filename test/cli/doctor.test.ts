@@ -185,3 +185,13 @@ describe('the clock check', () => {
     expect(clockCheck(undefined, 5_000).status).toBe('warn');
   });
 });
+
+describe('tailwatch doctor without a config', () => {
+  it('says what to set instead of failing on credentials it had no region to ask with', async () => {
+    const dir = makeProject({ 'rules/.keep': '' });
+    const r = await runCli(['doctor'], { cwd: dir, env: {} });
+    expect(r.stdout).toContain('warn  credentials: not checked: no region to ask CloudWatch Logs in — set aws.region\n');
+    expect(r.stdout).toContain('warn  region: no region set and no rule names a log group — set aws.region\n');
+    expect(r.code).toBe(0);
+  });
+});
