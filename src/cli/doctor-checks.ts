@@ -164,7 +164,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<CheckResult[]> {
               check: 'api',
               subject: ref.region,
               status: 'fail',
-              message: `cannot reach CloudWatch Logs in ${ref.region}${config.aws.endpoint ? ` at ${config.aws.endpoint}` : ''}: ${unreachableBecause}`,
+              message: `cannot reach CloudWatch Logs in ${ref.region}${config.aws.endpoint ? ` at ${endpointText(config.aws.endpoint)}` : ''}: ${unreachableBecause}`,
               fix: config.aws.endpoint ? 'check aws.endpoint (is the emulator or proxy running?)' : 'check the network path to AWS (proxy, VPC endpoint, DNS)',
             });
           }
@@ -232,9 +232,18 @@ export async function runDoctor(opts: DoctorOptions): Promise<CheckResult[]> {
   }
 }
 
+/** An endpoint as shown: scheme, host and port (never a path, query or user:password it may carry). */
+function endpointText(endpoint: string): string {
+  try {
+    return new URL(endpoint).origin;
+  } catch {
+    return '(aws.endpoint)';
+  }
+}
+
 function regionChecks(config: Config, env: Readonly<Record<string, string | undefined>>, regions: readonly string[], noRegion: readonly string[]): CheckResult[] {
   const out: CheckResult[] = [];
-  const where = config.aws.endpoint ? ` via ${config.aws.endpoint}${isLoopbackEndpoint(config.aws.endpoint) ? ' (a local endpoint: the emulator?)' : ''}` : '';
+  const where = config.aws.endpoint ? ` via ${endpointText(config.aws.endpoint)}${isLoopbackEndpoint(config.aws.endpoint) ? ' (a local endpoint: the emulator?)' : ''}` : '';
   if (noRegion.length > 0) {
     out.push({ check: 'region', status: 'fail', message: `no region for the log groups of ${noRegion.join(', ')}`, fix: 'set aws.region (or the rule’s source.region, or name the groups by ARN)' });
   }

@@ -132,6 +132,7 @@ export const HELP: Readonly<Record<string, CommandHelp>> = {
     examples: [
       ['tailwatch emulate', 'a local CloudWatch Logs on http://127.0.0.1:4566 until Ctrl-C'],
       ['tailwatch emulate --port 0 --input demo/traffic.jsonl', 'any free port (printed), fed with recorded events in real time'],
+      ['tailwatch emulate -c tailwatch.yaml', 'with the config’s aws.region and aws.accountId (the account its ARNs name)'],
     ],
     exitCodes: [
       [0, 'stopped by SIGINT or SIGTERM'],
