@@ -61,7 +61,7 @@ export const iamPolicyCommand: CommandDef = {
       return EXIT_USAGE;
     }
     io.stdout.write(format === 'json' ? JSON.stringify(plan.policy, null, 2) + '\n' : formatPolicyText(plan));
-    for (const m of plan.missing) io.stderr.write(`tailwatch iam-policy: rule ${m.rule}: not in the policy: ${m.reason}${config.aws.accountId ? '' : ' (set aws.accountId to include it)'}\n`);
+    for (const m of plan.missing) io.stderr.write(`tailwatch iam-policy: rule ${m.rule}: not in the policy: ${m.reason}${m.needsAccount && !config.aws.accountId ? ' (set aws.accountId to include it)' : ''}\n`);
     return plan.missing.length > 0 ? EXIT_FAILED : EXIT_OK;
   },
 };

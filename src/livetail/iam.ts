@@ -40,8 +40,8 @@ export interface PolicyGroup {
 export interface PolicyPlan {
   readonly policy: IamPolicy;
   readonly groups: readonly PolicyGroup[];
-  /** Log groups left out: no ARN could be made for them (the reason says why). */
-  readonly missing: readonly { readonly rule: string; readonly reason: string }[];
+  /** Log groups left out: no ARN could be made for them (the reason says why; `needsAccount`: `aws.accountId` would give one). */
+  readonly missing: readonly { readonly rule: string; readonly reason: string; readonly needsAccount: boolean }[];
 }
 
 export const LOG_GROUP_ACTIONS = ['logs:StartLiveTail', 'logs:FilterLogEvents'] as const;
@@ -88,11 +88,11 @@ export function buildIamPolicy(ruleSet: RuleSet, config: Config, resolveArn: Arn
     const a = parseGroupArn(arn);
     if (a && g.byName && !accounts.has(a.region)) accounts.set(a.region, { partition: a.partition, account: a.account });
   }
-  const missing: { rule: string; reason: string }[] = [];
+  const missing: { rule: string; reason: string; needsAccount: boolean }[] = [];
   for (const p of pending) {
     const acct = p.region ? accounts.get(p.region) : undefined;
     if (acct) add(`arn:${acct.partition}:logs:${p.region}:${acct.account}:log-group:${p.name}`, p.rule, true);
-    else missing.push({ rule: p.rule, reason: p.reason });
+    else missing.push({ rule: p.rule, reason: p.reason, needsAccount: p.region !== '' });
   }
   const arns = [...groups.keys()].sort(cmp);
   const describe = new Set<string>();

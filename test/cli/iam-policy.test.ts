@@ -122,4 +122,12 @@ describe('tailwatch iam-policy', () => {
     expect(JSON.parse(r.stdout)).toEqual({ Version: '2012-10-17', Statement: [] });
     expect(r.stderr).toBe('tailwatch iam-policy: rule later: not in the policy: log group /aws/lambda/later not found in us-east-1 (set aws.accountId to include it)\n');
   });
+
+  it('a name without a region is named on stderr with what to set, exit 1', async () => {
+    const dir = makeProject({ 'tailwatch.yaml': 'destinations: { out: { type: console } }\ndefaults: { notify: [out] }\n', 'rules/r.yaml': 'rules:\n  - id: pay\n    source: { logGroups: [/ecs/payments] }\n' });
+    const r = await policyOf(dir);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('#   not in the policy: rule pay: no region for log group "/ecs/payments" (set aws.region)\n');
+    expect(r.stderr).toBe('tailwatch iam-policy: rule pay: not in the policy: no region for log group "/ecs/payments" (set aws.region)\n');
+  });
 });
