@@ -133,6 +133,8 @@ export class SupervisedSession {
   private failing = false;
   private unhealthy = false;
   private lastReason: RestartReason | undefined;
+  /** Ends the current slow-retry wait early (retryNow). */
+  private wake: (() => void) | undefined;
   private stopped = false;
   private readonly stopCtrl = new AbortController();
   private current: AbortController | undefined;
@@ -250,7 +252,7 @@ export class SupervisedSession {
         this.log.error({ session: this.id, err }, 'restart handler failed');
       }
       this.state = 'waiting';
-      if (delayMs > 0) await this.sleep(delayMs);
+      if (delayMs > 0) await this.sleep(delayMs, policy === 'slow');
     }
   }
 
@@ -527,18 +529,26 @@ export class SupervisedSession {
     this.raise(to);
   }
 
-  private sleep(ms: number): Promise<void> {
+  /** `wakeable`: `retryNow` may end the wait early (the slow retry of unhealthy rules). */
+  private sleep(ms: number, wakeable = false): Promise<void> {
     return new Promise((resolve) => {
       const signal = this.stopCtrl.signal;
       if (signal.aborted) return resolve();
       const done = (): void => {
         clearTimeout(t);
         signal.removeEventListener('abort', done);
+        if (this.wake === done) this.wake = undefined;
         resolve();
       };
       const t = setTimeout(done, ms);
       signal.addEventListener('abort', done, { once: true });
+      if (wakeable) this.wake = done;
     });
+  }
+
+  /** Ends a slow retry's wait now (SIGHUP: the user may have fixed the group or the permissions). */
+  retryNow(): void {
+    this.wake?.();
   }
 }
 

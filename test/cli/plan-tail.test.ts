@@ -107,8 +107,8 @@ describe('tailwatch plan', () => {
       const plan = JSON.parse(r.stdout) as { sessions: { logGroupIdentifiers: string[]; rules: string[] }[]; unplaced: { rule: string; reason: string }[] };
       expect(plan.sessions.map((s) => [s.logGroupIdentifiers, s.rules])).toEqual([[['arn:aws:logs:us-east-1:210987654321:log-group:/ecs/payments'], ['half', 'pay']]]);
       expect(plan.unplaced).toEqual([
-        { rule: 'ghost', reason: 'log group "/nope" not found in us-east-1' },
-        { rule: 'half', reason: 'some of its log groups are unavailable: served without log group "/nope" not found in us-east-1' },
+        { rule: 'ghost', reason: 'log group /nope not found in us-east-1 (account 210987654321)' },
+        { rule: 'half', reason: 'some of its log groups are unavailable: served without log group /nope not found in us-east-1 (account 210987654321)' },
       ]);
     } finally {
       await emu.close();
