@@ -58,8 +58,8 @@ async function harness(opts: { emulator?: EmulatorOptions; sessions?: Partial<Co
 }
 
 /** Running, with one event delivered live. */
-async function running(h: Harness): Promise<void> {
-  await h.source.apply(rules(payments), h.config);
+async function running(h: Harness, r: Rule = payments): Promise<void> {
+  await h.source.apply(rules(r), h.config);
   await until(() => h.source.health().ready, 'ready');
   h.put('before');
   await until(() => h.got.messages().includes('before'), 'an event live');
@@ -108,6 +108,23 @@ describe('a frame that never arrives whole: restart with backoff, the backfill b
     expect(h.reasons()).toEqual([]);
     expect(h.started()).toBe(1);
     expectEachOnce(h, ['before', 'after']);
+  });
+});
+
+describe('FilterLogEvents as the service pages it', () => {
+  it('a gap backfilled through empty and partial pages that carry a nextToken (searchedLogStreams empty): every event once', async () => {
+    const h = await harness({ emulator: { maxFilterScan: 1 } });
+    await running(h, rule({ id: 'pay', logGroups: ['/ecs/payments'], filterPattern: '?gap ?before ?after' }));
+    h.emu.emulator.injectFault({ type: 'drop' });
+    h.put('gap-1', 'noise', 'gap-2', 'noise', 'gap-3');
+    await until(() => h.started() === 2, 'started again');
+    await until(() => h.got.messages().includes('gap-3'), 'the gap backfilled');
+    h.put('after');
+    await until(() => h.got.messages().includes('after'), 'events flow again');
+    await new Promise((r) => setTimeout(r, 150));
+    expectEachOnce(h, ['before', 'gap-1', 'gap-2', 'gap-3', 'after']);
+    // One stored event a call: a page per event of the gap, the noise's empty.
+    expect(h.emu.emulator.stats().calls['FilterLogEvents']).toBeGreaterThanOrEqual(5);
   });
 });
 
