@@ -207,6 +207,11 @@ export class Emulator {
     return [...this.live.values()].map((s) => s.info());
   }
 
+  /** StartLiveTail calls a `hang-*` fault holds now. */
+  heldStartCount(): number {
+    return this.held.size;
+  }
+
   activeSessionCount(region?: string): number {
     let n = 0;
     for (const s of this.live.values()) if (region === undefined || s.region === region) n++;

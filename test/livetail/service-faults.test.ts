@@ -169,6 +169,11 @@ describe('error responses: each answered with its policy', () => {
     { refuse: { error: 'BrandNewException', status: 400 }, reason: 'unexpected', unhealthy: false, error: 'BrandNewException (HTTP 400)' },
     { refuse: { error: 'InternalFailure' }, reason: 'unavailable', unhealthy: false, error: 'InternalFailure (HTTP 500)' },
     { refuse: { error: 'ServiceUnavailableException' }, reason: 'unavailable', unhealthy: false, error: 'ServiceUnavailableException (HTTP 503)' },
+    { refuse: { error: 'InvalidParameterException' }, reason: 'invalid-parameter', unhealthy: true, error: 'InvalidParameterException (HTTP 400)' },
+    { refuse: { error: 'ResourceNotFoundException' }, reason: 'not-found', unhealthy: true, error: 'ResourceNotFoundException (HTTP 400)' },
+    { refuse: { error: 'ExpiredTokenException' }, reason: 'expired-credentials', unhealthy: false, error: 'ExpiredTokenException (HTTP 400)' },
+    { refuse: { error: 'UnrecognizedClientException' }, reason: 'unauthenticated', unhealthy: true, error: 'UnrecognizedClientException (HTTP 400)' },
+    { refuse: { error: 'InvalidSignatureException' }, reason: 'unauthenticated', unhealthy: true, error: 'InvalidSignatureException (HTTP 400)' },
   ];
   for (const { refuse, reason, unhealthy, error } of cases) {
     it(`${refuse.error}${refuse.namespaced ? ' (namespaced __type)' : ''}${refuse.status ? ` (HTTP ${refuse.status})` : ''} → "${reason}"${unhealthy ? ', rules unhealthy, retried slowly' : ', backoff'}`, async () => {
