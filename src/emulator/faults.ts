@@ -1,9 +1,12 @@
 /**
  * Fault injection: one `Fault` value shape for the programmatic API
  * (`emulator.injectFault`) and the admin endpoint (POST /_emulator/faults).
- * Session faults act on one session (`sessionId`) or on every active one;
- * `refuse` makes the next calls of an operation fail with an AWS error, for a
- * number of calls and/or a duration on the emulator's clock.
+ * Session faults act on one session (`sessionId`) or on every active one
+ * (besides the service's exceptions: error frames, unknown events, frames
+ * cut, corrupted or reset mid-way); `next-start` gives the next StartLiveTail
+ * calls a failed or held start; `refuse` makes the next calls of an operation
+ * fail with an AWS error (also namespaced, unknown or 5xx), for a number of
+ * calls and/or a duration on the emulator's clock.
  */
 import { AwsError, REFUSAL_TYPES, type RefusalType } from './errors.js';
 
