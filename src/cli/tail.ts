@@ -38,6 +38,7 @@ const REFUSED: Readonly<Record<string, string>> = {
   'not-found': 'a log group does not exist',
   'access-denied': 'access denied',
   'invalid-parameter': 'invalid parameters',
+  unauthenticated: 'the credentials were not accepted',
 };
 
 /** Planned restarts (the 3-hour timeout, rotation) are not worth a line. */

@@ -9,6 +9,7 @@
  * merged back, through the same re-planning; the decisions and each
  * session's observed rate are saved through `planState` (state.dir).
  */
+import type { CloudWatchLogsClientConfig } from '@aws-sdk/client-cloudwatch-logs';
 import type { Logger } from 'pino';
 import type { Config, RuleSet } from '../config/model.js';
 import { stableJson } from '../engine/compile.js';
@@ -33,6 +34,11 @@ export interface LiveTailSourceOptions {
   readonly random?: (() => number) | undefined;
   /** Environment for the credentials decision; default process.env. */
   readonly env?: Readonly<Record<string, string | undefined>> | undefined;
+  /**
+   * Credentials for every client instead of the default chain (tests). A provider is asked again
+   * when a session's credentials are refused (ExpiredTokenException and the like).
+   */
+  readonly credentials?: CloudWatchLogsClientConfig['credentials'] | undefined;
   /** Retry period of sessions whose rules are unhealthy. Default: 5 min (at least backoff max). */
   readonly slowRetryMs?: number | undefined;
   /** Default 5 s. */
@@ -232,7 +238,7 @@ export class LiveTailSource implements EventSource {
     const key = stableJson(config.aws);
     let pool = this.pools.get(key);
     if (!pool) {
-      pool = new ClientPool(config.aws, this.opts.env);
+      pool = new ClientPool(config.aws, this.opts.env, this.opts.credentials);
       this.pools.set(key, pool);
     }
     return { key, pool };
@@ -312,6 +318,7 @@ export class LiveTailSource implements EventSource {
       const session = new SupervisedSession(spec, {
         live: pool.get(spec.region, 'live'),
         api: pool.get(spec.region, 'api'),
+        refreshClients: (stale) => pool.refresh(spec.region, stale),
         budget: this.budget(awsKey, spec.region, config),
         generation: this.nextGeneration(k),
         onEvents: this.opts.onEvents,
