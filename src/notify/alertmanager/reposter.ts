@@ -31,7 +31,8 @@ const BATCH = 500;
 
 export interface Clock {
   now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
+  /** `fn` may return a promise (a re-post round); a test clock can await it. */
+  setTimeout(fn: () => unknown, ms: number): unknown;
   clearTimeout(handle: unknown): void;
 }
 
@@ -62,9 +63,12 @@ export class Reposter {
 
   start(): void {
     if (this.stopped || this.timer !== undefined) return;
+    // A fixed cadence: the next round is armed when this one starts; a round still in flight when
+    // the next falls due absorbs it (tick() joins it).
     this.timer = this.opts.clock.setTimeout(() => {
       this.timer = undefined;
-      void this.tick().finally(() => this.start());
+      this.start();
+      return this.tick();
     }, this.opts.intervalMs);
   }
 
