@@ -13,21 +13,18 @@
  * Waits are on log lines and receivers, each with a deadline.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { alertmanagerBinary } from '../kit/alertmanager.js';
 import { startDaemon, type DaemonProcess } from '../kit/daemon.js';
 import { startEmulator, type StartedEmulator } from '../kit/emulator.js';
 import { makeProject } from '../kit/project.js';
 import { startReceiver, type Receiver } from '../kit/receiver.js';
-import { hasTool } from '../kit/tools.js';
 
-/** Debian names the binary prometheus-alertmanager, upstream alertmanager; ALERTMANAGER_BIN wins. */
-const AM_BIN =
-  process.env['ALERTMANAGER_BIN'] ??
-  (['/usr/bin/prometheus-alertmanager'].find((p) => existsSync(p)) ?? (hasTool('alertmanager', 'apt-get install prometheus-alertmanager, or the alertmanager release binary on PATH') ? 'alertmanager' : undefined));
+const AM_BIN = alertmanagerBinary();
 
 let emu: StartedEmulator;
 let replicas: DaemonProcess[];
