@@ -7,6 +7,7 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { AlertmanagerDestination } from '../../src/config/model.js';
 import { createAlertmanagerNotifier } from '../../src/notify/alertmanager/index.js';
@@ -91,6 +92,26 @@ describe('posting to every peer', () => {
     peers[0]!.script({ status: 400, body: 'bad' });
     peers[1]!.script({ status: 422, body: 'no' });
     expect(await n.send([a], { deliveryId: a.id })).toMatchObject({ ok: false, retry: false });
+  });
+
+  it('logs a failing peer when its problem starts and when it recovers, not once per alert', async () => {
+    const { peers, dest } = await cluster(2);
+    const lines: { level: number; msg: string; peer?: number }[] = [];
+    const logger = pino({ level: 'info' }, { write: (l: string) => void lines.push(JSON.parse(l) as (typeof lines)[number]) });
+    const n = createAlertmanagerNotifier(dest, { timeoutMs: 2_000, logger });
+    await peers[1]!.down();
+    for (let i = 0; i < 5; i++) {
+      const a = sampleAlert();
+      expect((await n.send([a], { deliveryId: a.id })).ok).toBe(true);
+    }
+    await peers[1]!.up();
+    const a = sampleAlert();
+    await n.send([a], { deliveryId: a.id });
+    expect(lines.map((l) => [l.msg, l.peer])).toEqual([
+      ['alertmanager: a peer did not take the alert; the other peers did', 2],
+      ['alertmanager: peer takes alerts again', 2],
+    ]);
+    expect(JSON.stringify(lines)).not.toContain(peers[1]!.url);
   });
 
   it('adds externalLabels, never over a label the alert has', async () => {

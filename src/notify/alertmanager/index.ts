@@ -74,6 +74,25 @@ export function createAlertmanagerNotifier(dest: AlertmanagerDestination, deps: 
     }
   }
 
+  /**
+   * A peer that failed while another took the alert: logged when its problem starts or changes and
+   * when it takes alerts again — not once per alert (a storm against a dead peer is one line).
+   */
+  const peerProblems = new Map<number, string>();
+  function peerHealth(outcomes: readonly SendOutcome[], deliveryId: string): void {
+    outcomes.forEach((o, i) => {
+      const problem = o.ok ? undefined : `${o.reason}: ${o.detail}`;
+      if (problem === peerProblems.get(i)) return;
+      if (o.ok) {
+        peerProblems.delete(i);
+        log?.info({ peer: i + 1 }, 'alertmanager: peer takes alerts again');
+      } else {
+        peerProblems.set(i, problem!);
+        log?.warn({ peer: i + 1, alert: deliveryId, reason: o.reason, status: o.status, error: o.detail }, 'alertmanager: a peer did not take the alert; the other peers did');
+      }
+    });
+  }
+
   /** After a delivery: firings of resolving rules open, resolves close (best effort: the alert went out). */
   function remember(alerts: readonly Alert[], bodies: readonly AmAlert[]): void {
     if (!set || closed) return;
@@ -103,9 +122,7 @@ export function createAlertmanagerNotifier(dest: AlertmanagerDestination, deps: 
       const outcome = combine(outcomes);
       if (outcome.ok) {
         remember(alerts, bodies);
-        outcomes.forEach((o, i) => {
-          if (!o.ok) log?.warn({ peer: i + 1, alert: ctx.deliveryId, reason: o.reason, status: o.status, error: o.detail }, 'alertmanager: a peer did not take the alert; the other peers did');
-        });
+        peerHealth(outcomes, ctx.deliveryId);
       }
       return outcome;
     },
