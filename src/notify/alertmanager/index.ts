@@ -63,7 +63,7 @@ export function createAlertmanagerNotifier(dest: AlertmanagerDestination, deps: 
         set,
         intervalMs: dest.resendIntervalMs ?? DEFAULT_RESEND_INTERVAL_MS,
         // A re-post round's delivery id names the round's alerts, like a digest's.
-        post: (alerts) => postAll(JSON.stringify(alerts), roundId(alerts)),
+        post: (alerts, signal) => postAll(JSON.stringify(alerts), roundId(alerts), signal),
         resolves: ruleResolves,
         clock,
         logger: log,

@@ -46,7 +46,7 @@ export interface ReposterOptions {
   readonly set: OpenSet;
   readonly intervalMs: number;
   /** Posts one request to every peer; one outcome per peer, in peer order. */
-  readonly post: (alerts: readonly AmAlert[]) => Promise<readonly SendOutcome[]>;
+  readonly post: (alerts: readonly AmAlert[], signal: AbortSignal) => Promise<readonly SendOutcome[]>;
   readonly resolves: (ruleId: string) => boolean;
   readonly clock: Clock;
   readonly logger?: Logger | undefined;
@@ -56,6 +56,8 @@ export class Reposter {
   private timer: unknown;
   private running: Promise<void> | undefined;
   private stopped = false;
+  /** Aborts the requests of a round in flight on stop (shutdown does not wait for them). */
+  private readonly abort = new AbortController();
   /** The last failure logged per peer (logged again only when it changes). */
   private readonly peerProblems = new Map<number, string>();
 
@@ -74,6 +76,7 @@ export class Reposter {
 
   stop(): void {
     this.stopped = true;
+    this.abort.abort();
     if (this.timer !== undefined) this.opts.clock.clearTimeout(this.timer);
     this.timer = undefined;
   }
@@ -110,8 +113,8 @@ export class Reposter {
       return;
     }
     for (let i = 0; i < alerts.length && !this.stopped; i += BATCH) {
-      const outcomes = await this.opts.post(alerts.slice(i, i + BATCH));
-      this.report(outcomes);
+      const outcomes = await this.opts.post(alerts.slice(i, i + BATCH), this.abort.signal);
+      if (!this.stopped) this.report(outcomes);
     }
   }
 
