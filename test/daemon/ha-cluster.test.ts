@@ -191,10 +191,10 @@ receivers:
         `--web.listen-address=127.0.0.1:${web[i]}`,
         `--cluster.listen-address=127.0.0.1:${gossip[i]}`,
         `--cluster.peer=127.0.0.1:${gossip[1 - i]}`,
-        // Loopback speeds: gossip fast, settle fast, the second peer waits 1 s for the first's notification log.
+        // Loopback speeds: gossip fast, settle fast, the second peer waits 2 s for the first's notification log.
         '--cluster.gossip-interval=50ms',
         '--cluster.pushpull-interval=1s',
-        '--cluster.peer-timeout=1s',
+        '--cluster.peer-timeout=2s',
         '--cluster.settle-timeout=2s',
         '--cluster.probe-interval=200ms',
         '--cluster.probe-timeout=100ms',
@@ -303,7 +303,7 @@ describe.skipIf(!AM_BIN)('two replicas and a two-peer Alertmanager cluster (real
     expect([...known].sort(), 'the restarted peer learned the open firings').toEqual([...all].sort());
 
     // Longer than a second peer's wait (peer-timeout) and a few re-post rounds: a duplicate would show by now.
-    await sleep(3_000);
+    await sleep(4_000);
     expect(Object.fromEntries(firings()), detail()).toEqual(Object.fromEntries(all.map((n) => [n, 1])));
   }, 60_000);
 });
