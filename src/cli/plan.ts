@@ -58,6 +58,8 @@ export interface PlanTextInfo {
   /** Every strategy's cost, the configured one first. */
   readonly strategies?: readonly StrategyCost[] | undefined;
   readonly observed?: PlanObservations | undefined;
+  /** `ha.replicas`: identical daemons, each running every session (default 1). */
+  readonly replicas?: number | undefined;
 }
 
 const usd = (x: number): string => `$${x.toFixed(2)}`;
@@ -97,6 +99,8 @@ export function formatPlanText(plan: Plan, info: PlanTextInfo): string {
   }
   lines.push('');
   lines.push(`Total: ${n} session${n === 1 ? '' : 's'}, ${n * MINUTES_A_MONTH} session-minutes/month, ${usd(plan.monthlyCost)}/month at $${info.pricePerMinute} per session-minute`);
+  const replicas = info.replicas ?? 1;
+  if (replicas > 1) lines.push(`With ha.replicas ${replicas} (each replica runs every session): ${replicas * n} sessions, ${usd(replicas * plan.monthlyCost)}/month`);
   if (info.strategies?.length) {
     lines.push('');
     lines.push('Monthly cost by strategy:');
@@ -202,9 +206,10 @@ export const planCommand: CommandDef = {
       });
       const out: Record<string, unknown> = { sessions, unplaced: plan.unplaced, monthlyCost: plan.monthlyCost, strategy: configured, strategies: Object.fromEntries(strategies.map(({ strategy, ...c }) => [strategy, c])) };
       if (observed) out['observedAt'] = observed.savedAt;
+      if (config.ha) Object.assign(out, { replicas: config.ha.replicas, replicasMonthlyCost: config.ha.replicas * plan.monthlyCost });
       io.stdout.write(JSON.stringify(out, null, 2) + '\n');
     } else {
-      io.stdout.write(formatPlanText(plan, { strategy: configured, maxConcurrent: config.sessions.maxConcurrent, pricePerMinute: config.sessions.pricePerMinute, strategies, observed }));
+      io.stdout.write(formatPlanText(plan, { strategy: configured, maxConcurrent: config.sessions.maxConcurrent, pricePerMinute: config.sessions.pricePerMinute, strategies, observed, replicas: config.ha?.replicas }));
     }
     return plan.unplaced.length > 0 ? EXIT_FAILED : EXIT_OK;
   },

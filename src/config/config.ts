@@ -133,6 +133,7 @@ interface RawConfig {
   server?: { listen: string };
   silences?: { match: { rule?: string; labels?: Record<string, string> }; until: string; reason?: string }[];
   heartbeat?: { cron: string; url: string };
+  ha?: { replicas?: number };
   log?: { level?: string };
 }
 
@@ -238,6 +239,7 @@ function buildConfig(raw: RawConfig, base: Config, dir: string, source: YamlSour
       pos: source.objectPos(s),
     })),
     heartbeat: raw.heartbeat ? { cron: raw.heartbeat.cron, url: raw.heartbeat.url } : undefined,
+    ha: raw.ha ? { replicas: raw.ha.replicas ?? 1 } : undefined,
     log: { level: raw.log?.level ?? base.log.level },
   };
 }
@@ -250,8 +252,19 @@ function buildDestination(name: string, d: Record<string, unknown> & { type: Des
       return { type: 'slack', name, url: str('url')!, username: str('username'), iconEmoji: str('iconEmoji'), channel: str('channel') };
     case 'webhook':
       return { type: 'webhook', name, url: str('url')!, headers, secret: str('secret'), body: d['body'] ?? undefined };
-    case 'alertmanager':
-      return { type: 'alertmanager', name, url: str('url')!, headers };
+    case 'alertmanager': {
+      const peers = Array.isArray(d['peers']) ? (d['peers'] as string[]) : [str('url')!];
+      const resend = str('resendInterval');
+      return {
+        type: 'alertmanager',
+        name,
+        url: peers[0]!,
+        peers,
+        headers,
+        externalLabels: (d['externalLabels'] as Record<string, string> | undefined) ?? {},
+        resendIntervalMs: resend === undefined ? undefined : parseDuration(resend),
+      };
+    }
     case 'console':
       return { type: 'console', name };
   }
@@ -263,6 +276,11 @@ function semanticProblems(config: Config, source: YamlSource, now: number): Prob
   const out: Problem[] = [];
   if (config.heartbeat && !cron.validate(config.heartbeat.cron)) {
     out.push(source.problem(['heartbeat', 'cron'], 'heartbeat.cron: not a valid cron expression', 'cron'));
+  }
+  for (const d of Object.values(config.destinations)) {
+    if (d.type === 'alertmanager' && d.resendIntervalMs !== undefined && d.resendIntervalMs < 1_000) {
+      out.push(source.problem(['destinations', d.name, 'resendInterval'], `destinations.${d.name}.resendInterval: must be at least 1s`, 'duration'));
+    }
   }
   if (config.sessions.rotateAfterMs >= THREE_HOURS) {
     out.push(source.problem(['sessions', 'rotateAfter'], 'sessions.rotateAfter: must be under 3h (Live Tail ends sessions at 3 hours)', 'duration'));
@@ -289,7 +307,12 @@ function urlProblems(raw: RawConfig, source: YamlSource): Problem[] {
     if (typeof url === 'string' && !isHttpUrl(url)) out.push(source.problem(at, `${at.join('.')}: not a valid http(s) URL`, 'url'));
   };
   if (raw && typeof raw === 'object') {
-    for (const [name, d] of Object.entries(raw.destinations ?? {})) if (d && typeof d === 'object') check(d['url'], ['destinations', name, 'url']);
+    for (const [name, d] of Object.entries(raw.destinations ?? {})) {
+      if (!d || typeof d !== 'object') continue;
+      check(d['url'], ['destinations', name, 'url']);
+      if (Array.isArray(d['peers'])) d['peers'].forEach((peer, i) => check(peer, ['destinations', name, 'peers', i]));
+      if (d['url'] !== undefined && d['peers'] !== undefined) out.push(source.problem(['destinations', name, 'peers'], `destinations.${name}: give either url or peers, not both`, 'url'));
+    }
     const heartbeat = raw.heartbeat?.url;
     check(heartbeat, ['heartbeat', 'url']);
     // The ping is a fetch(), which refuses URLs with credentials (every ping would fail with a bare TypeError).

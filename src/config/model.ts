@@ -105,8 +105,15 @@ export interface WebhookDestination {
 export interface AlertmanagerDestination {
   readonly type: 'alertmanager';
   readonly name: string;
+  /** The first peer (`url`, or `peers[0]`). */
   readonly url: string;
+  /** Every Alertmanager of the cluster; each alert is posted to each (`url` alone: one peer). */
+  readonly peers?: readonly string[] | undefined;
   readonly headers: Readonly<Record<string, string>>;
+  /** Labels added to every alert unless the alert has a label of that name (the same on every replica). */
+  readonly externalLabels?: Readonly<Record<string, string>> | undefined;
+  /** How often the daemon re-posts its open firings (default 1m). */
+  readonly resendIntervalMs?: number | undefined;
 }
 export interface ConsoleDestination {
   readonly type: 'console';
@@ -183,6 +190,8 @@ export interface Config {
   readonly server?: { readonly listen: string } | undefined;
   readonly silences: readonly Silence[];
   readonly heartbeat?: { readonly cron: string; readonly url: string } | undefined;
+  /** Identical daemons run for high availability (documents intent; `plan` multiplies the cost). */
+  readonly ha?: { readonly replicas: number } | undefined;
   readonly log: { readonly level: string };
 }
 

@@ -34,6 +34,8 @@ export interface StageContext {
   readonly metrics: DaemonMetrics;
   /** Where a new session serving these rules starts (their clocks): it backfills from there. */
   readonly resumeFrom: (rules: readonly string[]) => number | undefined;
+  /** Whether a rule of the running set (reloads change it) sends resolves: its firings stay open until one. */
+  readonly ruleResolves?: ((ruleId: string) => boolean) | undefined;
 }
 
 export interface DaemonOptions {
@@ -131,7 +133,13 @@ export class Daemon {
     this.engine = this.restoreEngine(state);
     this.log.info({ rules: this.ruleSet.rules.length, files: this.ruleSet.files.length, restoredState: state !== undefined }, 'rules loaded');
 
-    const ctx: StageContext = { config: this.config, logger: this.log, metrics: this.metrics, resumeFrom: (rules) => this.engine.resumePoint(rules) };
+    const ctx: StageContext = {
+      config: this.config,
+      logger: this.log,
+      metrics: this.metrics,
+      resumeFrom: (rules) => this.engine.resumePoint(rules),
+      ruleResolves: (ruleId) => this.ruleSet.rules.some((r) => r.id === ruleId && r.enabled && r.resolve),
+    };
     this.sink = this.opts.createSink(ctx);
     this.sink.start();
     this.source = this.opts.createSource((batch) => this.onEvents(batch), ctx);

@@ -42,6 +42,7 @@ export function createAlertSink(ctx: StageContext, console: { stream?: NodeJS.Wr
     consoleStream: console.stream,
     consoleColor: console.color,
     stateDir: ctx.config.state.dir,
+    ruleResolves: ctx.ruleResolves,
     destinations: ctx.config.destinations,
     delivery: ctx.config.delivery,
     logger: ctx.logger.child({ component: 'notify' }),

@@ -59,6 +59,8 @@ export interface Notifier {
   /** Sends one alert, or (when `pacing` allows digests and there are several) one digest of them. */
   send(alerts: readonly Alert[], ctx: SendContext): Promise<SendOutcome>;
   render(alert: Alert): RenderedRequest;
+  /** Stops what the notifier runs on its own (the Alertmanager re-posts) and closes its files; the dispatcher calls it on close. */
+  close?(): void;
 }
 
 /** Shared by every notifier factory. */
@@ -68,6 +70,14 @@ export interface NotifierDeps {
   readonly consoleStream?: NodeJS.WritableStream | undefined;
   /** Console blocks in colour (default: when the stream is a terminal and NO_COLOR is not set). */
   readonly consoleColor?: boolean | undefined;
+  /**
+   * The daemon's state folder: a notifier that keeps state of its own (the Alertmanager destination's
+   * open firings, re-posted every `resendInterval`) keeps it there. Absent (notify-test, replay): nothing kept, nothing re-posted.
+   */
+  readonly stateDir?: string | undefined;
+  /** Whether a rule's firings stay open until a resolve (`resolve: true`), asked at each re-post (reloads change rules). */
+  readonly ruleResolves?: ((ruleId: string) => boolean) | undefined;
+  readonly logger?: import('pino').Logger | undefined;
 }
 
 export const DELIVERY_HEADER = 'X-Tailwatch-Delivery';

@@ -47,6 +47,8 @@ export interface OutboxSinkOptions {
   readonly consoleColor?: boolean | undefined;
   readonly now?: (() => number) | undefined;
   readonly random?: (() => number) | undefined;
+  /** Whether a rule resolves (the Alertmanager destination re-posts those rules' open firings; absent: no re-posts). */
+  readonly ruleResolves?: ((ruleId: string) => boolean) | undefined;
   /** Opens the outbox (tests wrap the real one to inject failures). */
   readonly openStore?: ((stateDir: string) => OutboxStore) | undefined;
 }
@@ -97,8 +99,10 @@ export function createDispatcher(opts: OutboxSinkOptions, createNotifier: Notifi
   let writeProblem: string | undefined;
 
   const deps: NotifierDeps = { timeoutMs: opts.delivery.timeoutMs, consoleStream: opts.consoleStream, consoleColor: opts.consoleColor };
+  const ownDeps = (name: string): NotifierDeps =>
+    opts.ruleResolves ? { ...deps, stateDir: opts.stateDir, ruleResolves: opts.ruleResolves, logger: log.child({ destination: name }) } : deps;
   for (const [name, dest] of Object.entries(opts.destinations)) {
-    const notifier = createNotifier({ ...dest, name } as Destination, deps);
+    const notifier = createNotifier({ ...dest, name } as Destination, ownDeps(name));
     lanes.set(name, {
       name,
       notifier,
@@ -422,6 +426,9 @@ export function createDispatcher(opts: OutboxSinkOptions, createNotifier: Notifi
     });
     await step('timers', () => {
       for (const lane of lanes.values()) if (lane.timer) clearTimeout(lane.timer);
+    });
+    await step('notifiers', () => {
+      for (const lane of lanes.values()) lane.notifier.close?.();
     });
     await step('let aborted sends record their outcome', async () => {
       const until = Date.now() + 1_000;

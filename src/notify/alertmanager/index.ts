@@ -1,89 +1,155 @@
 /**
- * `type: alertmanager`: POST `<url>/api/v2/alerts` with one alert a request.
+ * `type: alertmanager`: POST `<peer>/api/v2/alerts` to every peer of the
+ * cluster (`peers`, or the one `url`), one alert a request — as Prometheus
+ * posts to every Alertmanager it knows: peers do not share alerts, only
+ * silences and the notification log, and the log is what makes the cluster
+ * notify once.
  *
- * - labels: `alertname` (= rule id), `severity`, the rule's labels, the group
- *   values (a group key that collides with a rule label gets `group_`; a
- *   null group value is left out — Alertmanager treats an empty label as
- *   absent anyway). Names are made valid for Alertmanager 0.25
- *   (`[a-zA-Z_][a-zA-Z0-9_]*`: `user.id` → `user_id`).
- * - annotations: `title`, `text`, `description` (the rule's), `tailwatch_id`;
- *   the texts at most 16 KiB (cut with "…").
- * - `startsAt` = the first event of the window; `endsAt` = the resolve time
- *   on a resolve (never later than now); `generatorURL` = the console link.
+ * The payload (payload.ts): labels (`alertname`, `severity`, rule labels,
+ * group values, `externalLabels`), annotations, `startsAt`; `endsAt` on a
+ * resolve. The first post of a firing has no `endsAt` (Alertmanager applies
+ * its `resolve_timeout`), so every replica posts the same bytes.
  *
- * tailwatch sends a firing once; Alertmanager marks it resolved after its
- * `resolve_timeout` (default 5m) unless it fires again or resolves first.
- * The same labels from several tailwatch instances deduplicate in
- * Alertmanager — the high-availability setup (SPEC §7).
+ * A send succeeds when at least one peer accepted it: the cluster has the
+ * alert. A peer that failed is logged and catches up by the re-posts (every
+ * `resendInterval`: reposter.ts), not by the outbox — a peer that is down
+ * must neither hold the others back nor turn delivered alerts into retries
+ * and, after `delivery.maxAge`, drops. When every peer fails, the outcome is
+ * the most hopeful one (retry if any peer may take it later).
+ *
+ * In the daemon (the dispatcher passes `stateDir` and `ruleResolves`), a
+ * delivered firing of a rule with `resolve: true` is recorded as open in
+ * `<state.dir>/alertmanager.sqlite` until its resolve is delivered, and the
+ * re-poster posts the open ones again. `notify-test` and `replay` re-post nothing.
  */
+import { createHash } from 'node:crypto';
 import type { AlertmanagerDestination } from '../../config/model.js';
 import type { Alert } from '../../engine/alert.js';
 import { HTTP_CONCURRENCY, postJson } from '../http.js';
-import { DELIVERY_HEADER, type Notifier, type NotifierDeps } from '../notifier.js';
+import { DELIVERY_HEADER, type Notifier, type NotifierDeps, type SendOutcome } from '../notifier.js';
 import { secretsOf } from '../secrets.js';
-import { cut, inertAlert } from '../text.js';
+import { openOpenSet, type OpenSet } from './open-set.js';
+import { alertmanagerAlert, alertsEndpoint, identity, type AmAlert } from './payload.js';
+import { Reposter, systemClock, type Clock } from './reposter.js';
 
-export interface AmAlert {
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  startsAt: string;
-  endsAt?: string;
-  generatorURL?: string;
-}
+export { alertmanagerAlert, alertsEndpoint, labelName, type AmAlert } from './payload.js';
 
-export function labelName(name: string): string {
-  const s = name.replace(/[^a-zA-Z0-9_]/g, '_');
-  return /^[a-zA-Z_]/.test(s) ? s : `_${s}`;
-}
+/** `resendInterval` when the config leaves it out (Prometheus's `resend_delay`). */
+export const DEFAULT_RESEND_INTERVAL_MS = 60_000;
 
-export function alertmanagerAlert(original: Alert, now: number): AmAlert {
-  // Labels and annotations without lone surrogates or bidi controls from logs.
-  const alert = inertAlert(original);
-  // A Map: label names come from rules and logs, and `__proto__` or `constructor` are names like any other.
-  const map = new Map<string, string>();
-  for (const [k, v] of Object.entries(alert.rule.labels)) map.set(labelName(k), v);
-  for (const [k, v] of Object.entries(alert.group)) {
-    if (v === null) continue;
-    let name = labelName(k);
-    if (map.has(name) || name === 'alertname' || name === 'severity') name = labelName(`group_${k}`);
-    map.set(name, String(v));
-  }
-  map.set('alertname', alert.rule.id);
-  map.set('severity', alert.rule.severity);
-  const labels: Record<string, string> = Object.fromEntries(map);
-  // Cut here too: the outbox may hold alerts decided before the engine cut rendered texts.
-  const annotations: Record<string, string> = { title: cut(alert.title), text: cut(alert.text), tailwatch_id: alert.id };
-  if (alert.rule.description) annotations['description'] = cut(alert.rule.description);
-  const out: AmAlert = { labels, annotations, startsAt: alert.firstEventAt || alert.firedAt };
-  if (alert.kind === 'resolved') out.endsAt = new Date(Math.min(Date.parse(alert.firedAt) || now, now)).toISOString();
-  if (alert.links.console) out.generatorURL = alert.links.console;
-  return out;
-}
-
-export function alertsEndpoint(url: string): string {
-  return url.replace(/\/+$/, '') + '/api/v2/alerts';
-}
-
-export function createAlertmanagerNotifier(dest: AlertmanagerDestination, deps: NotifierDeps): Notifier {
-  const secrets = secretsOf(dest);
-  const endpoint = alertsEndpoint(dest.url);
+export function createAlertmanagerNotifier(dest: AlertmanagerDestination, deps: NotifierDeps, clock: Clock = systemClock): Notifier {
+  const peers = dest.peers && dest.peers.length > 0 ? dest.peers : [dest.url];
+  const secrets = [...new Set(peers.flatMap((url) => secretsOf({ url, headers: dest.headers })))].sort((a, b) => b.length - a.length);
+  const endpoints = peers.map(alertsEndpoint);
+  const externalLabels = dest.externalLabels ?? {};
+  const log = deps.logger;
   const headers = (deliveryId: string, redact: boolean) => {
     const h: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'tailwatch' };
     for (const [k, v] of Object.entries(dest.headers)) h[k] = redact ? '[redacted]' : v;
     h[DELIVERY_HEADER] = deliveryId;
     return h;
   };
+  const postAll = (body: string, deliveryId: string, signal?: AbortSignal): Promise<SendOutcome[]> =>
+    Promise.all(endpoints.map((url) => postJson({ url, body, headers: headers(deliveryId, false), timeoutMs: deps.timeoutMs, signal, secrets })));
+
+  let set: OpenSet | undefined;
+  let reposter: Reposter | undefined;
+  let closed = false;
+  if (deps.stateDir !== undefined && deps.ruleResolves) {
+    try {
+      set = openOpenSet(deps.stateDir, dest.name);
+      const ruleResolves = deps.ruleResolves;
+      reposter = new Reposter({
+        set,
+        intervalMs: dest.resendIntervalMs ?? DEFAULT_RESEND_INTERVAL_MS,
+        // A re-post round's delivery id names the round's alerts, like a digest's.
+        post: (alerts, signal) => postAll(JSON.stringify(alerts), roundId(alerts), signal),
+        resolves: ruleResolves,
+        clock,
+        logger: log,
+      });
+      reposter.start();
+    } catch (err) {
+      log?.error({ code: (err as { code?: unknown })?.code ?? (err as Error)?.name }, 'alertmanager: open firings cannot be stored; firings are posted once, not re-posted');
+    }
+  }
+
+  /**
+   * A peer that failed while another took the alert: logged when its problem starts or changes and
+   * when it takes alerts again — not once per alert (a storm against a dead peer is one line).
+   */
+  const peerProblems = new Map<number, string>();
+  function peerHealth(outcomes: readonly SendOutcome[], deliveryId: string): void {
+    outcomes.forEach((o, i) => {
+      const problem = o.ok ? undefined : `${o.reason}: ${o.detail}`;
+      if (problem === peerProblems.get(i)) return;
+      if (o.ok) {
+        peerProblems.delete(i);
+        log?.info({ peer: i + 1 }, 'alertmanager: peer takes alerts again');
+      } else {
+        peerProblems.set(i, problem!);
+        log?.warn({ peer: i + 1, alert: deliveryId, reason: o.reason, status: o.status, error: o.detail }, 'alertmanager: a peer did not take the alert; the other peers did');
+      }
+    });
+  }
+
+  /** After a delivery: firings of resolving rules open, resolves close (best effort: the alert went out). */
+  function remember(alerts: readonly Alert[], bodies: readonly AmAlert[]): void {
+    if (!set || closed) return;
+    try {
+      alerts.forEach((a, i) => {
+        const am = bodies[i]!;
+        const key = createHash('sha256').update(identity(am)).digest('hex');
+        const at = Date.parse(a.firedAt) || 0;
+        if (a.kind === 'resolved') set!.resolved(key, a.rule.id, at, am, clock.now());
+        else if (deps.ruleResolves?.(a.rule.id)) set!.fired(key, a.rule.id, at, am);
+      });
+    } catch (err) {
+      log?.error({ code: (err as { code?: unknown })?.code ?? (err as Error)?.name }, 'alertmanager: could not record open firings; they are not re-posted');
+    }
+  }
+
   return {
     name: dest.name,
     type: dest.type,
     concurrency: HTTP_CONCURRENCY,
     async send(alerts, ctx) {
       if (alerts.length === 0) return { ok: true };
-      const body = JSON.stringify(alerts.map((a) => alertmanagerAlert(a, Date.now())));
-      return postJson({ url: endpoint, body, headers: headers(ctx.deliveryId, false), timeoutMs: deps.timeoutMs, signal: ctx.signal, secrets });
+      // A re-post round in flight could land after this resolve and reopen the alert: let it finish.
+      if (reposter && alerts.some((a) => a.kind === 'resolved')) await reposter.idle();
+      const bodies = alerts.map((a) => alertmanagerAlert(a, clock.now(), externalLabels));
+      const outcomes = await postAll(JSON.stringify(bodies), ctx.deliveryId, ctx.signal);
+      const outcome = combine(outcomes);
+      if (outcome.ok) {
+        remember(alerts, bodies);
+        peerHealth(outcomes, ctx.deliveryId);
+      }
+      return outcome;
     },
     render(alert) {
-      return { body: [alertmanagerAlert(alert, Date.now())], headers: headers(alert.id, true) };
+      return { body: [alertmanagerAlert(alert, clock.now(), externalLabels)], headers: headers(alert.id, true) };
+    },
+    close() {
+      closed = true;
+      reposter?.stop();
+      set?.close();
     },
   };
+}
+
+/** One outcome for the cluster: ok when a peer accepted; else a retryable failure if any, else the first. */
+export function combine(outcomes: readonly SendOutcome[]): SendOutcome {
+  const ok = outcomes.find((o) => o.ok);
+  if (ok) return ok;
+  const failed = outcomes as readonly Extract<SendOutcome, { ok: false }>[];
+  const retryable = failed.filter((o) => o.retry);
+  if (retryable.length === 0) return failed[0]!;
+  // The peer that may take it soonest decides the wait.
+  return retryable.reduce((a, b) => ((b.retryAfterMs ?? 0) < (a.retryAfterMs ?? 0) ? b : a));
+}
+
+function roundId(alerts: readonly AmAlert[]): string {
+  const h = createHash('sha256');
+  for (const a of alerts) h.update(a.annotations['tailwatch_id'] ?? '').update('\n');
+  return 'repost-' + h.digest('hex').slice(0, 32);
 }
