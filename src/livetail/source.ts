@@ -15,9 +15,10 @@ import { stableJson } from '../engine/compile.js';
 import type { EventSource, EventsHandler, SourceHealth } from '../daemon/ports.js';
 import { ADAPTIVE_DEFAULTS, decideAdaptive, EMPTY_ADAPTIVE_STATE, observedSession, parsePlanState, PLAN_STATE_VERSION, type AdaptiveChange, type AdaptiveDecision, type AdaptiveState, type AdaptiveThresholds, type ObservedStats, type PlanStateFile } from './adaptive.js';
 import { resolveArns } from './arns.js';
-import { FilterBudget } from './budget.js';
+import { FilterBudget, realTimers, type Timers } from './budget.js';
 import { ClientPool } from './client.js';
 import { planSessions, type ArnResolver, type GroupExclusion } from './planner.js';
+import { PolledSource, type PollMetrics } from './poll.js';
 import { probeGroup, type GroupRefusal } from './probe.js';
 import { SupervisedSession, type RestartInfo, type SourceMetrics, type SupervisorSettings } from './session.js';
 import { groupNameOf, type Plan, type UnplacedRule } from './spec.js';
@@ -26,9 +27,11 @@ export interface LiveTailSourceOptions {
   readonly onEvents: EventsHandler;
   readonly config: Config;
   readonly logger: Logger;
-  readonly metrics?: SourceMetrics | undefined;
+  readonly metrics?: (SourceMetrics & PollMetrics) | undefined;
   /** Epoch ms; default Date.now. */
   readonly clock?: (() => number) | undefined;
+  /** The polls' clock and timers (default: `clock` and real timers). */
+  readonly timers?: Timers | undefined;
   /** [0,1) for backoff jitter; default Math.random. */
   readonly random?: (() => number) | undefined;
   /** Environment for the credentials decision; default process.env. */
@@ -72,6 +75,8 @@ const DEFAULT_FILTER_CALLS_PER_SECOND = 5;
 
 export class LiveTailSource implements EventSource {
   private readonly sessions = new Map<string, SupervisedSession>();
+  /** Polls of polled rules, keyed like sessions (AWS settings, poll id). */
+  private readonly polls = new Map<string, PolledSource>();
   private readonly pools = new Map<string, ClientPool>();
   private readonly budgets = new Map<string, FilterBudget>();
   /** Sessions started per key so far: a session started again under the same parameters is told its generation. */
@@ -240,7 +245,7 @@ export class LiveTailSource implements EventSource {
     const key = `${awsKey}\n${region}`;
     let b = this.budgets.get(key);
     if (!b) {
-      b = new FilterBudget(config.aws.filterLogEventsPerSecond ?? DEFAULT_FILTER_CALLS_PER_SECOND);
+      b = new FilterBudget(config.aws.filterLogEventsPerSecond ?? DEFAULT_FILTER_CALLS_PER_SECOND, this.opts.timers);
       this.budgets.set(key, b);
     }
     return b;
@@ -321,6 +326,7 @@ export class LiveTailSource implements EventSource {
       this.sessions.set(k, session);
       session.start();
     }
+    await this.applyPolls(plan, awsKey, pool, config);
     for (const [k, pool] of this.pools) {
       if (k !== awsKey) {
         pool.destroy();
@@ -330,6 +336,48 @@ export class LiveTailSource implements EventSource {
     this.planned = true;
     for (const id of [...this.lastLooked.keys()]) if (!plan.sessions.some((s) => s.id === id)) this.lastLooked.delete(id);
     this.saveState();
+  }
+
+  private timers(): Timers {
+    if (this.opts.timers) return this.opts.timers;
+    const clock = this.opts.clock;
+    return clock ? { now: clock, after: realTimers.after } : realTimers;
+  }
+
+  /** Polls of the plan: unchanged ones keep running (new rule ids), the others stop or start. */
+  private async applyPolls(plan: Plan, awsKey: string, pool: ClientPool, config: Config): Promise<void> {
+    const wanted = new Map(plan.polls.map((p) => [`${awsKey}|${p.id}`, p]));
+    const gone = [...this.polls].filter(([k]) => !wanted.has(k));
+    for (const [k] of gone) this.polls.delete(k);
+    await Promise.all(gone.map(([, p]) => p.stop()));
+    for (const [k, spec] of wanted) {
+      const existing = this.polls.get(k);
+      if (existing) {
+        // As for sessions: a rule with a clock of its own joining this poll needs its events since
+        // that clock, so the poll starts again (a new generation) from there.
+        const served = new Set(existing.status().rules);
+        const behind = spec.rules.some((r) => !served.has(r) && this.opts.resumeFrom?.([r]) !== undefined);
+        if (!behind) {
+          existing.setRules(spec.rules);
+          continue;
+        }
+        this.polls.delete(k);
+        await existing.stop();
+      }
+      const poll = new PolledSource(spec, {
+        api: pool.get(spec.region, 'api'),
+        budget: this.budget(awsKey, spec.region, config),
+        onEvents: this.opts.onEvents,
+        logger: this.opts.logger,
+        metrics: this.opts.metrics,
+        timers: this.timers(),
+        resumeFrom: this.opts.resumeFrom?.(spec.rules),
+        generation: this.nextGeneration(k),
+        slowRetryMs: this.settings().slowRetryMs,
+      });
+      this.polls.set(k, poll);
+      poll.start();
+    }
   }
 
   private onRestart(key: string, session: SupervisedSession, info: RestartInfo): void {
@@ -412,7 +460,7 @@ export class LiveTailSource implements EventSource {
   }
 
   sourceIds(): string[] {
-    return [...this.sessions.values()].map((s) => s.sourceId);
+    return [...[...this.sessions.values()].map((s) => s.sourceId), ...[...this.polls.values()].map((p) => p.sourceId)];
   }
 
   health(): SourceHealth {
@@ -423,10 +471,18 @@ export class LiveTailSource implements EventSource {
     // Served on some of its log groups only: still unhealthy (events of the others are missed).
     for (const u of this.partlyServed) unhealthy.add(u.rule);
     const details = statuses.map((st) => `${st.id}: ${st.state}${st.failing ? ` (failing: ${st.lastReason})` : ''} [${st.rules.join(', ')}]`);
+    const polls = [...this.polls.values()].map((p) => ({ p, st: p.status() }));
+    for (const { p, st } of polls) {
+      if (st.unhealthy) for (const r of st.rules) unhealthy.add(r);
+      // Lag: how far its watermark trails now − lag (up to one interval is its normal rhythm).
+      const behind = st.behindMs > p.spec.intervalMs ? `, ${Math.round(st.behindMs / 1000)} s behind (cannot keep up)` : '';
+      const state = !st.polledOnce && !st.failing ? 'starting' : `polling every ${Math.round(p.spec.intervalMs / 1000)} s, lag ${Math.round(st.behindMs / 1000)} s`;
+      details.push(`${st.id}: ${state}${behind}${st.failing ? ` (failing: ${st.lastReason})` : ''} [${st.rules.join(', ')}]`);
+    }
     for (const u of this.unplaced) details.push(`${u.rule}: not placed: ${u.reason}`);
     for (const u of this.partlyServed) details.push(`${u.rule}: partly served: ${u.reason}`);
     return {
-      ready: this.planned && !this.stopped && statuses.every((st) => st.startedOnce && !st.failing),
+      ready: this.planned && !this.stopped && statuses.every((st) => st.startedOnce && !st.failing) && polls.every(({ st }) => st.polledOnce && !st.failing),
       details,
       unhealthyRules: [...unhealthy].sort(),
     };
@@ -441,7 +497,9 @@ export class LiveTailSource implements EventSource {
       if (this.planned) this.saveState();
       const all = [...this.sessions.values()];
       this.sessions.clear();
-      await Promise.all(all.map((s) => s.stop()));
+      const polls = [...this.polls.values()];
+      this.polls.clear();
+      await Promise.all([...all.map((s) => s.stop()), ...polls.map((p) => p.stop())]);
       for (const p of this.pools.values()) p.destroy();
       this.pools.clear();
     });
