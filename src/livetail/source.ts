@@ -15,7 +15,7 @@ import { stableJson } from '../engine/compile.js';
 import type { EventSource, EventsHandler, SourceHealth } from '../daemon/ports.js';
 import { ADAPTIVE_DEFAULTS, decideAdaptive, EMPTY_ADAPTIVE_STATE, observedSession, parsePlanState, PLAN_STATE_VERSION, type AdaptiveChange, type AdaptiveDecision, type AdaptiveState, type AdaptiveThresholds, type ObservedStats, type PlanStateFile } from './adaptive.js';
 import { resolveArns } from './arns.js';
-import { FilterBudget, realTimers, type Timers } from './budget.js';
+import { FilterBudget, type Timers } from './budget.js';
 import { ClientPool } from './client.js';
 import { planSessions, type ArnResolver, type GroupExclusion } from './planner.js';
 import { PolledSource, type PollMetrics } from './poll.js';
@@ -338,10 +338,16 @@ export class LiveTailSource implements EventSource {
     this.saveState();
   }
 
+  /** The polls' timers: referenced, so a process that only polls (`tail` of a polled rule) stays up. */
   private timers(): Timers {
     if (this.opts.timers) return this.opts.timers;
-    const clock = this.opts.clock;
-    return clock ? { now: clock, after: realTimers.after } : realTimers;
+    return {
+      now: this.opts.clock ?? Date.now,
+      after(ms, fn) {
+        const t = setTimeout(fn, ms);
+        return () => clearTimeout(t);
+      },
+    };
   }
 
   /** Polls of the plan: unchanged ones keep running (new rule ids), the others stop or start. */
@@ -476,7 +482,7 @@ export class LiveTailSource implements EventSource {
       if (st.unhealthy) for (const r of st.rules) unhealthy.add(r);
       // Lag: how far its watermark trails now − lag (up to one interval is its normal rhythm).
       const behind = st.behindMs > p.spec.intervalMs ? `, ${Math.round(st.behindMs / 1000)} s behind (cannot keep up)` : '';
-      const state = !st.polledOnce && !st.failing ? 'starting' : `polling every ${Math.round(p.spec.intervalMs / 1000)} s, lag ${Math.round(st.behindMs / 1000)} s`;
+      const state = !st.polledOnce && !st.failing ? 'starting' : `polling every ${Math.round(p.spec.intervalMs / 1000)} s, covered to ${Math.round((st.behindMs + p.spec.lagMs) / 1000)} s ago`;
       details.push(`${st.id}: ${state}${behind}${st.failing ? ` (failing: ${st.lastReason})` : ''} [${st.rules.join(', ')}]`);
     }
     for (const u of this.unplaced) details.push(`${u.rule}: not placed: ${u.reason}`);

@@ -328,6 +328,52 @@ describe('tailwatch tail --rule ID', () => {
     expect(e.stats().ended['closed']).toBe(1);
   }, 30_000);
 
+  it('a polled rule is tailed by polling: no session, FilterLogEvents every interval; a missing log group ends it with exit 2', async () => {
+    emu = await startEmulator({ updateIntervalMs: 100, ingestionDelayMs: 500 });
+    const e = emu.emulator;
+    e.ingest([{ logGroup: '/jobs', logStream: 'n', timestamp: Date.now() - 60_000, message: 'seed' }]);
+    const dir = makeProject({
+      'tailwatch.yaml': CONFIG(`  endpoint: "${emu.endpoint}"`),
+      'rules/r.yaml': `rules:
+  - id: nightly
+    source: { logGroups: [/jobs], filterPattern: done }
+    feed: { poll: 1s, lag: 1s }
+  - id: gone
+    source: { logGroups: [/nope] }
+    feed: { poll: 1s, lag: 0s }
+`,
+    });
+    const env = { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' };
+    delete (env as Record<string, string | undefined>)['AWS_ACCESS_KEY_ID'];
+    const c = spawn(process.execPath, [BIN, 'tail', '--rule', 'nightly', '-c', 'tailwatch.yaml'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = c;
+    let stdout = '';
+    let stderr = '';
+    c.stdout!.on('data', (d) => (stdout += d));
+    c.stderr!.on('data', (d) => (stderr += d));
+    const exit = new Promise<number | null>((resolve) => c.once('exit', (code) => resolve(code)));
+    await until(() => stderr.includes('tailing rule nightly (polled)'), `the banner; stderr: ${stderr}`, 10_000);
+    expect(stderr).toContain('/jobs read with FilterLogEvents every 1s, up to 1s before now');
+    const now = Date.now();
+    e.ingest([{ logGroup: '/jobs', logStream: 'n', timestamp: now, message: 'export done' }, { logGroup: '/jobs', logStream: 'n', timestamp: now, message: 'export started' }]);
+    await until(() => stdout.includes("export done"), `the polled event; stderr: ${stderr}`, 10_000);
+    expect(stdout).toBe(`${new Date(now).toISOString()} /jobs n export done\n`);
+    expect(e.stats().started).toBe(0);
+    expect(e.stats().calls['FilterLogEvents']).toBeGreaterThan(0);
+    c.kill('SIGINT');
+    expect(await exit).toBe(0);
+
+    // (Not spawnSync: the emulator answers from this process.)
+    const g = spawn(process.execPath, [BIN, 'tail', '--rule', 'gone', '-c', 'tailwatch.yaml'], { cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    child = g;
+    let gErr = '';
+    g.stderr!.on('data', (d) => (gErr += d));
+    const code = await new Promise<number | null>((resolve) => g.once('exit', (n) => resolve(n)));
+    expect(code, gErr).toBe(2);
+    expect(gErr).toContain('tailwatch tail: rule "gone" cannot be tailed: FilterLogEvents refused poll pl-');
+    expect(gErr).toContain('a log group does not exist');
+  }, 40_000);
+
   const childEnv = () => {
     const env: Record<string, string | undefined> = { ...process.env };
     delete env['AWS_ACCESS_KEY_ID'];
