@@ -55,6 +55,8 @@ describe('rule feed', () => {
     expect(text).toMatch(/tailwatch\.yaml:3:\d+: .*defaults\.feed\.poll: must be between 1s and 1h, got 2h/);
     expect(text).toMatch(/rules\/a\.yaml:4:\d+: .*rules\[0\]\.feed\.poll: must be between 1s and 1h, got 500ms/);
     expect(text).toMatch(/rules\/a\.yaml:4:\d+: .*rules\[0\]\.feed\.lag: must be at most 1h, got 2h/);
-    expect(text).toMatch(/rules\/a\.yaml:7:\d+: .*rules\[1\]\.feed/);
+    expect(text).toMatch(/rules\/a\.yaml:7:\d+: rules\[1\]\.feed: unknown key "every"/);
+    expect(text).toMatch(/rules\/a\.yaml:7:\d+: rules\[1\]\.feed: missing required key "poll"/);
+    expect(text).not.toContain('constant');
   });
 });
