@@ -5,9 +5,9 @@
 // resolve, read and compile one by one (bench/README.md has the start-up it
 // saves). Only our code is bundled: a bare import (a dependency) or anything
 // but a builtin would make the bundle a second copy of a package, so it fails
-// the build, and leaves no bundle for the bin to run. The bundle sits next to the module it was
-// made from, so grep's `new URL('./grep-worker.js', import.meta.url)` still
-// finds the worker.
+// the build, and leaves no bundle for the bin to run. The bundle sits in
+// dist/cli/, a sibling of dist/grep/, so grep's
+// `new URL('../grep/worker.js', import.meta.url)` finds the worker from it too.
 // Usage: node scripts/bundle-grep.mjs (run by `npm run build` after tsc)
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
@@ -40,9 +40,9 @@ const output = await build({
   output: { file, format: 'cjs', codeSplitting: false, comments: { legal: true, jsdoc: false, annotation: false } },
 });
 
-// The workers' module (grep-worker.js) is not bundled: it is listed too, as the bundle's main
+// The workers' module (dist/grep/worker.js) is not bundled: it is listed too, as the bundle's main
 // thread and the workers must be built from the same source.
-const inputs = [...output.output[0].moduleIds.filter((id) => !id.startsWith('\0')), path.join(repo, 'dist/cli/grep-worker.js')];
+const inputs = [...output.output[0].moduleIds.filter((id) => !id.startsWith('\0')), path.join(repo, 'dist/grep/worker.js')];
 writeFileSync(manifest, JSON.stringify({ inputs: inputs.map((id) => path.relative(path.dirname(file), id)) }, null, 1) + '\n');
 
 const code = readFileSync(file, 'utf8');

@@ -19,8 +19,9 @@ const ALLOWED: Record<string, readonly string[]> = {
   emulator: ['filter', 'duration', 'problems'],
   livetail: ['config', 'engine', 'filter', 'duration', 'problems'],
   notify: ['duration', 'problems'],
+  grep: ['filter', 'duration', 'problems'],
   daemon: ['config', 'engine', 'filter', 'livetail', 'notify', 'duration', 'problems'],
-  cli: ['config', 'engine', 'filter', 'ruletest', 'emulator', 'livetail', 'notify', 'daemon', 'duration', 'problems'],
+  cli: ['config', 'engine', 'filter', 'grep', 'ruletest', 'emulator', 'livetail', 'notify', 'daemon', 'duration', 'problems'],
 };
 const SHARED_TYPES = ['config/model', 'engine/event', 'engine/alert', 'daemon/ports'];
 

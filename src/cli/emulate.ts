@@ -3,13 +3,30 @@
  * until SIGINT/SIGTERM. Prints the endpoint as the one line on stdout (with
  * `--port 0`, the port chosen), so scripts and tests can read it; with
  * `--input` replays recorded events in real time, timestamps re-based to now
- * unless `--keep-timestamps`. Progress goes to a TTY only.
+ * unless `--keep-timestamps`. Progress goes to a TTY only. The region and
+ * the account come from `--region`/`--account-id`, else from the config's
+ * `aws.region`/`aws.accountId` (`-c`, or ./tailwatch.yaml when there is one),
+ * so the daemon's ARNs name log groups the emulator has.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseDuration } from '../duration.js';
+import { readConfig } from '../config/config.js';
 import { Emulator, parseRecordedEvents, startFeed, type Feed } from '../emulator/index.js';
-import { EXIT_OK, EXIT_USAGE, type CliIO, type CommandDef } from './command.js';
+import { EXIT_OK, EXIT_USAGE, type CliIO, type CommandDef, type CommandRun } from './command.js';
+
+const DEFAULT_REGION = 'us-east-1';
+const DEFAULT_ACCOUNT = '123456789012';
+
+/** The region and account the config names (none when there is no config; a warning when it is invalid). */
+async function configAws(run: CommandRun): Promise<{ region?: string | undefined; accountId?: string | undefined }> {
+  const { config, problems } = await readConfig({ configPath: run.configPath, configRequired: run.configExplicit, env: run.io.env, cwd: run.io.cwd, now: Date.now() });
+  if (problems.some((p) => p.severity === 'error')) {
+    run.io.stderr.write(`tailwatch emulate: ${path.relative(run.io.cwd, run.configPath) || run.configPath} has errors (tailwatch validate lists them): region and account not taken from it\n`);
+    return {};
+  }
+  return { region: config.aws.region, accountId: config.aws.accountId };
+}
 
 export const emulateCommand: CommandDef = {
   name: 'emulate',
@@ -20,16 +37,20 @@ export const emulateCommand: CommandDef = {
       .option('--host <address>', 'address to listen on', '127.0.0.1')
       .option('--input <file>', 'JSON lines of events to feed, in real time')
       .option('--keep-timestamps', 'feed events with their recorded timestamps instead of re-basing them to now')
-      .option('--region <region>', 'region of unsigned requests', 'us-east-1')
-      .option('--account-id <id>', 'account id in log group ARNs', '123456789012')
+      .option('--region <region>', `region of unsigned requests (default: the config's aws.region, else ${DEFAULT_REGION})`)
+      .option('--account-id <id>', `account id in log group ARNs (default: the config's aws.accountId, else ${DEFAULT_ACCOUNT})`)
       .option('--max-sessions <n>', 'concurrent Live Tail sessions per region', '15')
       .option('--session-timeout <duration>', 'Live Tail session length', '3h')
       .option('--ingestion-delay <duration>', 'how long after ingestion FilterLogEvents sees an event (Live Tail at once)', '0'),
-  async run({ opts, io }) {
+  async run(run) {
+    const { opts, io } = run;
     // Listen for the stop signal first: a signal that arrives while starting up still stops cleanly.
     const signal = waitForSignal();
     try {
-      return await emulate(opts, io, signal.promise);
+      const fromConfig = await configAws(run);
+      const region = typeof opts['region'] === 'string' ? opts['region'] : (fromConfig.region ?? DEFAULT_REGION);
+      const accountId = typeof opts['accountId'] === 'string' ? opts['accountId'] : (fromConfig.accountId ?? DEFAULT_ACCOUNT);
+      return await emulate({ ...opts, region, accountId }, io, signal.promise);
     } finally {
       signal.dispose();
     }
@@ -72,7 +93,7 @@ async function emulate(opts: Readonly<Record<string, unknown>>, io: CliIO, stopS
   }
   io.stdout.write(`${endpoint}\n`);
   const tty = io.stdout.isTTY === true;
-  if (tty) io.stdout.write(`CloudWatch Logs emulator on ${endpoint} (client options: endpoint + disableHostPrefix: true). Ctrl-C to stop.\n`);
+  if (tty) io.stdout.write(`CloudWatch Logs emulator on ${endpoint} (client options: endpoint + disableHostPrefix: true), region ${String(opts['region'])}, account ${accountId}. Ctrl-C to stop.\n`);
 
   const feed: Feed | undefined = recorded && startFeed(emulator, recorded, { rebase: opts['keepTimestamps'] !== true });
   const progress = tty && feed ? showProgress(io.stdout, feed) : undefined;

@@ -2,7 +2,9 @@
  * What `tailwatch COMMAND --help` shows after commander's usage and options:
  * examples to copy, and the command's exit codes (every command: 0 success,
  * 1 the checked thing failed, 2 usage or I/O error — here, what each means
- * for that command). Only loaded for help.
+ * for that command). main.ts imports it on every run and attaches it to each
+ * command it registers, since commander prints it with `--help` and after a
+ * usage error alike; it is plain data (importing it takes under 1 ms).
  */
 export interface CommandHelp {
   readonly examples: readonly (readonly [command: string, comment: string])[];
@@ -87,6 +89,29 @@ export const HELP: Readonly<Record<string, CommandHelp>> = {
       [2, 'usage error, an invalid config or rule set, or log groups could not be looked up'],
     ],
   },
+  doctor: {
+    examples: [
+      ['tailwatch doctor', 'credentials, region, every log group, destinations, the plan and its cost, clock skew'],
+      ['tailwatch doctor --live', 'and open each planned Live Tail session once (billed per session-minute)'],
+      ['tailwatch doctor --format json', '{checks: [{check, subject, status, message, fix}], summary, live}'],
+    ],
+    exitCodes: [
+      [0, 'no check failed (warnings may be printed)'],
+      [1, 'a check failed (each fail line says what to do)'],
+      [2, 'usage error, or an invalid config or rule set'],
+    ],
+  },
+  'iam-policy': {
+    examples: [
+      ['tailwatch iam-policy', 'what the policy covers, how to attach it, and the policy document'],
+      ['tailwatch iam-policy --format json > tailwatch-policy.json', 'the document alone, for aws iam put-role-policy'],
+    ],
+    exitCodes: [
+      [0, 'the policy covers every log group of the rules'],
+      [1, 'some log group could not be put in it (named on stderr: set aws.accountId)'],
+      [2, 'usage error, an invalid config or rule set, or log groups could not be looked up'],
+    ],
+  },
   tail: {
     examples: [['tailwatch tail --rule payments-5xx-burst', 'the live events that pass its pattern and conditions, until Ctrl-C']],
     exitCodes: [
@@ -110,6 +135,7 @@ export const HELP: Readonly<Record<string, CommandHelp>> = {
     examples: [
       ['tailwatch emulate', 'a local CloudWatch Logs on http://127.0.0.1:4566 until Ctrl-C'],
       ['tailwatch emulate --port 0 --input demo/traffic.jsonl', 'any free port (printed), fed with recorded events in real time'],
+      ['tailwatch emulate -c tailwatch.yaml', 'with the config’s aws.region and aws.accountId (the account its ARNs name)'],
     ],
     exitCodes: [
       [0, 'stopped by SIGINT or SIGTERM'],

@@ -42,6 +42,7 @@ const REFUSED: Readonly<Record<string, string>> = {
   'not-found': 'a log group does not exist',
   'access-denied': 'access denied',
   'invalid-parameter': 'invalid parameters',
+  unauthenticated: 'the credentials were not accepted',
 };
 
 /** Planned restarts (the 3-hour timeout, rotation) are not worth a line. */
@@ -68,7 +69,8 @@ export function plainLog(stderr: NodeJS.WritableStream): Writable {
           continue;
         }
         const { msg, level, time: _time, err, ...rest } = rec;
-        if (msg === 'session restarting') continue;
+        // Restarts, and a session refused for its one log group, are reported by onRestart.
+        if (msg === 'session restarting' || rec['sessionRefused'] === true) continue;
         const fields = Object.entries(rest).map(([k, v]) => `${k} ${typeof v === 'string' ? v : JSON.stringify(v)}`);
         if (err && typeof err === 'object') fields.push(`error ${String((err as { type?: unknown }).type ?? 'Error')}`);
         stderr.write(`tailwatch tail: ${String(level)}: ${String(msg)}${fields.length ? ` (${fields.join(', ')})` : ''}\n`);

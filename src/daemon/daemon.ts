@@ -201,6 +201,9 @@ export class Daemon {
 
   private async doReload(trigger: 'signal' | 'watch'): Promise<boolean> {
     void this.opts.notifier?.reloading();
+    // SIGHUP is also how a user says "I fixed it" (created the group, attached the policy): rules
+    // waiting for the slow retry of a missing or denied log group try again now, whatever the rules.
+    if (trigger === 'signal') this.source.retryUnhealthy?.();
     let loaded;
     try {
       loaded = await loadAll({ ...this.opts.load, now: this.now() });

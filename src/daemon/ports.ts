@@ -25,6 +25,8 @@ export interface EventSource {
   health(): SourceHealth;
   /** Ids of the sources running now (what batches name in `source`). */
   sourceIds(): readonly string[];
+  /** Retries now what waits for a slow retry (a missing or denied log group): SIGHUP calls it. */
+  retryUnhealthy?(): void;
   /** Closes every session (server side too). Idempotent. */
   stop(): Promise<void>;
 }

@@ -8,7 +8,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { parseJsonMessage, type CompiledFilterPattern } from '../filter/index.js';
-import { eventFrame, exceptionFrame } from './frames.js';
+import { errorFrame, eventFrame, exceptionFrame, unknownEventFrame, withBadCrc } from './frames.js';
 import type { LogGroup, StoredEvent } from './store.js';
 
 /** The service buffers up to 10 updates (5000 events) for a slow client, then drops the oldest. */
@@ -41,7 +41,11 @@ export interface LiveTailRequest {
   readonly logEventFilterPattern?: string | undefined;
 }
 
-export type SessionEndReason = 'closed' | 'dropped' | 'timeout' | 'streaming-exception' | 'ended' | 'server-stopped';
+/** `broken`: a fault ended it with an error frame, a truncated or corrupt frame, or a reset mid-frame. */
+export type SessionEndReason = 'closed' | 'dropped' | 'timeout' | 'streaming-exception' | 'ended' | 'server-stopped' | 'broken';
+
+/** How a broken update frame reaches the client. */
+export type BrokenFrame = 'truncated-frame' | 'bad-crc' | 'reset-mid-frame';
 
 export interface LiveTailSessionInfo {
   readonly sessionId: string;
@@ -69,6 +73,8 @@ export interface LiveTailSessionOptions {
   readonly clock: () => number;
   readonly random: () => number;
   readonly onFrameWritten?: ((events: readonly LiveTailResult[], at: number, sessionId: string) => void) | undefined;
+  /** The `logGroupIdentifier` of a result: default the identifier the request gave (the ARN). */
+  readonly resultIdentifier?: ((groupName: string, requested: string) => string) | undefined;
   readonly onEnd: (session: LiveTailSession, reason: SessionEndReason) => void;
 }
 
@@ -156,24 +162,33 @@ export class LiveTailSession {
   /** Sends one `sessionUpdate` with what arrived since the last (unless stalled). */
   flush(): void {
     if (this.ended || this.stalled) return;
-    const sampled = this.matchedSinceUpdate > this.pending.length;
-    const events = this.pending.sort((a, b) => a.seq - b.seq);
-    this.pending = [];
-    this.matchedSinceUpdate = 0;
-    const results: LiveTailResult[] = events.map((e) => ({
-      logStreamName: e.logStreamName,
-      logGroupIdentifier: this.o.target.groups.get(e.logGroupName) ?? e.logGroupName,
-      message: e.message,
-      timestamp: e.timestamp,
-      ingestionTime: e.ingestionTime,
-    }));
-    this.queued.push({ frame: eventFrame('sessionUpdate', { sessionMetadata: { sampled }, sessionResults: results }), results });
+    this.queued.push(this.takeUpdate());
     if (this.queued.length > MAX_QUEUED_UPDATES) {
       // Like the service: a client that reads too slowly loses the oldest updates.
       this.queued.shift();
       this.updatesDropped++;
     }
     this.writeQueued();
+  }
+
+  /** The pending events as one sessionUpdate (and forgets them). */
+  private takeUpdate(): { frame: Buffer; results: LiveTailResult[] } {
+    const sampled = this.matchedSinceUpdate > this.pending.length;
+    const events = this.pending.sort((a, b) => a.seq - b.seq);
+    this.pending = [];
+    this.matchedSinceUpdate = 0;
+    const identifier = this.o.resultIdentifier;
+    const results: LiveTailResult[] = events.map((e) => {
+      const requested = this.o.target.groups.get(e.logGroupName) ?? e.logGroupName;
+      return {
+        logStreamName: e.logStreamName,
+        logGroupIdentifier: identifier ? identifier(e.logGroupName, requested) : requested,
+        message: e.message,
+        timestamp: e.timestamp,
+        ingestionTime: e.ingestionTime,
+      };
+    });
+    return { frame: eventFrame('sessionUpdate', { sessionMetadata: { sampled }, sessionResults: results }), results };
   }
 
   private writeQueued(): void {
@@ -205,6 +220,46 @@ export class LiveTailSession {
     if (this.ended) return;
     this.finish(type === 'SessionTimeoutException' ? 'timeout' : 'streaming-exception');
     this.o.res.end(exceptionFrame(type, message));
+  }
+
+  /** Sends a `:message-type: error` frame and ends the response: the SDK throws a plain Error named `code`. */
+  failWithErrorFrame(code: string, message: string): void {
+    if (this.ended) return;
+    this.finish('broken');
+    this.o.res.end(errorFrame(code, message));
+  }
+
+  /** Sends an event of a type the SDK does not know; the session goes on. */
+  sendUnknownEvent(eventType: string): void {
+    if (this.ended) return;
+    this.o.res.write(unknownEventFrame(eventType, { note: 'an event type this client does not know (injected by the emulator)' }));
+  }
+
+  /**
+   * Sends the events waiting for the next update in a frame that never arrives whole: cut in the
+   * middle and the response ended (`truncated-frame`) or the socket reset (`reset-mid-frame`), or
+   * complete but with a bad CRC (`bad-crc`, then the response ends). Those events are lost to the
+   * stream, as they would be with the service: only a backfill brings them back.
+   */
+  breakFrame(kind: BrokenFrame): void {
+    if (this.ended) return;
+    const { frame } = this.takeUpdate();
+    const { res } = this.o;
+    this.finish('broken');
+    if (kind === 'bad-crc') {
+      res.end(withBadCrc(frame));
+      return;
+    }
+    const half = frame.subarray(0, Math.max(1, Math.floor(frame.length / 2)));
+    if (kind === 'truncated-frame') {
+      res.end(half);
+      return;
+    }
+    // Reset once the half frame is on the wire, so the client has started decoding it.
+    res.write(half, () => {
+      res.socket?.resetAndDestroy();
+      res.destroy();
+    });
   }
 
   /** Ends the response cleanly: the SDK's loop just ends. */

@@ -178,7 +178,9 @@ export function filterLogEvents(ctx: OperationContext, input: Input): object {
     bytes += Buffer.byteLength(e.message) + EVENT_OVERHEAD_BYTES;
     events.push({ logStreamName: e.logStreamName, timestamp: e.timestamp, message: e.message, ingestionTime: e.ingestionTime, eventId: e.eventId });
   }
-  const searchedLogStreams = streams.map((s) => ({ logStreamName: s.name, searchedCompletely: !more }));
+  // The service has answered an empty searchedLogStreams since May 2020 (the API reference says
+  // so): completeness is the nextToken's absence, nothing else.
+  const searchedLogStreams: never[] = [];
   return more && last ? { events, searchedLogStreams, nextToken: encodeToken([last.timestamp, last.seq]) } : { events, searchedLogStreams };
 }
 

@@ -8,7 +8,7 @@
  * Regions: each request works in the region its SigV4 signature names
  * (`Credential=…/<date>/<region>/logs/aws4_request`), else the default
  * region; log groups and the session quota are per region. Signatures are
- * not verified.
+ * verified only when the emulator is given `credentials` (sigv4.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -16,10 +16,12 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseLogGroupArn } from './arn.js';
 import { AwsError } from './errors.js';
-import { parseFault, Refusals, type Fault } from './faults.js';
+import { parseFault, Refusals, StartFaults, type Fault, type ResultIdentifierForm } from './faults.js';
+import { exceptionFrame } from './frames.js';
 import { LiveTailSession, type LiveTailResult, type LiveTailSessionInfo, type SessionEndReason } from './live-tail.js';
 import { resolveLiveTail } from './live-tail-request.js';
 import * as ops from './operations.js';
+import { checkSignature, type EmulatorCredentials } from './sigv4.js';
 import { LogStore } from './store.js';
 
 export interface EmulatorOptions {
@@ -60,6 +62,14 @@ export interface EmulatorOptions {
   readonly liveTailAcceptsNames?: boolean | undefined;
   /** Called when a sessionUpdate frame has been handed to the socket. */
   readonly onFrameWritten?: ((events: readonly LiveTailResult[], at: number, sessionId: string) => void) | undefined;
+  /**
+   * Check every API request's SigV4 signature against these credentials, answering as the
+   * service does (UnrecognizedClientException, InvalidSignatureException, ExpiredTokenException).
+   * Default: signatures are not checked (any credentials work).
+   */
+  readonly credentials?: readonly EmulatorCredentials[] | undefined;
+  /** The `logGroupIdentifier` form of Live Tail results: `arn` (as requested, default), `account-name`, `name`. */
+  readonly resultIdentifiers?: ResultIdentifierForm | undefined;
 }
 
 export interface IngestEvent {
@@ -102,6 +112,13 @@ export class Emulator {
   private readonly liveTailAcceptsNames: boolean;
   private readonly onFrameWritten: EmulatorOptions['onFrameWritten'];
   private readonly refusals = new Refusals();
+  private readonly startFaults = new StartFaults();
+  private readonly credentials: readonly EmulatorCredentials[] | undefined;
+  /** Access keys whose session token an `expire-credentials` fault expired. */
+  private readonly expiredKeys = new Set<string>();
+  private resultIdentifiers: ResultIdentifierForm;
+  /** StartLiveTail responses a `hang-*` fault holds (ended by `clear`, the client, or `stop`). */
+  private readonly held = new Set<ServerResponse>();
   private readonly live = new Map<string, LiveTailSession>();
   private readonly changes = new EventEmitter();
   private server: http.Server | undefined;
@@ -125,6 +142,8 @@ export class Emulator {
     this.ingestionDelayMs = options.ingestionDelayMs ?? 0;
     this.liveTailAcceptsNames = options.liveTailAcceptsNames ?? false;
     this.onFrameWritten = options.onFrameWritten;
+    this.credentials = options.credentials;
+    this.resultIdentifiers = options.resultIdentifiers ?? 'arn';
     this.changes.setMaxListeners(0);
     this.store.subscribe((region, group, events) => {
       for (const s of this.live.values()) s.offer(region, group, events);
@@ -196,6 +215,11 @@ export class Emulator {
     return [...this.live.values()].map((s) => s.info());
   }
 
+  /** StartLiveTail calls a `hang-*` fault holds now. */
+  heldStartCount(): number {
+    return this.held.size;
+  }
+
   activeSessionCount(region?: string): number {
     let n = 0;
     for (const s of this.live.values()) if (region === undefined || s.region === region) n++;
@@ -249,10 +273,22 @@ export class Emulator {
     switch (fault.type) {
       case 'clear':
         this.refusals.clear();
+        this.startFaults.clear();
         for (const s of this.live.values()) s.setStalled(false);
+        for (const res of this.held) res.destroy();
+        this.held.clear();
         return 0;
       case 'refuse':
         this.refusals.add(fault, this.clock());
+        return 0;
+      case 'next-start':
+        this.startFaults.add(fault);
+        return 0;
+      case 'result-identifiers':
+        this.resultIdentifiers = fault.form;
+        return 0;
+      case 'expire-credentials':
+        this.expiredKeys.add(fault.accessKeyId);
         return 0;
       default: {
         const targets = [...this.live.values()].filter((s) => fault.sessionId === undefined || s.sessionId === fault.sessionId);
@@ -261,6 +297,9 @@ export class Emulator {
           else if (fault.type === 'streaming-exception') s.fail('SessionStreamingException', fault.message ?? 'Internal error while streaming (injected by the emulator).');
           else if (fault.type === 'timeout') s.fail('SessionTimeoutException', fault.message ?? 'Session timed out (injected by the emulator).');
           else if (fault.type === 'end') s.end();
+          else if (fault.type === 'error-frame') s.failWithErrorFrame(fault.code ?? 'InternalFailure', fault.message ?? 'An internal error occurred (injected by the emulator).');
+          else if (fault.type === 'unknown-event') s.sendUnknownEvent(fault.code ?? 'sessionHeartbeat');
+          else if (fault.type === 'truncated-frame' || fault.type === 'bad-crc' || fault.type === 'reset-mid-frame') s.breakFrame(fault.type);
           else s.setStalled(fault.type === 'stall');
         }
         return targets.length;
@@ -286,6 +325,10 @@ export class Emulator {
       const operation = target.slice(TARGET_PREFIX.length);
       this.calls.set(operation, (this.calls.get(operation) ?? 0) + 1);
       const body = await readBody(req);
+      if (this.credentials) {
+        const denied = checkSignature(req, body, this.credentials, this.clock(), (key) => this.expiredKeys.has(key));
+        if (denied) throw denied;
+      }
       let input: unknown;
       try {
         input = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
@@ -305,7 +348,7 @@ export class Emulator {
         res.destroy();
         return;
       }
-      if (err instanceof AwsError) sendJson(res, err.status, { __type: err.type, message: err.message }, requestId);
+      if (err instanceof AwsError) sendJson(res, err.status, { __type: err.wireType, message: err.message }, requestId);
       else if (err instanceof BodyTooLarge) sendJson(res, 413, { __type: 'SerializationException', message: err.message }, requestId);
       else sendJson(res, 500, { __type: 'InternalFailure', message: err instanceof Error ? err.message : String(err) }, requestId);
     }
@@ -316,6 +359,8 @@ export class Emulator {
     if (this.activeSessionCount(ctx.region) >= this.maxConcurrentSessions) {
       throw new AwsError('LimitExceededException', `You have reached the maximum number of concurrent Live Tail sessions (${this.maxConcurrentSessions}).`);
     }
+    const startFault = this.startFaults.take();
+    if (startFault) return this.failStart(startFault, requestId, res);
     const session = new LiveTailSession({
       sessionId: randomUUID(),
       requestId,
@@ -328,6 +373,7 @@ export class Emulator {
       clock: this.clock,
       random: this.random,
       onFrameWritten: this.onFrameWritten,
+      resultIdentifier: (name, requested) => (this.resultIdentifiers === 'arn' ? requested : this.resultIdentifiers === 'name' ? name : `${this.accountId}:${name}`),
       onEnd: (s, reason) => {
         this.live.delete(s.sessionId);
         this.endReasons.set(reason, (this.endReasons.get(reason) ?? 0) + 1);
@@ -338,6 +384,37 @@ export class Emulator {
     this.sessionsStarted++;
     session.start();
     this.changes.emit('change');
+  }
+
+  /** A StartLiveTail call that gets a `next-start` fault instead of a session. */
+  private failStart(fault: Extract<Fault, { type: 'next-start' }>, requestId: string, res: ServerResponse): void {
+    const head = (): void => {
+      res.writeHead(200, { 'content-type': 'application/vnd.amazon.eventstream', 'x-amzn-requestid': requestId });
+      res.flushHeaders();
+    };
+    switch (fault.fault) {
+      case 'reset-before-response':
+        res.socket?.resetAndDestroy();
+        res.destroy();
+        return;
+      case 'end-without-frame':
+        head();
+        res.end();
+        return;
+      case 'exception-first': {
+        const type = fault.exception ?? 'SessionStreamingException';
+        head();
+        res.end(exceptionFrame(type, fault.message ?? 'Internal error while starting the session (injected by the emulator).'));
+        return;
+      }
+      case 'hang-before-frame':
+        head();
+        break;
+      case 'hang-before-headers':
+        break;
+    }
+    this.held.add(res);
+    res.once('close', () => this.held.delete(res));
   }
 
   private async handleAdmin(path: string, req: IncomingMessage, res: ServerResponse): Promise<void> {

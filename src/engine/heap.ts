@@ -1,6 +1,6 @@
 /**
  * A binary min-heap of timers ordered by (due, rank, key): equal times are
- * decided in rule order, then group key, so a restored engine decides in the
+ * decided in rule order, then series key, so a restored engine decides in the
  * same order as one that never stopped.
  */
 export interface Timer<T> {

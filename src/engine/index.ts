@@ -1,6 +1,6 @@
 /**
  * The rule engine's public surface: events in, routed alerts out, pure and
- * deterministic in event time. See engine.ts for the pipeline.
+ * deterministic in event time. See README.md in this folder for the pipeline.
  */
 export { Engine, type EngineOptions, type RuleErrorHandler } from './engine.js';
 export { LiveEngine, LIVE_STATE_VERSION, type LiveEngineOptions, type LiveEngineState, type LiveCounters } from './live.js';

@@ -1,14 +1,29 @@
 /**
  * The engine's persisted state (plain JSON, versioned): per rule, its
- * definition fingerprint and its live groups in least-recently-seen order.
- * Timers are not stored; they are recomputed from the groups on restore.
+ * definition fingerprint and its live series (the JSON calls them `groups`)
+ * in least-recently-seen order. Timers are not stored; they are recomputed
+ * from the series on restore (engine.ts).
+ *
+ * Version 1 is one Engine's state (one clock); version 2 is the daemon's
+ * LiveEngine state (live.ts: a clock and gaps per rule), made of the same
+ * rule entries.
  */
-import { withoutMessage, type KeptEvent } from './kept.js';
+import { Buckets } from './buckets.js';
 import type { GroupValue } from './compile.js';
+import { keepEvent, withoutMessage, type KeptEvent } from './kept.js';
+import { groupingKey, type Runtime } from './runtime.js';
+import { Series } from './series.js';
 
 export const ENGINE_STATE_VERSION = 1;
 
-export interface GroupStateJson {
+/** A range of event time whose events may not all have arrived (engine.ts markGap). */
+export interface Gap {
+  readonly from: number;
+  readonly to: number;
+}
+
+/** One series (a rule's groupBy values) as saved. */
+export interface SeriesStateJson {
   readonly key: string;
   readonly values: Readonly<Record<string, GroupValue>>;
   /** [second, count, firstTs, lastTs, old(0|1)] */
@@ -28,13 +43,13 @@ export interface GroupStateJson {
 export interface RuleStateJson {
   readonly id: string;
   readonly fingerprint: string;
-  /** Window type and groupBy (engine.ts groupingKey): a reload that keeps them keeps episodes. */
+  /** Window type and groupBy (runtime.ts groupingKey): a reload that keeps them keeps episodes. */
   readonly grouping?: string | undefined;
   /** This rule's own clock (ms), where rules run on clocks of their own (the daemon's LiveEngine). */
   readonly clock?: number | null | undefined;
   /** …and its own gaps (EngineState.gaps). */
-  readonly gaps?: readonly { readonly from: number; readonly to: number }[] | undefined;
-  readonly groups: readonly GroupStateJson[];
+  readonly gaps?: readonly Gap[] | undefined;
+  readonly groups: readonly SeriesStateJson[];
 }
 
 export interface EngineState {
@@ -42,8 +57,71 @@ export interface EngineState {
   /** The engine clock (ms), null before the first event. */
   readonly clock: number | null;
   /** Ranges with missing events (engine.ts markGap): firings over them still say `sampled` after a restart. */
-  readonly gaps?: readonly { readonly from: number; readonly to: number }[] | undefined;
+  readonly gaps?: readonly Gap[] | undefined;
   readonly rules: readonly RuleStateJson[];
+}
+
+/** A rule's entry of the state: its definition and its series, least recently seen first. */
+export function exportRule(rt: Runtime): RuleStateJson {
+  return {
+    id: rt.rule.id,
+    fingerprint: rt.cr.fingerprint,
+    grouping: groupingKey(rt.rule),
+    groups: [...rt.series.values()].map(
+      (s): SeriesStateJson => ({
+        key: s.key,
+        values: s.values,
+        buckets: s.buckets.toJSON(),
+        samples: s.samples.map(plainEvent),
+        lastEvent: s.lastEvent ? plainEvent(s.lastEvent) : null,
+        sampled: s.sampled,
+        firstSeen: s.firstSeen,
+        lastFireAt: s.lastFireAt ?? null,
+        lastSentAt: s.lastSentAt ?? null,
+        suppressed: s.suppressed,
+        open: s.open,
+        absent: s.absent,
+      }),
+    ),
+  };
+}
+
+/**
+ * Puts a rule's saved series back into its (empty) table. Same definition (fingerprint):
+ * everything. Same grouping only: episodes and throttles, counts afresh (first seen at `clock`,
+ * so absence watches them again from now). Otherwise nothing (reload resolved them). The caller
+ * arms their timers.
+ */
+export function restoreRule(rt: Runtime, saved: RuleStateJson, clock: number): void {
+  const same = rt.cr.fingerprint === saved.fingerprint;
+  if (!same && saved.grouping !== groupingKey(rt.rule)) return;
+  for (const g of saved.groups) {
+    const s = new Series(g.key, g.values);
+    // keepEvent: a state written before events were cut when kept holds whole messages.
+    s.lastEvent = g.lastEvent ? keepEvent({ ...g.lastEvent }, rt.cr.fields) : undefined;
+    if (same) {
+      s.buckets = Buckets.fromJSON(g.buckets);
+      s.samples = g.samples.map((e) => keepEvent({ ...e }, rt.cr.fields));
+      s.sampled = g.sampled;
+      s.firstSeen = g.firstSeen;
+    } else {
+      s.firstSeen = clock;
+    }
+    s.lastFireAt = g.lastFireAt ?? undefined;
+    s.lastSentAt = g.lastSentAt ?? undefined;
+    s.suppressed = g.suppressed;
+    s.open = g.open && rt.rule.resolve;
+    s.absent = g.absent;
+    rt.series.add(s);
+  }
+}
+
+function plainEvent(e: KeptEvent): KeptEvent {
+  const out: { -readonly [K in keyof KeptEvent]: KeptEvent[K] } = { timestamp: e.timestamp, logGroup: e.logGroup, logStream: e.logStream, message: e.message };
+  if (e.sampled) out.sampled = true;
+  if (e.digest !== undefined) out.digest = e.digest;
+  if (e.fields !== undefined) out.fields = e.fields;
+  return out;
 }
 
 /** The state file's size bound (bytes of JSON). */
@@ -61,7 +139,7 @@ export interface SerializedState {
 
 interface Entry {
   readonly rule: number;
-  group: GroupStateJson;
+  group: SeriesStateJson;
   text: string;
   bytes: number;
   readonly lastSeen: number;
@@ -98,7 +176,7 @@ export function serializeState(state: { readonly rules: readonly RuleStateJson[]
   if (total > maxBytes) {
     // Least recently seen first; ties in rule order, then each rule's own least-recently-seen order.
     const order = entries.flat().sort((a, b) => a.lastSeen - b.lastSeen);
-    const shrink = (e: Entry, group: GroupStateJson): void => {
+    const shrink = (e: Entry, group: SeriesStateJson): void => {
       const text = JSON.stringify(group);
       const bytes = Buffer.byteLength(text);
       total -= e.bytes - bytes;

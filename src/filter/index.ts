@@ -10,15 +10,14 @@
 import { Cursor } from './cursor.js';
 import { parseDelimited } from './delimited.js';
 import { FilterPatternError } from './errors.js';
-import { JsonLineProjector } from './json-line.js';
 import { parseJsonPattern } from './json-pattern.js';
 import { jsonTopValue } from './json-scan.js';
-import { NOT_JSON, parseJsonMessage } from './message.js';
+import { MAX_JSON_DEPTH, NOT_JSON, parseJsonMessage } from './message.js';
 import { compileSelector, type CompiledSelector } from './selector.js';
 import { parseTerms } from './terms.js';
 import type { ValueContext } from './values.js';
 
-export { FilterPatternError, NOT_JSON, parseJsonMessage, compileSelector, JsonLineProjector, jsonTopValue };
+export { FilterPatternError, MAX_JSON_DEPTH, NOT_JSON, parseJsonMessage, compileSelector, jsonTopValue };
 export type { CompiledSelector };
 
 export type FilterPatternKind = 'terms' | 'json' | 'delimited';
@@ -42,15 +41,15 @@ export interface CompiledFilterPattern {
   /**
    * JSON patterns: the keys each selector starts with (`['user', 'id']` for
    * `$.user.id`, `['a']` for `$.a[0]`), so that a caller may pass `matches`
-   * an object cut down to what the selectors read (see JsonLineProjector,
-   * whose positive answers need confirming); undefined for other kinds or
+   * an object cut down to what the selectors read (see grep's JsonLineProjector,
+   * src/grep/json-line.ts, whose positive answers need confirming); undefined for other kinds or
    * when a selector starts with an index or wildcard.
    */
   readonly jsonKeyPaths: readonly (readonly string[])[] | undefined;
   /**
    * JSON patterns: texts one of which every matching message contains when
    * it is JSON without a backslash (`"u-42"` for `$.id = "u-42"`), for
-   * prefilters such as JsonLineProjector's; undefined when there are none.
+   * prefilters such as grep's JsonLineProjector; undefined when there are none.
    */
   readonly jsonAnyOf: readonly string[] | undefined;
   /**

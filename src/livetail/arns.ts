@@ -8,6 +8,7 @@ import { DescribeLogGroupsCommand, type CloudWatchLogsClient } from '@aws-sdk/cl
 import type { Config, RuleSet } from '../config/model.js';
 import { describeError } from './errors.js';
 import { accountArnResolver, type ArnResolver } from './planner.js';
+import { groupRefusalText, parseGroupArn } from './spec.js';
 
 export async function resolveArns(ruleSet: RuleSet, config: Config, clientFor: (region: string) => CloudWatchLogsClient): Promise<ArnResolver> {
   if (config.aws.accountId) return accountArnResolver(config.aws.accountId);
@@ -31,6 +32,17 @@ export async function resolveArns(ruleSet: RuleSet, config: Config, clientFor: (
       }),
     ),
   );
+  // A group not found is named with the account of the region's groups that were (when one was).
+  const accounts = new Map<string, string>();
+  for (const [key, r] of found) {
+    const account = typeof r === 'string' ? parseGroupArn(r)?.account : undefined;
+    if (account) accounts.set(key.split('\n')[0]!, account);
+  }
+  for (const [key, r] of found) {
+    if (typeof r === 'string' || r.lookupFailed) continue;
+    const [region, name] = key.split('\n') as [string, string];
+    found.set(key, { unresolved: groupRefusalText(name, region, 'not-found', accounts.get(region)) });
+  }
   return (region, name) => found.get(`${region}\n${name}`) ?? { unresolved: `log group "${name}" was not looked up in ${region}` };
 }
 
@@ -50,5 +62,5 @@ async function describe(client: CloudWatchLogsClient, region: string, name: stri
   } catch (err) {
     return { unresolved: `cannot look up log group "${name}" in ${region}: ${describeError(err)}`, lookupFailed: true };
   }
-  return { unresolved: `log group "${name}" not found in ${region}` };
+  return { unresolved: groupRefusalText(name, region, 'not-found') };
 }

@@ -6,6 +6,7 @@
  * for any custom endpoint (StartLiveTail otherwise goes to `stream-<host>`).
  */
 import { CloudWatchLogsClient, type CloudWatchLogsClientConfig } from '@aws-sdk/client-cloudwatch-logs';
+import type { SessionClients } from './session.js';
 import type { Config } from '../config/model.js';
 
 export type AwsSettings = Config['aws'];
@@ -27,6 +28,8 @@ export interface ClientOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** 1 for StartLiveTail (the supervisor owns retries); SDK default otherwise. */
   readonly maxAttempts?: number | undefined;
+  /** Credentials instead of the decision above (tests: a provider that answers differently when asked again). */
+  readonly credentials?: CloudWatchLogsClientConfig['credentials'] | undefined;
 }
 
 export function createLogsClient(opts: ClientOptions): CloudWatchLogsClient {
@@ -40,6 +43,7 @@ export function createLogsClient(opts: ClientOptions): CloudWatchLogsClient {
       cfg.credentials = { accessKeyId: 'AKIDTAILWATCHLOCAL', secretAccessKey: 'tailwatch-local-placeholder' };
     }
   }
+  if (opts.credentials) cfg.credentials = opts.credentials;
   if (!cfg.credentials && opts.aws.profile) cfg.profile = opts.aws.profile;
   return new CloudWatchLogsClient(cfg);
 }
@@ -47,19 +51,43 @@ export function createLogsClient(opts: ClientOptions): CloudWatchLogsClient {
 /** One client per region and purpose, destroyed together. */
 export class ClientPool {
   private readonly clients = new Map<string, CloudWatchLogsClient>();
-  constructor(private readonly aws: AwsSettings, private readonly env?: Readonly<Record<string, string | undefined>>) {}
+  /** Clients replaced by `refresh` (other sessions may still stream on them): destroyed with the pool. */
+  private readonly retired: CloudWatchLogsClient[] = [];
+  constructor(
+    private readonly aws: AwsSettings,
+    private readonly env?: Readonly<Record<string, string | undefined>>,
+    private readonly credentials?: CloudWatchLogsClientConfig['credentials'],
+  ) {}
   /** `live`: maxAttempts 1 (StartLiveTail); `api`: SDK retries (FilterLogEvents, DescribeLogGroups). */
   get(region: string, purpose: 'live' | 'api'): CloudWatchLogsClient {
     const key = `${purpose}:${region}`;
     let c = this.clients.get(key);
     if (!c) {
-      c = createLogsClient({ aws: this.aws, region, env: this.env, maxAttempts: purpose === 'live' ? 1 : undefined });
+      c = createLogsClient({ aws: this.aws, region, env: this.env, maxAttempts: purpose === 'live' ? 1 : undefined, credentials: this.credentials });
       this.clients.set(key, c);
     }
     return c;
   }
+  /**
+   * New clients for the region, whose credential chain is read anew (a client keeps the
+   * credentials it resolved until they say they expire). `stale`: the clients that were refused;
+   * when another session refreshed them already, its new ones are returned, so sessions refused
+   * together make one set of new clients.
+   */
+  refresh(region: string, stale: SessionClients): SessionClients {
+    const live = this.clients.get(`live:${region}`);
+    const api = this.clients.get(`api:${region}`);
+    if (live === stale.live && api === stale.api) {
+      for (const c of [live, api]) if (c) this.retired.push(c);
+      this.clients.delete(`live:${region}`);
+      this.clients.delete(`api:${region}`);
+    }
+    return { live: this.get(region, 'live'), api: this.get(region, 'api') };
+  }
+
   destroy(): void {
-    for (const c of this.clients.values()) c.destroy();
+    for (const c of [...this.clients.values(), ...this.retired]) c.destroy();
     this.clients.clear();
+    this.retired.length = 0;
   }
 }

@@ -14,7 +14,15 @@ export type RestartReason =
   | 'access-denied'
   | 'not-found'
   | 'invalid-parameter'
-  | 'rotation';
+  | 'rotation'
+  /** No sessionStart within the start deadline (held before the headers or before the first frame). */
+  | 'start-timeout'
+  /** ExpiredTokenException: the credentials are asked for again before the retry. */
+  | 'expired-credentials'
+  /** UnrecognizedClientException, InvalidSignatureException: unknown key or wrong secret (credentials asked for again, retried slowly). */
+  | 'unauthenticated'
+  /** A service exception this version does not know (a newer service), HTTP 4xx. */
+  | 'unexpected';
 
 /** `now`: restart at once; `backoff`: jittered exponential; `slow`: the rules are unhealthy, retry slowly. */
 export type RestartPolicy = 'now' | 'backoff' | 'slow';
@@ -26,20 +34,36 @@ const BY_NAME: Readonly<Record<string, RestartReason>> = {
   LimitExceededException: 'limit-exceeded',
   ServiceUnavailableException: 'unavailable',
   AccessDeniedException: 'access-denied',
-  UnrecognizedClientException: 'access-denied',
+  UnrecognizedClientException: 'unauthenticated',
+  InvalidSignatureException: 'unauthenticated',
+  IncompleteSignatureException: 'unauthenticated',
+  MissingAuthenticationTokenException: 'unauthenticated',
+  ExpiredTokenException: 'expired-credentials',
   ResourceNotFoundException: 'not-found',
   InvalidParameterException: 'invalid-parameter',
+  InvalidOperationException: 'invalid-parameter',
   ValidationException: 'invalid-parameter',
 };
 
-/** A session error not caused by our own abort. Unknown errors count as a broken connection. */
+/**
+ * A session error not caused by our own abort. A service exception of another name is
+ * `unavailable` (HTTP 5xx) or `unexpected` (4xx); anything else — a network error, a truncated or
+ * corrupt frame, an event-stream `error` message (a plain Error named by its code) — counts as a
+ * broken connection. The SDK strips a namespace from `__type` before naming the error.
+ */
 export function classifyError(err: unknown): RestartReason {
   const e = err as { name?: unknown; $fault?: unknown } | null;
   const name = typeof e?.name === 'string' ? e.name : '';
   const known = BY_NAME[name];
   if (known) return known;
   if (e?.$fault === 'server') return 'unavailable';
+  if (e?.$fault === 'client') return 'unexpected';
   return 'connection';
+}
+
+/** Reasons after which the client's credentials are asked for again before the retry. */
+export function refreshesCredentials(reason: RestartReason): boolean {
+  return reason === 'expired-credentials' || reason === 'unauthenticated';
 }
 
 export function policyFor(reason: RestartReason): RestartPolicy {
@@ -51,6 +75,7 @@ export function policyFor(reason: RestartReason): RestartPolicy {
     case 'access-denied':
     case 'not-found':
     case 'invalid-parameter':
+    case 'unauthenticated':
       return 'slow';
     default:
       return 'backoff';

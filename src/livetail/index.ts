@@ -25,7 +25,7 @@ export {
 export { resolveArns } from './arns.js';
 export { unionPattern, orTerms, jsonCondition } from './union.js';
 export { createLogsClient, isLoopbackEndpoint, ClientPool } from './client.js';
-export { classifyError, backoffDelay, describeError, policyFor, type RestartReason } from './errors.js';
+export { classifyError, backoffDelay, describeError, policyFor, refreshesCredentials, type RestartReason } from './errors.js';
 export { probeGroup, type ProbeResult, type GroupRefusal } from './probe.js';
 export { sessionJson, pollJson, groupNameOf, MINUTES_A_MONTH, type Plan, type SessionSpec, type PollSpec, type SessionParams, type UnplacedRule } from './spec.js';
 export { PolledSource, type PollMetrics, type PollStatus } from './poll.js';

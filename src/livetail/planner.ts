@@ -16,7 +16,7 @@
  */
 import type { Config, Rule, RuleSet } from '../config/model.js';
 import { stableJson } from '../engine/compile.js';
-import { arnRegion, groupNameOf, MINUTES_A_MONTH, money, pollId, sessionId, type Plan, type PollSpec, type SessionParams, type SessionSpec, type UnplacedRule } from './spec.js';
+import { arnRegion, groupNameOf, MINUTES_A_MONTH, money, partitionOf, pollId, sessionId, type Plan, type PollSpec, type SessionParams, type SessionSpec, type UnplacedRule } from './spec.js';
 import { unionPattern } from './union.js';
 
 /**
@@ -41,7 +41,7 @@ export type ArnResolver = (region: string, name: string) => string | { readonly 
 
 /** ARNs from `aws.accountId`, no network. */
 export function accountArnResolver(accountId: string): ArnResolver {
-  return (region, name) => `arn:aws:logs:${region}:${accountId}:log-group:${name}`;
+  return (region, name) => `arn:${partitionOf(region)}:logs:${region}:${accountId}:log-group:${name}`;
 }
 
 /** One distinct source: the rules that ask for exactly these parameters. */

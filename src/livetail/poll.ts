@@ -142,6 +142,13 @@ export class PolledSource {
     await this.running;
   }
 
+  /** Polls again at once when it waits for the slow retry (SIGHUP: the group may exist now). */
+  retryNow(): void {
+    if (this.stopped || !this.unhealthy || this.cancelTimer === undefined) return;
+    this.due = this.deps.timers.now();
+    this.schedule(0);
+  }
+
   private schedule(ms: number): void {
     this.cancelTimer?.();
     if (this.stopped) return;

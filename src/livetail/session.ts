@@ -2,9 +2,12 @@
  * One supervised Live Tail session: a loop that opens StartLiveTail, hands
  * each sessionUpdate's events to `onEvents`, and restarts for every reason of
  * SPEC §6 — at once on SessionTimeoutException, rotation and stall; with
- * jittered exponential backoff on stream errors, broken connections, clean
- * ends, throttling and quota; slowly (rules unhealthy) on access denied,
- * missing groups and invalid parameters. After every gap it backfills with
+ * jittered exponential backoff on stream errors, broken connections (resets,
+ * truncated or corrupt frames, error frames), clean ends, a start that does
+ * not complete within the start deadline, throttling, quota, 5xx and unknown
+ * service errors, and expired credentials (read again first); slowly (rules
+ * unhealthy) on access denied, missing groups, invalid parameters or
+ * operations, and credentials not accepted. After every gap it backfills with
  * FilterLogEvents while buffering the new stream, then releases the buffer,
  * duplicates dropped both ways. Every restart is counted and logged once.
  * Clock and randomness come in from the caller.
@@ -32,7 +35,7 @@ import { ADAPTIVE_DEFAULTS, UpdateWindow, type AdaptiveThresholds, type Observed
 import { FetchCancelled, fetchGap } from './backfill.js';
 import type { FilterBudget } from './budget.js';
 import { BoundedCounts, eventKey } from './dedupe.js';
-import { backoffDelay, classifyError, describeError, policyFor, type RestartReason } from './errors.js';
+import { backoffDelay, classifyError, describeError, policyFor, refreshesCredentials, type RestartReason } from './errors.js';
 import { groupNameOf, type SessionSpec } from './spec.js';
 
 export interface SourceMetrics {
@@ -46,6 +49,8 @@ export interface SourceMetrics {
   completionAbandoned?(session: string): void;
   /** Sampled intervals waiting for completion. */
   completionBacklog?(session: string, intervals: number): void;
+  /** A frame of a kind this version does not know (skipped; the session goes on). */
+  unknownFrame?(session: string): void;
 }
 
 export interface SupervisorSettings {
@@ -67,9 +72,19 @@ export interface SupervisorSettings {
   readonly completionMaxLagMs: number;
 }
 
-export interface SessionDeps {
+/** The clients a session calls: `live` for StartLiveTail, `api` for FilterLogEvents. */
+export interface SessionClients {
   readonly live: CloudWatchLogsClient;
   readonly api: CloudWatchLogsClient;
+}
+
+export interface SessionDeps extends SessionClients {
+  /**
+   * Clients whose credentials are asked for again (the credential chain read anew), given the
+   * ones that were refused: called before the retry after ExpiredTokenException and after an
+   * unrecognised key or signature. Without it the same clients are retried.
+   */
+  readonly refreshClients?: ((stale: SessionClients) => SessionClients) | undefined;
   readonly onEvents: EventsHandler;
   /** FilterLogEvents calls of this account and region (backfill and completion share it). */
   readonly budget?: FilterBudget | undefined;
@@ -133,6 +148,8 @@ export class SupervisedSession {
   private failing = false;
   private unhealthy = false;
   private lastReason: RestartReason | undefined;
+  /** Ends the current slow-retry wait early (retryNow). */
+  private wake: (() => void) | undefined;
   private stopped = false;
   private readonly stopCtrl = new AbortController();
   private current: AbortController | undefined;
@@ -153,11 +170,16 @@ export class SupervisedSession {
   /** Copies a backfill delivered that the new stream may deliver again: each live copy cancels one. */
   private readonly expectLive: BoundedCounts;
   private readonly log: Logger;
+  /** The clients in use (new ones after a credentials refresh). */
+  private clients: SessionClients;
+  /** Frames of a kind this version does not know, skipped (the SDK drops unknown event types itself). */
+  private unknownFrames = 0;
   /** Events and sampled flags of the last updates (matching rate, sampled share). */
   private readonly updates: UpdateWindow;
 
   constructor(readonly spec: SessionSpec, private readonly deps: SessionDeps) {
     this.rulesServed = spec.rules;
+    this.clients = { live: deps.live, api: deps.api };
     this.updates = new UpdateWindow(deps.thresholds ?? ADAPTIVE_DEFAULTS);
     const cap = deps.settings().dedupeCapacity;
     this.delivered = new BoundedCounts(cap);
@@ -242,6 +264,9 @@ export class SupervisedSession {
       this.deps.metrics?.sessionRestarted(this.id, reason);
       const fields: Record<string, unknown> = { session: this.id, reason, delayMs };
       if (outcome.error !== undefined) fields['error'] = describeError(outcome.error);
+      // Whether it broke before the session started (send() or the first frame) or while it streamed.
+      if (reason !== 'timeout' && reason !== 'rotation') fields['phase'] = outcome.started ? 'stream' : 'start';
+      if (refreshesCredentials(reason)) fields['credentials'] = this.deps.refreshClients ? 'asked for again before the retry' : 'retried as they are';
       if (this.unhealthy) fields['unhealthyRules'] = this.rulesServed;
       this.log.warn(fields, 'session restarting');
       try {
@@ -250,11 +275,13 @@ export class SupervisedSession {
         this.log.error({ session: this.id, err }, 'restart handler failed');
       }
       this.state = 'waiting';
-      if (delayMs > 0) await this.sleep(delayMs);
+      if (delayMs > 0) await this.sleep(delayMs, policy === 'slow');
+      // After the wait: credentials renewed meanwhile (a rotated key, a refreshed role) are the ones read.
+      if (refreshesCredentials(reason) && this.deps.refreshClients && !this.stopped) this.clients = this.deps.refreshClients(this.clients);
     }
   }
 
-  private async once(): Promise<{ reason: RestartReason; gotUpdate: boolean; error?: unknown }> {
+  private async once(): Promise<{ reason: RestartReason; gotUpdate: boolean; started: boolean; error?: unknown }> {
     const ctrl = new AbortController();
     this.current = ctrl;
     this.abortReason = undefined;
@@ -267,9 +294,13 @@ export class SupervisedSession {
       this.abortReason = reason;
       ctrl.abort();
     };
+    let started = false;
+    // Armed before send(): it is also the start deadline. The SDK's requestTimeout only warns, and
+    // send() resolves only with the first frame, so a response held before its headers or before
+    // its first frame would otherwise wait forever. No sessionStart in time is `start-timeout`.
     const armStall = (): void => {
       clearTimeout(stallTimer);
-      stallTimer = setTimeout(() => abortWith('stall'), s.stallAfterMs);
+      stallTimer = setTimeout(() => abortWith(started ? 'stall' : 'start-timeout'), s.stallAfterMs);
     };
     let gotUpdate = false;
     /** When the last update of this attempt arrived: the stream covered up to then. */
@@ -278,13 +309,14 @@ export class SupervisedSession {
     let prevUpdateAt: number | undefined;
     let pending: LogEvent[][] | undefined;
     let backfilling: Promise<void> | undefined;
-    if (this.stopped) return { reason: 'connection', gotUpdate };
+    if (this.stopped) return { reason: 'connection', gotUpdate, started };
     armStall();
     try {
-      const res = await this.deps.live.send(new StartLiveTailCommand(this.input()), { abortSignal: ctrl.signal });
+      const res = await this.clients.live.send(new StartLiveTailCommand(this.input()), { abortSignal: ctrl.signal });
       for await (const frame of res.responseStream ?? []) {
         armStall();
         if (frame.sessionStart) {
+          started = true;
           const startAt = this.deps.clock();
           const gapFrom = this.lastStartAt === undefined ? undefined : (this.covered ?? this.lastStartAt) - s.backfillOverlapMs;
           this.lastStartAt = startAt;
@@ -333,14 +365,19 @@ export class SupervisedSession {
           } catch (err) {
             this.log.error({ session: this.id, err }, 'update handler failed');
           }
+        } else {
+          // An event type of a newer service that this SDK yields anyway: skipped, counted, logged once.
+          this.unknownFrames++;
+          this.deps.metrics?.unknownFrame?.(this.id);
+          if (this.unknownFrames === 1) this.log.info({ session: this.id, kind: Object.keys(frame as object).slice(0, 3) }, 'skipping Live Tail frames of an unknown kind');
         }
       }
-      if (ctrl.signal.aborted) return { reason: this.abortReason ?? 'connection', gotUpdate };
-      return { reason: 'clean-end', gotUpdate };
+      if (ctrl.signal.aborted) return { reason: this.abortReason ?? 'connection', gotUpdate, started };
+      return { reason: 'clean-end', gotUpdate, started };
     } catch (err) {
       // Our own abort surfaces as Error("aborted"): the reason is ours, not the error's.
-      if (ctrl.signal.aborted) return { reason: this.abortReason ?? 'connection', gotUpdate };
-      return { reason: classifyError(err), gotUpdate, error: err };
+      if (ctrl.signal.aborted) return { reason: this.abortReason ?? 'connection', gotUpdate, started };
+      return { reason: classifyError(err), gotUpdate, started, error: err };
     } finally {
       clearTimeout(stallTimer);
       clearTimeout(rotateTimer);
@@ -422,7 +459,7 @@ export class SupervisedSession {
       const tooLate = (): boolean => this.deps.clock() > iv.to + s.completionDelayMs + s.completionMaxLagMs;
       try {
         if (tooLate()) throw new FetchCancelled('over the completion lag');
-        const res = await fetchGap(this.deps.api, this.spec.params, { startTime: iv.from, endTime: iv.to }, {
+        const res = await fetchGap(this.clients.api, this.spec.params, { startTime: iv.from, endTime: iv.to }, {
           signal: this.stopCtrl.signal,
           beforeCall: async () => !tooLate() && (this.deps.budget ? await this.deps.budget.acquire('completion', this.stopCtrl.signal) : true),
         });
@@ -468,7 +505,7 @@ export class SupervisedSession {
     for (let attempt = 0; attempt < BACKFILL_ATTEMPTS && !this.stopped; attempt++) {
       try {
         const budget = this.deps.budget;
-        const res = await fetchGap(this.deps.api, this.spec.params, { startTime, endTime }, {
+        const res = await fetchGap(this.clients.api, this.spec.params, { startTime, endTime }, {
           signal: this.stopCtrl.signal,
           beforeCall: budget ? () => budget.acquire('backfill', this.stopCtrl.signal) : undefined,
         });
@@ -527,18 +564,26 @@ export class SupervisedSession {
     this.raise(to);
   }
 
-  private sleep(ms: number): Promise<void> {
+  /** `wakeable`: `retryNow` may end the wait early (the slow retry of unhealthy rules). */
+  private sleep(ms: number, wakeable = false): Promise<void> {
     return new Promise((resolve) => {
       const signal = this.stopCtrl.signal;
       if (signal.aborted) return resolve();
       const done = (): void => {
         clearTimeout(t);
         signal.removeEventListener('abort', done);
+        if (this.wake === done) this.wake = undefined;
         resolve();
       };
       const t = setTimeout(done, ms);
       signal.addEventListener('abort', done, { once: true });
+      if (wakeable) this.wake = done;
     });
+  }
+
+  /** Ends a slow retry's wait now (SIGHUP: the user may have fixed the group or the permissions). */
+  retryNow(): void {
+    this.wake?.();
   }
 }
 

@@ -9,6 +9,7 @@
  * merged back, through the same re-planning; the decisions and each
  * session's observed rate are saved through `planState` (state.dir).
  */
+import type { CloudWatchLogsClientConfig } from '@aws-sdk/client-cloudwatch-logs';
 import type { Logger } from 'pino';
 import type { Config, RuleSet } from '../config/model.js';
 import { stableJson } from '../engine/compile.js';
@@ -21,7 +22,7 @@ import { planSessions, type ArnResolver, type GroupExclusion } from './planner.j
 import { PolledSource, type PollMetrics } from './poll.js';
 import { probeGroup, type GroupRefusal } from './probe.js';
 import { SupervisedSession, type RestartInfo, type SourceMetrics, type SupervisorSettings } from './session.js';
-import { groupNameOf, type Plan, type UnplacedRule } from './spec.js';
+import { groupNameOf, groupRefusalText, parseGroupArn, type Plan, type UnplacedRule } from './spec.js';
 
 export interface LiveTailSourceOptions {
   readonly onEvents: EventsHandler;
@@ -36,6 +37,11 @@ export interface LiveTailSourceOptions {
   readonly random?: (() => number) | undefined;
   /** Environment for the credentials decision; default process.env. */
   readonly env?: Readonly<Record<string, string | undefined>> | undefined;
+  /**
+   * Credentials for every client instead of the default chain (tests). A provider is asked again
+   * when a session's credentials are refused (ExpiredTokenException and the like).
+   */
+  readonly credentials?: CloudWatchLogsClientConfig['credentials'] | undefined;
   /** Retry period of sessions whose rules are unhealthy. Default: 5 min (at least backoff max). */
   readonly slowRetryMs?: number | undefined;
   /** Default 5 s. */
@@ -66,6 +72,7 @@ interface BadGroup {
 }
 
 const REASON_TEXT: Readonly<Record<GroupRefusal, string>> = { 'not-found': 'not found', 'access-denied': 'access denied' };
+const isRefusal = (reason: string | undefined): reason is GroupRefusal => reason === 'not-found' || reason === 'access-denied';
 
 const DEFAULT_SLOW_RETRY_MS = 5 * 60_000;
 /** The observed rates in the plan state are rewritten this often while updates flow. */
@@ -99,6 +106,8 @@ export class LiveTailSource implements EventSource {
   private readonly badGroups = new Map<string, BadGroup>();
   private readonly probing = new Set<string>();
   private recheckTimer: NodeJS.Timeout | undefined;
+  /** The last apply left log group names unresolved (not found, or the lookup failed). */
+  private unresolvedNames = false;
   private lastApplied: { ruleSet: RuleSet; config: Config } | undefined;
   /** The last apply's name resolution and exclusions: adaptive decisions between applies plan with them. */
   private lastPlanning: { resolver: ArnResolver; exclude: GroupExclusion } | undefined;
@@ -234,7 +243,7 @@ export class LiveTailSource implements EventSource {
     const key = stableJson(config.aws);
     let pool = this.pools.get(key);
     if (!pool) {
-      pool = new ClientPool(config.aws, this.opts.env);
+      pool = new ClientPool(config.aws, this.opts.env, this.opts.credentials);
       this.pools.set(key, pool);
     }
     return { key, pool };
@@ -267,7 +276,8 @@ export class LiveTailSource implements EventSource {
       const bad = this.badGroups.get(`${region}\n${arn}`);
       if (!bad) return undefined;
       excludedHit.add(`${region}\n${arn}`);
-      return `${REASON_TEXT[bad.reason]} (${bad.error}), retried every ${Math.round(this.settings().slowRetryMs / 1000)} s`;
+      const account = parseGroupArn(arn)?.account;
+      return `${REASON_TEXT[bad.reason]} in ${region}${account ? ` (account ${account})` : ''} (${bad.error}), ${this.retriedText()}`;
     };
     this.lastPlanning = { resolver: resolved, exclude };
     this.noted.clear();
@@ -281,11 +291,14 @@ export class LiveTailSource implements EventSource {
     this.scheduleRecheck();
     // A log group that does not exist yet (or could not be looked up) may later: plan again, slowly.
     clearTimeout(this.replanTimer);
+    this.unresolvedNames = unresolved > 0;
     if (unresolved > 0) {
       this.replanTimer = setTimeout(() => void this.apply(ruleSet, config).catch(() => undefined), this.settings().slowRetryMs);
       this.replanTimer.unref();
     }
+    const before = this.lastPlan?.sessions.map((s) => s.id).join() ?? '';
     this.lastPlan = plan;
+    if (plan.sessions.map((s) => s.id).join() !== before) this.logPlan(plan, config);
     this.unplaced = plan.unplaced;
     this.partlyServed = plan.partlyServed;
     for (const u of plan.unplaced) this.opts.logger.error({ rule: u.rule, reason: u.reason }, 'rule has no Live Tail session');
@@ -310,6 +323,7 @@ export class LiveTailSource implements EventSource {
       const session = new SupervisedSession(spec, {
         live: pool.get(spec.region, 'live'),
         api: pool.get(spec.region, 'api'),
+        refreshClients: (stale) => pool.refresh(spec.region, stale),
         budget: this.budget(awsKey, spec.region, config),
         generation: this.nextGeneration(k),
         onEvents: this.opts.onEvents,
@@ -386,14 +400,54 @@ export class LiveTailSource implements EventSource {
     }
   }
 
+  /** The sessions `run` opens and what they cost a month (at start, and when a reload or a split changes them). */
+  private logPlan(plan: Plan, config: Config): void {
+    const n = plan.sessions.length;
+    const sessions = plan.sessions.map((s) => ({ session: s.id, region: s.region, logGroups: s.params.logGroupIdentifiers.map(groupNameOf), rules: s.rules, monthlyCost: s.monthlyCost }));
+    this.opts.logger.info(
+      { sessions, monthlyCost: plan.monthlyCost, pricePerMinute: config.sessions.pricePerMinute, strategy: config.sessions.strategy },
+      `Live Tail plan: ${n} session${n === 1 ? '' : 's'}, $${plan.monthlyCost.toFixed(2)}/month at $${config.sessions.pricePerMinute} per session-minute`,
+    );
+  }
+
+  private retriedText(): string {
+    return `retried every ${Math.round(this.settings().slowRetryMs / 1000)} s and at SIGHUP`;
+  }
+
+  /**
+   * Retries what waits for the slow retry now (the daemon calls it on SIGHUP: the user may have
+   * created the group or fixed the policy): sessions refused for a missing or denied group start
+   * again, groups left out are probed again, names not found are looked up again.
+   */
+  retryUnhealthy(): void {
+    if (this.stopped) return;
+    for (const s of this.sessions.values()) if (s.status().unhealthy) s.retryNow();
+    for (const p of this.polls.values()) if (p.status().unhealthy) p.retryNow();
+    if (this.badGroups.size > 0) {
+      clearTimeout(this.recheckTimer);
+      void this.recheck().catch((err: unknown) => this.opts.logger.error({ err }, 'rechecking unavailable log groups failed'));
+    }
+    if (this.unresolvedNames) {
+      clearTimeout(this.replanTimer);
+      void this.reapply().catch(() => undefined);
+    }
+  }
+
   private onRestart(key: string, session: SupervisedSession, info: RestartInfo): void {
     try {
       this.opts.onRestart?.(info);
     } catch (err) {
       this.opts.logger.error({ err }, 'restart handler failed');
     }
-    if ((info.reason === 'not-found' || info.reason === 'access-denied') && session.spec.params.logGroupIdentifiers.length > 1) {
-      void this.probeSession(key, session, info.reason);
+    const groups = session.spec.params.logGroupIdentifiers;
+    if (isRefusal(info.reason) && groups.length > 1) void this.probeSession(key, session, info.reason);
+    else if (isRefusal(info.reason)) {
+      // A session of one group is its own probe: say which group, where, and in which account.
+      const arn = groups[0]!;
+      this.opts.logger.warn(
+        { region: session.spec.region, logGroup: groupNameOf(arn), account: parseGroupArn(arn)?.account, reason: info.reason, error: info.error, session: session.id, rules: info.rules, sessionRefused: true },
+        `${groupRefusalText(arn, session.spec.region, info.reason)}: its rules wait, ${this.retriedText()}`,
+      );
     }
   }
 
@@ -419,7 +473,10 @@ export class LiveTailSource implements EventSource {
       for (const b of found) {
         this.badGroups.set(`${b.region}\n${b.arn}`, b);
         const rules = session.status().rules;
-        this.opts.logger.warn({ region: b.region, logGroup: groupNameOf(b.arn), reason: b.reason, error: b.error, session: session.id, rules }, 'log group unavailable: left out of its session, retried slowly');
+        this.opts.logger.warn(
+          { region: b.region, logGroup: groupNameOf(b.arn), account: parseGroupArn(b.arn)?.account, reason: b.reason, error: b.error, session: session.id, rules },
+          `${groupRefusalText(b.arn, b.region, b.reason)}: left out of its session, ${this.retriedText()}`,
+        );
       }
       await this.reapply();
     } catch (err) {
@@ -476,7 +533,13 @@ export class LiveTailSource implements EventSource {
     for (const u of this.unplaced) unhealthy.add(u.rule);
     // Served on some of its log groups only: still unhealthy (events of the others are missed).
     for (const u of this.partlyServed) unhealthy.add(u.rule);
-    const details = statuses.map((st) => `${st.id}: ${st.state}${st.failing ? ` (failing: ${st.lastReason})` : ''} [${st.rules.join(', ')}]`);
+    const details = [...this.sessions.values()].map((session) => {
+      const st = session.status();
+      const groups = session.spec.params.logGroupIdentifiers;
+      // Refused for a group: which one, where and in which account (a session of several groups is probed: see the exclusions).
+      const why = st.failing && isRefusal(st.lastReason) && groups.length === 1 ? `: ${groupRefusalText(groups[0]!, session.spec.region, st.lastReason)}` : '';
+      return `${st.id}: ${st.state}${st.failing ? ` (failing: ${st.lastReason}${why})` : ''} [${st.rules.join(', ')}]`;
+    });
     const polls = [...this.polls.values()].map((p) => ({ p, st: p.status() }));
     for (const { p, st } of polls) {
       if (st.unhealthy) for (const r of st.rules) unhealthy.add(r);

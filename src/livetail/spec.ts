@@ -99,6 +99,32 @@ export function arnRegion(identifier: string): string | undefined {
   return parts.length >= 6 && parts[3] !== '' ? parts[3] : undefined;
 }
 
+/** The parts of a log group ARN (`arn:PARTITION:logs:REGION:ACCOUNT:log-group:NAME`, `:*` dropped), or undefined. */
+export function parseGroupArn(arn: string): { partition: string; region: string; account: string; name: string } | undefined {
+  const m = /^arn:(aws[a-z-]*):logs:([a-z0-9-]+):(\d{12}):log-group:(.+)$/.exec(arn);
+  if (!m) return undefined;
+  const name = m[4]!.endsWith(':*') ? m[4]!.slice(0, -2) : m[4]!;
+  return { partition: m[1]!, region: m[2]!, account: m[3]!, name };
+}
+
+/** The ARN partition of a region: `aws-cn` for China, `aws-us-gov` for GovCloud, `aws` elsewhere. */
+export function partitionOf(region: string): string {
+  if (region.startsWith('cn-')) return 'aws-cn';
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  return 'aws';
+}
+
+/**
+ * What users read about a log group a session was refused for: the group, the region and
+ * the account (from its ARN), e.g. `log group /aws/lambda/payments not found in eu-west-1
+ * (account 123456789012)`.
+ */
+export function groupRefusalText(identifier: string, region: string, reason: 'not-found' | 'access-denied', account = parseGroupArn(identifier)?.account): string {
+  const where = `in ${region}${account ? ` (account ${account})` : ''}`;
+  const name = groupNameOf(identifier);
+  return reason === 'not-found' ? `log group ${name} not found ${where}` : `access denied to log group ${name} ${where}`;
+}
+
 /** What the plan JSON prints for one poll. */
 export function pollJson(p: PollSpec): Record<string, unknown> {
   const o: Record<string, unknown> = { region: p.region, logGroupIdentifier: p.params.logGroupIdentifiers[0] };

@@ -1,9 +1,10 @@
 /**
  * Secrets (webhook URLs, tokens, HMAC keys) must never reach logs, errors or
  * output. Notifiers build error text from status codes and error codes, not
- * from library messages (fetch and @slack/webhook errors often carry the
- * URL); the receiver's own error text passes through `scrub` first, since a
- * receiver may echo the URL or a header back.
+ * from library messages: node:http's (webhook, Alertmanager) name hosts and
+ * addresses, and those of fetch (which Slack's client sends with) and of
+ * @slack/webhook often carry the URL. The receiver's own error text passes
+ * through `scrub` first, since a receiver may echo the URL or a header back.
  */
 
 /** The secret-bearing strings of a destination: its URL and the URL's parts, header values, HMAC key. */
@@ -17,7 +18,7 @@ export function secretsOf(dest: { url?: string | undefined; headers?: Readonly<R
       if (u.search) out.push(u.search);
       if (u.password) out.push(u.password);
       if (u.username) out.push(u.username);
-      // The Basic header those credentials become (http.ts splitCredentials).
+      // The Basic header those credentials become (node:http sends them so; http.ts postJson).
       if (u.username || u.password) out.push(Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64'));
     } catch {
       // Not a URL: the whole string is the secret.

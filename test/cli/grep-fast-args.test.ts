@@ -4,7 +4,7 @@
 import { Command } from 'commander';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { grepCommand } from '../../src/cli/grep.js';
+import { GREP_FLAGS, grepCommand } from '../../src/cli/grep.js';
 import { plainGrepArgs } from '../../src/cli/grep-main.js';
 
 function viaCommander(argv: readonly string[]): { args: string[]; opts: Record<string, unknown> } | 'error' {
@@ -49,5 +49,24 @@ describe('tailwatch grep start-up fast path', () => {
     for (const argv of [['grep'], ['grep', '--help'], ['grep', '-h'], ['grep', '--config', 'x', 'E'], ['grep', '--', '-E'], ['grep', '-ERROR'], ['replay', 'x'], ['grep', '-c']]) {
       expect(plainGrepArgs(argv)).toBeUndefined();
     }
+  });
+
+  it('is derived from the one definition of grep\'s flags: every flag, long, short and combined, parses as commander parses it', () => {
+    const shorts = GREP_FLAGS.flatMap((f) => (f.short ? [f.short] : []));
+    const flagToken = fc.oneof(
+      fc.constantFrom(...GREP_FLAGS.map((f) => `--${f.long}`)),
+      fc.array(fc.constantFrom(...shorts, 'x'), { minLength: 1, maxLength: 4 }).map((letters) => `-${letters.join('')}`),
+    );
+    fc.assert(
+      fc.property(fc.array(fc.oneof(flagToken, fc.constantFrom('ERROR', 'a.log', '-', '--', '--config', '-h')), { maxLength: 6 }), (rest) => {
+        const argv = ['grep', ...rest];
+        const fast = plainGrepArgs(argv);
+        if (fast !== undefined) expect(fast).toEqual(viaCommander(argv));
+      }),
+      { numRuns: 2000 },
+    );
+    // Every flag is taken (the fast path knows them all), with commander's option names.
+    for (const f of GREP_FLAGS) expect(plainGrepArgs(['grep', `--${f.long}`, 'E'])).toEqual(viaCommander(['grep', `--${f.long}`, 'E']));
+    expect(plainGrepArgs(['grep', '--jsonl', '-cv', 'E', '-'])).toEqual({ args: ['E', '-'], opts: { jsonl: true, count: true, invertMatch: true } });
   });
 });

@@ -107,8 +107,8 @@ describe('tailwatch plan', () => {
       const plan = JSON.parse(r.stdout) as { sessions: { logGroupIdentifiers: string[]; rules: string[] }[]; unplaced: { rule: string; reason: string }[] };
       expect(plan.sessions.map((s) => [s.logGroupIdentifiers, s.rules])).toEqual([[['arn:aws:logs:us-east-1:210987654321:log-group:/ecs/payments'], ['half', 'pay']]]);
       expect(plan.unplaced).toEqual([
-        { rule: 'ghost', reason: 'log group "/nope" not found in us-east-1' },
-        { rule: 'half', reason: 'some of its log groups are unavailable: served without log group "/nope" not found in us-east-1' },
+        { rule: 'ghost', reason: 'log group /nope not found in us-east-1 (account 210987654321)' },
+        { rule: 'half', reason: 'some of its log groups are unavailable: served without log group /nope not found in us-east-1 (account 210987654321)' },
       ]);
     } finally {
       await emu.close();
@@ -399,6 +399,27 @@ describe('tailwatch tail --rule ID', () => {
     expect(r.stderr).not.toContain('{"');
     expect(lines.at(-1)).toMatch(/^tailwatch tail: rule "ghost" cannot be tailed: Live Tail refused session lt-[0-9a-f]{8}: a log group does not exist \(ResourceNotFoundException \(HTTP 400\)\) — log groups: arn:aws:logs:us-east-1:123456789012:log-group:\/aws\/lambda\/not-yet-invoked$/);
     expect(lines.filter((l) => l.startsWith('tailwatch tail:'))).toHaveLength(1);
+  }, 30_000);
+
+  it('credentials the service does not accept (an emulator checking signatures) end tail with exit 2 and one clear line', async () => {
+    emu = await startEmulator({ updateIntervalMs: 50, credentials: [{ accessKeyId: 'AKIDSOMEONEELSE', secretAccessKey: 'not-ours' }] });
+    emu.emulator.ingest([{ logGroup: '/ecs/payments', logStream: 's', timestamp: Date.now(), message: 'seed' }]);
+    const dir = makeProject({
+      'tailwatch.yaml': CONFIG(`  endpoint: "${emu.endpoint}"`),
+      'rules/r.yaml': 'rules:\n  - id: pay\n    source: { logGroups: [/ecs/payments] }\n',
+    });
+    const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const c = spawn(process.execPath, [BIN, 'tail', '--rule', 'pay', '-c', 'tailwatch.yaml'], { cwd: dir, env: childEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
+      child = c;
+      let stderr = '';
+      c.stderr!.on('data', (d) => (stderr += d));
+      c.once('exit', (code) => resolve({ code, stderr }));
+    });
+    expect(r.code).toBe(2);
+    const lines = r.stderr.split('\n').filter((l) => l.startsWith('tailwatch tail:'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^tailwatch tail: rule "pay" cannot be tailed: Live Tail refused session lt-[0-9a-f]{8}: the credentials were not accepted \(UnrecognizedClientException \(HTTP 400\)\) — log groups: /);
+    expect(r.stderr).not.toContain('tailwatch-local-placeholder');
   }, 30_000);
 
   it('an unreachable endpoint: retried, one plain stderr line per attempt, SIGINT still exits 0', async () => {

@@ -13,14 +13,16 @@ import { describe, expect, it } from 'vitest';
 import { runDifferential } from '../kit/differential.js';
 
 /**
- * Together: every disturbance (kill -9, SIGHUP, a layout change, dropped and timed-out streams),
+ * Together: every disturbance (kill -9, SIGHUP, a layout change, broken and timed-out streams),
  * every strategy, forced merging, 3 s emulator session timeouts, several sessions on one log
  * group, every window type, and polled rules (`feed: { poll }`, a third of each seed's rules,
- * chosen by seed and index) beside live ones.
+ * chosen by seed and index) beside live ones. A stream breaks as the moment picks: dropped, its
+ * next update truncated, with a bad CRC, reset mid-frame, or an error frame instead.
  *     8: precise; three patterns on one group (three sessions); SIGHUP, layout change, timeout
  *    79: adaptive (the default); kill -9
- *   128: precise, maxConcurrent 1, sessions time out every 3 s; drop, kill -9, layout change
- *   136: economical; kill -9, layout change, drop, SIGHUP
+ *   128: precise, maxConcurrent 1, sessions time out every 3 s; truncated frame, kill -9, layout change
+ *   136: economical; kill -9, layout change, error frame, SIGHUP
+ * Seeds 10 (reset mid-frame), 18 (bad CRC), 9 (drop) cover the other breaks.
  */
 const DEFAULT_SEEDS = [8, 79, 128, 136];
 

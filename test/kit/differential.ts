@@ -119,8 +119,13 @@ export type Disturbance =
   | { readonly atMs: number; readonly kind: 'hup' }
   /** A rule that matches nothing but changes the session layout (its alerts are not compared). */
   | { readonly atMs: number; readonly kind: 'hup-layout'; readonly rule: GenRule }
-  | { readonly atMs: number; readonly kind: 'drop' }
+  /** The live streams break: dropped, or their next update cut, corrupted, reset mid-frame, or an error frame. */
+  | { readonly atMs: number; readonly kind: 'drop'; readonly how: StreamBreak }
   | { readonly atMs: number; readonly kind: 'timeout' };
+
+export type StreamBreak = 'drop' | 'truncated-frame' | 'bad-crc' | 'reset-mid-frame' | 'error-frame';
+/** Picked by the moment, not the rng: seeds generate the same scenarios as before these existed. */
+const STREAM_BREAKS: readonly StreamBreak[] = ['drop', 'truncated-frame', 'bad-crc', 'reset-mid-frame', 'error-frame'];
 
 export interface Scenario {
   readonly seed: number;
@@ -240,7 +245,8 @@ export function generateScenario(seed: number): Scenario {
           resolve: false,
         },
       });
-    } else disturbances.push({ atMs, kind });
+    } else if (kind === 'drop') disturbances.push({ atMs, kind, how: STREAM_BREAKS[atMs % STREAM_BREAKS.length]! });
+    else disturbances.push({ atMs, kind });
   }
   return { seed, strategy, maxConcurrent, throttleMs, sessionTimeoutMs, groups, rules, events, disturbances };
 }
@@ -452,8 +458,8 @@ export async function runLive(s: Scenario, opts: { graceMs?: number | undefined;
             done.push(`${at(began)} SIGHUP adding ${dist.rule.id} (${dist.rule.logGroups.join(',')} ${dist.rule.filterPattern}): new session layout`);
             break;
           case 'drop': {
-            const n = emu.emulator.injectFault({ type: 'drop' });
-            done.push(`${at(began)} emulator drops the live streams (${String(n)})`);
+            const n = emu.emulator.injectFault({ type: dist.how });
+            done.push(`${at(began)} emulator breaks the live streams: ${dist.how} (${String(n)})`);
             break;
           }
           case 'timeout': {

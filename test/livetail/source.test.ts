@@ -54,6 +54,7 @@ async function harness(opts: { emulator?: EmulatorOptions; sessions?: Partial<Co
 }
 
 const payments = rule({ id: 'pay', logGroups: ['/ecs/payments'] });
+const unavailableLogs = (h: Harness) => h.logs.map((l) => String(l['msg'])).filter((m) => m.includes(': left out of its session, '));
 
 describe('a session delivers events', () => {
   it('hands each update to onEvents as LogEvents with the log group name, and becomes ready', async () => {
@@ -206,7 +207,7 @@ describe('faults and the supervisor', () => {
     await h.source.apply(rules(payments, rule({ id: 'later', logGroups: ['/created/later'] })), config);
     await until(() => h.emu.emulator.activeSessionCount() === 1, 'payments session');
     expect(h.source.health().unhealthyRules).toEqual(['later']);
-    expect(h.source.health().details.join('\n')).toContain('later: not placed: log group "/created/later" not found in us-east-1');
+    expect(h.source.health().details.join('\n')).toContain('later: not placed: log group /created/later not found in us-east-1 (account 123456789012)');
     h.emu.emulator.ingest([{ logGroup: '/created/later', logStream: 's', timestamp: Date.now(), message: 'first' }]);
     await until(() => h.emu.emulator.activeSessionCount() === 2, 'the new group gets its session');
     await until(() => h.source.health().ready && h.source.health().unhealthyRules.length === 0, 'healthy');
@@ -349,7 +350,7 @@ describe('into the engine', () => {
 
 describe('a missing or denied log group in a shared session', () => {
   const LAMBDA = '/aws/lambda/not-yet-invoked';
-  const unavailable = (h: Harness) => h.logs.filter((l) => l['msg'] === 'log group unavailable: left out of its session, retried slowly');
+  const unavailable = (h: Harness) => h.logs.filter((l) => /: left out of its session, retried every \d+ s and at SIGHUP$/.test(String(l['msg'])));
 
   it('economical: only the rule of the missing group is unhealthy, the other keeps alerting; the group appears → its rule recovers', async () => {
     const h = await harness({ sessions: { strategy: 'economical' }, source: { slowRetryMs: 300 }, groups: ['/app/one'] });
@@ -360,7 +361,7 @@ describe('a missing or denied log group in a shared session', () => {
     await until(() => h.reasons().includes('not-found'), 'the shared session refused');
     await until(() => h.source.health().ready, 'ready without the missing group');
     expect(h.source.health().unhealthyRules).toEqual(['lambda']);
-    expect(h.source.health().details.join('\n')).toContain(`lambda: not placed: log group "${LAMBDA}": not found (ResourceNotFoundException (HTTP 400))`);
+    expect(h.source.health().details.join('\n')).toContain(`lambda: not placed: log group "${LAMBDA}": not found in us-east-1 (account 123456789012) (ResourceNotFoundException (HTTP 400))`);
     expect(h.emu.emulator.sessions().map((s) => s.request.logGroupIdentifiers)).toEqual([['arn:aws:logs:us-east-1:123456789012:log-group:/app/one']]);
     h.put('/app/one', 'still alerting');
     await until(() => h.got.messages().includes('still alerting'), 'the event of the healthy rule');
@@ -413,5 +414,65 @@ describe('a missing or denied log group in a shared session', () => {
     await until(() => h.source.health().unhealthyRules.includes('ghost'), 'ghost unhealthy');
     expect(h.source.health().unhealthyRules).toEqual(['ghost']);
     expect(unavailable(h)).toEqual([]);
+    // Logged and in /readyz's details with the group, the region and the account.
+    const named = 'log group /gone not found in us-east-1 (account 123456789012)';
+    await until(() => h.logs.some((l) => l['msg'] === `${named}: its rules wait, retried every 10 s and at SIGHUP`), 'the group named in the log');
+    expect(h.logs.find((l) => String(l['msg']).startsWith(named))).toMatchObject({ logGroup: '/gone', region: 'us-east-1', account: '123456789012', reason: 'not-found', rules: ['ghost'] });
+    expect(h.source.health().details.join('\n')).toContain(`(failing: not-found: ${named}) [ghost]`);
+  });
+});
+
+describe('retryUnhealthy (SIGHUP): what waits for the slow retry tries again now', () => {
+  const SLOW = { slowRetryMs: 600_000 };
+
+  it('a session of one missing group starts at once once the group exists', async () => {
+    const h = await harness({ source: SLOW, groups: ['/app/one'] });
+    await h.source.apply(rules(rule({ id: 'ghost', logGroups: ['/later'] })), h.config);
+    await until(() => h.source.health().unhealthyRules.includes('ghost'), 'ghost unhealthy');
+    h.emu.emulator.ingest([{ logGroup: '/later', logStream: 's', timestamp: Date.now() - 1_000, message: 'first' }]);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(h.source.health().unhealthyRules).toEqual(['ghost']); // the slow retry is 10 minutes away
+    h.source.retryUnhealthy!();
+    await until(() => h.source.health().ready && h.source.health().unhealthyRules.length === 0, 'healthy after the retry', 5_000);
+  });
+
+  it('a group left out of a shared session is probed again at once and goes back in', async () => {
+    const h = await harness({ sessions: { strategy: 'economical' }, source: SLOW, groups: ['/app/one', '/app/two'] });
+    h.emu.emulator.injectFault({ type: 'refuse', error: 'AccessDeniedException', logGroupName: '/app/two' });
+    await h.source.apply(rules(rule({ id: 'one', logGroups: ['/app/one'] }), rule({ id: 'two', logGroups: ['/app/two'] })), h.config);
+    await until(() => h.source.health().ready && h.source.health().unhealthyRules.includes('two'), 'two left out');
+    expect(h.source.health().details.join('\n')).toContain('two: not placed: log group "/app/two": access denied in us-east-1 (account 123456789012)');
+    expect(unavailableLogs(h)).toEqual(['access denied to log group /app/two in us-east-1 (account 123456789012): left out of its session, retried every 600 s and at SIGHUP']);
+    h.emu.emulator.injectFault({ type: 'clear' });
+    h.source.retryUnhealthy!();
+    await until(() => h.source.health().ready && h.source.health().unhealthyRules.length === 0, 'healthy after the retry', 5_000);
+  });
+
+  it('without accountId: a name not found is looked up again at once', async () => {
+    const h = await harness({ source: SLOW });
+    const config = { ...h.config, aws: { ...h.config.aws, accountId: undefined } };
+    await h.source.apply(rules(payments, rule({ id: 'later', logGroups: ['/created/later'] })), config);
+    await until(() => h.emu.emulator.activeSessionCount() === 1, 'payments session');
+    h.emu.emulator.ingest([{ logGroup: '/created/later', logStream: 's', timestamp: Date.now(), message: 'first' }]);
+    h.source.retryUnhealthy!();
+    await until(() => h.emu.emulator.activeSessionCount() === 2, 'the new group gets its session at once', 5_000);
+  });
+});
+
+describe('the plan is logged with its cost', () => {
+  it('at the first apply, and again only when the sessions change', async () => {
+    const h = await harness({ sessions: { pricePerMinute: 0.02 }, groups: ['/ecs/payments', '/ecs/orders'] });
+    const plans = () => h.logs.filter((l) => String(l['msg']).startsWith('Live Tail plan:'));
+    await h.source.apply(rules(payments), h.config);
+    await h.source.apply(rules(payments), h.config);
+    expect(plans()).toHaveLength(1);
+    expect(plans()[0]).toMatchObject({
+      msg: 'Live Tail plan: 1 session, $864.00/month at $0.02 per session-minute',
+      monthlyCost: 864,
+      pricePerMinute: 0.02,
+      sessions: [{ region: 'us-east-1', logGroups: ['/ecs/payments'], rules: ['pay'], monthlyCost: 864 }],
+    });
+    await h.source.apply(rules(payments, rule({ id: 'orders', logGroups: ['/ecs/orders'] })), h.config);
+    expect(plans().map((l) => l['msg'])).toEqual(['Live Tail plan: 1 session, $864.00/month at $0.02 per session-minute', 'Live Tail plan: 2 sessions, $1728.00/month at $0.02 per session-minute']);
   });
 });

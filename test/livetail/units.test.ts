@@ -4,7 +4,7 @@ import { CloudWatchLogsClient, LimitExceededException, SessionStreamingException
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { BoundedCounts, eventKey } from '../../src/livetail/dedupe.js';
-import { backoffDelay, classifyError, createLogsClient, describeError, groupNameOf, isLoopbackEndpoint, policyFor } from '../../src/livetail/index.js';
+import { backoffDelay, classifyError, createLogsClient, describeError, groupNameOf, isLoopbackEndpoint, policyFor, refreshesCredentials } from '../../src/livetail/index.js';
 
 describe('error classification', () => {
   it('uses the SDK exception classes and names, not the message', () => {
@@ -19,6 +19,18 @@ describe('error classification', () => {
     expect(classifyError({ name: 'SomethingNew', $fault: 'server' })).toBe('unavailable');
     expect(classifyError(new Error('aborted'))).toBe('connection');
     expect(classifyError(new Error('AccessDeniedException'))).toBe('connection');
+  });
+
+  it('knows the credential, operation and unknown-service errors: refreshed, slow, or backoff', () => {
+    expect(classifyError({ name: 'ExpiredTokenException', $fault: 'client' })).toBe('expired-credentials');
+    expect(['UnrecognizedClientException', 'InvalidSignatureException'].map((name) => classifyError({ name, $fault: 'client' }))).toEqual(['unauthenticated', 'unauthenticated']);
+    expect(classifyError({ name: 'InvalidOperationException', $fault: 'client' })).toBe('invalid-parameter');
+    expect(classifyError({ name: 'BrandNewException', $fault: 'client' })).toBe('unexpected');
+    // An event-stream error frame: a plain Error named by its code, no $fault.
+    expect(classifyError(Object.assign(new Error('x'), { name: 'InternalFailure' }))).toBe('connection');
+    expect(['expired-credentials', 'unexpected', 'start-timeout'].map((r) => policyFor(r as never))).toEqual(['backoff', 'backoff', 'backoff']);
+    expect(policyFor('unauthenticated')).toBe('slow');
+    expect(['expired-credentials', 'unauthenticated', 'access-denied'].map((r) => refreshesCredentials(r as never))).toEqual([true, true, false]);
   });
 
   it('maps reasons to policies: immediate, backoff, slow', () => {

@@ -40,13 +40,14 @@ function consoleLink(alert: Alert): string | undefined {
 /** One alert as a Block Kit message. `budget` scales the large parts down when the JSON is too big. */
 export function alertMessage(alert: Alert): SlackMessage {
   for (const scale of [1, 0.5, 0.25, 0.1]) {
-    const msg = buildAlert(alert, scale);
+    const msg = scaledMessage(alert, scale);
     if (JSON.stringify(msg).length <= MAX_BODY) return msg;
   }
-  return buildAlert(alert, 0);
+  return scaledMessage(alert, 0);
 }
 
-function buildAlert(alert: Alert, scale: number): SlackMessage {
+/** The message with its large parts cut to `scale` of their budget (0: left out). */
+function scaledMessage(alert: Alert, scale: number): SlackMessage {
   const resolved = alert.kind === 'resolved';
   const emoji = resolved ? RESOLVED_EMOJI : (SEVERITY_EMOJI[alert.rule.severity] ?? ':warning:');
   const blocks: SlackBlock[] = [{ type: 'header', text: { type: 'plain_text', text: plain(`${emoji} ${headline(alert)}`, LIMITS.header), emoji: true } }];

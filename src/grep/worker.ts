@@ -1,11 +1,11 @@
 /**
- * A worker thread of `tailwatch grep`'s parallel scan (grep.ts, scanParallel):
+ * A worker thread of `tailwatch grep`'s parallel scan (parallel.ts, scanParallel):
  * scans the segments the main thread names and posts their output. Its own
  * file so that grep's start-up does not load worker_threads.
  */
 import { openSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { SegmentScan, type ScanSpec } from './grep.js';
+import { SegmentScan, type ScanSpec } from './parallel.js';
 
 export interface WorkerSpec {
   readonly file: string;

@@ -4,7 +4,8 @@
 // does not match the decoded line either (positives are confirmed by grep).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compileFilterPattern, compileSelector, JsonLineProjector, NOT_JSON, parseJsonMessage } from '../../src/filter/index.js';
+import { compileFilterPattern, compileSelector, NOT_JSON, parseJsonMessage } from '../../src/filter/index.js';
+import { JsonLineProjector } from '../../src/grep/json-line.js';
 
 const KEYS = ['a', 'status', 'é', '__proto__', 'x y', 'missing'];
 

@@ -39,7 +39,8 @@
  * (NOT_JSON exactly when a line is not JSON) instead of `validated` reading
  * each one a second time.
  */
-import { MAX_JSON_DEPTH, NOT_JSON } from './message.js';
+import { MAX_JSON_DEPTH, NOT_JSON } from '../filter/index.js';
+import { validString, validValue, wsAt } from './json-valid.js';
 
 /** A wanted key of an object: its latin1 rendering of UTF-8 (what the scanner sees) and name; `inner` undefined: build its whole value. */
 interface Want {
@@ -395,85 +396,4 @@ function skip(text: string, i: number, end: number): number {
     j++;
   }
   return j === i ? -1 : j;
-}
-
-/** The end of the valid JSON value at b[i, end), inside `depth` containers; -1 when it is not one. */
-function validValue(b: Uint8Array, i: number, end: number, depth: number): number {
-  if (i >= end) return -1;
-  const c = b[i];
-  if (c === 34) return validString(b, i, end);
-  if (c === 123 || c === 91) {
-    if (depth >= MAX_JSON_DEPTH) return -1;
-    const close = c + 2; // } or ]
-    let j = wsAt(b, i + 1, end);
-    if (j < end && b[j] === close) return j + 1;
-    for (;;) {
-      if (c === 123) {
-        if (j >= end || b[j] !== 34) return -1;
-        j = validString(b, j, end);
-        if (j < 0) return -1;
-        j = wsAt(b, j, end);
-        if (j >= end || b[j] !== 58) return -1;
-        j = wsAt(b, j + 1, end);
-      }
-      j = validValue(b, j, end, depth + 1);
-      if (j < 0) return -1;
-      j = wsAt(b, j, end);
-      if (j >= end) return -1;
-      const d = b[j];
-      if (d === close) return j + 1;
-      if (d !== 44) return -1;
-      j = wsAt(b, j + 1, end);
-    }
-  }
-  if (c === 116) return end - i >= 4 && b[i + 1] === 114 && b[i + 2] === 117 && b[i + 3] === 101 ? i + 4 : -1;
-  if (c === 102) return end - i >= 5 && b[i + 1] === 97 && b[i + 2] === 108 && b[i + 3] === 115 && b[i + 4] === 101 ? i + 5 : -1;
-  if (c === 110) return end - i >= 4 && b[i + 1] === 117 && b[i + 2] === 108 && b[i + 3] === 108 ? i + 4 : -1;
-  // -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?
-  let j = c === 45 ? i + 1 : i;
-  if (j >= end) return -1;
-  const lead = b[j]!;
-  if (lead === 48) j++;
-  else if (lead >= 49 && lead <= 57) j = digits(b, j + 1, end);
-  else return -1;
-  if (j < end && b[j] === 46) {
-    const from = j + 1;
-    j = digits(b, from, end);
-    if (j === from) return -1;
-  }
-  if (j < end && (b[j]! | 32) === 101) {
-    let from = j + 1;
-    if (from < end && (b[from] === 43 || b[from] === 45)) from++;
-    j = digits(b, from, end);
-    if (j === from) return -1;
-  }
-  return j;
-}
-
-function wsAt(b: Uint8Array, i: number, end: number): number {
-  while (i < end) {
-    const c = b[i];
-    if (c !== 32 && c !== 9 && c !== 13 && c !== 10) break;
-    i++;
-  }
-  return i;
-}
-
-/** The end of the string whose `"` is at `i` (no control character, no backslash); -1 when it is not one. */
-function validString(b: Uint8Array, i: number, end: number): number {
-  for (let j = i + 1; j < end; j++) {
-    const c = b[j]!;
-    if (c === 34) return j + 1;
-    if (c < 32 || c === 92) return -1;
-  }
-  return -1;
-}
-
-function digits(b: Uint8Array, i: number, end: number): number {
-  while (i < end) {
-    const c = b[i]!;
-    if (c < 48 || c > 57) break;
-    i++;
-  }
-  return i;
 }

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SegmentScan } from '../../src/cli/grep.js';
+import { SegmentScan } from '../../src/grep/parallel.js';
 import { runCli } from '../kit/cli.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
