@@ -296,9 +296,9 @@ export class LiveTailSource implements EventSource {
       this.replanTimer = setTimeout(() => void this.apply(ruleSet, config).catch(() => undefined), this.settings().slowRetryMs);
       this.replanTimer.unref();
     }
-    const before = this.lastPlan?.sessions.map((s) => s.id).join() ?? '';
+    const before = this.lastPlan ? [...this.lastPlan.sessions, ...this.lastPlan.polls].map((s) => s.id).join() : '';
     this.lastPlan = plan;
-    if (plan.sessions.map((s) => s.id).join() !== before) this.logPlan(plan, config);
+    if ([...plan.sessions, ...plan.polls].map((s) => s.id).join() !== before) this.logPlan(plan, config);
     this.unplaced = plan.unplaced;
     this.partlyServed = plan.partlyServed;
     for (const u of plan.unplaced) this.opts.logger.error({ rule: u.rule, reason: u.reason }, 'rule has no Live Tail session');
@@ -404,9 +404,13 @@ export class LiveTailSource implements EventSource {
   private logPlan(plan: Plan, config: Config): void {
     const n = plan.sessions.length;
     const sessions = plan.sessions.map((s) => ({ session: s.id, region: s.region, logGroups: s.params.logGroupIdentifiers.map(groupNameOf), rules: s.rules, monthlyCost: s.monthlyCost }));
+    // Polled rules' polls, when there are any (no session-minutes; FilterLogEvents calls within the budget).
+    const polls = plan.polls.map((p) => ({ poll: p.id, region: p.region, logGroup: groupNameOf(p.params.logGroupIdentifiers[0]!), intervalMs: p.intervalMs, lagMs: p.lagMs, rules: p.rules, callsPerMinute: p.callsPerMinute }));
+    const calls = Math.round(plan.polls.reduce((sum, p) => sum + p.callsPerMinute, 0) * 100) / 100;
+    const pollText = polls.length > 0 ? `; ${polls.length} poll${polls.length === 1 ? '' : 's'}, ${calls} FilterLogEvents calls/minute` : '';
     this.opts.logger.info(
-      { sessions, monthlyCost: plan.monthlyCost, pricePerMinute: config.sessions.pricePerMinute, strategy: config.sessions.strategy },
-      `Live Tail plan: ${n} session${n === 1 ? '' : 's'}, $${plan.monthlyCost.toFixed(2)}/month at $${config.sessions.pricePerMinute} per session-minute`,
+      { sessions, ...(polls.length > 0 ? { polls } : {}), monthlyCost: plan.monthlyCost, pricePerMinute: config.sessions.pricePerMinute, strategy: config.sessions.strategy },
+      `Live Tail plan: ${n} session${n === 1 ? '' : 's'}, $${plan.monthlyCost.toFixed(2)}/month at $${config.sessions.pricePerMinute} per session-minute${pollText}`,
     );
   }
 

@@ -105,6 +105,7 @@ describe('a polled rule and its live twin', () => {
     await start(liveDir);
     let polled = await start(polledDir);
     expect(polled.logs.some((l) => /Live Tail session|session started/.test(String(l.msg)))).toBe(false); // no session: polled only
+    expect(polled.logs.find((l) => String(l.msg).startsWith('Live Tail plan:'))?.msg).toBe('Live Tail plan: 0 sessions, $0.00/month at $0.01 per session-minute; 2 polls, 60 FilterLogEvents calls/minute');
 
     const recorded: { timestamp: number; logGroup: string; logStream: string; message: string }[] = [];
     let last = 0;
