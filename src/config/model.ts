@@ -185,7 +185,7 @@ export interface Config {
     readonly profile?: string | undefined;
     readonly accountId?: string | undefined;
     readonly endpoint?: string | undefined;
-    /** FilterLogEvents calls a second for backfill and completion (per account and region). */
+    /** FilterLogEvents calls a second for backfill, completion and polls (per account and region). */
     readonly filterLogEventsPerSecond?: number | undefined;
   };
   readonly rules: {
