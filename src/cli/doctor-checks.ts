@@ -201,7 +201,11 @@ export async function runDoctor(opts: DoctorOptions): Promise<CheckResult[]> {
     const plan = planSessions(ruleSet, config, resolver, { exclude: (region, arn) => (bad.has(`${region}\n${arn}`) ? BAD_GROUP : undefined) });
     const price = config.sessions.pricePerMinute;
     const n = plan.sessions.length;
-    const planText = `${n} Live Tail session${n === 1 ? '' : 's'} (strategy ${config.sessions.strategy}), $${plan.monthlyCost.toFixed(2)}/month at $${price} per session-minute`;
+    // Polled rules: no session, FilterLogEvents every interval within the account's budget (backfills and completions first).
+    const pollCalls = Math.round(plan.polls.reduce((sum, p) => sum + p.callsPerMinute, 0) * 100) / 100;
+    const budgetPerMinute = (config.aws.filterLogEventsPerSecond ?? 5) * 60;
+    const pollText = plan.polls.length > 0 ? `, ${plan.polls.length} poll${plan.polls.length === 1 ? '' : 's'} of polled rules (${pollCalls} FilterLogEvents calls/minute of ${budgetPerMinute})` : '';
+    const planText = `${n} Live Tail session${n === 1 ? '' : 's'} (strategy ${config.sessions.strategy}), $${plan.monthlyCost.toFixed(2)}/month at $${price} per session-minute${pollText}`;
     // Rules that wait only for the log groups failed above are said so; anything else unplaced fails here.
     const onlyBadGroups = (reason: string): boolean => reason.split('; ').every((r) => r.endsWith(BAD_GROUP) || r.includes(' not found in '));
     const waiting = [...plan.unplaced, ...plan.partlyServed].filter((u) => onlyBadGroups(u.reason)).map((u) => u.rule);
@@ -211,6 +215,15 @@ export async function runDoctor(opts: DoctorOptions): Promise<CheckResult[]> {
       results.push({ check: 'plan', status: 'fail', message: `${planText}; rules without a session: ${unplaced.map((u) => `${u.rule} (${u.reason})`).join('; ')}${waitText}`, fix: 'tailwatch plan shows why (sessions.maxConcurrent, sessions.strategy)' });
     } else {
       results.push({ check: 'plan', status: 'ok', message: `${planText}${waitText}; tailwatch plan shows each session` });
+    }
+
+    if (pollCalls > budgetPerMinute / 2) {
+      results.push({
+        check: 'polls',
+        status: 'warn',
+        message: `polled rules need ${pollCalls} FilterLogEvents calls/minute, over half of the ${budgetPerMinute} a minute aws.filterLogEventsPerSecond allows: backfills and completions go first, so polls may fall behind (tailwatch_poll_overruns_total)`,
+        fix: 'poll less often (feed.poll), or raise aws.filterLogEventsPerSecond if your account quota allows',
+      });
     }
 
     // --- Live Tail itself, only when asked: a session is billed per minute
@@ -346,7 +359,7 @@ async function checkGroup(
       }
     }
   }
-  // Readable: FilterLogEvents over the last minute (what backfill and completion call), counting what it finds.
+  // Readable: FilterLogEvents over the last minute (what backfill, completion and the polls of polled rules call), counting what it finds.
   const t = now();
   let events = 0;
   let more = false;

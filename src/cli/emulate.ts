@@ -40,7 +40,8 @@ export const emulateCommand: CommandDef = {
       .option('--region <region>', `region of unsigned requests (default: the config's aws.region, else ${DEFAULT_REGION})`)
       .option('--account-id <id>', `account id in log group ARNs (default: the config's aws.accountId, else ${DEFAULT_ACCOUNT})`)
       .option('--max-sessions <n>', 'concurrent Live Tail sessions per region', '15')
-      .option('--session-timeout <duration>', 'Live Tail session length', '3h'),
+      .option('--session-timeout <duration>', 'Live Tail session length', '3h')
+      .option('--ingestion-delay <duration>', 'how long after ingestion FilterLogEvents sees an event (Live Tail at once)', '0'),
   async run(run) {
     const { opts, io } = run;
     // Listen for the stop signal first: a signal that arrives while starting up still stops cleanly.
@@ -67,6 +68,8 @@ async function emulate(opts: Readonly<Record<string, unknown>>, io: CliIO, stopS
   if (!Number.isInteger(maxSessions) || maxSessions < 1) return usage(`--max-sessions must be a positive integer, got "${String(opts['maxSessions'])}"`);
   const timeout = parseDuration(String(opts['sessionTimeout']));
   if (timeout === undefined || timeout <= 0) return usage(`--session-timeout must be a duration like 30s or 3h, got "${String(opts['sessionTimeout'])}"`);
+  const ingestionDelay = parseDuration(String(opts['ingestionDelay'] ?? '0'));
+  if (ingestionDelay === undefined) return usage(`--ingestion-delay must be a duration like 2s, got "${String(opts['ingestionDelay'])}"`);
   const accountId = String(opts['accountId']);
   if (!/^\d{12}$/.test(accountId)) return usage(`--account-id must be 12 digits, got "${accountId}"`);
 
@@ -79,6 +82,7 @@ async function emulate(opts: Readonly<Record<string, unknown>>, io: CliIO, stopS
     region: String(opts['region']),
     accountId,
     maxConcurrentSessions: maxSessions,
+    ingestionDelayMs: ingestionDelay,
     sessionTimeoutMs: timeout,
   });
   let endpoint: string;

@@ -81,6 +81,7 @@ export const HELP: Readonly<Record<string, CommandHelp>> = {
     examples: [
       ['tailwatch plan', 'the sessions, their rules and monthly cost, every strategy side by side'],
       ['tailwatch plan --format json', 'the same as JSON'],
+      ['tailwatch plan --suggest', 'also the live rules whose windows are long enough to poll, and what polling them saves'],
     ],
     exitCodes: [
       [0, 'every rule has a session'],
@@ -116,7 +117,7 @@ export const HELP: Readonly<Record<string, CommandHelp>> = {
     exitCodes: [
       [0, 'stopped by Ctrl-C'],
       [1, 'the rule cannot be placed in a session'],
-      [2, 'usage error, an unknown rule, or Live Tail refused the session (log group not found, access denied)'],
+      [2, 'usage error, an unknown rule, or Live Tail refused the session (a polled rule: FilterLogEvents refused the poll) (log group not found, access denied)'],
     ],
   },
   'notify-test': {

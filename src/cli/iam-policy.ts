@@ -18,7 +18,7 @@ export function formatPolicyText(plan: PolicyPlan): string {
   const lines: string[] = [];
   const n = plan.groups.length;
   lines.push(`# Least-privilege IAM policy for tailwatch: ${n} log group${n === 1 ? '' : 's'}`);
-  lines.push('#   logs:StartLiveTail, logs:FilterLogEvents (Live Tail sessions, backfill, completion) on:');
+  lines.push('#   logs:StartLiveTail, logs:FilterLogEvents (Live Tail sessions, backfill, completion, polled rules) on:');
   for (const g of plan.groups) lines.push(`#     ${g.arn}  (rules: ${g.rules.join(', ')})`);
   if (plan.policy.Statement.some((s) => s.Sid === 'TailwatchDescribeLogGroups')) {
     lines.push('#   logs:DescribeLogGroups on the accounts and regions of the groups named by name');

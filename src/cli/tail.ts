@@ -7,9 +7,13 @@
  * A session the service refuses for good (log group not found, access
  * denied, invalid parameters) ends it with exit 2 and one stderr line;
  * transient failures are retried, one plain stderr line each (no JSON).
+ * A polled rule (`feed: { poll }`) is tailed as `run` feeds it: its log
+ * groups read with FilterLogEvents every interval, up to `lag` before now;
+ * a missing log group or denied access ends it the same way.
  */
 import { pino } from 'pino';
 import { loadProject } from '../config/load.js';
+import { formatDuration } from '../duration.js';
 import type { Rule } from '../config/model.js';
 import { compileRule, type CompiledRule } from '../engine/compile.js';
 import type { LogEvent } from '../engine/event.js';
@@ -108,6 +112,18 @@ export const tailCommand: CommandDef = {
       config,
       logger,
       env: io.env,
+      metrics: {
+        sessionStarted: () => undefined,
+        sessionRestarted: () => undefined,
+        sampledUpdate: () => undefined,
+        backfilled: () => undefined,
+        pollFailed: (poll, reason) => {
+          const what = REFUSED[reason];
+          if (what === undefined) return;
+          const group = source.plan()?.polls.find((p) => p.id === poll)?.params.logGroupIdentifiers[0];
+          refused(`tailwatch tail: rule "${id}" cannot be tailed: FilterLogEvents refused poll ${poll}: ${what}${group ? ` — log group: ${group}` : ''}\n`);
+        },
+      },
       onRestart: (info) => {
         const what = REFUSED[info.reason];
         if (what !== undefined) {
@@ -136,6 +152,12 @@ export const tailCommand: CommandDef = {
       for (const u of plan?.partlyServed ?? []) io.stderr.write(`tailwatch tail: rule "${u.rule}" is tailed on some of its log groups only: ${u.reason}\n`);
       const s = plan?.sessions[0];
       if (s) io.stderr.write(`tailing rule ${id}: session ${s.id} on ${s.params.logGroupIdentifiers.join(', ')} (Ctrl-C to stop)\n`);
+      const polls = plan?.polls ?? [];
+      if (polls.length > 0) {
+        const p = polls[0]!;
+        const every = `every ${formatDuration(p.intervalMs)}, up to ${formatDuration(p.lagMs)} before now`;
+        io.stderr.write(`tailing rule ${id} (polled): ${polls.map((x) => x.params.logGroupIdentifiers[0]).join(', ')} read with FilterLogEvents ${every} (Ctrl-C to stop)\n`);
+      }
       const outcome = await Promise.race([stopped.then(() => undefined), failed]);
       if (outcome !== undefined) {
         io.stderr.write(outcome);

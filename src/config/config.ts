@@ -2,6 +2,7 @@
  * The config file (SPEC §3): YAML → env interpolation → schema → typed
  * `Config` with defaults applied, durations in ms and paths absolute.
  */
+import { buildFeed, feedProblems, type RawFeed } from './feed.js';
 import { validateHeaderName, validateHeaderValue } from 'node:http';
 import path from 'node:path';
 import cron from 'node-cron';
@@ -85,6 +86,7 @@ export async function readConfig(opts: ReadConfigOptions): Promise<ConfigFileRes
     ...urlProblems(value as RawConfig, source),
     ...headerProblems(value as RawConfig, source),
     ...defaultsTemplateProblems(fieldOf(raw, 'defaults'), fieldOf(value, 'defaults'), source, ['defaults']),
+    ...feedProblems(fieldOf(fieldOf(value, 'defaults'), 'feed'), source, ['defaults', 'feed']),
   ];
   for (const p of later) if (!missing.some((m) => samePos(source, m.path, p))) out.push(p);
   const destinationNames = value && typeof value === 'object' && (value as RawConfig).destinations && typeof (value as RawConfig).destinations === 'object' ? Object.keys((value as RawConfig).destinations!) : [];
@@ -145,6 +147,7 @@ export interface RawDefaults {
   resolve?: boolean;
   resolvedTitle?: string;
   resolvedMessage?: string;
+  feed?: RawFeed;
 }
 
 /** The `defaults:` keys that are templates. */
@@ -187,6 +190,7 @@ export function buildDefaults(raw: RawDefaults | undefined): RuleDefaults {
     resolve: raw.resolve,
     resolvedTitle: raw.resolvedTitle,
     resolvedMessage: raw.resolvedMessage,
+    feed: buildFeed(raw.feed),
   };
 }
 

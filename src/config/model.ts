@@ -47,6 +47,23 @@ export interface RuleSource {
   readonly region?: string | undefined;
 }
 
+/**
+ * How a rule's events reach it: `live` (a Live Tail session, billed per session-minute) or
+ * `poll` (FilterLogEvents over its log groups every `intervalMs`, up to `lagMs` before now:
+ * the ingestion delay allowed for). Either way the same engine decides in the same order.
+ */
+export type RuleFeed =
+  | { readonly kind: 'live' }
+  | { readonly kind: 'poll'; readonly intervalMs: number; readonly lagMs: number };
+
+export const LIVE_FEED: RuleFeed = Object.freeze({ kind: 'live' });
+/** `poll.lag` when not written: FilterLogEvents usually sees an event within seconds of its ingestion. */
+export const DEFAULT_POLL_LAG_MS = 30_000;
+/** Limits of `feed.poll` and `feed.lag` (a poll window longer than the backfill limit is not fetched whole). */
+export const POLL_INTERVAL_MIN_MS = 1_000;
+export const POLL_INTERVAL_MAX_MS = 3_600_000;
+export const POLL_LAG_MAX_MS = 3_600_000;
+
 export type RuleWindow =
   | { readonly type: 'threshold'; readonly count: number; readonly withinMs: number; readonly groupBy: readonly string[]; readonly maxGroups: number }
   | { readonly type: 'absence'; readonly count: number; readonly withinMs: number; readonly groupBy: readonly string[]; readonly maxGroups: number }
@@ -59,6 +76,8 @@ export interface Rule {
   readonly severity: Severity;
   readonly labels: Readonly<Record<string, string>>;
   readonly source: RuleSource;
+  /** Undefined: live. Not part of what the rule counts: changing it keeps the rule's windows. */
+  readonly feed?: RuleFeed | undefined;
   readonly match?: MatchNode | undefined;
   /** Undefined: every matching event fires. */
   readonly window?: RuleWindow | undefined;
@@ -173,7 +192,7 @@ export interface Config {
     readonly profile?: string | undefined;
     readonly accountId?: string | undefined;
     readonly endpoint?: string | undefined;
-    /** FilterLogEvents calls a second for backfill and completion (per account and region). */
+    /** FilterLogEvents calls a second for backfill, completion and polls (per account and region). */
     readonly filterLogEventsPerSecond?: number | undefined;
   };
   readonly rules: {
@@ -204,4 +223,5 @@ export interface RuleDefaults {
   readonly resolve?: boolean | undefined;
   readonly resolvedTitle?: string | undefined;
   readonly resolvedMessage?: string | undefined;
+  readonly feed?: RuleFeed | undefined;
 }

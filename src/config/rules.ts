@@ -8,6 +8,7 @@ import { FilterPatternError, compileFilterPattern, compileSelector } from '../fi
 import { compileJsRegex, JsRegexError } from '../filter/js-regex.js';
 import { checkTemplate } from '../engine/template.js';
 import type { Problem } from '../problems.js';
+import { buildFeed, feedProblems, type RawFeed } from './feed.js';
 import { buildDefaults, DEFAULT_TEMPLATES, defaultsTemplateProblems, type RawDefaults } from './config.js';
 import type { LeafOperator, MatchNode, Rule, RuleDefaults, RuleWindow, Severity, SourcePos } from './model.js';
 import { displayPath, schemaIssues } from './schema.js';
@@ -55,6 +56,7 @@ interface RawRule {
   message?: string;
   resolvedTitle?: string;
   resolvedMessage?: string;
+  feed?: RawFeed;
 }
 type RawMatch = Record<string, unknown>;
 
@@ -75,6 +77,7 @@ export function parseRuleFile(file: string, display: string, text: string, ctx: 
 
   const fileDefaults = schema.some((p) => p.message.startsWith('defaults')) ? {} : buildDefaults(doc.defaults);
   problems.push(...defaultsTemplateProblems(doc.defaults, fileDefaults, source, ['defaults']));
+  problems.push(...feedProblems(fieldOf(doc.defaults, 'feed'), source, ['defaults', 'feed']));
   const defaults = mergeDefaults(ctx.defaults, fileDefaults);
 
   doc.rules.forEach((raw, index) => {
@@ -99,7 +102,12 @@ function mergeDefaults(outer: RuleDefaults, inner: RuleDefaults): RuleDefaults {
     resolve: inner.resolve ?? outer.resolve,
     resolvedTitle: inner.resolvedTitle ?? outer.resolvedTitle,
     resolvedMessage: inner.resolvedMessage ?? outer.resolvedMessage,
+    feed: inner.feed ?? outer.feed,
   };
+}
+
+function fieldOf(obj: unknown, key: string): unknown {
+  return obj !== null && typeof obj === 'object' && !Array.isArray(obj) ? (obj as Record<string, unknown>)[key] : undefined;
 }
 
 class RuleChecker {
@@ -124,6 +132,8 @@ class RuleChecker {
 
   build(raw: RawRule, defaults: RuleDefaults): Rule | undefined {
     this.checkSource(raw.source);
+    for (const p of feedProblems(raw.feed, this.source, [...this.base, 'feed'], this.ruleId)) this.problems.push(p);
+    const feed = raw.feed !== undefined ? buildFeed(raw.feed) : defaults.feed;
     const match = raw.match === undefined ? undefined : this.matchNode(raw.match, ['match']);
     const window = raw.window === undefined ? undefined : this.window(raw.window);
     const throttleMs = raw.throttle === undefined ? (defaults.throttleMs ?? DEFAULT_THROTTLE_MS) : this.duration(raw.throttle, ['throttle']);
@@ -156,6 +166,7 @@ class RuleChecker {
         filterPattern: raw.source.filterPattern,
         region: this.ctx.region,
       }),
+      ...(feed && feed.kind !== 'live' ? { feed } : {}),
       match,
       window,
       throttleMs,

@@ -35,6 +35,9 @@ export interface DaemonMetrics {
   readonly malformedEvents: Counter<string>;
   readonly reloads: Counter<'result'>;
   readonly backfilledEvents: Counter<'session'>;
+  readonly polledEvents: Counter<'poll'>;
+  readonly pollOverruns: Counter<'poll'>;
+  readonly pollFailures: Counter<'poll' | 'reason'>;
   readonly outboxWriteErrors: Counter<string>;
 }
 
@@ -104,7 +107,7 @@ export function createMetrics(sources: MetricSources): DaemonMetrics {
   });
   new Gauge({
     name: 'tailwatch_source_watermark_lag_seconds',
-    help: 'Now minus the last instant a session covered completely: its rules decide up to there (grows while it is down or backfilling).',
+    help: 'Now minus the last instant a session or poll covered completely: its rules decide up to there (grows while it is down or backfilling; a poll trails by its lag plus up to its interval).',
     labelNames: ['session'],
     registers: [registry],
     collect() {
@@ -138,6 +141,9 @@ export function createMetrics(sources: MetricSources): DaemonMetrics {
     malformedEvents: new Counter({ name: 'tailwatch_malformed_events_total', help: 'Events skipped because they could not be read.', registers: [registry] }),
     reloads: new Counter({ name: 'tailwatch_reloads_total', help: 'Rule reloads by result.', labelNames: ['result'], registers: [registry] }),
     backfilledEvents: new Counter({ name: 'tailwatch_backfilled_events_total', help: 'Events fetched with FilterLogEvents after a gap.', labelNames: ['session'], registers: [registry] }),
+    polledEvents: new Counter({ name: 'tailwatch_polled_events_total', help: 'Events the polls of polled rules read with FilterLogEvents.', labelNames: ['poll'], registers: [registry] }),
+    pollOverruns: new Counter({ name: 'tailwatch_poll_overruns_total', help: 'Polls that started an interval or more after they were due (FilterLogEvents budget or service too slow).', labelNames: ['poll'], registers: [registry] }),
+    pollFailures: new Counter({ name: 'tailwatch_poll_failures_total', help: 'Polls that failed (the same window is read again) by reason.', labelNames: ['poll', 'reason'], registers: [registry] }),
     outboxWriteErrors: new Counter({ name: 'tailwatch_outbox_write_errors_total', help: 'Outbox writes that failed (disk full, I/O error): enqueues, leases, outcomes.', registers: [registry] }),
   };
 }

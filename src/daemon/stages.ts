@@ -31,6 +31,9 @@ export function createEventSource(onEvents: EventsHandler, ctx: StageContext): E
       completionAbandoned: (session) => m.completionsAbandoned.inc({ session }),
       completionBacklog: (session, intervals) => m.completionBacklog.set({ session }, intervals),
       backfilled: (session, events) => m.backfilledEvents.inc({ session }, events),
+      polled: (poll, events) => m.polledEvents.inc({ poll }, events),
+      pollOverrun: (poll) => m.pollOverruns.inc({ poll }),
+      pollFailed: (poll, reason) => m.pollFailures.inc({ poll, reason }),
     },
   });
 }

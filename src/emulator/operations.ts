@@ -23,6 +23,8 @@ export interface OperationContext {
   readonly maxFilterPageSize: number;
   /** Stored events a FilterLogEvents call looks at (matching or not) before it returns a page and a token. */
   readonly maxFilterScan: number;
+  /** FilterLogEvents sees an event only this long after its ingestion (0: at once). */
+  readonly ingestionDelayMs?: number | undefined;
 }
 
 const GROUP_NAME = /^[.\-_/#A-Za-z0-9]{1,512}$/;
@@ -146,8 +148,11 @@ export function filterLogEvents(ctx: OperationContext, input: Input): object {
   const streams = [...group.streams.values()].filter((s) => (streamNames ? streamNames.includes(s.name) : streamPrefix === undefined || s.name.startsWith(streamPrefix)));
   if (streamNames && streams.length < new Set(streamNames).size) throw streamNotFound();
   const candidates: StoredEvent[] = [];
+  // Not searchable yet: ingested less than the ingestion delay ago.
+  const visibleUntil = ctx.now - (ctx.ingestionDelayMs ?? 0);
   for (const s of streams) {
     for (const e of s.events) {
+      if (e.ingestionTime > visibleUntil) continue;
       if (startTime !== undefined && e.timestamp < startTime) continue;
       if (endTime !== undefined && e.timestamp > endTime) continue;
       if (after && compareKey(e, after) <= 0) continue;

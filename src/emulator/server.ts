@@ -52,6 +52,12 @@ export interface EmulatorOptions {
    * unbounded. Small values give the empty and partial pages with a nextToken the service returns.
    */
   readonly maxFilterScan?: number | undefined;
+  /**
+   * FilterLogEvents returns an event only once `ingestionTime + ingestionDelayMs ≤ now`, as the
+   * service makes events searchable some seconds after ingestion; Live Tail is not delayed.
+   * Default 0. Also settable while running (`setIngestionDelay`, POST /_emulator/ingestion-delay).
+   */
+  readonly ingestionDelayMs?: number | undefined;
   /** Accept plain log group names in StartLiveTail (the real service wants ARNs). Default false. */
   readonly liveTailAcceptsNames?: boolean | undefined;
   /** Called when a sessionUpdate frame has been handed to the socket. */
@@ -100,6 +106,7 @@ export class Emulator {
   private readonly maxEventsPerUpdate: number;
   private readonly maxFilterPageSize: number;
   private readonly maxFilterScan: number;
+  private ingestionDelayMs: number;
   /** API calls received, by operation (benchmarks count FilterLogEvents). */
   private readonly calls = new Map<string, number>();
   private readonly liveTailAcceptsNames: boolean;
@@ -132,6 +139,7 @@ export class Emulator {
     this.maxEventsPerUpdate = options.maxEventsPerUpdate ?? 500;
     this.maxFilterPageSize = options.maxFilterPageSize ?? 10_000;
     this.maxFilterScan = options.maxFilterScan ?? Number.POSITIVE_INFINITY;
+    this.ingestionDelayMs = options.ingestionDelayMs ?? 0;
     this.liveTailAcceptsNames = options.liveTailAcceptsNames ?? false;
     this.onFrameWritten = options.onFrameWritten;
     this.credentials = options.credentials;
@@ -219,6 +227,12 @@ export class Emulator {
   }
 
   /** Sessions started since construction, how the ended ones ended, and the API calls received by operation. */
+  /** How long after its ingestion FilterLogEvents sees an event (see EmulatorOptions.ingestionDelayMs). */
+  setIngestionDelay(ms: number): void {
+    if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`ingestion delay must be a non-negative number of ms, got ${ms}`);
+    this.ingestionDelayMs = ms;
+  }
+
   stats(): { started: number; active: number; ended: Partial<Record<SessionEndReason, number>>; calls: Record<string, number> } {
     return { started: this.sessionsStarted, active: this.live.size, ended: Object.fromEntries(this.endReasons), calls: Object.fromEntries(this.calls) };
   }
@@ -296,7 +310,7 @@ export class Emulator {
   // --- HTTP -----------------------------------------------------------------
 
   private context(region: string): ops.OperationContext {
-    return { store: this.store, region, accountId: this.accountId, partition: 'aws', now: this.clock(), maxFilterPageSize: this.maxFilterPageSize, maxFilterScan: this.maxFilterScan };
+    return { store: this.store, region, accountId: this.accountId, partition: 'aws', now: this.clock(), maxFilterPageSize: this.maxFilterPageSize, maxFilterScan: this.maxFilterScan, ingestionDelayMs: this.ingestionDelayMs };
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -415,6 +429,17 @@ export class Emulator {
         return sendJson(res, 400, { error: err instanceof Error ? err.message : String(err) });
       }
       return sendJson(res, 200, { affectedSessions: this.injectFault(fault) });
+    }
+    if (req.method === 'POST' && path === '/_emulator/ingestion-delay') {
+      let ms: unknown;
+      try {
+        ms = (JSON.parse((await readBody(req)).toString('utf8')) as { ms?: unknown }).ms;
+      } catch {
+        ms = undefined;
+      }
+      if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) return sendJson(res, 400, { error: 'expected {"ms": a non-negative number}' });
+      this.setIngestionDelay(ms);
+      return sendJson(res, 200, { ingestionDelayMs: ms });
     }
     if (req.method === 'POST' && path === '/_emulator/flush') {
       this.flushUpdates();

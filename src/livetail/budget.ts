@@ -2,12 +2,16 @@
  * The FilterLogEvents budget of one account and region: a token bucket
  * (`aws.filterLogEventsPerSecond` calls a second, bursts of as many) shared by
  * every session's gap backfills and sampled-second completions, because the
- * service's quota is per account and region, not per session. Backfills go
- * first: a waiting backfill is served before any waiting completion.
+ * service's quota is per account and region, not per session. Live-critical
+ * work goes first: a waiting backfill is served before any waiting
+ * completion, a completion before any waiting poll (polled rules).
  * Time and timers come in from the caller (tests step them).
  */
 
-export type FilterCallKind = 'backfill' | 'completion';
+export type FilterCallKind = 'backfill' | 'completion' | 'poll';
+
+/** Lower is served first. */
+const RANK: Readonly<Record<FilterCallKind, number>> = { backfill: 0, completion: 1, poll: 2 };
 
 export interface Timers {
   now(): number;
@@ -70,8 +74,8 @@ export class FilterBudget {
         },
       };
       signal?.addEventListener('abort', w.onAbort, { once: true });
-      // Backfills before completions; first come, first served within a kind.
-      const at = kind === 'backfill' ? this.waiting.findIndex((x) => x.kind === 'completion') : -1;
+      // Backfills, then completions, then polls; first come, first served within a kind.
+      const at = this.waiting.findIndex((x) => RANK[x.kind] > RANK[kind]);
       if (at < 0) this.waiting.push(w);
       else this.waiting.splice(at, 0, w);
       this.wake();

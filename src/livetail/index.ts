@@ -27,4 +27,5 @@ export { unionPattern, orTerms, jsonCondition } from './union.js';
 export { createLogsClient, isLoopbackEndpoint, ClientPool } from './client.js';
 export { classifyError, backoffDelay, describeError, policyFor, refreshesCredentials, type RestartReason } from './errors.js';
 export { probeGroup, type ProbeResult, type GroupRefusal } from './probe.js';
-export { sessionJson, groupNameOf, MINUTES_A_MONTH, type Plan, type SessionSpec, type SessionParams, type UnplacedRule } from './spec.js';
+export { sessionJson, pollJson, groupNameOf, MINUTES_A_MONTH, type Plan, type SessionSpec, type PollSpec, type SessionParams, type UnplacedRule } from './spec.js';
+export { PolledSource, type PollMetrics, type PollStatus } from './poll.js';

@@ -16,7 +16,7 @@
  */
 import type { Config, Rule, RuleSet } from '../config/model.js';
 import { stableJson } from '../engine/compile.js';
-import { arnRegion, groupNameOf, MINUTES_A_MONTH, money, partitionOf, sessionId, type Plan, type SessionParams, type SessionSpec, type UnplacedRule } from './spec.js';
+import { arnRegion, groupNameOf, MINUTES_A_MONTH, money, partitionOf, pollId, sessionId, type Plan, type PollSpec, type SessionParams, type SessionSpec, type UnplacedRule } from './spec.js';
 import { unionPattern } from './union.js';
 
 /**
@@ -79,6 +79,7 @@ export function planSessions(ruleSet: RuleSet, config: Config, resolveArn: ArnRe
   const unplaced: UnplacedRule[] = [];
   const partlyServed: UnplacedRule[] = [];
   const units = new Map<string, Unit>();
+  const polled = new Map<string, PollUnit>();
   const rules = [...ruleSet.rules].filter((r) => r.enabled).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   for (const rule of rules) {
     const placed = unitsOf(rule, config, resolveArn, opts.exclude);
@@ -87,6 +88,21 @@ export function planSessions(ruleSet: RuleSet, config: Config, resolveArn: ArnRe
       continue;
     }
     if (placed.skipped.length > 0) partlyServed.push({ rule: rule.id, reason: `served without ${placed.skipped.join('; ')}` });
+    const feed = rule.feed;
+    if (feed?.kind === 'poll') {
+      // A polled rule gets no session (that is what it saves): one poll per log group, interval and lag.
+      for (const u of placed.units) {
+        for (const arn of u.groups) {
+          const key = stableJson({ region: u.region, arn, intervalMs: feed.intervalMs, lagMs: feed.lagMs });
+          const one = u.groups.length === 1;
+          const member: Unit = { ...u, groups: [arn], streams: one ? u.streams : undefined, prefixes: one ? u.prefixes : undefined };
+          const existing = polled.get(key);
+          if (existing) existing.members.push(member);
+          else polled.set(key, { region: u.region, arn, intervalMs: feed.intervalMs, lagMs: feed.lagMs, members: [member] });
+        }
+      }
+      continue;
+    }
     for (const u of placed.units) {
       const existing = units.get(u.key);
       if (existing) existing.rules.push(rule.id);
@@ -126,7 +142,43 @@ export function planSessions(ruleSet: RuleSet, config: Config, resolveArn: ArnRe
   for (const [rule, reason] of [...overQuota].sort((a, b) => cmp(a[0], b[0]))) unplaced.push({ rule, reason });
   sessions.sort((a, b) => cmp(a.region, b.region) || cmp(a.params.logGroupIdentifiers.join('\n'), b.params.logGroupIdentifiers.join('\n')) || cmp(a.id, b.id));
   unplaced.sort((a, b) => cmp(a.rule, b.rule));
-  return { sessions, unplaced, partlyServed, monthlyCost: money(sessions.reduce((s, x) => s + x.monthlyCost, 0)) };
+  const polls = [...polled.values()].map(buildPoll).sort((a, b) => cmp(a.region, b.region) || cmp(a.params.logGroupIdentifiers[0]!, b.params.logGroupIdentifiers[0]!) || a.intervalMs - b.intervalMs || a.lagMs - b.lagMs || cmp(a.id, b.id));
+  return { sessions, polls, unplaced, partlyServed, monthlyCost: money(sessions.reduce((s, x) => s + x.monthlyCost, 0)) };
+}
+
+/** The polled rules' sources on one log group with one interval and lag. */
+interface PollUnit {
+  readonly region: string;
+  readonly arn: string;
+  readonly intervalMs: number;
+  readonly lagMs: number;
+  readonly members: Unit[];
+}
+
+/**
+ * One poll: its stream filter and pattern are what a shared session of one log group would
+ * send (the union of its rules'; none when they differ in kind); the engine re-checks each
+ * rule's streams and pattern, so the union only saves transfer.
+ */
+function buildPoll(p: PollUnit): PollSpec {
+  const session = buildSession(p.region, { groups: new Set([p.arn]), members: p.members }, 0);
+  let params = session.params;
+  // FilterLogEvents takes one prefix a call: several prefixes would multiply the calls, so they
+  // are not sent (stream names go in one call).
+  if ((params.logStreamNamePrefixes?.length ?? 0) > 1) {
+    const { logStreamNamePrefixes: _dropped, ...rest } = params;
+    params = rest;
+  }
+  const perInterval = 1;
+  return {
+    id: pollId(p.region, params, p.intervalMs, p.lagMs),
+    region: p.region,
+    params,
+    intervalMs: p.intervalMs,
+    lagMs: p.lagMs,
+    rules: session.rules,
+    callsPerMinute: Math.round(((perInterval * 60_000) / p.intervalMs) * 100) / 100,
+  };
 }
 
 function cmp(a: string, b: string): number {

@@ -16,9 +16,10 @@ import { stableJson } from '../engine/compile.js';
 import type { EventSource, EventsHandler, SourceHealth } from '../daemon/ports.js';
 import { ADAPTIVE_DEFAULTS, decideAdaptive, EMPTY_ADAPTIVE_STATE, observedSession, parsePlanState, PLAN_STATE_VERSION, type AdaptiveChange, type AdaptiveDecision, type AdaptiveState, type AdaptiveThresholds, type ObservedStats, type PlanStateFile } from './adaptive.js';
 import { resolveArns } from './arns.js';
-import { FilterBudget } from './budget.js';
+import { FilterBudget, type Timers } from './budget.js';
 import { ClientPool } from './client.js';
 import { planSessions, type ArnResolver, type GroupExclusion } from './planner.js';
+import { PolledSource, type PollMetrics } from './poll.js';
 import { probeGroup, type GroupRefusal } from './probe.js';
 import { SupervisedSession, type RestartInfo, type SourceMetrics, type SupervisorSettings } from './session.js';
 import { groupNameOf, groupRefusalText, parseGroupArn, type Plan, type UnplacedRule } from './spec.js';
@@ -27,9 +28,11 @@ export interface LiveTailSourceOptions {
   readonly onEvents: EventsHandler;
   readonly config: Config;
   readonly logger: Logger;
-  readonly metrics?: SourceMetrics | undefined;
+  readonly metrics?: (SourceMetrics & PollMetrics) | undefined;
   /** Epoch ms; default Date.now. */
   readonly clock?: (() => number) | undefined;
+  /** The polls' clock and timers (default: `clock` and real timers). */
+  readonly timers?: Timers | undefined;
   /** [0,1) for backoff jitter; default Math.random. */
   readonly random?: (() => number) | undefined;
   /** Environment for the credentials decision; default process.env. */
@@ -79,6 +82,8 @@ const DEFAULT_FILTER_CALLS_PER_SECOND = 5;
 
 export class LiveTailSource implements EventSource {
   private readonly sessions = new Map<string, SupervisedSession>();
+  /** Polls of polled rules, keyed like sessions (AWS settings, poll id). */
+  private readonly polls = new Map<string, PolledSource>();
   private readonly pools = new Map<string, ClientPool>();
   private readonly budgets = new Map<string, FilterBudget>();
   /** Sessions started per key so far: a session started again under the same parameters is told its generation. */
@@ -249,7 +254,7 @@ export class LiveTailSource implements EventSource {
     const key = `${awsKey}\n${region}`;
     let b = this.budgets.get(key);
     if (!b) {
-      b = new FilterBudget(config.aws.filterLogEventsPerSecond ?? DEFAULT_FILTER_CALLS_PER_SECOND);
+      b = new FilterBudget(config.aws.filterLogEventsPerSecond ?? DEFAULT_FILTER_CALLS_PER_SECOND, this.opts.timers);
       this.budgets.set(key, b);
     }
     return b;
@@ -291,9 +296,9 @@ export class LiveTailSource implements EventSource {
       this.replanTimer = setTimeout(() => void this.apply(ruleSet, config).catch(() => undefined), this.settings().slowRetryMs);
       this.replanTimer.unref();
     }
-    const before = this.lastPlan?.sessions.map((s) => s.id).join() ?? '';
+    const before = this.lastPlan ? [...this.lastPlan.sessions, ...this.lastPlan.polls].map((s) => s.id).join() : '';
     this.lastPlan = plan;
-    if (plan.sessions.map((s) => s.id).join() !== before) this.logPlan(plan, config);
+    if ([...plan.sessions, ...plan.polls].map((s) => s.id).join() !== before) this.logPlan(plan, config);
     this.unplaced = plan.unplaced;
     this.partlyServed = plan.partlyServed;
     for (const u of plan.unplaced) this.opts.logger.error({ rule: u.rule, reason: u.reason }, 'rule has no Live Tail session');
@@ -335,6 +340,7 @@ export class LiveTailSource implements EventSource {
       this.sessions.set(k, session);
       session.start();
     }
+    await this.applyPolls(plan, awsKey, pool, config);
     for (const [k, pool] of this.pools) {
       if (k !== awsKey) {
         pool.destroy();
@@ -346,13 +352,65 @@ export class LiveTailSource implements EventSource {
     this.saveState();
   }
 
+  /** The polls' timers: referenced, so a process that only polls (`tail` of a polled rule) stays up. */
+  private timers(): Timers {
+    if (this.opts.timers) return this.opts.timers;
+    return {
+      now: this.opts.clock ?? Date.now,
+      after(ms, fn) {
+        const t = setTimeout(fn, ms);
+        return () => clearTimeout(t);
+      },
+    };
+  }
+
+  /** Polls of the plan: unchanged ones keep running (new rule ids), the others stop or start. */
+  private async applyPolls(plan: Plan, awsKey: string, pool: ClientPool, config: Config): Promise<void> {
+    const wanted = new Map(plan.polls.map((p) => [`${awsKey}|${p.id}`, p]));
+    const gone = [...this.polls].filter(([k]) => !wanted.has(k));
+    for (const [k] of gone) this.polls.delete(k);
+    await Promise.all(gone.map(([, p]) => p.stop()));
+    for (const [k, spec] of wanted) {
+      const existing = this.polls.get(k);
+      if (existing) {
+        // As for sessions: a rule with a clock of its own joining this poll needs its events since
+        // that clock, so the poll starts again (a new generation) from there.
+        const served = new Set(existing.status().rules);
+        const behind = spec.rules.some((r) => !served.has(r) && this.opts.resumeFrom?.([r]) !== undefined);
+        if (!behind) {
+          existing.setRules(spec.rules);
+          continue;
+        }
+        this.polls.delete(k);
+        await existing.stop();
+      }
+      const poll = new PolledSource(spec, {
+        api: pool.get(spec.region, 'api'),
+        budget: this.budget(awsKey, spec.region, config),
+        onEvents: this.opts.onEvents,
+        logger: this.opts.logger,
+        metrics: this.opts.metrics,
+        timers: this.timers(),
+        resumeFrom: this.opts.resumeFrom?.(spec.rules),
+        generation: this.nextGeneration(k),
+        slowRetryMs: this.settings().slowRetryMs,
+      });
+      this.polls.set(k, poll);
+      poll.start();
+    }
+  }
+
   /** The sessions `run` opens and what they cost a month (at start, and when a reload or a split changes them). */
   private logPlan(plan: Plan, config: Config): void {
     const n = plan.sessions.length;
     const sessions = plan.sessions.map((s) => ({ session: s.id, region: s.region, logGroups: s.params.logGroupIdentifiers.map(groupNameOf), rules: s.rules, monthlyCost: s.monthlyCost }));
+    // Polled rules' polls, when there are any (no session-minutes; FilterLogEvents calls within the budget).
+    const polls = plan.polls.map((p) => ({ poll: p.id, region: p.region, logGroup: groupNameOf(p.params.logGroupIdentifiers[0]!), intervalMs: p.intervalMs, lagMs: p.lagMs, rules: p.rules, callsPerMinute: p.callsPerMinute }));
+    const calls = Math.round(plan.polls.reduce((sum, p) => sum + p.callsPerMinute, 0) * 100) / 100;
+    const pollText = polls.length > 0 ? `; ${polls.length} poll${polls.length === 1 ? '' : 's'}, ${calls} FilterLogEvents calls/minute` : '';
     this.opts.logger.info(
-      { sessions, monthlyCost: plan.monthlyCost, pricePerMinute: config.sessions.pricePerMinute, strategy: config.sessions.strategy },
-      `Live Tail plan: ${n} session${n === 1 ? '' : 's'}, $${plan.monthlyCost.toFixed(2)}/month at $${config.sessions.pricePerMinute} per session-minute`,
+      { sessions, ...(polls.length > 0 ? { polls } : {}), monthlyCost: plan.monthlyCost, pricePerMinute: config.sessions.pricePerMinute, strategy: config.sessions.strategy },
+      `Live Tail plan: ${n} session${n === 1 ? '' : 's'}, $${plan.monthlyCost.toFixed(2)}/month at $${config.sessions.pricePerMinute} per session-minute${pollText}`,
     );
   }
 
@@ -368,6 +426,7 @@ export class LiveTailSource implements EventSource {
   retryUnhealthy(): void {
     if (this.stopped) return;
     for (const s of this.sessions.values()) if (s.status().unhealthy) s.retryNow();
+    for (const p of this.polls.values()) if (p.status().unhealthy) p.retryNow();
     if (this.badGroups.size > 0) {
       clearTimeout(this.recheckTimer);
       void this.recheck().catch((err: unknown) => this.opts.logger.error({ err }, 'rechecking unavailable log groups failed'));
@@ -468,7 +527,7 @@ export class LiveTailSource implements EventSource {
   }
 
   sourceIds(): string[] {
-    return [...this.sessions.values()].map((s) => s.sourceId);
+    return [...[...this.sessions.values()].map((s) => s.sourceId), ...[...this.polls.values()].map((p) => p.sourceId)];
   }
 
   health(): SourceHealth {
@@ -485,10 +544,18 @@ export class LiveTailSource implements EventSource {
       const why = st.failing && isRefusal(st.lastReason) && groups.length === 1 ? `: ${groupRefusalText(groups[0]!, session.spec.region, st.lastReason)}` : '';
       return `${st.id}: ${st.state}${st.failing ? ` (failing: ${st.lastReason}${why})` : ''} [${st.rules.join(', ')}]`;
     });
+    const polls = [...this.polls.values()].map((p) => ({ p, st: p.status() }));
+    for (const { p, st } of polls) {
+      if (st.unhealthy) for (const r of st.rules) unhealthy.add(r);
+      // Lag: how far its watermark trails now − lag (up to one interval is its normal rhythm).
+      const behind = st.behindMs > p.spec.intervalMs ? `, ${Math.round(st.behindMs / 1000)} s behind (cannot keep up)` : '';
+      const state = !st.polledOnce && !st.failing ? 'starting' : `polling every ${Math.round(p.spec.intervalMs / 1000)} s, covered to ${Math.round((st.behindMs + p.spec.lagMs) / 1000)} s ago`;
+      details.push(`${st.id}: ${state}${behind}${st.failing ? ` (failing: ${st.lastReason})` : ''} [${st.rules.join(', ')}]`);
+    }
     for (const u of this.unplaced) details.push(`${u.rule}: not placed: ${u.reason}`);
     for (const u of this.partlyServed) details.push(`${u.rule}: partly served: ${u.reason}`);
     return {
-      ready: this.planned && !this.stopped && statuses.every((st) => st.startedOnce && !st.failing),
+      ready: this.planned && !this.stopped && statuses.every((st) => st.startedOnce && !st.failing) && polls.every(({ st }) => st.polledOnce && !st.failing),
       details,
       unhealthyRules: [...unhealthy].sort(),
     };
@@ -503,7 +570,9 @@ export class LiveTailSource implements EventSource {
       if (this.planned) this.saveState();
       const all = [...this.sessions.values()];
       this.sessions.clear();
-      await Promise.all(all.map((s) => s.stop()));
+      const polls = [...this.polls.values()];
+      this.polls.clear();
+      await Promise.all([...all.map((s) => s.stop()), ...polls.map((p) => p.stop())]);
       for (const p of this.pools.values()) p.destroy();
       this.pools.clear();
     });

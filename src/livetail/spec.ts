@@ -26,6 +26,25 @@ export interface SessionSpec {
   readonly splitOf?: readonly string[] | undefined;
 }
 
+/**
+ * One planned poll: FilterLogEvents over one log group (its stream filter, its rules' union
+ * pattern) every `intervalMs`, up to `lagMs` before now. Rules polled on the same group with
+ * the same interval and lag share it.
+ */
+export interface PollSpec {
+  /** `pl-` + 8 hex digits of the region, parameters, interval and lag. */
+  readonly id: string;
+  readonly region: string;
+  /** One log group; the FilterLogEvents input besides the time range. */
+  readonly params: SessionParams;
+  readonly intervalMs: number;
+  readonly lagMs: number;
+  /** Rule ids served, sorted. */
+  readonly rules: readonly string[];
+  /** FilterLogEvents calls a minute at one page a call (one call per stream prefix). */
+  readonly callsPerMinute: number;
+}
+
 export interface UnplacedRule {
   readonly rule: string;
   readonly reason: string;
@@ -33,6 +52,8 @@ export interface UnplacedRule {
 
 export interface Plan {
   readonly sessions: readonly SessionSpec[];
+  /** Polled rules (`feed: { poll }`): no session, FilterLogEvents every interval. */
+  readonly polls: readonly PollSpec[];
   readonly unplaced: readonly UnplacedRule[];
   /** Rules planned on only some of their log groups (the others excluded: missing or denied), and why. */
   readonly partlyServed: readonly UnplacedRule[];
@@ -44,6 +65,10 @@ export const MINUTES_A_MONTH = 30 * 24 * 60;
 
 export function sessionId(region: string, params: SessionParams): string {
   return 'lt-' + createHash('sha256').update(stableJson({ region, ...params })).digest('hex').slice(0, 8);
+}
+
+export function pollId(region: string, params: SessionParams, intervalMs: number, lagMs: number): string {
+  return 'pl-' + createHash('sha256').update(stableJson({ region, ...params, intervalMs, lagMs })).digest('hex').slice(0, 8);
 }
 
 /** Cents-exact money without float noise. */
@@ -98,6 +123,19 @@ export function groupRefusalText(identifier: string, region: string, reason: 'no
   const where = `in ${region}${account ? ` (account ${account})` : ''}`;
   const name = groupNameOf(identifier);
   return reason === 'not-found' ? `log group ${name} not found ${where}` : `access denied to log group ${name} ${where}`;
+}
+
+/** What the plan JSON prints for one poll. */
+export function pollJson(p: PollSpec): Record<string, unknown> {
+  const o: Record<string, unknown> = { region: p.region, logGroupIdentifier: p.params.logGroupIdentifiers[0] };
+  if (p.params.logStreamNames) o['logStreamNames'] = p.params.logStreamNames;
+  if (p.params.logStreamNamePrefixes) o['logStreamNamePrefixes'] = p.params.logStreamNamePrefixes;
+  if (p.params.logEventFilterPattern !== undefined) o['filterPattern'] = p.params.logEventFilterPattern;
+  o['interval'] = p.intervalMs / 1000;
+  o['lag'] = p.lagMs / 1000;
+  o['rules'] = p.rules;
+  o['callsPerMinute'] = p.callsPerMinute;
+  return o;
 }
 
 /** What the plan JSON prints for one session (SPEC §2). */

@@ -84,6 +84,17 @@ describe('tailwatch doctor', () => {
     expect(requests).toBe(0);
   });
 
+  it('polled rules: the plan line counts their polls and FilterLogEvents calls; over half the budget is a warning', async () => {
+    seed('/app/api', '/aws/lambda/payments', '/app/secret');
+    const polled = RULES.replace(/^( {4}source: .*)$/gm, '$1\n    feed: { poll: 1s }');
+    const r = await doctor(project({ accountId: '123456789012', rules: polled }));
+    expect(r.code, r.stdout).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines).toContain('ok    plan: 0 Live Tail sessions (strategy precise), $0.00/month at $0.01 per session-minute, 3 polls of polled rules (180 FilterLogEvents calls/minute of 300); tailwatch plan shows each session');
+    expect(lines).toContain('warn  polls: polled rules need 180 FilterLogEvents calls/minute, over half of the 300 a minute aws.filterLogEventsPerSecond allows: backfills and completions go first, so polls may fall behind (tailwatch_poll_overruns_total) — poll less often (feed.poll), or raise aws.filterLogEventsPerSecond if your account quota allows');
+    expect(emu.emulator.stats().started).toBe(0);
+  });
+
   it('a missing and a denied group: each named with region and account and what to do, exit 1; the plan says which rules wait', async () => {
     seed('/app/api', '/app/secret');
     emu.emulator.injectFault({ type: 'refuse', error: 'AccessDeniedException', operation: 'FilterLogEvents', logGroupName: '/app/secret' });

@@ -46,8 +46,8 @@ describe('tailwatch plan', () => {
       const r = spawnSync(process.execPath, [BIN, 'plan', '-c', 'tailwatch.yaml', '--format', 'json'], { cwd: dir, encoding: 'utf8' });
       expect(r.status, r.stderr).toBe(0);
       const plan = JSON.parse(r.stdout) as { sessions: Record<string, unknown>[]; unplaced: unknown[]; monthlyCost: number };
-      // The SPEC §2 fields first, as they were; then the strategy comparison.
-      expect(Object.keys(plan)).toEqual(['sessions', 'unplaced', 'monthlyCost', 'strategy', 'strategies']);
+      // The SPEC §2 fields first, as they were; then the polls and feeds, the strategy comparison.
+      expect(Object.keys(plan)).toEqual(['sessions', 'unplaced', 'monthlyCost', 'polls', 'filterLogEventsPerMinute', 'feeds', 'strategy', 'strategies']);
       if (strategy === 'economical') expect(plan.sessions).toHaveLength(3);
       else expect(plan.sessions.length).toBeLessThanOrEqual(max);
       expect(plan.unplaced).toEqual([]);
@@ -146,8 +146,11 @@ describe('tailwatch plan: strategies side by side, and what the daemon observed'
     const plan = JSON.parse(j.stdout) as Record<string, unknown>;
     expect(plan).toEqual({
       sessions: [{ region: 'us-east-1', logGroupIdentifiers: [arn('/a'), arn('/b')], rules: ['a-errors', 'b-fatal', 'b-slow'], monthlyCost: 432 }],
+      polls: [],
       unplaced: [],
       monthlyCost: 432,
+      filterLogEventsPerMinute: 0,
+      feeds: { 'a-errors': 'live', 'b-fatal': 'live', 'b-slow': 'live' },
       strategy: 'adaptive',
       strategies: { adaptive: { sessions: 1, monthlyCost: 432, unplaced: 0 }, precise: { sessions: 3, monthlyCost: 1296, unplaced: 0 }, economical: { sessions: 1, monthlyCost: 432, unplaced: 0 } },
     });
@@ -200,16 +203,49 @@ describe('tailwatch plan: strategies side by side, and what the daemon observed'
     expect(Object.keys(j.sessions[0]!)).toEqual(['region', 'logGroupIdentifiers', 'logEventFilterPattern', 'rules', 'monthlyCost', 'observed', 'split']);
   });
 
+  it('lists every rule\'s feed and the polls (no session, their calls a minute); --suggest names the rules with long windows and what polling them saves', async () => {
+    const rules = `rules:
+  - { id: fatal, source: { logGroups: [/a], filterPattern: FATAL } }
+  - { id: errors-15m, source: { logGroups: [/b], filterPattern: ERROR }, window: { type: threshold, count: 50, within: 15m } }
+  - { id: nightly, source: { logGroups: [/c] }, window: { type: absence, within: 25h }, feed: { poll: 5m } }
+  - { id: short, source: { logGroups: [/b], filterPattern: WARN }, window: { type: threshold, count: 5, within: 5m } }
+`;
+    const dir = makeProject({ 'tailwatch.yaml': CONFIG('sessions: { strategy: precise }'), 'rules/r.yaml': rules });
+    const cfg = path.join(dir, 'tailwatch.yaml');
+    const r = await runCli(['plan', '-c', cfg, '--suggest'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Live Tail plan: 3 sessions');
+    expect(r.stdout).toMatch(/^pl-[0-9a-f]{8} {2}us-east-1 {2}polled every 5m, lag 30s {2}0\.2 FilterLogEvents calls\/minute {2}no session$/m);
+    expect(r.stdout).toContain(`  log group:       ${arn('/c')}`);
+    expect(r.stdout).toMatch(/^ {2}nightly +polled every 5m, lag 30s {2}pl-[0-9a-f]{8}$/m);
+    expect(r.stdout).toMatch(/^ {2}fatal +live +lt-[0-9a-f]{8}$/m);
+    expect(r.stdout).toContain('Polls: 1 poll, 0.2 FilterLogEvents calls/minute of the 300 a minute aws.filterLogEventsPerSecond allows');
+    expect(r.stdout).toContain('Suggestions: 1 rule with windows long enough to poll');
+    expect(r.stdout).toMatch(/^ {2}errors-15m {2}threshold within 15m {2}feed: \{ poll: 1m \} {2}at most 1m30s later$/m);
+    expect(r.stdout).toContain('  precise (configured): 3 sessions → 2 sessions, $1296.00 → $864.00/month (saves $432.00), FilterLogEvents 0.2 → 1.2 calls/minute');
+    const j = JSON.parse((await runCli(['plan', '-c', cfg, '--format', 'json', '--suggest'], { cwd: dir })).stdout) as Record<string, unknown>;
+    expect(j['polls']).toEqual([{ region: 'us-east-1', logGroupIdentifier: arn('/c'), interval: 300, lag: 30, rules: ['nightly'], callsPerMinute: 0.2 }]);
+    expect(j['feeds']).toEqual({ 'errors-15m': 'live', fatal: 'live', nightly: { poll: 300, lag: 30 }, short: 'live' });
+    expect(j['filterLogEventsPerMinute']).toBe(0.2);
+    expect((j['suggest'] as { rules: unknown[] }).rules).toEqual([{ rule: 'errors-15m', window: 'threshold within 15m', feed: { poll: 60, lag: 30 }, laterBy: 90 }]);
+  });
+
   it("the example config's costs are the ones the README states", async () => {
     const r = await runCli(['plan', '-c', 'config.example.yaml', '--format', 'json'], { cwd: ROOT, env: { TAILWATCH_STATE_DIR: '/nonexistent/tw-state' } });
     expect(r.code, r.stderr).toBe(0);
     const plan = JSON.parse(r.stdout) as { strategy: string; strategies: Record<string, { sessions: number; monthlyCost: number }> };
     expect(plan.strategy).toBe('adaptive');
-    expect(plan.strategies['precise']).toMatchObject({ sessions: 6, monthlyCost: 2592 });
+    expect(plan.strategies['precise']).toMatchObject({ sessions: 5, monthlyCost: 2160 });
     expect(plan.strategies['adaptive']).toMatchObject({ sessions: 1, monthlyCost: 432 });
     const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8').replace(/\s+/g, ' ');
-    expect(readme).toContain('before, with `precise` (the default until `adaptive`), 6 sessions, 259,200 session-minutes, **$2,592 a month**; now, with `adaptive`, 1 session');
+    expect(readme).toContain('before, with `precise` (the default until `adaptive`) and every rule live, 6 sessions, 259,200 session-minutes, **$2,592 a month**; now, with `adaptive`, 1 session');
     expect(readme).toContain('**$432 a month**');
+    // The Cost section's figures: as shipped (one polled rule) and with plan --suggest applied.
+    const suggested = JSON.parse((await runCli(['plan', '-c', 'config.example.yaml', '--format', 'json', '--suggest'], { cwd: ROOT, env: { TAILWATCH_STATE_DIR: '/nonexistent/tw-state' } })).stdout) as { suggest: { rules: { rule: string }[]; strategies: Record<string, { after: { sessions: number; monthlyCost: number; filterLogEventsPerMinute: number } }> } };
+    expect(suggested.suggest.rules.map((r) => r.rule)).toEqual(['lambda-timeouts', 'payments-settlement-silent']);
+    expect(suggested.suggest.strategies['precise']!.after).toMatchObject({ sessions: 3, monthlyCost: 1296, filterLogEventsPerMinute: 2 });
+    expect(suggested.suggest.strategies['adaptive']!.after).toMatchObject({ sessions: 1, monthlyCost: 432, filterLogEventsPerMinute: 2 });
+    expect(readme).toContain('| precise | 6 sessions, $2,592 | 5 sessions + 1 poll, $2,160, 1 call/min | 3 sessions + 2 polls, $1,296, 2 calls/min |');
   });
 
   it('a plan state it cannot read is named on stderr and left out', async () => {
@@ -291,6 +327,52 @@ describe('tailwatch tail --rule ID', () => {
     await e.waitForActiveSessions(0, 2_000);
     expect(e.stats().ended['closed']).toBe(1);
   }, 30_000);
+
+  it('a polled rule is tailed by polling: no session, FilterLogEvents every interval; a missing log group ends it with exit 2', async () => {
+    emu = await startEmulator({ updateIntervalMs: 100, ingestionDelayMs: 500 });
+    const e = emu.emulator;
+    e.ingest([{ logGroup: '/jobs', logStream: 'n', timestamp: Date.now() - 60_000, message: 'seed' }]);
+    const dir = makeProject({
+      'tailwatch.yaml': CONFIG(`  endpoint: "${emu.endpoint}"`),
+      'rules/r.yaml': `rules:
+  - id: nightly
+    source: { logGroups: [/jobs], filterPattern: done }
+    feed: { poll: 1s, lag: 1s }
+  - id: gone
+    source: { logGroups: [/nope] }
+    feed: { poll: 1s, lag: 0s }
+`,
+    });
+    const env = { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' };
+    delete (env as Record<string, string | undefined>)['AWS_ACCESS_KEY_ID'];
+    const c = spawn(process.execPath, [BIN, 'tail', '--rule', 'nightly', '-c', 'tailwatch.yaml'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = c;
+    let stdout = '';
+    let stderr = '';
+    c.stdout!.on('data', (d) => (stdout += d));
+    c.stderr!.on('data', (d) => (stderr += d));
+    const exit = new Promise<number | null>((resolve) => c.once('exit', (code) => resolve(code)));
+    await until(() => stderr.includes('tailing rule nightly (polled)'), `the banner; stderr: ${stderr}`, 10_000);
+    expect(stderr).toContain('/jobs read with FilterLogEvents every 1s, up to 1s before now');
+    const now = Date.now();
+    e.ingest([{ logGroup: '/jobs', logStream: 'n', timestamp: now, message: 'export done' }, { logGroup: '/jobs', logStream: 'n', timestamp: now, message: 'export started' }]);
+    await until(() => stdout.includes("export done"), `the polled event; stderr: ${stderr}`, 10_000);
+    expect(stdout).toBe(`${new Date(now).toISOString()} /jobs n export done\n`);
+    expect(e.stats().started).toBe(0);
+    expect(e.stats().calls['FilterLogEvents']).toBeGreaterThan(0);
+    c.kill('SIGINT');
+    expect(await exit).toBe(0);
+
+    // (Not spawnSync: the emulator answers from this process.)
+    const g = spawn(process.execPath, [BIN, 'tail', '--rule', 'gone', '-c', 'tailwatch.yaml'], { cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    child = g;
+    let gErr = '';
+    g.stderr!.on('data', (d) => (gErr += d));
+    const code = await new Promise<number | null>((resolve) => g.once('exit', (n) => resolve(n)));
+    expect(code, gErr).toBe(2);
+    expect(gErr).toContain('tailwatch tail: rule "gone" cannot be tailed: FilterLogEvents refused poll pl-');
+    expect(gErr).toContain('a log group does not exist');
+  }, 40_000);
 
   const childEnv = () => {
     const env: Record<string, string | undefined> = { ...process.env };

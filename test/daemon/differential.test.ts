@@ -15,8 +15,9 @@ import { runDifferential } from '../kit/differential.js';
 /**
  * Together: every disturbance (kill -9, SIGHUP, a layout change, broken and timed-out streams),
  * every strategy, forced merging, 3 s emulator session timeouts, several sessions on one log
- * group, and every window type. A stream breaks as the moment picks: dropped, its next update
- * truncated, with a bad CRC, reset mid-frame, or an error frame instead.
+ * group, every window type, and polled rules (`feed: { poll }`, a third of each seed's rules,
+ * chosen by seed and index) beside live ones. A stream breaks as the moment picks: dropped, its
+ * next update truncated, with a bad CRC, reset mid-frame, or an error frame instead.
  *     8: precise; three patterns on one group (three sessions); SIGHUP, layout change, timeout
  *    79: adaptive (the default); kill -9
  *   128: precise, maxConcurrent 1, sessions time out every 3 s; truncated frame, kill -9, layout change

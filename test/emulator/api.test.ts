@@ -170,3 +170,29 @@ describe('FilterLogEvents scans a bounded stretch a call', () => {
     expect(all.pages).toBe(4);
   });
 });
+
+describe('FilterLogEvents sees an event only after the ingestion delay', () => {
+  it('hides events ingested less than ingestionDelayMs ago; the delay can change while running (option, method, admin route)', async () => {
+    await emu.close();
+    let now = T0 + 60_000;
+    emu = await startEmulator({ clock: () => now, ingestionDelayMs: 2_000 });
+    client.destroy();
+    client = makeClient(emu.endpoint);
+    await client.send(new CreateLogGroupCommand({ logGroupName: '/g' }));
+    await client.send(new CreateLogStreamCommand({ logGroupName: '/g', logStreamName: 's' }));
+    await putEvents('/g', 's', [{ timestamp: T0, message: 'early' }]);
+    now += 1_000;
+    await putEvents('/g', 's', [{ timestamp: T0 + 1, message: 'late' }]);
+    now += 1_000; // 'early' was ingested 2 s ago, 'late' 1 s ago
+    expect((await filterAll({ logGroupName: '/g' })).events.map((e) => e.message)).toEqual(['early']);
+    now += 1_000;
+    expect((await filterAll({ logGroupName: '/g' })).events.map((e) => e.message)).toEqual(['early', 'late']);
+    const res = await fetch(`${emu.endpoint}/_emulator/ingestion-delay`, { method: 'POST', body: JSON.stringify({ ms: 10_000 }) });
+    expect(await res.json()).toEqual({ ingestionDelayMs: 10_000 });
+    expect((await filterAll({ logGroupName: '/g' })).events).toEqual([]);
+    emu.emulator.setIngestionDelay(0);
+    expect((await filterAll({ logGroupName: '/g' })).events).toHaveLength(2);
+    const bad = await fetch(`${emu.endpoint}/_emulator/ingestion-delay`, { method: 'POST', body: '{"ms":-1}' });
+    expect(bad.status).toBe(400);
+  });
+});

@@ -102,6 +102,8 @@ export interface GenRule {
   /** Undefined: the config default. */
   readonly throttleMs?: number;
   readonly resolve: boolean;
+  /** Polled (`feed: { poll, lag }`) instead of live. */
+  readonly feed?: { readonly pollMs: number; readonly lagMs: number } | undefined;
 }
 
 export interface GenEvent {
@@ -185,6 +187,8 @@ export function generateScenario(seed: number): Scenario {
       window,
       throttleMs: rng.chance(0.5) ? rng.int(0, 5) * 1000 : undefined,
       resolve: window !== undefined && rng.chance(0.5),
+      // A third of the rules are polled, chosen without a draw (the rest of the scenario stays as it was).
+      ...((seed + i) % 3 === 0 ? { feed: { pollMs: (seed + i) % 2 ? 1000 : 1500, lagMs: 500 } } : {}),
     });
   }
 
@@ -264,6 +268,7 @@ export function ruleYaml(r: GenRule): string {
     out += `    window: { ${parts.join(', ')} }\n`;
   }
   if (r.throttleMs !== undefined) out += `    throttle: ${duration(r.throttleMs)}\n`;
+  if (r.feed) out += `    feed: { poll: ${duration(r.feed.pollMs)}, lag: ${duration(r.feed.lagMs)} }\n`;
   out += `    resolve: ${r.resolve}\n`;
   return out;
 }
@@ -302,7 +307,7 @@ export function describeScenario(s: Scenario): string {
     const win = w
       ? `${w.type}(${[w.count !== undefined ? `count ${w.count}` : '', w.factor !== undefined ? `factor ${w.factor} min ${w.minCount}` : '', `within ${duration(w.withinMs)}`, w.groupBy ? `by ${w.groupBy.join(',')}` : ''].filter(Boolean).join(', ')})`
       : 'no window';
-    return `    ${r.id}: ${r.logGroups.join('+')} ${JSON.stringify(r.filterPattern)} ${win} throttle ${r.throttleMs === undefined ? `${duration(s.throttleMs)} (default)` : duration(r.throttleMs)}${r.resolve ? ' resolve' : ''}`;
+    return `    ${r.id}: ${r.logGroups.join('+')} ${JSON.stringify(r.filterPattern)} ${win} throttle ${r.throttleMs === undefined ? `${duration(s.throttleMs)} (default)` : duration(r.throttleMs)}${r.resolve ? ' resolve' : ''}${r.feed ? ` polled every ${duration(r.feed.pollMs)} lag ${duration(r.feed.lagMs)}` : ''}`;
   });
   return [
     `  strategy ${s.strategy}, maxConcurrent ${s.maxConcurrent}, default throttle ${duration(s.throttleMs)}, emulator session timeout ${s.sessionTimeoutMs === undefined ? 'default' : duration(s.sessionTimeoutMs)}, groups ${s.groups.join(' ')}, ${s.events.length} events over ${(s.events[s.events.length - 1]?.atMs ?? 0) / 1000}s`,

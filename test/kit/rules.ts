@@ -50,6 +50,8 @@ export interface RuleSpec {
   description?: string;
   notify?: string[];
   enabled?: boolean;
+  /** `{ poll: '30s', lag?: '5s' }`: a polled rule; absent: live. */
+  feed?: { poll: string; lag?: string };
 }
 
 export function rule(spec: RuleSpec = {}): Rule {
@@ -66,6 +68,7 @@ export function rule(spec: RuleSpec = {}): Rule {
       filterPattern: spec.filterPattern,
       region: spec.region,
     },
+    ...(spec.feed ? { feed: { kind: 'poll' as const, intervalMs: ms(spec.feed.poll), lagMs: spec.feed.lag === undefined ? 30_000 : ms(spec.feed.lag) } } : {}),
     match: spec.match,
     window: spec.window ? window(spec.window) : undefined,
     throttleMs: spec.throttle === undefined ? 0 : ms(spec.throttle),

@@ -60,6 +60,23 @@ describe('the FilterLogEvents budget of an account and region', () => {
     expect(order).toEqual(['b1', 'c1', 'c2']);
   });
 
+  it('serves polls last: after every waiting backfill and completion, first come first served among polls', async () => {
+    const timers = steppedTimers();
+    const budget = new FilterBudget(1, timers);
+    const order: string[] = [];
+    await budget.acquire('poll');
+    void budget.acquire('poll').then(() => order.push('p1'));
+    void budget.acquire('completion').then(() => order.push('c1'));
+    void budget.acquire('poll').then(() => order.push('p2'));
+    void budget.acquire('backfill').then(() => order.push('b1'));
+    timers.advance(1000);
+    await flush();
+    expect(order).toEqual(['b1']);
+    timers.advance(3000);
+    await flush();
+    expect(order).toEqual(['b1', 'c1', 'p1', 'p2']);
+  });
+
   it('answers false to a waiter whose session stops, and forgets it', async () => {
     const timers = steppedTimers();
     const budget = new FilterBudget(1, timers);

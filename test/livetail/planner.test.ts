@@ -357,3 +357,28 @@ describe('any rule set', () => {
     );
   });
 });
+
+describe('polled rules', () => {
+  const arn = (g: string): string => `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:${g}`;
+  it('get no session: one poll per log group, interval and lag, shared by the rules on it (union pattern), with its calls a minute', () => {
+    const rules = set([
+      rule({ id: 'live', logGroups: ['/a'], filterPattern: 'ERROR' }),
+      rule({ id: 'p1', logGroups: ['/a', '/b'], filterPattern: 'WARN', feed: { poll: '30s' } }),
+      rule({ id: 'p2', logGroups: ['/a'], filterPattern: 'FATAL', feed: { poll: '30s' } }),
+      rule({ id: 'p3', logGroups: ['/a'], feed: { poll: '1m', lag: '10s' } }),
+      rule({ id: 'p4', logGroups: ['/c'], logStreamPrefixes: ['x-', 'y-'], feed: { poll: '15s' } }),
+    ]);
+    const plan = planSessions(rules, config(), resolve);
+    expect(plan.sessions.map((s) => s.rules)).toEqual([['live']]);
+    expect(plan.monthlyCost).toBe(432);
+    expect(plan.polls.map((p) => ({ group: p.params.logGroupIdentifiers, pattern: p.params.logEventFilterPattern, prefixes: p.params.logStreamNamePrefixes, interval: p.intervalMs, lag: p.lagMs, rules: p.rules, calls: p.callsPerMinute }))).toEqual([
+      { group: [arn('/a')], pattern: '?FATAL ?WARN', prefixes: undefined, interval: 30_000, lag: 30_000, rules: ['p1', 'p2'], calls: 2 },
+      { group: [arn('/a')], pattern: undefined, prefixes: undefined, interval: 60_000, lag: 10_000, rules: ['p3'], calls: 1 },
+      { group: [arn('/b')], pattern: 'WARN', prefixes: undefined, interval: 30_000, lag: 30_000, rules: ['p1'], calls: 2 },
+      // Two prefixes would be two calls each time: not sent (the engine checks streams anyway).
+      { group: [arn('/c')], pattern: undefined, prefixes: undefined, interval: 15_000, lag: 30_000, rules: ['p4'], calls: 4 },
+    ]);
+    expect(new Set(plan.polls.map((p) => p.id)).size).toBe(4);
+    expect(planSessions(rules, config(), resolve)).toEqual(plan);
+  });
+});

@@ -280,6 +280,33 @@ describe('reload and shutdown', () => {
     await until(() => h.got.batches.some((b) => b.source === `${first}.1` && b.rules.includes('a2')), 'batches under the new id');
   });
 
+  it('a rule switched from live to polled by a reload: its session closes, its poll starts from its clock (nothing in between missed), and back', async () => {
+    const clocks = new Map<string, number>();
+    const h = await harness({ groups: ['/a'], source: { resumeFrom: (ids) => ids.map((id) => clocks.get(id)).find((c) => c !== undefined) } });
+    const live = rule({ id: 'a', logGroups: ['/a'] });
+    await h.source.apply(rules(live), h.config);
+    await until(() => h.source.health().ready, 'the session');
+    // What the rule decided so far (its clock): the poll must read from there.
+    const clock = Date.now() - 1;
+    clocks.set('a', clock);
+    h.put('/a', 'between the clock and the switch');
+    const polled = rule({ id: 'a', logGroups: ['/a'], feed: { poll: '1s', lag: '0s' } });
+    await h.source.apply(rules(polled), h.config);
+    await h.emu.emulator.waitForActiveSessions(0, 3_000);
+    const [pollId] = h.source.sourceIds();
+    expect(pollId).toMatch(/^pl-[0-9a-f]{8}$/);
+    await until(() => h.got.batches.some((b) => b.source === pollId && b.events.some((e) => e.message === 'between the clock and the switch')), 'the poll reads from the rule clock');
+    await until(() => h.source.health().ready, 'ready when polled');
+    expect(h.source.health().details.some((d) => d.startsWith(`${pollId}: polling every 1 s`))).toBe(true);
+    // And back: a session again, backfilling from the rule's clock.
+    clocks.set('a', Date.now() - 1);
+    h.put('/a', 'before going live again');
+    await h.source.apply(rules(live), h.config);
+    await h.emu.emulator.waitForActiveSessions(1, 3_000);
+    expect(h.source.sourceIds()[0]).toMatch(/^lt-/);
+    await until(() => h.got.batches.some((b) => b.source.startsWith('lt-') && b.events.some((e) => e.message === 'before going live again')), 'the session backfills from the rule clock');
+  });
+
   it('stop closes every session on the server side, is idempotent, and resolves after the loops ended', async () => {
     const h = await harness({ groups: ['/a', '/b', '/c'] });
     await h.source.apply(rules(rule({ id: 'a', logGroups: ['/a'] }), rule({ id: 'b', logGroups: ['/b'] }), rule({ id: 'c', logGroups: ['/c'] })), h.config);
