@@ -11,17 +11,19 @@ import { describe, expect, it } from 'vitest';
 const src = path.resolve(import.meta.dirname, '../src');
 
 const ALLOWED: Record<string, readonly string[]> = {
+  // The AWS leaf (log group identity, Live Tail limits, backoff, stable JSON) imports nothing.
+  aws: [],
   filter: [],
-  engine: ['filter', 'duration', 'problems'],
+  engine: ['aws', 'filter', 'duration', 'problems'],
   // config checks templates with the engine's template parser (one grammar, one implementation).
-  config: ['filter', 'duration', 'problems', 'engine/template'],
-  ruletest: ['config', 'engine', 'filter', 'duration', 'problems'],
-  emulator: ['filter', 'duration', 'problems'],
-  livetail: ['config', 'engine', 'filter', 'duration', 'problems'],
-  notify: ['duration', 'problems'],
-  grep: ['filter', 'duration', 'problems'],
-  daemon: ['config', 'engine', 'filter', 'livetail', 'notify', 'duration', 'problems'],
-  cli: ['config', 'engine', 'filter', 'grep', 'ruletest', 'emulator', 'livetail', 'notify', 'daemon', 'duration', 'problems'],
+  config: ['aws', 'filter', 'duration', 'problems', 'engine/template'],
+  ruletest: ['aws', 'config', 'engine', 'filter', 'duration', 'problems'],
+  emulator: ['aws', 'filter', 'duration', 'problems'],
+  livetail: ['aws', 'config', 'engine', 'filter', 'duration', 'problems'],
+  notify: ['aws', 'duration', 'problems'],
+  grep: ['aws', 'filter', 'duration', 'problems'],
+  daemon: ['aws', 'config', 'engine', 'filter', 'livetail', 'notify', 'duration', 'problems'],
+  cli: ['aws', 'config', 'engine', 'filter', 'grep', 'ruletest', 'emulator', 'livetail', 'notify', 'daemon', 'duration', 'problems'],
 };
 const SHARED_TYPES = ['config/model', 'engine/event', 'engine/alert', 'daemon/ports'];
 

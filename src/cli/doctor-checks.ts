@@ -14,13 +14,14 @@
  * `aws.accountId` or the account of the ARNs DescribeLogGroups returns for
  * the groups named by name; both are compared when both are known.
  */
+import { isArnLike, logGroupNameOf, parseLogGroupArn } from '../aws/index.js';
 import { lookup } from 'node:dns/promises';
 import net from 'node:net';
 import tls from 'node:tls';
 import { DescribeLogGroupsCommand, FilterLogEventsCommand, StartLiveTailCommand, type CloudWatchLogsClient, type StartLiveTailCommandInput } from '@aws-sdk/client-cloudwatch-logs';
 import type { Config, Destination, RuleSet } from '../config/model.js';
 import { accountArnResolver, classifyError, createLogsClient, describeError, isLoopbackEndpoint, planSessions, type ArnResolver } from '../livetail/index.js';
-import { groupNameOf, groupRefusalText, parseGroupArn, type SessionSpec } from '../livetail/spec.js';
+import { groupRefusalText, type SessionSpec } from '../livetail/spec.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
@@ -115,7 +116,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<CheckResult[]> {
       if (!rule.enabled) continue;
       for (const g of rule.source.logGroups) {
         const identifier = g.endsWith(':*') ? g.slice(0, -2) : g;
-        const region = identifier.startsWith('arn:') ? parseGroupArn(identifier)?.region : (rule.source.region ?? config.aws.region);
+        const region = isArnLike(identifier) ? parseLogGroupArn(identifier)?.region : (rule.source.region ?? config.aws.region);
         if (!region) {
           noRegion.push(rule.id);
           continue;
@@ -175,7 +176,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<CheckResult[]> {
       for (const ref of groups.values()) {
         const why = unreachable.get(ref.region);
         if (why !== undefined && !outcomes.has(`${ref.region}\n${ref.identifier}`)) {
-          results.push({ check: 'log-group', subject: groupNameOf(ref.identifier), status: 'fail', message: `log group ${groupNameOf(ref.identifier)} in ${ref.region}: not checked (CloudWatch Logs unreachable)`, fix: 'fix the api line above, then run doctor again' });
+          results.push({ check: 'log-group', subject: logGroupNameOf(ref.identifier), status: 'fail', message: `log group ${logGroupNameOf(ref.identifier)} in ${ref.region}: not checked (CloudWatch Logs unreachable)`, fix: 'fix the api line above, then run doctor again' });
         }
       }
     }
@@ -196,7 +197,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<CheckResult[]> {
     for (const [key, o] of outcomes) {
       if (!o.missing && !o.denied) continue;
       const [region, identifier] = key.split('\n') as [string, string];
-      bad.add(`${region}\n${identifier.startsWith('arn:') ? identifier : typeof resolver(region, identifier) === 'string' ? resolver(region, identifier) : identifier}`);
+      bad.add(`${region}\n${isArnLike(identifier) ? identifier : typeof resolver(region, identifier) === 'string' ? resolver(region, identifier) : identifier}`);
     }
     const plan = planSessions(ruleSet, config, resolver, { exclude: (region, arn) => (bad.has(`${region}\n${arn}`) ? BAD_GROUP : undefined) });
     const price = config.sessions.pricePerMinute;
@@ -328,9 +329,9 @@ async function checkGroup(
   signal: () => AbortSignal,
   now: () => number,
 ): Promise<{ result?: CheckResult; outcome: GroupOutcome; unreachableBecause?: string; account?: string }> {
-  const name = groupNameOf(ref.identifier);
+  const name = logGroupNameOf(ref.identifier);
   const rules = `rules: ${ref.rules.join(', ')}`;
-  const byArn = ref.identifier.startsWith('arn:');
+  const byArn = isArnLike(ref.identifier);
   let arn: string | undefined = byArn ? ref.identifier : config.aws.accountId ? (accountArnResolver(config.aws.accountId)(ref.region, ref.identifier) as string) : undefined;
   let account: string | undefined;
   let describeNote = '';
@@ -343,7 +344,7 @@ async function checkGroup(
         const text = groupRefusalText(ref.identifier, ref.region, 'not-found', config.aws.accountId);
         return { outcome: { missing: true }, result: { check: 'log-group', subject: name, status: 'fail', message: text, fix: `check the name and the region, or create the group (${rules})` } };
       }
-      account = parseGroupArn(found)?.account;
+      account = parseLogGroupArn(found)?.account;
       if (!config.aws.accountId) arn = found;
     } catch (err) {
       const reason = classifyError(err);
@@ -376,15 +377,15 @@ async function checkGroup(
     const reason = classifyError(err);
     const where = arn ?? ref.identifier;
     if (reason === 'not-found') {
-      return { outcome: { missing: true }, account, result: { check: 'log-group', subject: name, status: 'fail', message: groupRefusalText(where, ref.region, 'not-found', account ?? parseGroupArn(where)?.account), fix: `check the name, the region and aws.accountId, or create the group (${rules})` } };
+      return { outcome: { missing: true }, account, result: { check: 'log-group', subject: name, status: 'fail', message: groupRefusalText(where, ref.region, 'not-found', account ?? parseLogGroupArn(where)?.account), fix: `check the name, the region and aws.accountId, or create the group (${rules})` } };
     }
     if (reason === 'access-denied') {
-      return { outcome: { denied: true, arn }, account, result: { check: 'log-group', subject: name, status: 'fail', message: `${groupRefusalText(where, ref.region, 'access-denied', account ?? parseGroupArn(where)?.account)}: logs:FilterLogEvents (${describeError(err)})`, fix: `attach the policy tailwatch iam-policy prints to the role tailwatch runs as (${rules})` } };
+      return { outcome: { denied: true, arn }, account, result: { check: 'log-group', subject: name, status: 'fail', message: `${groupRefusalText(where, ref.region, 'access-denied', account ?? parseLogGroupArn(where)?.account)}: logs:FilterLogEvents (${describeError(err)})`, fix: `attach the policy tailwatch iam-policy prints to the role tailwatch runs as (${rules})` } };
     }
     if (reason === 'connection' || reason === 'unavailable' || reason === 'throttled') return { outcome: { arn }, account, unreachableBecause: describeError(err) };
     return { outcome: { arn }, account, result: { check: 'log-group', subject: name, status: 'fail', message: `log group ${name} in ${ref.region}: FilterLogEvents failed: ${describeError(err)}`, fix: rules } };
   }
-  const acct = account ?? (arn ? parseGroupArn(arn)?.account : undefined);
+  const acct = account ?? (arn ? parseLogGroupArn(arn)?.account : undefined);
   const count = `${more ? 'more than ' : ''}${events} event${events === 1 ? '' : 's'} in the last minute`;
   return { outcome: { arn }, account, result: { check: 'log-group', subject: name, status: 'ok', message: `log group ${name} in ${ref.region}${acct ? ` (account ${acct})` : ''}: exists, readable, ${count}${describeNote}` } };
 }
@@ -409,7 +410,7 @@ async function describeByName(client: CloudWatchLogsClient, name: string, signal
 async function checkLiveTail(s: SessionSpec, client: CloudWatchLogsClient, timeoutMs: number): Promise<CheckResult> {
   const ctrl = new AbortController();
   const timer = setTimeout(() => ctrl.abort(), timeoutMs);
-  const groups = s.params.logGroupIdentifiers.map(groupNameOf).join(', ');
+  const groups = s.params.logGroupIdentifiers.map(logGroupNameOf).join(', ');
   try {
     const p = s.params;
     const input: StartLiveTailCommandInput = { logGroupIdentifiers: [...p.logGroupIdentifiers] };

@@ -14,6 +14,7 @@
  * windows are long enough to be polled (./plan-suggest.ts) and the plan and
  * cost with them polled.
  */
+import { MINUTES_A_MONTH } from '../aws/index.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadProject } from '../config/load.js';
@@ -21,24 +22,7 @@ import { SESSION_STRATEGIES, type Config, type SessionStrategy } from '../config
 import { formatDuration } from '../duration.js';
 import { formatProblem } from '../problems.js';
 import { suggestPolling, withSuggestions, type Suggestion } from './plan-suggest.js';
-import {
-  activeSplits,
-  ClientPool,
-  MINUTES_A_MONTH,
-  PLAN_STATE_FILE,
-  parsePlanState,
-  planSessions,
-  pollJson,
-  resolveArns,
-  sessionJson,
-  splitKey,
-  type ObservedSession,
-  type Plan,
-  type PlanStateFile,
-  type PollSpec,
-  type SessionSpec,
-  type SplitRecord,
-} from '../livetail/index.js';
+import { activeSplits, ClientPool, PLAN_STATE_FILE, parsePlanState, planSessions, pollJson, resolveArns, sessionJson, splitKey, type ObservedSession, type Plan, type PlanStateFile, type PollSpec, type SessionSpec, type SplitRecord } from '../livetail/index.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CommandDef } from './command.js';
 
 /** One strategy's plan in the comparison. */

@@ -6,6 +6,7 @@ import { buildFeed, feedProblems, type RawFeed } from './feed.js';
 import { validateHeaderName, validateHeaderValue } from 'node:http';
 import path from 'node:path';
 import cron from 'node-cron';
+import { MAX_CONCURRENT_SESSIONS } from '../aws/index.js';
 import { parseDuration } from '../duration.js';
 import { checkTemplate } from '../engine/template.js';
 import type { InputFileError, Problem } from '../problems.js';
@@ -43,7 +44,7 @@ export function defaultConfig(baseDir: string, file = ''): Config {
     destinations: {},
     delivery: { retryInitialMs: 1_000, retryMaxMs: 300_000, maxAgeMs: 86_400_000, timeoutMs: 10_000, maxQueued: 10_000 },
     sessions: {
-      maxConcurrent: 15,
+      maxConcurrent: MAX_CONCURRENT_SESSIONS,
       strategy: 'adaptive',
       pricePerMinute: 0.01,
       rotateAfterMs: parseDuration('2h55m')!,

@@ -3,6 +3,7 @@
  * with defaults merged (config < file < rule). Every problem points at the
  * node it concerns. Cross-file checks (duplicate ids) live in load.ts.
  */
+import { isArnLike, LOG_GROUP_ARN, LOG_GROUP_NAME, MAX_GROUPS_PER_SESSION as MAX_LOG_GROUPS } from '../aws/index.js';
 import { parseDuration } from '../duration.js';
 import { FilterPatternError, compileFilterPattern, compileSelector } from '../filter/index.js';
 import { compileJsRegex, JsRegexError } from '../filter/js-regex.js';
@@ -33,12 +34,9 @@ export interface RuleFileResult {
 
 const DEFAULT_THROTTLE_MS = 5 * 60_000;
 const DEFAULT_MAX_GROUPS = 10_000;
-const MAX_LOG_GROUPS = 10;
 const STRUCTURAL = ['all', 'any', 'not', 'pattern', 'field'] as const;
 const OPERATORS = ['equals', 'notEquals', 'in', 'contains', 'startsWith', 'endsWith', 'regex', 'gt', 'gte', 'lt', 'lte', 'exists'] as const;
 const EVENT_FIELDS = new Set(['message', 'logGroup', 'logStream']);
-const LOG_GROUP_NAME = /^[.\-_/#A-Za-z0-9]{1,512}$/;
-const LOG_GROUP_ARN = /^arn:aws[a-z-]*:logs:[a-z0-9-]+:\d{12}:log-group:[.\-_/#A-Za-z0-9]+(:\*)?$/;
 
 interface RawRule {
   id: string;
@@ -186,7 +184,7 @@ class RuleChecker {
       this.report(['source', 'logGroups'], `at most ${MAX_LOG_GROUPS} log groups a rule (Live Tail limit), got ${groups.length}`, 'source', 'key');
     }
     groups.forEach((g, i) => {
-      if (g.startsWith('arn:')) {
+      if (isArnLike(g)) {
         if (g.endsWith('*')) this.report(['source', 'logGroups', i], 'a log group ARN must not end in "*" (Live Tail takes exact ARNs)', 'source');
         else if (!LOG_GROUP_ARN.test(g)) this.report(['source', 'logGroups', i], 'not a log group ARN (arn:aws:logs:REGION:ACCOUNT:log-group:NAME)', 'source');
       } else if (!LOG_GROUP_NAME.test(g)) {

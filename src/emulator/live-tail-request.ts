@@ -6,7 +6,7 @@
  * group, a filter pattern of at most 1024 characters that compiles; every
  * group must exist.
  */
-import { isArnLike } from './arn.js';
+import { isArnLike, MAX_GROUPS_PER_SESSION, MAX_STREAM_FILTERS } from '../aws/index.js';
 import { invalidParameter } from './errors.js';
 import { optString, optStringList, type Input } from './input.js';
 import type { LiveTailRequest, LiveTailTarget } from './live-tail.js';
@@ -18,15 +18,15 @@ export interface ResolvedLiveTail {
 }
 
 export function resolveLiveTail(ctx: OperationContext, input: Input, opts: { acceptNames: boolean }): ResolvedLiveTail {
-  const ids = optStringList(input, 'logGroupIdentifiers', { min: 1, max: 10 });
+  const ids = optStringList(input, 'logGroupIdentifiers', { min: 1, max: MAX_GROUPS_PER_SESSION });
   if (!ids) throw invalidParameter('Missing required parameter logGroupIdentifiers.');
   for (const id of ids) {
     if (id.length > 2048 || !/^[\w#+=/:,.@-]*$/.test(id.endsWith('*') ? id.slice(0, -1) : id)) throw invalidParameter(`Invalid log group identifier: ${id}`);
     if (id.endsWith('*')) throw invalidParameter(`Log group ARNs in logGroupIdentifiers must not end with '*': ${id}`);
     if (!opts.acceptNames && !isArnLike(id)) throw invalidParameter(`logGroupIdentifiers must be log group ARNs: ${id}`);
   }
-  const logStreamNames = optStringList(input, 'logStreamNames', { min: 1, max: 100 });
-  const logStreamNamePrefixes = optStringList(input, 'logStreamNamePrefixes', { min: 1, max: 100 });
+  const logStreamNames = optStringList(input, 'logStreamNames', { min: 1, max: MAX_STREAM_FILTERS });
+  const logStreamNamePrefixes = optStringList(input, 'logStreamNamePrefixes', { min: 1, max: MAX_STREAM_FILTERS });
   if (logStreamNames && logStreamNamePrefixes) throw invalidParameter('logStreamNames and logStreamNamePrefixes cannot both be specified.');
   if ((logStreamNames || logStreamNamePrefixes) && ids.length !== 1) {
     throw invalidParameter('logStreamNames or logStreamNamePrefixes can only be specified with exactly one log group in logGroupIdentifiers.');

@@ -4,7 +4,7 @@
  * store. Each takes the parsed body and returns the response body.
  */
 import { compileFilterPattern, FilterPatternError, type CompiledFilterPattern } from '../filter/index.js';
-import { formatLogGroupArn, isArnLike, parseLogGroupArn } from './arn.js';
+import { formatLogGroupArn, isArnLike, LOG_GROUP_NAME, parseLogGroupArn } from '../aws/index.js';
 import { AwsError, groupNotFound, invalidParameter, streamNotFound } from './errors.js';
 import { optInteger, optString, optStringList, reqString, type Input } from './input.js';
 
@@ -27,17 +27,16 @@ export interface OperationContext {
   readonly ingestionDelayMs?: number | undefined;
 }
 
-const GROUP_NAME = /^[.\-_/#A-Za-z0-9]{1,512}$/;
 const DAY = 86_400_000;
 const MAX_BATCH_BYTES = 1_048_576;
 const EVENT_OVERHEAD_BYTES = 26;
 
 export function groupArn(ctx: OperationContext, name: string): string {
-  return formatLogGroupArn({ partition: ctx.partition, region: ctx.region, accountId: ctx.accountId, logGroupName: name });
+  return formatLogGroupArn({ partition: ctx.partition, region: ctx.region, account: ctx.accountId, name });
 }
 
 function validGroupName(name: string): string {
-  if (!GROUP_NAME.test(name)) throw invalidParameter(`1 validation error detected: Value '${name}' at 'logGroupName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+`);
+  if (!LOG_GROUP_NAME.test(name)) throw invalidParameter(`1 validation error detected: Value '${name}' at 'logGroupName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+`);
   return name;
 }
 
@@ -52,8 +51,8 @@ export function resolveGroup(ctx: OperationContext, identifier: string): LogGrou
     if (identifier.endsWith('*')) throw invalidParameter(`Log group ARN must not end with '*': ${identifier}`);
     const arn = parseLogGroupArn(identifier);
     if (!arn) throw invalidParameter(`Invalid log group ARN: ${identifier}`);
-    if (arn.accountId !== ctx.accountId || arn.region !== ctx.region) throw groupNotFound();
-    return ctx.store.group(ctx.region, arn.logGroupName) ?? throwError(groupNotFound());
+    if (arn.account !== ctx.accountId || arn.region !== ctx.region) throw groupNotFound();
+    return ctx.store.group(ctx.region, arn.name) ?? throwError(groupNotFound());
   }
   return ctx.store.group(ctx.region, identifier) ?? throwError(groupNotFound());
 }

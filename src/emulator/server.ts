@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { parseLogGroupArn } from './arn.js';
+import { MAX_CONCURRENT_SESSIONS, parseLogGroupArn } from '../aws/index.js';
 import { AwsError } from './errors.js';
 import { parseFault, Refusals, StartFaults, type Fault, type ResultIdentifierForm } from './faults.js';
 import { exceptionFrame } from './frames.js';
@@ -135,7 +135,7 @@ export class Emulator {
     this.random = options.random ?? Math.random;
     this.updateIntervalMs = options.updateIntervalMs ?? 1000;
     this.sessionTimeoutMs = options.sessionTimeoutMs ?? THREE_HOURS;
-    this.maxConcurrentSessions = options.maxConcurrentSessions ?? 15;
+    this.maxConcurrentSessions = options.maxConcurrentSessions ?? MAX_CONCURRENT_SESSIONS;
     this.maxEventsPerUpdate = options.maxEventsPerUpdate ?? 500;
     this.maxFilterPageSize = options.maxFilterPageSize ?? 10_000;
     this.maxFilterScan = options.maxFilterScan ?? Number.POSITIVE_INFINITY;
@@ -481,7 +481,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown, requestId?
 /** The log group names a request names (by name or ARN), for refusals aimed at one group. */
 function namedGroups(input: ops.OperationInput): string[] {
   const ids = [input['logGroupName'], input['logGroupIdentifier'], ...(Array.isArray(input['logGroupIdentifiers']) ? input['logGroupIdentifiers'] : [])];
-  return ids.filter((id): id is string => typeof id === 'string').map((id) => parseLogGroupArn(id)?.logGroupName ?? id);
+  return ids.filter((id): id is string => typeof id === 'string').map((id) => parseLogGroupArn(id)?.name ?? id);
 }
 
 /** The region of the SigV4 credential scope, if the request is signed. */

@@ -6,7 +6,8 @@
 import { createHash } from 'node:crypto';
 import type { Alert, AlertEvent, AlertKind, ResolveReason } from './alert.js';
 import type { LogEvent } from './event.js';
-import { logGroupName, type CompiledRule, type GroupValue } from './compile.js';
+import { arnRegion, logGroupNameOf } from '../aws/index.js';
+import type { CompiledRule, GroupValue } from './compile.js';
 import { cutText, eventDigest, MAX_KEPT_CHARS, shownMessage, type KeptEvent } from './kept.js';
 
 /** Sample messages longer than this are cut (with "…") so one hostile line cannot bloat every alert. */
@@ -61,10 +62,9 @@ function consoleEncode(s: string): string {
 /** A link to the log group (and stream) in the CloudWatch console, when the region is known. */
 export function consoleLink(cr: CompiledRule, event: LogEvent | undefined): string | undefined {
   const identifier = event?.logGroup || cr.rule.source.logGroups[0] || '';
-  const arnRegion = identifier.startsWith('arn:') ? identifier.split(':')[3] : undefined;
-  const region = arnRegion || cr.rule.source.region;
+  const region = arnRegion(identifier) || cr.rule.source.region;
   if (!region || identifier === '') return undefined;
-  let url = `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#logsV2:log-groups/log-group/${consoleEncode(logGroupName(identifier))}`;
+  let url = `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#logsV2:log-groups/log-group/${consoleEncode(logGroupNameOf(identifier))}`;
   if (event?.logStream) url += `/log-events/${consoleEncode(event.logStream)}`;
   return url;
 }

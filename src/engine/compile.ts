@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { MatchNode, Rule } from '../config/model.js';
+import { logGroupNameOf, stableJson } from '../aws/index.js';
 import { formatDuration } from '../duration.js';
 import { compileFilterPattern, MISSING, SelectorError, type CompiledFilterPatternLike } from './filter-adapter.js';
 import { compileField, compileMatch, patternTest, RuleCompileError, type EventView, type Predicate } from './match.js';
@@ -38,15 +39,6 @@ export interface CompiledRule {
   readonly fingerprint: string;
 }
 
-/** `arn:aws:logs:eu-west-1:123:log-group:/ecs/x:*` → `/ecs/x`; names pass through. */
-export function logGroupName(identifier: string): string {
-  if (!identifier.startsWith('arn:')) return identifier;
-  const at = identifier.indexOf(':log-group:');
-  if (at < 0) return identifier;
-  const name = identifier.slice(at + ':log-group:'.length);
-  return name.endsWith(':*') ? name.slice(0, -2) : name;
-}
-
 /** The group key name for a groupBy selector: `$.user.id` → `user.id`. */
 export function groupName(selector: string): string {
   return selector.startsWith('$.') ? selector.slice(2) : selector.startsWith('$') ? selector.slice(1) : selector;
@@ -74,15 +66,6 @@ function stripPos(node: MatchNode): unknown {
     case 'pattern':
       return { kind: 'pattern', pattern: node.pattern };
   }
-}
-
-/** JSON with object keys sorted, so equal values hash equally. */
-export function stableJson(value: unknown): string {
-  if (value === undefined) return 'null';
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  const keys = Object.keys(value).filter((k) => (value as Record<string, unknown>)[k] !== undefined).sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
 }
 
 export function compileRule(rule: Rule): CompiledRule {
@@ -119,7 +102,7 @@ export function compileRule(rule: Rule): CompiledRule {
     match: match?.test,
     groupNames: groupBy.map(groupName),
     groupReaders,
-    logGroupNames: [...new Set(rule.source.logGroups.map(logGroupName))],
+    logGroupNames: [...new Set(rule.source.logGroups.map(logGroupNameOf))],
     streams: rule.source.logStreams?.length ? new Set(rule.source.logStreams) : undefined,
     streamPrefixes: rule.source.logStreamPrefixes?.length ? rule.source.logStreamPrefixes : undefined,
     windowText: rule.window ? formatDuration(rule.window.withinMs) : '',

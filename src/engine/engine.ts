@@ -15,7 +15,8 @@
  */
 import type { Rule, RuleSet, Silence } from '../config/model.js';
 import type { RoutedAlert } from './alert.js';
-import { compileRule, logGroupName, type CompiledRule } from './compile.js';
+import { logGroupNameOf } from '../aws/index.js';
+import { compileRule, type CompiledRule } from './compile.js';
 import { EngineCounters } from './counters.js';
 import { Episodes } from './episodes.js';
 import type { LogEvent } from './event.js';
@@ -106,7 +107,7 @@ export class Engine {
       this.runTimers(ts, false);
       this.clockMs = ts;
     }
-    const candidates = event.logGroup === '' ? this.runtimes : this.byLogGroup.get(event.logGroup) ?? this.byLogGroup.get(logGroupName(event.logGroup));
+    const candidates = event.logGroup === '' ? this.runtimes : this.byLogGroup.get(event.logGroup) ?? this.byLogGroup.get(logGroupNameOf(event.logGroup));
     if (candidates !== undefined) {
       const view = new EventView(event);
       for (let i = 0; i < candidates.length; i++) {

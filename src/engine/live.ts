@@ -23,7 +23,7 @@
  */
 import type { Rule, RuleSet, Silence } from '../config/model.js';
 import type { RoutedAlert } from './alert.js';
-import { logGroupName } from './compile.js';
+import { logGroupNameOf } from '../aws/index.js';
 import { EngineCounters } from './counters.js';
 import { Engine, type RuleErrorHandler } from './engine.js';
 import { eventKey, type LogEvent, type SourceBatch } from './event.js';
@@ -260,7 +260,7 @@ export class LiveEngine {
     for (const id of src.rules) {
       const lane = this.lanes.get(id);
       if (lane === undefined) continue;
-      if (e.logGroup !== '' && !lane.groups.has(e.logGroup) && !lane.groups.has(logGroupName(e.logGroup))) continue;
+      if (e.logGroup !== '' && !lane.groups.has(e.logGroup) && !lane.groups.has(logGroupNameOf(e.logGroup))) continue;
       if (e.timestamp <= lane.clock) {
         this.live.late++;
         continue;
@@ -333,7 +333,7 @@ function ruleList(rules: RuleSet | readonly Rule[]): readonly Rule[] {
 }
 
 function groupsOf(rule: Rule): ReadonlySet<string> {
-  return new Set(rule.source.logGroups.map(logGroupName));
+  return new Set(rule.source.logGroups.map(logGroupNameOf));
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {

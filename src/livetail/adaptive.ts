@@ -14,9 +14,10 @@
  * session's observed rate, for `tailwatch plan`), so a restart starts with
  * the split sessions instead of merging and sampling again.
  */
+import { logGroupNameOf } from '../aws/index.js';
 import type { Config, RuleSet } from '../config/model.js';
 import { planSessions, type ArnResolver, type GroupExclusion, type SplitGroups } from './planner.js';
-import { groupNameOf, type Plan, type SessionSpec } from './spec.js';
+import { type Plan, type SessionSpec } from './spec.js';
 
 export interface AdaptiveThresholds {
   /** Updates of the split window. */
@@ -196,7 +197,7 @@ export function decideAdaptive(input: AdaptiveInput): AdaptiveDecision {
     if (!ids(current).has(s.id)) continue; // an earlier split of this round moved it already
     const reason = `sampled in ${o.recent.sampled} of ${o.recent.updates} updates`;
     const groups = [...s.params.logGroupIdentifiers];
-    const names = groups.map(groupNameOf);
+    const names = groups.map(logGroupNameOf);
     const key = splitKey({ region: s.region, logGroups: groups });
     const before = state.splits.filter((r) => r.region === s.region && r.logGroups.some((g) => groups.includes(g)));
     const record: SplitRecord = {
@@ -232,7 +233,7 @@ export function decideAdaptive(input: AdaptiveInput): AdaptiveDecision {
     if (parts.length === 0) continue;
     const stats = parts.map((p) => observed.get(p.id));
     if (!stats.every((o) => o !== undefined && o.long.updates >= t.quietUpdates && o.long.sampled === 0)) continue;
-    const names = r.logGroups.map(groupNameOf);
+    const names = r.logGroups.map(logGroupNameOf);
     const quiet = `sampled in 0 of the last ${t.quietUpdates} updates of each part`;
     if (r.merges > 0) {
       changes.push({ kind: 'stays-split', region: r.region, logGroups: names, sessions: parts.map((p) => p.id), into: [], reason: `${quiet}, but split again after a merge: stays split` });

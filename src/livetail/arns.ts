@@ -4,11 +4,12 @@
  * `logGroupArn`). STS GetCallerIdentity would need @aws-sdk/client-sts,
  * which the project does not depend on.
  */
+import { isArnLike, parseLogGroupArn } from '../aws/index.js';
 import { DescribeLogGroupsCommand, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { Config, RuleSet } from '../config/model.js';
 import { describeError } from './errors.js';
 import { accountArnResolver, type ArnResolver } from './planner.js';
-import { groupRefusalText, parseGroupArn } from './spec.js';
+import { groupRefusalText } from './spec.js';
 
 export async function resolveArns(ruleSet: RuleSet, config: Config, clientFor: (region: string) => CloudWatchLogsClient): Promise<ArnResolver> {
   if (config.aws.accountId) return accountArnResolver(config.aws.accountId);
@@ -18,7 +19,7 @@ export async function resolveArns(ruleSet: RuleSet, config: Config, clientFor: (
     const region = r.source.region ?? config.aws.region;
     if (!region) continue;
     for (const g of r.source.logGroups) {
-      if (g.startsWith('arn:')) continue;
+      if (isArnLike(g)) continue;
       const set = wanted.get(region) ?? new Set<string>();
       set.add(g);
       wanted.set(region, set);
@@ -35,7 +36,7 @@ export async function resolveArns(ruleSet: RuleSet, config: Config, clientFor: (
   // A group not found is named with the account of the region's groups that were (when one was).
   const accounts = new Map<string, string>();
   for (const [key, r] of found) {
-    const account = typeof r === 'string' ? parseGroupArn(r)?.account : undefined;
+    const account = typeof r === 'string' ? parseLogGroupArn(r)?.account : undefined;
     if (account) accounts.set(key.split('\n')[0]!, account);
   }
   for (const [key, r] of found) {

@@ -3,9 +3,10 @@
  * prefixes (one call per prefix: the API takes one) and pattern as the
  * session, paged with nextToken, returned in timestamp order.
  */
+import { logGroupNameOf } from '../aws/index.js';
 import { FilterLogEventsCommand, type CloudWatchLogsClient, type FilterLogEventsCommandInput } from '@aws-sdk/client-cloudwatch-logs';
 import type { LogEvent } from '../engine/event.js';
-import { groupNameOf, type SessionParams } from './spec.js';
+import { type SessionParams } from './spec.js';
 
 export interface BackfillRange {
   readonly startTime: number;
@@ -43,7 +44,7 @@ export async function fetchGap(client: CloudWatchLogsClient, params: SessionPara
   // Overlapping prefixes (`api-`, `api-1`) return an event twice: eventId tells them apart.
   const ids = new Set<string>();
   outer: for (const q of queries) {
-    const group = groupNameOf(q.logGroupIdentifier!);
+    const group = logGroupNameOf(q.logGroupIdentifier!);
     let nextToken: string | undefined;
     do {
       if (opts.beforeCall && !(await opts.beforeCall())) throw new FetchCancelled('FilterLogEvents cancelled');

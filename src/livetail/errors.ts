@@ -82,12 +82,6 @@ export function policyFor(reason: RestartReason): RestartPolicy {
   }
 }
 
-/** Full-jitter-ish exponential backoff: a delay in [d/2, d], d = min(max, initial·2^attempt). */
-export function backoffDelay(attempt: number, initialMs: number, maxMs: number, random: () => number): number {
-  const d = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 30));
-  return Math.round(d / 2 + (random() * d) / 2);
-}
-
 /**
  * What a log line or message says about an error: the AWS error `name`, the
  * network `code` (ECONNREFUSED, ECONNRESET, … also from `cause`), the syscall

@@ -13,9 +13,9 @@
  * No `sts:GetCallerIdentity`: nothing in tailwatch calls STS (names become
  * ARNs from `aws.accountId` or DescribeLogGroups, ./arns.ts).
  */
+import { formatLogGroupArn, isArnLike, parseLogGroupArn } from '../aws/index.js';
 import type { Config, RuleSet } from '../config/model.js';
 import type { ArnResolver } from './planner.js';
-import { parseGroupArn } from './spec.js';
 
 export interface IamStatement {
   readonly Sid: string;
@@ -66,9 +66,9 @@ export function buildIamPolicy(ruleSet: RuleSet, config: Config, resolveArn: Arn
   for (const rule of ruleSet.rules) {
     if (!rule.enabled) continue;
     for (const g of rule.source.logGroups) {
-      if (g.startsWith('arn:')) {
+      if (isArnLike(g)) {
         const arn = g.endsWith(':*') ? g.slice(0, -2) : g;
-        if (parseGroupArn(arn)) add(arn, rule.id, false);
+        if (parseLogGroupArn(arn)) add(arn, rule.id, false);
         else pending.push({ rule: rule.id, region: '', name: g, reason: `"${g}" is not a log group ARN` });
         continue;
       }
@@ -85,20 +85,20 @@ export function buildIamPolicy(ruleSet: RuleSet, config: Config, resolveArn: Arn
   // The account (and partition) of each region, from the groups resolved by name.
   const accounts = new Map<string, { partition: string; account: string }>();
   for (const [arn, g] of groups) {
-    const a = parseGroupArn(arn);
+    const a = parseLogGroupArn(arn);
     if (a && g.byName && !accounts.has(a.region)) accounts.set(a.region, { partition: a.partition, account: a.account });
   }
   const missing: { rule: string; reason: string; needsAccount: boolean }[] = [];
   for (const p of pending) {
     const acct = p.region ? accounts.get(p.region) : undefined;
-    if (acct) add(`arn:${acct.partition}:logs:${p.region}:${acct.account}:log-group:${p.name}`, p.rule, true);
+    if (acct) add(formatLogGroupArn({ ...acct, region: p.region, name: p.name }), p.rule, true);
     else missing.push({ rule: p.rule, reason: p.reason, needsAccount: p.region !== '' });
   }
   const arns = [...groups.keys()].sort(cmp);
   const describe = new Set<string>();
   for (const arn of arns) {
-    const a = parseGroupArn(arn)!;
-    if (groups.get(arn)!.byName) describe.add(`arn:${a.partition}:logs:${a.region}:${a.account}:log-group:*`);
+    const a = parseLogGroupArn(arn)!;
+    if (groups.get(arn)!.byName) describe.add(formatLogGroupArn({ ...a, name: '*' }));
   }
   const statements: IamStatement[] = [];
   if (arns.length > 0) {

@@ -1,7 +1,7 @@
 /** Live Tail (SPEC §6): the planner, the supervised sessions, gap backfill. */
 export { createLiveTailSource, LiveTailSource, type LiveTailSourceOptions } from './source.js';
 export type { SourceMetrics, SupervisorSettings, SessionStatus, RestartInfo } from './session.js';
-export { planSessions, accountArnResolver, MAX_GROUPS_PER_SESSION, type ArnResolver, type SplitGroups } from './planner.js';
+export { planSessions, accountArnResolver, type ArnResolver, type SplitGroups } from './planner.js';
 export {
   ADAPTIVE_DEFAULTS,
   EMPTY_ADAPTIVE_STATE,
@@ -25,7 +25,7 @@ export {
 export { resolveArns } from './arns.js';
 export { unionPattern, orTerms, jsonCondition } from './union.js';
 export { createLogsClient, isLoopbackEndpoint, ClientPool } from './client.js';
-export { classifyError, backoffDelay, describeError, policyFor, refreshesCredentials, type RestartReason } from './errors.js';
+export { classifyError, describeError, policyFor, refreshesCredentials, type RestartReason } from './errors.js';
 export { probeGroup, type ProbeResult, type GroupRefusal } from './probe.js';
-export { sessionJson, pollJson, groupNameOf, MINUTES_A_MONTH, type Plan, type SessionSpec, type PollSpec, type SessionParams, type UnplacedRule } from './spec.js';
+export { sessionJson, pollJson, type Plan, type SessionSpec, type PollSpec, type SessionParams, type UnplacedRule } from './spec.js';
 export { PolledSource, type PollMetrics, type PollStatus } from './poll.js';

@@ -14,9 +14,9 @@
  * The engine re-checks every rule's streams and pattern locally, so
  * widening a session never changes what a rule sees.
  */
+import { arnRegion, isArnLike, logGroupArn, logGroupNameOf, MAX_GROUPS_PER_SESSION, MAX_STREAM_FILTERS, MINUTES_A_MONTH, stableJson, stripStar } from '../aws/index.js';
 import type { Config, Rule, RuleSet } from '../config/model.js';
-import { stableJson } from '../engine/compile.js';
-import { arnRegion, groupNameOf, MINUTES_A_MONTH, money, partitionOf, pollId, sessionId, type Plan, type PollSpec, type SessionParams, type SessionSpec, type UnplacedRule } from './spec.js';
+import { money, pollId, sessionId, type Plan, type PollSpec, type SessionParams, type SessionSpec, type UnplacedRule } from './spec.js';
 import { unionPattern } from './union.js';
 
 /**
@@ -29,10 +29,6 @@ export interface SplitGroups {
   readonly logGroups: readonly string[];
 }
 
-/** API limits of StartLiveTail. */
-export const MAX_GROUPS_PER_SESSION = 10;
-export const MAX_STREAM_FILTERS = 100;
-
 /**
  * A log group name in a region → its ARN (without `:*`), or why it has none
  * (`lookupFailed`: the lookup itself failed — network, permissions — not "no such group").
@@ -41,7 +37,7 @@ export type ArnResolver = (region: string, name: string) => string | { readonly 
 
 /** ARNs from `aws.accountId`, no network. */
 export function accountArnResolver(accountId: string): ArnResolver {
-  return (region, name) => `arn:${partitionOf(region)}:logs:${region}:${accountId}:log-group:${name}`;
+  return (region, name) => logGroupArn(region, accountId, name);
 }
 
 /** One distinct source: the rules that ask for exactly these parameters. */
@@ -197,8 +193,8 @@ function unitsOf(rule: Rule, config: Config, resolveArn: ArnResolver, exclude: G
   for (const g of src.logGroups) {
     let arn: string;
     let region: string | undefined;
-    if (g.startsWith('arn:')) {
-      arn = g.endsWith(':*') ? g.slice(0, -2) : g;
+    if (isArnLike(g)) {
+      arn = stripStar(g);
       if (arn.endsWith('*')) return { reason: `log group ARN "${g}" has a wildcard (Live Tail takes exact ARNs)` };
       region = arnRegion(arn);
       if (region === undefined) return { reason: `"${g}" is not a log group ARN` };
@@ -215,7 +211,7 @@ function unitsOf(rule: Rule, config: Config, resolveArn: ArnResolver, exclude: G
     }
     const why = exclude?.(region, arn);
     if (why !== undefined) {
-      skipped.push(`log group "${groupNameOf(arn)}": ${why}`);
+      skipped.push(`log group "${logGroupNameOf(arn)}": ${why}`);
       continue;
     }
     const set = perRegion.get(region) ?? new Set<string>();
@@ -369,5 +365,5 @@ function buildSession(region: string, bin: Bin, pricePerMinute: number): Session
 
 /** Log group names of a session's identifiers, for routing events (the engine routes by name). */
 export function sessionGroupNames(spec: SessionSpec): string[] {
-  return spec.params.logGroupIdentifiers.map(groupNameOf);
+  return spec.params.logGroupIdentifiers.map(logGroupNameOf);
 }

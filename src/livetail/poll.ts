@@ -21,6 +21,7 @@
  * starts a whole interval or more after it was due: the budget or the
  * service is too slow) is logged and counted. Time comes from `timers`.
  */
+import { logGroupNameOf } from '../aws/index.js';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { Logger } from 'pino';
 import type { EventsHandler } from '../daemon/ports.js';
@@ -29,7 +30,7 @@ import { FetchCancelled, fetchGap } from './backfill.js';
 import type { FilterBudget, Timers } from './budget.js';
 import { classifyError, describeError, policyFor, type RestartReason } from './errors.js';
 import { MAX_RESUME_MS } from './session.js';
-import { groupNameOf, type PollSpec } from './spec.js';
+import { type PollSpec } from './spec.js';
 
 export interface PollMetrics {
   /** Events a poll delivered. */
@@ -193,7 +194,7 @@ export class PolledSource {
     if (this.lastOverrunLog !== undefined && now - this.lastOverrunLog < OVERRUN_LOG_EVERY_MS) return;
     this.lastOverrunLog = now;
     this.deps.logger.warn(
-      { poll: this.id, logGroup: groupNameOf(this.spec.params.logGroupIdentifiers[0]!), intervalMs: this.spec.intervalMs, lateMs: now - this.due, behindMs: this.status().behindMs, budgetQueued: this.deps.budget?.queued },
+      { poll: this.id, logGroup: logGroupNameOf(this.spec.params.logGroupIdentifiers[0]!), intervalMs: this.spec.intervalMs, lateMs: now - this.due, behindMs: this.status().behindMs, budgetQueued: this.deps.budget?.queued },
       'poll cannot keep up: started an interval or more after it was due (FilterLogEvents budget or service too slow)',
     );
   }

@@ -27,6 +27,7 @@
  * the budget cannot reach within `completionMaxLagMs` is reported as lost
  * (its alerts say sampled).
  */
+import { backoffDelay, logGroupNameOf } from '../aws/index.js';
 import { StartLiveTailCommand, type CloudWatchLogsClient, type LiveTailSessionUpdate, type StartLiveTailCommandInput } from '@aws-sdk/client-cloudwatch-logs';
 import type { Logger } from 'pino';
 import type { EventsHandler } from '../daemon/ports.js';
@@ -35,8 +36,8 @@ import { ADAPTIVE_DEFAULTS, UpdateWindow, type AdaptiveThresholds, type Observed
 import { FetchCancelled, fetchGap } from './backfill.js';
 import type { FilterBudget } from './budget.js';
 import { BoundedCounts, eventKey } from './dedupe.js';
-import { backoffDelay, classifyError, describeError, policyFor, refreshesCredentials, type RestartReason } from './errors.js';
-import { groupNameOf, type SessionSpec } from './spec.js';
+import { classifyError, describeError, policyFor, refreshesCredentials, type RestartReason } from './errors.js';
+import { type SessionSpec } from './spec.js';
 
 export interface SourceMetrics {
   sessionStarted(session: string): void;
@@ -591,7 +592,7 @@ export class SupervisedSession {
 function toEvents(update: LiveTailSessionUpdate): LogEvent[] {
   return (update.sessionResults ?? []).map((r) => ({
     timestamp: r.timestamp ?? 0,
-    logGroup: groupNameOf(r.logGroupIdentifier ?? ''),
+    logGroup: logGroupNameOf(r.logGroupIdentifier ?? ''),
     logStream: r.logStreamName ?? '',
     message: r.message ?? '',
     ingestionTime: r.ingestionTime,

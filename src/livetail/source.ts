@@ -9,10 +9,10 @@
  * merged back, through the same re-planning; the decisions and each
  * session's observed rate are saved through `planState` (state.dir).
  */
+import { logGroupNameOf, parseLogGroupArn, stableJson } from '../aws/index.js';
 import type { CloudWatchLogsClientConfig } from '@aws-sdk/client-cloudwatch-logs';
 import type { Logger } from 'pino';
 import type { Config, RuleSet } from '../config/model.js';
-import { stableJson } from '../engine/compile.js';
 import type { EventSource, EventsHandler, SourceHealth } from '../daemon/ports.js';
 import { ADAPTIVE_DEFAULTS, decideAdaptive, EMPTY_ADAPTIVE_STATE, observedSession, parsePlanState, PLAN_STATE_VERSION, type AdaptiveChange, type AdaptiveDecision, type AdaptiveState, type AdaptiveThresholds, type ObservedStats, type PlanStateFile } from './adaptive.js';
 import { resolveArns } from './arns.js';
@@ -22,7 +22,7 @@ import { planSessions, type ArnResolver, type GroupExclusion } from './planner.j
 import { PolledSource, type PollMetrics } from './poll.js';
 import { probeGroup, type GroupRefusal } from './probe.js';
 import { SupervisedSession, type RestartInfo, type SourceMetrics, type SupervisorSettings } from './session.js';
-import { groupNameOf, groupRefusalText, parseGroupArn, type Plan, type UnplacedRule } from './spec.js';
+import { groupRefusalText, type Plan, type UnplacedRule } from './spec.js';
 
 export interface LiveTailSourceOptions {
   readonly onEvents: EventsHandler;
@@ -276,7 +276,7 @@ export class LiveTailSource implements EventSource {
       const bad = this.badGroups.get(`${region}\n${arn}`);
       if (!bad) return undefined;
       excludedHit.add(`${region}\n${arn}`);
-      const account = parseGroupArn(arn)?.account;
+      const account = parseLogGroupArn(arn)?.account;
       return `${REASON_TEXT[bad.reason]} in ${region}${account ? ` (account ${account})` : ''} (${bad.error}), ${this.retriedText()}`;
     };
     this.lastPlanning = { resolver: resolved, exclude };
@@ -403,9 +403,9 @@ export class LiveTailSource implements EventSource {
   /** The sessions `run` opens and what they cost a month (at start, and when a reload or a split changes them). */
   private logPlan(plan: Plan, config: Config): void {
     const n = plan.sessions.length;
-    const sessions = plan.sessions.map((s) => ({ session: s.id, region: s.region, logGroups: s.params.logGroupIdentifiers.map(groupNameOf), rules: s.rules, monthlyCost: s.monthlyCost }));
+    const sessions = plan.sessions.map((s) => ({ session: s.id, region: s.region, logGroups: s.params.logGroupIdentifiers.map(logGroupNameOf), rules: s.rules, monthlyCost: s.monthlyCost }));
     // Polled rules' polls, when there are any (no session-minutes; FilterLogEvents calls within the budget).
-    const polls = plan.polls.map((p) => ({ poll: p.id, region: p.region, logGroup: groupNameOf(p.params.logGroupIdentifiers[0]!), intervalMs: p.intervalMs, lagMs: p.lagMs, rules: p.rules, callsPerMinute: p.callsPerMinute }));
+    const polls = plan.polls.map((p) => ({ poll: p.id, region: p.region, logGroup: logGroupNameOf(p.params.logGroupIdentifiers[0]!), intervalMs: p.intervalMs, lagMs: p.lagMs, rules: p.rules, callsPerMinute: p.callsPerMinute }));
     const calls = Math.round(plan.polls.reduce((sum, p) => sum + p.callsPerMinute, 0) * 100) / 100;
     const pollText = polls.length > 0 ? `; ${polls.length} poll${polls.length === 1 ? '' : 's'}, ${calls} FilterLogEvents calls/minute` : '';
     this.opts.logger.info(
@@ -449,7 +449,7 @@ export class LiveTailSource implements EventSource {
       // A session of one group is its own probe: say which group, where, and in which account.
       const arn = groups[0]!;
       this.opts.logger.warn(
-        { region: session.spec.region, logGroup: groupNameOf(arn), account: parseGroupArn(arn)?.account, reason: info.reason, error: info.error, session: session.id, rules: info.rules, sessionRefused: true },
+        { region: session.spec.region, logGroup: logGroupNameOf(arn), account: parseLogGroupArn(arn)?.account, reason: info.reason, error: info.error, session: session.id, rules: info.rules, sessionRefused: true },
         `${groupRefusalText(arn, session.spec.region, info.reason)}: its rules wait, ${this.retriedText()}`,
       );
     }
@@ -478,7 +478,7 @@ export class LiveTailSource implements EventSource {
         this.badGroups.set(`${b.region}\n${b.arn}`, b);
         const rules = session.status().rules;
         this.opts.logger.warn(
-          { region: b.region, logGroup: groupNameOf(b.arn), account: parseGroupArn(b.arn)?.account, reason: b.reason, error: b.error, session: session.id, rules },
+          { region: b.region, logGroup: logGroupNameOf(b.arn), account: parseLogGroupArn(b.arn)?.account, reason: b.reason, error: b.error, session: session.id, rules },
           `${groupRefusalText(b.arn, b.region, b.reason)}: left out of its session, ${this.retriedText()}`,
         );
       }
@@ -517,7 +517,7 @@ export class LiveTailSource implements EventSource {
       if (r.state === 'ok') {
         this.badGroups.delete(k);
         back++;
-        this.opts.logger.info({ region: b.region, logGroup: groupNameOf(b.arn), was: b.reason }, 'log group available again: back in its session');
+        this.opts.logger.info({ region: b.region, logGroup: logGroupNameOf(b.arn), was: b.reason }, 'log group available again: back in its session');
       } else if (r.state === 'bad' && r.reason !== b.reason) {
         this.badGroups.set(k, { ...b, reason: r.reason, error: r.error });
       }

@@ -4,7 +4,7 @@
  * metrics (a hash of the parameters, so it is stable across reloads).
  */
 import { createHash } from 'node:crypto';
-import { stableJson } from '../engine/compile.js';
+import { logGroupNameOf, parseLogGroupArn, stableJson } from '../aws/index.js';
 
 /** Exactly the StartLiveTail input (besides the region the client is for). */
 export interface SessionParams {
@@ -60,9 +60,6 @@ export interface Plan {
   readonly monthlyCost: number;
 }
 
-/** Session-minutes of one session running all month (30 days). */
-export const MINUTES_A_MONTH = 30 * 24 * 60;
-
 export function sessionId(region: string, params: SessionParams): string {
   return 'lt-' + createHash('sha256').update(stableJson({ region, ...params })).digest('hex').slice(0, 8);
 }
@@ -77,51 +74,13 @@ export function money(x: number): number {
 }
 
 /**
- * The log group name in a result's or rule's identifier: `arn:aws:logs:r:a:log-group:/x`
- * (also with `:*`) → `/x`; `123456789012:/x` (the form the service is reported to
- * echo in Live Tail results) → `/x`; names pass through (they cannot contain `:`).
- */
-export function groupNameOf(identifier: string): string {
-  if (!identifier.startsWith('arn:')) {
-    const colon = identifier.lastIndexOf(':');
-    return colon < 0 ? identifier : identifier.slice(colon + 1);
-  }
-  const at = identifier.indexOf(':log-group:');
-  if (at < 0) return identifier;
-  const name = identifier.slice(at + ':log-group:'.length);
-  return name.endsWith(':*') ? name.slice(0, -2) : name;
-}
-
-/** The region part of a log group ARN, or undefined for a name. */
-export function arnRegion(identifier: string): string | undefined {
-  if (!identifier.startsWith('arn:')) return undefined;
-  const parts = identifier.split(':');
-  return parts.length >= 6 && parts[3] !== '' ? parts[3] : undefined;
-}
-
-/** The parts of a log group ARN (`arn:PARTITION:logs:REGION:ACCOUNT:log-group:NAME`, `:*` dropped), or undefined. */
-export function parseGroupArn(arn: string): { partition: string; region: string; account: string; name: string } | undefined {
-  const m = /^arn:(aws[a-z-]*):logs:([a-z0-9-]+):(\d{12}):log-group:(.+)$/.exec(arn);
-  if (!m) return undefined;
-  const name = m[4]!.endsWith(':*') ? m[4]!.slice(0, -2) : m[4]!;
-  return { partition: m[1]!, region: m[2]!, account: m[3]!, name };
-}
-
-/** The ARN partition of a region: `aws-cn` for China, `aws-us-gov` for GovCloud, `aws` elsewhere. */
-export function partitionOf(region: string): string {
-  if (region.startsWith('cn-')) return 'aws-cn';
-  if (region.startsWith('us-gov-')) return 'aws-us-gov';
-  return 'aws';
-}
-
-/**
  * What users read about a log group a session was refused for: the group, the region and
  * the account (from its ARN), e.g. `log group /aws/lambda/payments not found in eu-west-1
  * (account 123456789012)`.
  */
-export function groupRefusalText(identifier: string, region: string, reason: 'not-found' | 'access-denied', account = parseGroupArn(identifier)?.account): string {
+export function groupRefusalText(identifier: string, region: string, reason: 'not-found' | 'access-denied', account = parseLogGroupArn(identifier)?.account): string {
   const where = `in ${region}${account ? ` (account ${account})` : ''}`;
-  const name = groupNameOf(identifier);
+  const name = logGroupNameOf(identifier);
   return reason === 'not-found' ? `log group ${name} not found ${where}` : `access denied to log group ${name} ${where}`;
 }
 

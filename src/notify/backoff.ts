@@ -2,8 +2,10 @@
  * The retry policy (SPEC §7): from `initial`, doubling per attempt, capped
  * at `max`, jittered ("equal jitter": half fixed, half random, so retries of
  * a storm spread out but never come sooner than half the step). A receiver's
- * `Retry-After` wins when it asks for longer. Pure: randomness is a parameter.
+ * `Retry-After` wins when it asks for longer. Pure: randomness is a parameter. The formula is the one of src/aws/backoff.ts.
  */
+import { backoffDelay } from '../aws/index.js';
+
 export interface RetryPolicy {
   readonly initialMs: number;
   readonly maxMs: number;
@@ -11,7 +13,6 @@ export interface RetryPolicy {
 
 /** Delay before the next try after `attempts` failed tries (1 = the first failure). */
 export function retryDelay(policy: RetryPolicy, attempts: number, random: () => number, retryAfterMs?: number): number {
-  const step = Math.min(policy.maxMs, policy.initialMs * 2 ** Math.min(Math.max(0, attempts - 1), 40));
-  const jittered = Math.round(step / 2 + (random() * step) / 2);
+  const jittered = backoffDelay(attempts - 1, policy.initialMs, policy.maxMs, random);
   return retryAfterMs === undefined ? jittered : Math.max(retryAfterMs, jittered);
 }

@@ -4,7 +4,8 @@ import { CloudWatchLogsClient, LimitExceededException, SessionStreamingException
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { BoundedCounts, eventKey } from '../../src/livetail/dedupe.js';
-import { backoffDelay, classifyError, createLogsClient, describeError, groupNameOf, isLoopbackEndpoint, policyFor, refreshesCredentials } from '../../src/livetail/index.js';
+import { backoffDelay, logGroupNameOf as groupNameOf } from '../../src/aws/index.js';
+import { classifyError, createLogsClient, describeError, isLoopbackEndpoint, policyFor, refreshesCredentials } from '../../src/livetail/index.js';
 
 describe('error classification', () => {
   it('uses the SDK exception classes and names, not the message', () => {
