@@ -12,8 +12,9 @@ import { checkTemplate } from '../engine/template.js';
 import type { InputFileError, Problem } from '../problems.js';
 import { interpolateEnv } from './env.js';
 import { NO_SUCH_FILE, readInputFile } from './input-file.js';
-import type { Config, Destination, RuleDefaults, SessionStrategy, Severity, Silence } from './model.js';
+import { DEFAULT_SOURCE, type Config, type Destination, RuleDefaults, SessionStrategy, Severity, Silence } from './model.js';
 import { displayPath, schemaProblems } from './schema.js';
+import { buildSource, sourceProblems, type RawAwsSource } from './sources.js';
 import { YamlSource, type YamlPath } from './yaml-source.js';
 
 export interface ConfigFileResult {
@@ -86,6 +87,7 @@ export async function readConfig(opts: ReadConfigOptions): Promise<ConfigFileRes
     ...schemaProblems('config', value, source),
     ...urlProblems(value as RawConfig, source),
     ...headerProblems(value as RawConfig, source),
+    ...sourceProblems(value as RawConfig, source),
     ...defaultsTemplateProblems(fieldOf(raw, 'defaults'), fieldOf(value, 'defaults'), source, ['defaults']),
     ...feedProblems(fieldOf(fieldOf(value, 'defaults'), 'feed'), source, ['defaults', 'feed']),
   ];
@@ -116,7 +118,9 @@ export function displayName(file: string, cwd: string): string {
 }
 
 interface RawConfig {
-  aws?: { region?: string; profile?: string; accountId?: string; endpoint?: string; filterLogEventsPerSecond?: number };
+  aws?: RawAwsSource;
+  sources?: Record<string, RawAwsSource>;
+  shard?: { index: number; count: number };
   rules?: { paths?: string[]; watch?: boolean; allowEmpty?: boolean };
   defaults?: RawDefaults;
   destinations?: Record<string, Record<string, unknown> & { type: Destination['type'] }>;
@@ -205,9 +209,13 @@ function buildConfig(raw: RawConfig, base: Config, dir: string, source: YamlSour
     destinations[name] = buildDestination(name, d);
   }
   const s = raw.sessions ?? {};
+  const aws = buildSource(raw.aws ?? raw.sources?.[DEFAULT_SOURCE]);
+  const sources = raw.sources ? Object.fromEntries([[DEFAULT_SOURCE, aws], ...Object.entries(raw.sources).filter(([n]) => n !== DEFAULT_SOURCE).map(([n, r]) => [n, buildSource(r)])]) : undefined;
   return {
     ...base,
-    aws: { ...raw.aws },
+    aws,
+    sources,
+    shard: raw.shard ? { index: raw.shard.index, count: raw.shard.count } : undefined,
     rules: {
       paths: (raw.rules?.paths ?? ['rules']).map((p) => path.resolve(dir, p)),
       watch: raw.rules?.watch ?? false,

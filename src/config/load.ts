@@ -12,6 +12,7 @@ import { findRuleFiles } from './discover.js';
 import { NO_SUCH_FILE, readInputFile } from './input-file.js';
 import type { Config, Rule, RuleSet, SourcePos } from './model.js';
 import { parseRuleFile } from './rules.js';
+import { sourcesOf } from './sources.js';
 
 export interface LoadOptions {
   /** Absolute path of the config file. */
@@ -118,6 +119,8 @@ async function loadFiles(
     // Without a config file there are no destinations to check `notify` against.
     destinations: cfg.config.file ? new Set(cfg.destinationNames ?? Object.keys(cfg.config.destinations)) : undefined,
     region: cfg.config.aws.region,
+    // An invalid config's sources are unknown: `source.from` is then not checked.
+    sources: cfg.config.file && !(cfg.problems ?? []).some((p) => p.severity === 'error') ? new Map(sourcesOf(cfg.config)) : undefined,
     defaultsKnown: !(cfg.problems ?? []).some((p) => p.severity === 'error'),
   };
   const rules: Rule[] = [];

@@ -43,8 +43,10 @@ export interface RuleSource {
   readonly logStreamPrefixes?: readonly string[] | undefined;
   /** CloudWatch filter pattern; '' or undefined matches everything. */
   readonly filterPattern?: string | undefined;
-  /** Region for log group names (rule's own `region`, else config `aws.region`). */
+  /** Region for log group names (the region of the rule's source). */
   readonly region?: string | undefined;
+  /** The source (`sources:` name) whose account and region the rule watches; undefined: `default`. */
+  readonly from?: string | undefined;
 }
 
 /**
@@ -184,17 +186,39 @@ export interface SessionsConfig {
   readonly completionMaxLagMs: number;
 }
 
+/**
+ * One account and region tailwatch watches (a `sources:` entry; `aws:` is the source named
+ * `default`) and the credentials it watches them with: the SDK's default chain, a `profile`,
+ * or a role to assume.
+ */
+export interface AwsSource {
+  readonly region?: string | undefined;
+  readonly profile?: string | undefined;
+  readonly accountId?: string | undefined;
+  readonly endpoint?: string | undefined;
+  /** FilterLogEvents calls a second for backfill, completion and polls (per account and region). */
+  readonly filterLogEventsPerSecond?: number | undefined;
+  /** A role to assume (through the SDK's own providers). */
+  readonly roleArn?: string | undefined;
+  readonly externalId?: string | undefined;
+  readonly roleSessionName?: string | undefined;
+  readonly roleDurationMs?: number | undefined;
+  /** A monitoring account's source (CloudWatch cross-account observability): accounts whose log group ARNs its rules may name. */
+  readonly linkedAccounts?: readonly string[] | undefined;
+}
+
+/** The source a rule without `source.from` uses; `aws:` configures it. */
+export const DEFAULT_SOURCE = 'default';
+
 export interface Config {
   /** Absolute path of the config file ('' when none was read). */
   readonly file: string;
-  readonly aws: {
-    readonly region?: string | undefined;
-    readonly profile?: string | undefined;
-    readonly accountId?: string | undefined;
-    readonly endpoint?: string | undefined;
-    /** FilterLogEvents calls a second for backfill, completion and polls (per account and region). */
-    readonly filterLogEventsPerSecond?: number | undefined;
-  };
+  /** The source named `default` (`aws:`, or `sources.default`). */
+  readonly aws: AwsSource;
+  /** Every source by name, `default` included; undefined: `aws` alone (as `default`). */
+  readonly sources?: Readonly<Record<string, AwsSource>> | undefined;
+  /** This daemon runs the sources whose stable hash falls on `index` of `count` shards. */
+  readonly shard?: { readonly index: number; readonly count: number } | undefined;
   readonly rules: {
     readonly paths: readonly string[];
     readonly watch: boolean;

@@ -3,7 +3,7 @@
  * with defaults merged (config < file < rule). Every problem points at the
  * node it concerns. Cross-file checks (duplicate ids) live in load.ts.
  */
-import { isArnLike, LOG_GROUP_ARN, LOG_GROUP_NAME, MAX_GROUPS_PER_SESSION as MAX_LOG_GROUPS } from '../aws/index.js';
+import { isArnLike, parseLogGroupArn, LOG_GROUP_ARN, LOG_GROUP_NAME, MAX_GROUPS_PER_SESSION as MAX_LOG_GROUPS } from '../aws/index.js';
 import { parseDuration } from '../duration.js';
 import { FilterPatternError, compileFilterPattern, compileSelector } from '../filter/index.js';
 import { compileJsRegex, JsRegexError } from '../filter/js-regex.js';
@@ -11,7 +11,7 @@ import { checkTemplate } from '../engine/template.js';
 import type { Problem } from '../problems.js';
 import { buildFeed, feedProblems, type RawFeed } from './feed.js';
 import { buildDefaults, DEFAULT_TEMPLATES, defaultsTemplateProblems, type RawDefaults } from './config.js';
-import type { LeafOperator, MatchNode, Rule, RuleDefaults, RuleWindow, Severity, SourcePos } from './model.js';
+import { DEFAULT_SOURCE, type AwsSource, type LeafOperator, type MatchNode, type Rule, type RuleDefaults, type RuleWindow, type Severity, type SourcePos } from './model.js';
 import { displayPath, schemaIssues } from './schema.js';
 import { YamlSource, type YamlPath } from './yaml-source.js';
 
@@ -20,6 +20,8 @@ export interface RuleFileContext {
   /** Destination names that `notify` may use; undefined when no config was read (not checked). */
   readonly destinations?: ReadonlySet<string> | undefined;
   readonly region?: string | undefined;
+  /** The config's sources by name (`default` included); undefined when no config was read (`source.from` not checked). */
+  readonly sources?: ReadonlyMap<string, AwsSource> | undefined;
   /** False when the config itself is invalid: its defaults are unknown, so a missing `notify` is not worth a warning. */
   readonly defaultsKnown?: boolean | undefined;
 }
@@ -44,7 +46,7 @@ interface RawRule {
   enabled?: boolean;
   severity?: Severity;
   labels?: Record<string, string>;
-  source: { logGroups: string[]; logStreams?: string[]; logStreamPrefixes?: string[]; filterPattern?: string };
+  source: { logGroups: string[]; logStreams?: string[]; logStreamPrefixes?: string[]; filterPattern?: string; from?: string };
   match?: RawMatch;
   window?: { type: RuleWindow['type']; count?: number; within: string; factor?: number; minCount?: number; groupBy?: string[]; maxGroups?: number };
   throttle?: string;
@@ -162,7 +164,9 @@ class RuleChecker {
         logStreams: raw.source.logStreams ? Object.freeze([...raw.source.logStreams]) : undefined,
         logStreamPrefixes: raw.source.logStreamPrefixes ? Object.freeze([...raw.source.logStreamPrefixes]) : undefined,
         filterPattern: raw.source.filterPattern,
-        region: this.ctx.region,
+        region: this.regionOf(raw.source.from),
+        // Left out for `default`: a rule that names it keeps the fingerprint (and windows) it had.
+        ...(raw.source.from !== undefined && raw.source.from !== DEFAULT_SOURCE ? { from: raw.source.from } : {}),
       }),
       ...(feed && feed.kind !== 'live' ? { feed } : {}),
       match,
@@ -178,7 +182,37 @@ class RuleChecker {
     } satisfies Rule);
   }
 
+  /** The region of log group names: the rule's source's. */
+  private regionOf(from: string | undefined): string | undefined {
+    return from === undefined || from === DEFAULT_SOURCE || !this.ctx.sources ? this.ctx.region : this.ctx.sources.get(from)?.region;
+  }
+
+  /** `source.from` names a source; an ARN's region and account are the source's (or a linked account of a monitoring source). */
+  private checkFrom(src: RawRule['source']): void {
+    const sources = this.ctx.sources;
+    if (!sources) return;
+    const name = src.from ?? DEFAULT_SOURCE;
+    const s = sources.get(name);
+    if (!s) {
+      if (src.from !== undefined) this.report(['source', 'from'], `no source named "${name}" (config sources: ${[...sources.keys()].join(', ')})`, 'source');
+      return;
+    }
+    // `aws:` alone (no `sources:`) still watches ARNs of any region and account it can read, as it always did.
+    if (sources.size === 1) return;
+    src.logGroups.forEach((g, i) => {
+      const ref = parseLogGroupArn(g);
+      if (!ref) return;
+      if (s.region && ref.region !== s.region) {
+        this.report(['source', 'logGroups', i], `log group ARN is in ${ref.region}, but source ${name} is in ${s.region} (name a source of ${ref.region} with source.from)`, 'source');
+      } else if (s.accountId && ref.account !== s.accountId && !s.linkedAccounts?.includes(ref.account)) {
+        const linked = s.linkedAccounts?.length ? ` (linked: ${s.linkedAccounts.join(', ')})` : '';
+        this.report(['source', 'logGroups', i], `log group ARN is in account ${ref.account}, but source ${name} is account ${s.accountId}${linked}: name that account's source with source.from, or list the account in linkedAccounts of a monitoring account's source`, 'source');
+      }
+    });
+  }
+
   private checkSource(src: RawRule['source']): void {
+    this.checkFrom(src);
     const groups = src.logGroups;
     if (groups.length > MAX_LOG_GROUPS) {
       this.report(['source', 'logGroups'], `at most ${MAX_LOG_GROUPS} log groups a rule (Live Tail limit), got ${groups.length}`, 'source', 'key');
