@@ -26,18 +26,18 @@ export interface DaemonMetrics {
   readonly delivered: Counter<'destination'>;
   readonly deliveryFailed: Counter<'destination' | 'reason'>;
   readonly deliveryDropped: Counter<'destination' | 'reason'>;
-  readonly sessionStarts: Counter<'session'>;
-  readonly sessionRestarts: Counter<'session' | 'reason'>;
-  readonly sampledUpdates: Counter<'session'>;
-  readonly completedEvents: Counter<'session'>;
-  readonly completionsAbandoned: Counter<'session'>;
-  readonly completionBacklog: Gauge<'session'>;
+  readonly sessionStarts: Counter<'session' | 'source'>;
+  readonly sessionRestarts: Counter<'session' | 'reason' | 'source'>;
+  readonly sampledUpdates: Counter<'session' | 'source'>;
+  readonly completedEvents: Counter<'session' | 'source'>;
+  readonly completionsAbandoned: Counter<'session' | 'source'>;
+  readonly completionBacklog: Gauge<'session' | 'source'>;
   readonly malformedEvents: Counter<string>;
   readonly reloads: Counter<'result'>;
-  readonly backfilledEvents: Counter<'session'>;
-  readonly polledEvents: Counter<'poll'>;
-  readonly pollOverruns: Counter<'poll'>;
-  readonly pollFailures: Counter<'poll' | 'reason'>;
+  readonly backfilledEvents: Counter<'session' | 'source'>;
+  readonly polledEvents: Counter<'poll' | 'source'>;
+  readonly pollOverruns: Counter<'poll' | 'source'>;
+  readonly pollFailures: Counter<'poll' | 'reason' | 'source'>;
   readonly outboxWriteErrors: Counter<string>;
 }
 
@@ -132,18 +132,18 @@ export function createMetrics(sources: MetricSources): DaemonMetrics {
     delivered: new Counter({ name: 'tailwatch_alerts_delivered_total', help: 'Alerts a destination accepted (2xx).', labelNames: ['destination'], registers: [registry] }),
     deliveryFailed: new Counter({ name: 'tailwatch_alerts_failed_total', help: 'Failed delivery attempts.', labelNames: ['destination', 'reason'], registers: [registry] }),
     deliveryDropped: new Counter({ name: 'tailwatch_alerts_dropped_total', help: 'Alerts given up on (permanent error or too old).', labelNames: ['destination', 'reason'], registers: [registry] }),
-    sessionStarts: new Counter({ name: 'tailwatch_session_starts_total', help: 'Live Tail sessions started.', labelNames: ['session'], registers: [registry] }),
-    sessionRestarts: new Counter({ name: 'tailwatch_session_restarts_total', help: 'Live Tail session restarts by reason.', labelNames: ['session', 'reason'], registers: [registry] }),
-    sampledUpdates: new Counter({ name: 'tailwatch_sampled_updates_total', help: 'Live Tail updates flagged sampled.', labelNames: ['session'], registers: [registry] }),
-    completedEvents: new Counter({ name: 'tailwatch_completed_events_total', help: 'Events that completing sampled seconds with FilterLogEvents added to what the stream delivered.', labelNames: ['session'], registers: [registry] }),
-    completionsAbandoned: new Counter({ name: 'tailwatch_completions_abandoned_total', help: 'Sampled intervals not completed (FilterLogEvents budget too small, or errors): their alerts say sampled.', labelNames: ['session'], registers: [registry] }),
-    completionBacklog: new Gauge({ name: 'tailwatch_completion_backlog', help: 'Sampled intervals waiting to be completed.', labelNames: ['session'], registers: [registry] }),
+    sessionStarts: new Counter({ name: 'tailwatch_session_starts_total', help: 'Live Tail sessions started.', labelNames: ['session', 'source'], registers: [registry] }),
+    sessionRestarts: new Counter({ name: 'tailwatch_session_restarts_total', help: 'Live Tail session restarts by reason.', labelNames: ['session', 'reason', 'source'], registers: [registry] }),
+    sampledUpdates: new Counter({ name: 'tailwatch_sampled_updates_total', help: 'Live Tail updates flagged sampled.', labelNames: ['session', 'source'], registers: [registry] }),
+    completedEvents: new Counter({ name: 'tailwatch_completed_events_total', help: 'Events that completing sampled seconds with FilterLogEvents added to what the stream delivered.', labelNames: ['session', 'source'], registers: [registry] }),
+    completionsAbandoned: new Counter({ name: 'tailwatch_completions_abandoned_total', help: 'Sampled intervals not completed (FilterLogEvents budget too small, or errors): their alerts say sampled.', labelNames: ['session', 'source'], registers: [registry] }),
+    completionBacklog: new Gauge({ name: 'tailwatch_completion_backlog', help: 'Sampled intervals waiting to be completed.', labelNames: ['session', 'source'], registers: [registry] }),
     malformedEvents: new Counter({ name: 'tailwatch_malformed_events_total', help: 'Events skipped because they could not be read.', registers: [registry] }),
     reloads: new Counter({ name: 'tailwatch_reloads_total', help: 'Rule reloads by result.', labelNames: ['result'], registers: [registry] }),
-    backfilledEvents: new Counter({ name: 'tailwatch_backfilled_events_total', help: 'Events fetched with FilterLogEvents after a gap.', labelNames: ['session'], registers: [registry] }),
-    polledEvents: new Counter({ name: 'tailwatch_polled_events_total', help: 'Events the polls of polled rules read with FilterLogEvents.', labelNames: ['poll'], registers: [registry] }),
-    pollOverruns: new Counter({ name: 'tailwatch_poll_overruns_total', help: 'Polls that started an interval or more after they were due (FilterLogEvents budget or service too slow).', labelNames: ['poll'], registers: [registry] }),
-    pollFailures: new Counter({ name: 'tailwatch_poll_failures_total', help: 'Polls that failed (the same window is read again) by reason.', labelNames: ['poll', 'reason'], registers: [registry] }),
+    backfilledEvents: new Counter({ name: 'tailwatch_backfilled_events_total', help: 'Events fetched with FilterLogEvents after a gap.', labelNames: ['session', 'source'], registers: [registry] }),
+    polledEvents: new Counter({ name: 'tailwatch_polled_events_total', help: 'Events the polls of polled rules read with FilterLogEvents.', labelNames: ['poll', 'source'], registers: [registry] }),
+    pollOverruns: new Counter({ name: 'tailwatch_poll_overruns_total', help: 'Polls that started an interval or more after they were due (FilterLogEvents budget or service too slow).', labelNames: ['poll', 'source'], registers: [registry] }),
+    pollFailures: new Counter({ name: 'tailwatch_poll_failures_total', help: 'Polls that failed (the same window is read again) by reason.', labelNames: ['poll', 'reason', 'source'], registers: [registry] }),
     outboxWriteErrors: new Counter({ name: 'tailwatch_outbox_write_errors_total', help: 'Outbox writes that failed (disk full, I/O error): enqueues, leases, outcomes.', registers: [registry] }),
   };
 }

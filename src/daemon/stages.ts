@@ -3,7 +3,7 @@
  * (src/livetail) and the durable outbox (src/notify), each reporting into
  * the daemon's metrics through the small counter interface it declares.
  */
-import { createLiveTailSource, PLAN_STATE_FILE, type PlanStateFile } from '../livetail/index.js';
+import { createLiveTailSource, planStateFileOf, type PlanStateFile } from '../livetail/index.js';
 import { createOutboxSink } from '../notify/index.js';
 import type { StageContext } from './daemon.js';
 import type { AlertSink, EventSource, EventsHandler } from './ports.js';
@@ -13,28 +13,34 @@ export function createEventSource(onEvents: EventsHandler, ctx: StageContext): E
   const m = ctx.metrics;
   const logger = ctx.logger.child({ component: 'livetail' });
   // The adaptive strategy's decisions and the sessions' observed rates (tailwatch plan reads them).
-  const planState = new StateFile<unknown>(ctx.config.state.dir, PLAN_STATE_FILE);
+  // One file per source (`plan-state.json` for default): each source plans on its own.
+  const planStateFor = (source: string) => {
+    const file = new StateFile<unknown>(ctx.config.state.dir, planStateFileOf(source));
+    return {
+      load: () => file.read((err) => logger.error({ source, error: err.message }, 'plan state unreadable; starting without adaptive decisions')),
+      save: (state: PlanStateFile) => file.write(state),
+    };
+  };
   return createLiveTailSource({
     onEvents,
     config: ctx.config,
     logger,
     resumeFrom: ctx.resumeFrom,
-    planState: {
-      load: () => planState.read((err) => logger.error({ error: err.message }, 'plan state unreadable; starting without adaptive decisions')),
-      save: (state: PlanStateFile) => planState.write(state),
-    },
-    metrics: {
-      sessionStarted: (session) => m.sessionStarts.inc({ session }),
-      sessionRestarted: (session, reason) => m.sessionRestarts.inc({ session, reason }),
-      sampledUpdate: (session) => m.sampledUpdates.inc({ session }),
-      completed: (session, events) => m.completedEvents.inc({ session }, events),
-      completionAbandoned: (session) => m.completionsAbandoned.inc({ session }),
-      completionBacklog: (session, intervals) => m.completionBacklog.set({ session }, intervals),
-      backfilled: (session, events) => m.backfilledEvents.inc({ session }, events),
-      polled: (poll, events) => m.polledEvents.inc({ poll }, events),
-      pollOverrun: (poll) => m.pollOverruns.inc({ poll }),
-      pollFailed: (poll, reason) => m.pollFailures.inc({ poll, reason }),
-    },
+    planState: planStateFor('default'),
+    planStateFor,
+    // Session and poll metrics carry the source (account and region) they run in.
+    metricsFor: (source) => ({
+      sessionStarted: (session) => m.sessionStarts.inc({ session, source }),
+      sessionRestarted: (session, reason) => m.sessionRestarts.inc({ session, reason, source }),
+      sampledUpdate: (session) => m.sampledUpdates.inc({ session, source }),
+      completed: (session, events) => m.completedEvents.inc({ session, source }, events),
+      completionAbandoned: (session) => m.completionsAbandoned.inc({ session, source }),
+      completionBacklog: (session, intervals) => m.completionBacklog.set({ session, source }, intervals),
+      backfilled: (session, events) => m.backfilledEvents.inc({ session, source }, events),
+      polled: (poll, events) => m.polledEvents.inc({ poll, source }, events),
+      pollOverrun: (poll) => m.pollOverruns.inc({ poll, source }),
+      pollFailed: (poll, reason) => m.pollFailures.inc({ poll, reason, source }),
+    }),
   });
 }
 

@@ -1,5 +1,6 @@
 /** Live Tail (SPEC §6): the planner, the supervised sessions, gap backfill. */
-export { createLiveTailSource, LiveTailSource, type LiveTailSourceOptions } from './source.js';
+export { LiveTailSource, type LiveTailSourceOptions } from './source.js';
+export { createLiveTailSource, planStateFileOf, SourceSet, type SourceSetOptions } from './source-set.js';
 export type { SourceMetrics, SupervisorSettings, SessionStatus, RestartInfo } from './session.js';
 export { planSessions, accountArnResolver, type ArnResolver, type SplitGroups } from './planner.js';
 export {

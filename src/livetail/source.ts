@@ -580,7 +580,3 @@ export class LiveTailSource implements EventSource {
     return run;
   }
 }
-
-export function createLiveTailSource(opts: LiveTailSourceOptions): EventSource & { plan(): Plan | undefined } {
-  return new LiveTailSource(opts);
-}

@@ -196,7 +196,7 @@ describe('live = replay regressions', () => {
     // last heartbeat before the stop + within: only the backfilled heartbeats tell it none was missed.
     await sleep(Math.max(5_000, 3_000 + GRACE_MS + 1_000));
     const second = await start();
-    await waitForMetric(second, (t) => /tailwatch_backfilled_events_total\{session="[^"]+"\} [1-9]/.test(t), 'the downtime backfilled');
+    await waitForMetric(second, (t) => /tailwatch_backfilled_events_total\{session="[^"]+",source="default"\} [1-9]/.test(t), 'the downtime backfilled');
     // Past grace + within after the restart, with margin.
     const deadline = Date.now() + GRACE_MS + 5_000;
     while (Date.now() < deadline) {

@@ -278,7 +278,7 @@ describe('tailwatch run', () => {
     const second = start();
     await second.waitForMsg('ready');
     await until(() => received.length === 2, 'the alert for the event logged during the downtime');
-    await waitForMetric(second, /tailwatch_backfilled_events_total\{session="[^"]+"\} [1-9]/);
+    await waitForMetric(second, /tailwatch_backfilled_events_total\{session="[^"]+",source="default"\} [1-9]/);
     expect(received.map((r) => r.body.count)).toEqual([1, 1]);
     expect(new Set(received.map((r) => r.body.id)).size).toBe(2);
     // Give a wrongly re-sent first alert time to show up.
@@ -315,7 +315,7 @@ describe('tailwatch run', () => {
     expect(text).toMatch(/tailwatch_events_received_total\{rule="api-errors"\} 1\b/);
     expect(text).toMatch(/tailwatch_events_matched_total\{rule="api-errors"\} 1\b/);
     expect(text).toMatch(/tailwatch_alerts_delivered_total\{destination="hook"\} 1\b/);
-    expect(text).toMatch(/tailwatch_session_starts_total\{session="[^"]+"\} 1\b/);
+    expect(text).toMatch(/tailwatch_session_starts_total\{session="[^"]+",source="default"\} 1\b/);
     expect(text).not.toContain(hookUrl);
     const promtool = spawn('promtool', ['check', 'metrics']);
     let out = '';
