@@ -1,0 +1,103 @@
+/**
+ * Several accounts and regions in one daemon: two emulators stand for two accounts in two
+ * regions (each a source with its own endpoint). Rules on both alert; one region's outage
+ * (its emulator stopped) leaves the other's alerts flowing, and /readyz names the source.
+ */
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startDaemon, type DaemonProcess } from '../kit/daemon.js';
+import { startEmulator, type StartedEmulator } from '../kit/emulator.js';
+import { startReceiver, type Receiver } from '../kit/receiver.js';
+
+let eu: StartedEmulator;
+let us: StartedEmulator;
+let hook: Receiver;
+let dir: string;
+let daemon: DaemonProcess | undefined;
+
+beforeEach(async () => {
+  eu = await startEmulator({ updateIntervalMs: 100, region: 'eu-west-1', accountId: '111111111111' });
+  us = await startEmulator({ updateIntervalMs: 100, region: 'us-east-1', accountId: '222222222222' });
+  for (const e of [eu, us]) e.emulator.ingest([{ logGroup: '/app', logStream: 's1', timestamp: Date.now() - 60_000, message: 'boot' }]);
+  hook = await startReceiver();
+  dir = mkdtempSync(path.join(os.tmpdir(), 'tw-sources-'));
+  mkdirSync(path.join(dir, 'rules'));
+  writeFileSync(
+    path.join(dir, 'tailwatch.yaml'),
+    `aws: { region: eu-west-1, accountId: "111111111111", endpoint: "${eu.endpoint}" }
+sources:
+  us: { region: us-east-1, accountId: "222222222222", endpoint: "${us.endpoint}" }
+rules: { paths: [rules] }
+destinations: { hook: { type: webhook, url: "${hook.url}" } }
+defaults: { notify: [hook], throttle: 0s }
+sessions: { strategy: precise, stallAfter: 3s, grace: 1s, backoff: { initial: 100ms, max: 1s } }
+delivery: { retry: { initial: 100ms, max: 1s } }
+state: { dir: state }
+server: { listen: "127.0.0.1:0" }
+`,
+  );
+  writeFileSync(
+    path.join(dir, 'rules/app.yaml'),
+    `rules:
+  - id: eu-errors
+    source: { logGroups: [/app], filterPattern: ERROR }
+  - id: us-errors
+    source: { from: us, logGroups: [/app], filterPattern: ERROR }
+`,
+  );
+});
+
+afterEach(async () => {
+  await daemon?.stop();
+  await eu.close();
+  await us.close();
+  await hook.close();
+});
+
+function put(e: StartedEmulator, message: string): void {
+  e.emulator.ingest([{ logGroup: '/app', logStream: 's1', timestamp: Date.now(), message }]);
+}
+
+function alertsOf(rule: string): number {
+  return hook.requests.filter((r) => (JSON.parse(r.body) as { rule: { id: string } }).rule.id === rule).length;
+}
+
+async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('one daemon, two accounts in two regions', () => {
+  it('alerts from both; with one region down the other keeps alerting and /readyz names the failing source', async () => {
+    daemon = startDaemon({ cwd: dir, args: ['--log-level', 'debug'] });
+    await daemon.waitForMsg('ready');
+    const address = String((await daemon.waitForMsg('status server listening'))['address']);
+    // Each source planned its own session, in its own account and region, and its logs say which source.
+    const plans = daemon.logs.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('Live Tail plan:'));
+    expect(plans.map((l) => l['source']).sort()).toEqual(['default', 'us']);
+
+    put(eu, 'ERROR in Dublin');
+    put(us, 'ERROR in Virginia');
+    await until(() => alertsOf('eu-errors') === 1 && alertsOf('us-errors') === 1, 'one alert from each source');
+
+    const metrics = await (await fetch(`http://${address}/metrics`)).text();
+    expect(metrics).toMatch(/tailwatch_session_starts_total\{session="lt-[0-9a-f]{8}",source="default"\} 1/);
+    expect(metrics).toMatch(/tailwatch_session_starts_total\{session="lt-[0-9a-f]{8}",source="us"\} 1/);
+
+    // us-east-1 goes away.
+    await us.close();
+    await until(async () => (await fetch(`http://${address}/readyz`)).status === 503, '/readyz 503');
+    const body = await (await fetch(`http://${address}/readyz`)).text();
+    expect(body).toContain('source us (us-east-1): not ready');
+    expect(body).not.toContain('source default (eu-west-1): not ready');
+
+    put(eu, 'ERROR in Dublin again');
+    await until(() => alertsOf('eu-errors') === 2, 'the second eu alert while us-east-1 is down');
+    expect(alertsOf('us-errors')).toBe(1);
+  });
+});
