@@ -18,12 +18,14 @@ import { MINUTES_A_MONTH } from '../aws/index.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadProject } from '../config/load.js';
-import { SESSION_STRATEGIES, type Config, type SessionStrategy } from '../config/model.js';
+import { SESSION_STRATEGIES, type Config, type RuleSet, type SessionStrategy } from '../config/model.js';
+import { configForSource, rulesForSource, shardPart } from '../config/sources.js';
+import { formatSourcesPlan, parseShardOption } from './plan-sources.js';
 import { formatDuration } from '../duration.js';
 import { formatProblem } from '../problems.js';
 import { suggestPolling, withSuggestions, type Suggestion } from './plan-suggest.js';
-import { activeSplits, ClientPool, PLAN_STATE_FILE, parsePlanState, planSessions, pollJson, resolveArns, sessionJson, splitKey, type ObservedSession, type Plan, type PlanStateFile, type PollSpec, type SessionSpec, type SplitRecord } from '../livetail/index.js';
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CommandDef } from './command.js';
+import { activeSplits, ClientPool, parsePlanState, planStateFileOf, planSessions, pollJson, resolveArns, sessionJson, splitKey, type ObservedSession, type Plan, type PlanStateFile, type PollSpec, type SessionSpec, type SplitRecord } from '../livetail/index.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIO, type CommandDef } from './command.js';
 
 /** One strategy's plan in the comparison. */
 export interface StrategyCost {
@@ -185,8 +187,8 @@ export function formatPlanText(plan: Plan, info: PlanTextInfo): string {
 }
 
 /** The daemon's plan state in `state.dir`, if there is a readable one (a warning on stderr otherwise). */
-function readPlanState(config: Config, cwd: string, warn: (line: string) => void): { file: string; state: PlanStateFile } | undefined {
-  const full = path.join(config.state.dir, PLAN_STATE_FILE);
+function readPlanState(config: Config, source: string, cwd: string, warn: (line: string) => void): { file: string; state: PlanStateFile } | undefined {
+  const full = path.join(config.state.dir, planStateFileOf(source));
   const rel = path.relative(cwd, full);
   const file = rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : full;
   let text: string;
@@ -212,7 +214,7 @@ function readPlanState(config: Config, cwd: string, warn: (line: string) => void
 export const planCommand: CommandDef = {
   name: 'plan',
   summary: 'print the Live Tail sessions run would open, and every strategy’s cost',
-  configure: (c) => c.option('--format <format>', 'text | json', 'text').option('--suggest', 'name the rules whose windows are long enough to poll, and what polling them would save'),
+  configure: (c) => c.option('--format <format>', 'text | json', 'text').option('--suggest', 'name the rules whose windows are long enough to poll, and what polling them would save').option('--shard <index/count>', "only the sources of one shard, e.g. 0/3 (default: the config's shard:)"),
   async run({ opts, io, configPath, configExplicit }) {
     const format = String(opts['format'] ?? 'text');
     if (format !== 'text' && format !== 'json') {
@@ -221,81 +223,114 @@ export const planCommand: CommandDef = {
     }
     const { config, ruleSet, warnings } = await loadProject({ configPath, configRequired: configExplicit, env: io.env, cwd: io.cwd });
     for (const w of warnings) io.stderr.write(formatProblem(w) + '\n');
-    const saved = readPlanState(config, io.cwd, (line) => io.stderr.write(line + '\n'));
-    const splits = saved ? activeSplits({ splits: saved.state.splits }) : [];
-    const pool = new ClientPool(config.aws, io.env);
-    const plans = new Map<SessionStrategy, Plan>();
-    const lookupFailures = new Set<string>();
-    let suggest: SuggestOutcome | undefined;
-    try {
-      const resolver = await resolveArns(ruleSet, config, (region) => pool.get(region, 'api'));
-      const resolve = (region: string, name: string) => {
-        const r = resolver(region, name);
-        if (typeof r !== 'string' && r.lookupFailed) lookupFailures.add(r.unresolved);
-        return r;
-      };
-      for (const strategy of SESSION_STRATEGIES) plans.set(strategy, planSessions(ruleSet, { ...config, sessions: { ...config.sessions, strategy } }, resolve, { splits }));
-      if (opts['suggest']) {
-        const suggestions = suggestPolling(ruleSet);
-        const polled = withSuggestions(ruleSet, suggestions);
-        const order = [config.sessions.strategy, ...SESSION_STRATEGIES.filter((x) => x !== config.sessions.strategy)];
-        suggest = {
-          suggestions,
-          strategies: order.map((strategy) => {
-            const cfg = { ...config, sessions: { ...config.sessions, strategy } };
-            return { strategy, before: planTotals(plans.get(strategy)!), after: planTotals(planSessions(polled, cfg, resolve, { splits })) };
-          }),
-        };
-      }
-    } finally {
-      pool.destroy();
-    }
-    // The endpoint could not be asked (unreachable, refused): no plan to show — an I/O error.
-    if (lookupFailures.size > 0) {
-      const [first] = lookupFailures;
-      const more = lookupFailures.size > 1 ? ` (and ${lookupFailures.size - 1} more)` : '';
-      io.stderr.write(`tailwatch plan: ${first}${more}\n`);
+    const shard = parseShardOption(opts['shard'], config);
+    if (typeof shard === 'string') {
+      io.stderr.write(`tailwatch plan: ${shard}\n`);
       return EXIT_USAGE;
     }
-    const configured = config.sessions.strategy;
-    let plan = plans.get(configured)!;
-    // A rule served on only some of its log groups is reported with the unplaced ones (SPEC §2 has no other list).
-    const unplaced = [...plan.unplaced, ...plan.partlyServed.map((u) => ({ rule: u.rule, reason: `some of its log groups are unavailable: ${u.reason}` }))].sort((a, b) => (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0));
-    plan = { ...plan, unplaced };
-    const order = [configured, ...SESSION_STRATEGIES.filter((s) => s !== configured)];
-    const strategies: StrategyCost[] = order.map((strategy) => {
-      const p = plans.get(strategy)!;
-      const split = p.sessions.filter((s) => s.splitOf?.length).length;
-      return { strategy, sessions: p.sessions.length, monthlyCost: p.monthlyCost, unplaced: p.unplaced.length, ...(split > 0 ? { split } : {}) };
-    });
-    const observed: PlanObservations | undefined = saved ? { file: saved.file, savedAt: saved.state.savedAt, sessions: new Map(saved.state.sessions.map((s) => [s.id, s])), splits: saved.state.splits } : undefined;
-    if (format === 'json') {
-      const sessions = plan.sessions.map((s) => {
-        const o: Record<string, unknown> = sessionJson(s);
-        const seen = observed?.sessions.get(s.id);
-        if (seen) {
-          const { id: _id, region: _region, rules: _rules, ...rates } = seen;
-          o['observed'] = rates;
-        }
-        const [split] = splitsOf(s, observed);
-        if (split) o['split'] = { from: split.from, since: split.since, reason: split.reason, stays: split.merges > 0 };
-        return o;
-      });
-      const feeds = Object.fromEntries([...ruleSet.rules].filter((r) => r.enabled).sort((a, b) => (a.id < b.id ? -1 : 1)).map((r) => [r.id, r.feed?.kind === 'poll' ? { poll: r.feed.intervalMs / 1000, lag: r.feed.lagMs / 1000 } : 'live']));
-      const out: Record<string, unknown> = { sessions, unplaced: plan.unplaced, monthlyCost: plan.monthlyCost, polls: plan.polls.map(pollJson), filterLogEventsPerMinute: callsPerMinute(plan.polls), feeds, strategy: configured, strategies: Object.fromEntries(strategies.map(({ strategy, ...c }) => [strategy, c])) };
-      if (suggest) {
-        out['suggest'] = {
-          rules: suggest.suggestions.map((x) => ({ rule: x.rule, window: x.window, feed: { poll: x.pollMs / 1000, lag: x.lagMs / 1000 }, laterBy: x.laterByMs / 1000 })),
-          strategies: Object.fromEntries(suggest.strategies.map(({ strategy, before, after }) => [strategy, { before, after, saves: saves(before, after) }])),
-        };
-      }
-      if (observed) out['observedAt'] = observed.savedAt;
-      if (config.ha) Object.assign(out, { replicas: config.ha.replicas, replicasMonthlyCost: config.ha.replicas * plan.monthlyCost });
-      io.stdout.write(JSON.stringify(out, null, 2) + '\n');
-    } else {
-      const feeds = new Map([...ruleSet.rules].filter((r) => r.enabled).map((r) => [r.id, r.feed?.kind === 'poll' ? { intervalMs: r.feed.intervalMs, lagMs: r.feed.lagMs } : undefined]));
-      io.stdout.write(formatPlanText(plan, { strategy: configured, maxConcurrent: config.sessions.maxConcurrent, pricePerMinute: config.sessions.pricePerMinute, strategies, observed, feeds, filterPerSecond: config.aws.filterLogEventsPerSecond, suggest, replicas: config.ha?.replicas }));
+    const part = shardPart(ruleSet, config, shard);
+    const several = config.sources !== undefined || shard !== undefined;
+    const results: { name: string; out: SourcePlanOutput }[] = [];
+    for (const name of part.names) {
+      const out = await planSource(name, rulesForSource(part.ruleSet, name), configForSource(config, name), { io, format, suggest: Boolean(opts['suggest']), several });
+      if (out === undefined) return EXIT_USAGE;
+      results.push({ name, out });
     }
-    return plan.unplaced.length > 0 ? EXIT_FAILED : EXIT_OK;
+    const unplaced = results.reduce((n, r) => n + r.out.plan.unplaced.length, 0);
+    if (!several) {
+      io.stdout.write(results[0]!.out.text);
+      return unplaced > 0 ? EXIT_FAILED : EXIT_OK;
+    }
+    io.stdout.write(formatSourcesPlan(results, config, shard, format));
+    return unplaced > 0 ? EXIT_FAILED : EXIT_OK;
   },
 };
+
+interface SourcePlanOutput {
+  readonly plan: Plan;
+  /** What plan prints for this source alone (text, or JSON with its newline). */
+  readonly text: string;
+  readonly json: Record<string, unknown>;
+}
+
+/** One source's plans (every strategy), as `plan` prints them; undefined after a lookup failure (said on stderr). */
+async function planSource(name: string, ruleSet: RuleSet, config: Config, ctx: { io: CliIO; format: string; suggest: boolean; several: boolean }): Promise<SourcePlanOutput | undefined> {
+  const { io, format } = ctx;
+  const opts = { suggest: ctx.suggest };
+  const saved = readPlanState(config, name, io.cwd, (line) => io.stderr.write(line + '\n'));
+  const splits = saved ? activeSplits({ splits: saved.state.splits }) : [];
+  const pool = new ClientPool(config.aws, io.env);
+  const plans = new Map<SessionStrategy, Plan>();
+  const lookupFailures = new Set<string>();
+  let suggest: SuggestOutcome | undefined;
+  try {
+    const resolver = await resolveArns(ruleSet, config, (region) => pool.get(region, 'api'));
+    const resolve = (region: string, name: string) => {
+      const r = resolver(region, name);
+      if (typeof r !== 'string' && r.lookupFailed) lookupFailures.add(r.unresolved);
+      return r;
+    };
+    for (const strategy of SESSION_STRATEGIES) plans.set(strategy, planSessions(ruleSet, { ...config, sessions: { ...config.sessions, strategy } }, resolve, { splits }));
+    if (opts['suggest']) {
+      const suggestions = suggestPolling(ruleSet);
+      const polled = withSuggestions(ruleSet, suggestions);
+      const order = [config.sessions.strategy, ...SESSION_STRATEGIES.filter((x) => x !== config.sessions.strategy)];
+      suggest = {
+        suggestions,
+        strategies: order.map((strategy) => {
+          const cfg = { ...config, sessions: { ...config.sessions, strategy } };
+          return { strategy, before: planTotals(plans.get(strategy)!), after: planTotals(planSessions(polled, cfg, resolve, { splits })) };
+        }),
+      };
+    }
+  } finally {
+    pool.destroy();
+  }
+  // The endpoint could not be asked (unreachable, refused): no plan to show — an I/O error.
+  if (lookupFailures.size > 0) {
+    const [first] = lookupFailures;
+    const more = lookupFailures.size > 1 ? ` (and ${lookupFailures.size - 1} more)` : '';
+    io.stderr.write(`tailwatch plan: ${ctx.several ? `source ${name}: ` : ''}${first}${more}\n`);
+    return undefined;
+  }
+  const configured = config.sessions.strategy;
+  let plan = plans.get(configured)!;
+  // A rule served on only some of its log groups is reported with the unplaced ones (SPEC §2 has no other list).
+  const unplaced = [...plan.unplaced, ...plan.partlyServed.map((u) => ({ rule: u.rule, reason: `some of its log groups are unavailable: ${u.reason}` }))].sort((a, b) => (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0));
+  plan = { ...plan, unplaced };
+  const order = [configured, ...SESSION_STRATEGIES.filter((s) => s !== configured)];
+  const strategies: StrategyCost[] = order.map((strategy) => {
+    const p = plans.get(strategy)!;
+    const split = p.sessions.filter((s) => s.splitOf?.length).length;
+    return { strategy, sessions: p.sessions.length, monthlyCost: p.monthlyCost, unplaced: p.unplaced.length, ...(split > 0 ? { split } : {}) };
+  });
+  const observed: PlanObservations | undefined = saved ? { file: saved.file, savedAt: saved.state.savedAt, sessions: new Map(saved.state.sessions.map((s) => [s.id, s])), splits: saved.state.splits } : undefined;
+  if (format === 'json') {
+    const sessions = plan.sessions.map((s) => {
+      const o: Record<string, unknown> = sessionJson(s);
+      const seen = observed?.sessions.get(s.id);
+      if (seen) {
+        const { id: _id, region: _region, rules: _rules, ...rates } = seen;
+        o['observed'] = rates;
+      }
+      const [split] = splitsOf(s, observed);
+      if (split) o['split'] = { from: split.from, since: split.since, reason: split.reason, stays: split.merges > 0 };
+      return o;
+    });
+    const feeds = Object.fromEntries([...ruleSet.rules].filter((r) => r.enabled).sort((a, b) => (a.id < b.id ? -1 : 1)).map((r) => [r.id, r.feed?.kind === 'poll' ? { poll: r.feed.intervalMs / 1000, lag: r.feed.lagMs / 1000 } : 'live']));
+    const out: Record<string, unknown> = { sessions, unplaced: plan.unplaced, monthlyCost: plan.monthlyCost, polls: plan.polls.map(pollJson), filterLogEventsPerMinute: callsPerMinute(plan.polls), feeds, strategy: configured, strategies: Object.fromEntries(strategies.map(({ strategy, ...c }) => [strategy, c])) };
+    if (suggest) {
+      out['suggest'] = {
+        rules: suggest.suggestions.map((x) => ({ rule: x.rule, window: x.window, feed: { poll: x.pollMs / 1000, lag: x.lagMs / 1000 }, laterBy: x.laterByMs / 1000 })),
+        strategies: Object.fromEntries(suggest.strategies.map(({ strategy, before, after }) => [strategy, { before, after, saves: saves(before, after) }])),
+      };
+    }
+    if (observed) out['observedAt'] = observed.savedAt;
+    if (config.ha && !ctx.several) Object.assign(out, { replicas: config.ha.replicas, replicasMonthlyCost: config.ha.replicas * plan.monthlyCost });
+    return { plan, text: JSON.stringify(out, null, 2) + '\n', json: out };
+  } else {
+    const feeds = new Map([...ruleSet.rules].filter((r) => r.enabled).map((r) => [r.id, r.feed?.kind === 'poll' ? { intervalMs: r.feed.intervalMs, lagMs: r.feed.lagMs } : undefined]));
+    return { plan, json: {}, text: formatPlanText(plan, { strategy: configured, maxConcurrent: config.sessions.maxConcurrent, pricePerMinute: config.sessions.pricePerMinute, strategies, observed, feeds, filterPerSecond: config.aws.filterLogEventsPerSecond, suggest, replicas: ctx.several ? undefined : config.ha?.replicas }) };
+  }
+}
+
