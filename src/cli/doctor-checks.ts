@@ -34,6 +34,8 @@ export interface CheckResult {
   readonly message: string;
   /** What to do about a warn or fail. */
   readonly fix?: string | undefined;
+  /** The source (account and region) checked, when the config has several. */
+  readonly source?: string | undefined;
 }
 
 export interface DoctorOptions {
@@ -46,6 +48,8 @@ export interface DoctorOptions {
   readonly now?: (() => number) | undefined;
   /** Per network call. Default 10 s. */
   readonly timeoutMs?: number | undefined;
+  /** Check the destinations too (default true; once per run when several sources are checked). */
+  readonly destinations?: boolean | undefined;
 }
 
 /** Clock skew the service refuses signatures at (SigV4). */
@@ -236,7 +240,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<CheckResult[]> {
     }
 
     // --- destinations: resolve and connect, send nothing
-    for (const [name, dest] of Object.entries(config.destinations)) results.push(await checkDestination(name, dest, timeoutMs));
+    if (opts.destinations !== false) for (const [name, dest] of Object.entries(config.destinations)) results.push(await checkDestination(name, dest, timeoutMs));
 
     // --- clock skew against the service's Date header
     results.push(clockCheck(dateSample, config.sessions.graceMs));

@@ -7,6 +7,7 @@
  * minute); no alert is sent (`notify-test` does that).
  */
 import { loadProject } from '../config/load.js';
+import { configForSource, rulesForSource, shardPart } from '../config/sources.js';
 import { formatProblem } from '../problems.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CommandDef } from './command.js';
 import { runDoctor, type CheckResult } from './doctor-checks.js';
@@ -14,7 +15,7 @@ import { runDoctor, type CheckResult } from './doctor-checks.js';
 export function formatDoctorText(results: readonly CheckResult[], live: boolean): string {
   // A log group's line names the group (`log group /x …`, `access denied to log group /x …`): no label.
   const label = (r: CheckResult): string => (r.check === 'log-group' ? '' : `${r.check}: `);
-  const lines = results.map((r) => `${r.status.padEnd(4)}  ${label(r)}${r.message}${r.fix && r.status !== 'ok' ? ` — ${r.fix}` : ''}`);
+  const lines = results.map((r) => `${r.status.padEnd(4)}  ${r.source ? `source ${r.source}: ` : ''}${label(r)}${r.message}${r.fix && r.status !== 'ok' ? ` — ${r.fix}` : ''}`);
   const count = (s: CheckResult['status']): number => results.filter((r) => r.status === s).length;
   const fail = count('fail');
   const warn = count('warn');
@@ -40,7 +41,14 @@ export const doctorCommand: CommandDef = {
     const live = opts['live'] === true;
     const { config, ruleSet, warnings } = await loadProject({ configPath, configRequired: configExplicit, env: io.env, cwd: io.cwd });
     for (const w of warnings) io.stderr.write(formatProblem(w) + '\n');
-    const results = await runDoctor({ config, ruleSet, env: io.env, live });
+    // Every source of this daemon's shard, in its own account and region; the destinations once.
+    const names = shardPart(ruleSet, config).names;
+    const several = config.sources !== undefined;
+    const results: CheckResult[] = [];
+    for (const [i, name] of names.entries()) {
+      const checked = await runDoctor({ config: configForSource(config, name), ruleSet: rulesForSource(ruleSet, name), env: io.env, live, destinations: i === names.length - 1 });
+      results.push(...(several ? checked.map((r) => (r.check === 'destination' ? r : { ...r, source: name })) : checked));
+    }
     io.stdout.write(format === 'json' ? JSON.stringify(doctorJson(results, live), null, 2) + '\n' : formatDoctorText(results, live));
     return results.some((r) => r.status === 'fail') ? EXIT_FAILED : EXIT_OK;
   },

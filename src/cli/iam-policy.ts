@@ -9,6 +9,8 @@
  * (no account known for a name not found), 2 when the lookup failed.
  */
 import { loadProject } from '../config/load.js';
+import type { AwsSource, Config, RuleSet } from '../config/model.js';
+import { configForSource, rulesForSource, sourcesOf } from '../config/sources.js';
 import { buildIamPolicy, type PolicyPlan } from '../livetail/iam.js';
 import { ClientPool, resolveArns } from '../livetail/index.js';
 import { formatProblem } from '../problems.js';
@@ -34,7 +36,7 @@ export function formatPolicyText(plan: PolicyPlan): string {
 export const iamPolicyCommand: CommandDef = {
   name: 'iam-policy',
   summary: 'print the least-privilege IAM policy for the configured rules',
-  configure: (c) => c.option('--format <format>', 'text | json', 'text'),
+  configure: (c) => c.option('--format <format>', 'text | json', 'text').option('--source <name>', 'only the policy of this source (sources:; default: every source)'),
   async run({ opts, io, configPath, configExplicit }) {
     const format = String(opts['format'] ?? 'text');
     if (format !== 'text' && format !== 'json') {
@@ -43,7 +45,47 @@ export const iamPolicyCommand: CommandDef = {
     }
     const { config, ruleSet, warnings } = await loadProject({ configPath, configRequired: configExplicit, env: io.env, cwd: io.cwd });
     for (const w of warnings) io.stderr.write(formatProblem(w) + '\n');
-    const pool = new ClientPool(config.aws, io.env);
+    // One policy per source: each source's credentials (its profile or role) get the policy of its own log groups.
+    const all = new Map(sourcesOf(config));
+    const several = config.sources !== undefined;
+    const only = opts['source'] === undefined ? undefined : String(opts['source']);
+    if (only !== undefined && !all.has(only)) {
+      io.stderr.write(`tailwatch iam-policy: --source ${only}: no such source (${[...all.keys()].join(', ')})\n`);
+      return EXIT_USAGE;
+    }
+    const names = only !== undefined ? [only] : [...all.keys()];
+    const plans: { name: string; plan: PolicyPlan }[] = [];
+    for (const name of names) {
+      const plan = await policyOf(rulesForSource(ruleSet, name), configForSource(config, name), name === 'default' ? 'aws' : `sources.${name}`, io.env, (line) => io.stderr.write(`tailwatch iam-policy: ${several ? `source ${name}: ` : ''}${line}\n`));
+      if (!plan) return EXIT_USAGE;
+      plans.push({ name, plan });
+    }
+    if (!several || only !== undefined) {
+      const { plan } = plans[0]!;
+      io.stdout.write(format === 'json' ? JSON.stringify(plan.policy, null, 2) + '\n' : formatPolicyText(plan));
+    } else if (format === 'json') {
+      io.stdout.write(JSON.stringify({ sources: Object.fromEntries(plans.map(({ name, plan }) => [name, { region: all.get(name)?.region, accountId: all.get(name)?.accountId, credentials: credentialsText(all.get(name)!), policy: plan.policy }])) }, null, 2) + '\n');
+    } else {
+      for (const { name, plan } of plans) {
+        const s = all.get(name)!;
+        io.stdout.write(`# ===== Source ${name}: ${s.region ?? 'region from the environment'}${s.accountId ? `, account ${s.accountId}` : ''} — attach to ${credentialsText(s)} (tailwatch iam-policy --source ${name} --format json prints it alone)\n`);
+        io.stdout.write(formatPolicyText(plan) + '\n');
+      }
+    }
+    const missing = plans.flatMap(({ name, plan }) => plan.missing.map((m) => ({ ...m, name })));
+    for (const m of missing) io.stderr.write(`tailwatch iam-policy: ${several ? `source ${m.name}: ` : ''}rule ${m.rule}: not in the policy: ${m.reason}${m.needsAccount && !all.get(m.name)?.accountId ? ` (set ${m.name === 'default' ? 'aws' : `sources.${m.name}`}.accountId to include it)` : ''}\n`);
+    return missing.length > 0 ? EXIT_FAILED : EXIT_OK;
+  },
+};
+
+/** Whose credentials a source's policy is for. */
+function credentialsText(s: AwsSource): string {
+  return s.profile ? `the role or user of profile ${s.profile}` : 'the role or user of the default credential chain';
+}
+
+/** One source's policy; undefined when a lookup failed (said through `fail`). */
+async function policyOf(ruleSet: RuleSet, config: Config, key: string, env: Readonly<Record<string, string | undefined>>, fail: (line: string) => void): Promise<PolicyPlan | undefined> {
+    const pool = new ClientPool(config.aws, env);
     let plan: PolicyPlan;
     const lookupFailures: string[] = [];
     try {
@@ -57,11 +99,8 @@ export const iamPolicyCommand: CommandDef = {
       pool.destroy();
     }
     if (lookupFailures.length > 0) {
-      io.stderr.write(`tailwatch iam-policy: ${lookupFailures[0]}${lookupFailures.length > 1 ? ` (and ${lookupFailures.length - 1} more)` : ''}; set aws.accountId to print the policy without calling AWS\n`);
-      return EXIT_USAGE;
+      fail(`${lookupFailures[0]}${lookupFailures.length > 1 ? ` (and ${lookupFailures.length - 1} more)` : ''}; set ${key}.accountId to print the policy without calling AWS`);
+      return undefined;
     }
-    io.stdout.write(format === 'json' ? JSON.stringify(plan.policy, null, 2) + '\n' : formatPolicyText(plan));
-    for (const m of plan.missing) io.stderr.write(`tailwatch iam-policy: rule ${m.rule}: not in the policy: ${m.reason}${m.needsAccount && !config.aws.accountId ? ' (set aws.accountId to include it)' : ''}\n`);
-    return plan.missing.length > 0 ? EXIT_FAILED : EXIT_OK;
-  },
-};
+    return plan;
+}

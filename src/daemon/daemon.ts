@@ -15,6 +15,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { loadAll, type LoadOptions } from '../config/load.js';
 import type { Config, RuleSet } from '../config/model.js';
+import { shardPart } from '../config/sources.js';
 import { Engine, EngineCounters, LiveEngine, MAX_STATE_BYTES, serializeState, type EngineState, type LiveEngineState } from '../engine/index.js';
 import type { LogEvent, SourceBatch } from '../engine/event.js';
 import type { RoutedAlert } from '../engine/alert.js';
@@ -116,7 +117,8 @@ export class Daemon {
     if (errors.length) throw new UserError(errors);
     this.started = true;
     this.config = loaded.config;
-    this.ruleSet = loaded.ruleSet;
+    // With shard:, this daemon runs (and decides) only the rules of its shard's sources.
+    this.ruleSet = shardPart(loaded.ruleSet, loaded.config).ruleSet;
 
     this.metrics = createMetrics({
       engine: () => this.counters,
@@ -239,8 +241,9 @@ export class Daemon {
       return false;
     }
     // Resolves of removed rules (and of rules whose grouping changed) go out now.
-    this.deliver(this.engine.reload(loaded.ruleSet, loaded.config.silences));
-    this.ruleSet = loaded.ruleSet;
+    const ruleSet = shardPart(loaded.ruleSet, this.config).ruleSet;
+    this.deliver(this.engine.reload(ruleSet, loaded.config.silences));
+    this.ruleSet = ruleSet;
     this.config = { ...this.config, rules: loaded.config.rules, defaults: loaded.config.defaults, silences: loaded.config.silences };
     await this.source.apply(this.ruleSet, this.config);
     this.deliver(this.engine.retainSources(this.source.sourceIds()));
@@ -476,6 +479,6 @@ export class Daemon {
 
 /** Config sections the running daemon does not re-apply (their stages are built once). */
 function restartOnlyChanges(running: Config, next: Config): string[] {
-  const keys = ['aws', 'destinations', 'delivery', 'sessions', 'state', 'server', 'heartbeat', 'log'] as const;
+  const keys = ['aws', 'sources', 'shard', 'destinations', 'delivery', 'sessions', 'state', 'server', 'heartbeat', 'log'] as const;
   return keys.filter((k) => JSON.stringify(running[k]) !== JSON.stringify(next[k]));
 }
