@@ -18,6 +18,7 @@
 //     restarts by reason, RSS after warm-up and at the end.
 //
 // Usage: npm run build && node bench/daemon.mjs [--seconds N] [--soak-events N] [--write] [--only latency|ceiling|soak]
+// `--only ceiling --sources 3`: the ceiling of 3 account-regions in one daemon (one emulator each).
 // (`--write` replaces the "The daemon" section of bench/README.md.)
 import { execSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -210,47 +211,67 @@ async function latencyAt(grace, rates) {
 
 // ---- 2. throughput at the source ceiling -------------------------------------------
 
-function ceilingRules(groups) {
+function ceilingRules(groups, from) {
   const lines = ['rules:'];
   for (let i = 0; i < 200; i++) {
     const g = groups[i % groups.length];
     const kind = i % 4;
-    lines.push(`  - id: r${i}`);
+    lines.push(`  - id: ${from ? `${from}-` : ''}r${i}`);
     if (kind === 0) lines.push(`    source: { logGroups: [${g}], filterPattern: '{ $.status >= 500 && $.path = "/v${i}/*" }' }`);
     else if (kind === 1) lines.push(`    source: { logGroups: [${g}], filterPattern: '?PANIC${i} ?FATAL${i}' }`, `    match: { all: [ { field: $.user, startsWith: "u-${i}" } ] }`);
     else if (kind === 2) lines.push(`    source: { logGroups: [${g}] }`, `    match: { all: [ { field: $.status, gte: 500 }, { field: $.latency, gt: ${100000 + i} } ] }`);
     else lines.push(`    source: { logGroups: [${g}], filterPattern: '{ $.status = 503 }' }`, `    window: { type: threshold, count: 1000000, within: 1m, groupBy: [$.user] }`);
   }
-  return lines.join('\n') + '\n';
+  const text = lines.join('\n') + '\n';
+  // A rule of another source names it (`source: { from: NAME, … }`).
+  return from ? text.replace(/source: \{ logGroups/g, `source: { from: ${from}, logGroups`).replace(/^rules:\n/, '') : text;
 }
 
-async function ceiling() {
+/** Account-regions for `--sources N`: each its own emulator (its own account and region), `default` first. */
+const SOURCE_REGIONS = ['us-east-1', 'eu-west-1', 'ap-south-1', 'us-west-2', 'eu-central-1'];
+const sourceName = (k) => (k === 0 ? 'default' : `s${k}`);
+const sourceAccount = (k) => String(123456789012 + k);
+
+async function ceiling(sourceCount = Number(opt('--sources')) || 1) {
   const groups = Array.from({ length: 15 }, (_, i) => `/bench/ceiling-${i}`);
-  const emulator = new Emulator({ maxConcurrentSessions: 15 });
-  const endpoint = await emulator.start();
-  emulator.ingest(groups.map((g) => ({ logGroup: g, logStream: 's1', timestamp: Date.now() - 60_000, message: 'boot' })));
+  // One emulator per source: each stands for one account in one region at its whole Live Tail feed.
+  const emulators = [];
+  for (let k = 0; k < sourceCount; k++) {
+    const emulator = new Emulator({ maxConcurrentSessions: 15, region: SOURCE_REGIONS[k % SOURCE_REGIONS.length], accountId: sourceAccount(k) });
+    const endpoint = await emulator.start();
+    emulator.ingest(groups.map((g) => ({ logGroup: g, logStream: 's1', timestamp: Date.now() - 60_000, message: 'boot' })));
+    emulators.push({ emulator, endpoint });
+  }
   const receiver = await startReceiver();
-  const daemon = await startDaemon({ config: configText({ endpoint, hookUrl: receiver.url }), rules: ceilingRules(groups) });
-  const sessions = emulator.activeSessionCount();
+  let config = configText({ endpoint: emulators[0].endpoint, hookUrl: receiver.url });
+  let rules = ceilingRules(groups);
+  if (sourceCount > 1) {
+    const region = (k) => SOURCE_REGIONS[k % SOURCE_REGIONS.length];
+    config = config.replace(/^aws: .*$/m, `aws: { region: ${region(0)}, accountId: "${sourceAccount(0)}", endpoint: "${emulators[0].endpoint}" }\nsources:\n${emulators.slice(1).map((e, i) => `  ${sourceName(i + 1)}: { region: ${region(i + 1)}, accountId: "${sourceAccount(i + 1)}", endpoint: "${e.endpoint}" }`).join('\n')}`);
+    for (let k = 1; k < sourceCount; k++) rules += ceilingRules(groups, sourceName(k));
+  }
+  const daemon = await startDaemon({ config, rules });
+  const sessions = emulators.reduce((n, e) => n + e.emulator.activeSessionCount(), 0);
   const make = (i) => `{"level":"INFO","status":${i % 50 === 0 ? 503 : 200},"path":"/v1/items/${i}","user":"u-${i % 1000}","latency":${i % 300}}`;
+  const feedAll = (seconds) => Promise.all(emulators.map(({ emulator }) => feed(emulator, { groups, perSecond: 500, seconds, make }))).then((n) => n.reduce((a, b) => a + b, 0));
   // Warm up, then measure over the feed.
-  await feed(emulator, { groups, perSecond: 500, seconds: 3, make });
+  await feedAll(3);
   // The warm-up's last events arrive with the next update (one a second): wait for it, or "ingested" counts them.
   await sleep(1500);
   const metricsBefore = await daemon.metrics();
   const s0 = procStats(daemon.child.pid);
   const t0 = Date.now();
-  const sent = await feed(emulator, { groups, perSecond: 500, seconds: SECONDS * 2, make });
+  const sent = await feedAll(SECONDS * 2);
   await sleep(1500); // the last update
   const s1 = procStats(daemon.child.pid);
   const wall = (Date.now() - t0) / 1000;
   const metricsAfter = await daemon.metrics();
   const ingested = metricValue(metricsAfter, 'tailwatch_events_total') - metricValue(metricsBefore, 'tailwatch_events_total');
-  const row = { sessions, rules: 200, eventsPerSecond: Math.round(sent / (SECONDS * 2)), sent, ingested, cpuPercent: ((s1.cpu - s0.cpu) / wall) * 100, rssMB: s1.rss / 1e6 };
+  const row = { sources: sourceCount, sessions, rules: 200 * sourceCount, eventsPerSecond: Math.round(sent / (SECONDS * 2)), sent, ingested, cpuPercent: ((s1.cpu - s0.cpu) / wall) * 100, rssMB: s1.rss / 1e6 };
   log(`ceiling: ${JSON.stringify(row)}`);
   await daemon.stop();
   await receiver.close();
-  await emulator.stop();
+  for (const { emulator } of emulators) await emulator.stop();
   return row;
 }
 
