@@ -75,3 +75,31 @@ export function partitionOf(region: string): string {
   if (region.startsWith('us-gov-')) return 'aws-us-gov';
   return 'aws';
 }
+
+/**
+ * A rule's log group as written, taken apart once when the rules load: an ARN (without
+ * `:*`) with its region, account and partition, or a name (in its source's region).
+ */
+export interface LogGroupTarget {
+  readonly written: string;
+  /** The group's name (of an ARN: the name in it). */
+  readonly name: string;
+  /** ARN-like: the ARN without `:*`; undefined for a name. */
+  readonly arn?: string | undefined;
+  /** Of an ARN: its region (also of an ARN not otherwise well formed), account and partition. */
+  readonly region?: string | undefined;
+  readonly account?: string | undefined;
+  readonly partition?: string | undefined;
+}
+
+export function logGroupTarget(written: string): LogGroupTarget {
+  if (!isArnLike(written)) return { written, name: written };
+  const arn = stripStar(written);
+  const ref = parseLogGroupArn(arn);
+  return { written, name: logGroupNameOf(arn), arn, region: arnRegion(arn), account: ref?.account, partition: ref?.partition };
+}
+
+/** A rule source's targets: parsed when the rules loaded, or now (a rule built by hand). */
+export function logGroupTargets(source: { readonly logGroups: readonly string[]; readonly targets?: readonly LogGroupTarget[] | undefined }): readonly LogGroupTarget[] {
+  return source.targets ?? source.logGroups.map(logGroupTarget);
+}

@@ -14,7 +14,7 @@
  * `aws.accountId` or the account of the ARNs DescribeLogGroups returns for
  * the groups named by name; both are compared when both are known.
  */
-import { isArnLike, logGroupNameOf, parseLogGroupArn } from '../aws/index.js';
+import { isArnLike, logGroupNameOf, logGroupTargets, parseLogGroupArn } from '../aws/index.js';
 import { lookup } from 'node:dns/promises';
 import net from 'node:net';
 import tls from 'node:tls';
@@ -118,9 +118,9 @@ export async function runDoctor(opts: DoctorOptions): Promise<CheckResult[]> {
     const noRegion: string[] = [];
     for (const rule of ruleSet.rules) {
       if (!rule.enabled) continue;
-      for (const g of rule.source.logGroups) {
-        const identifier = g.endsWith(':*') ? g.slice(0, -2) : g;
-        const region = isArnLike(identifier) ? parseLogGroupArn(identifier)?.region : (rule.source.region ?? config.aws.region);
+      for (const t of logGroupTargets(rule.source)) {
+        const identifier = t.arn ?? t.written;
+        const region = t.arn !== undefined ? (t.account !== undefined ? t.region : undefined) : (rule.source.region ?? config.aws.region);
         if (!region) {
           noRegion.push(rule.id);
           continue;

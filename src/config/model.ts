@@ -5,6 +5,8 @@
  * Durations are milliseconds; paths are absolute.
  */
 
+import type { LogGroupTarget } from '../aws/log-group-ref.js';
+
 /** Where a value came from, for messages that point back at the YAML. */
 export interface SourcePos {
   readonly file: string;
@@ -39,6 +41,8 @@ export type MatchNode =
 export interface RuleSource {
   /** Names or ARNs exactly as written (1..10). */
   readonly logGroups: readonly string[];
+  /** `logGroups` taken apart when the rules loaded (src/aws `logGroupTargets` reads either); not part of what the rule counts. */
+  readonly targets?: readonly LogGroupTarget[] | undefined;
   readonly logStreams?: readonly string[] | undefined;
   readonly logStreamPrefixes?: readonly string[] | undefined;
   /** CloudWatch filter pattern; '' or undefined matches everything. */

@@ -3,7 +3,7 @@
  * with defaults merged (config < file < rule). Every problem points at the
  * node it concerns. Cross-file checks (duplicate ids) live in load.ts.
  */
-import { isArnLike, parseLogGroupArn, LOG_GROUP_ARN, LOG_GROUP_NAME, MAX_GROUPS_PER_SESSION as MAX_LOG_GROUPS } from '../aws/index.js';
+import { isArnLike, logGroupTarget, parseLogGroupArn, LOG_GROUP_ARN, LOG_GROUP_NAME, MAX_GROUPS_PER_SESSION as MAX_LOG_GROUPS } from '../aws/index.js';
 import { parseDuration } from '../duration.js';
 import { FilterPatternError, compileFilterPattern, compileSelector } from '../filter/index.js';
 import { compileJsRegex, JsRegexError } from '../filter/js-regex.js';
@@ -161,6 +161,7 @@ class RuleChecker {
       labels: Object.freeze(labels),
       source: Object.freeze({
         logGroups: Object.freeze([...raw.source.logGroups]),
+        targets: Object.freeze(raw.source.logGroups.map((g) => Object.freeze(logGroupTarget(g)))),
         logStreams: raw.source.logStreams ? Object.freeze([...raw.source.logStreams]) : undefined,
         logStreamPrefixes: raw.source.logStreamPrefixes ? Object.freeze([...raw.source.logStreamPrefixes]) : undefined,
         filterPattern: raw.source.filterPattern,

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { MatchNode, Rule } from '../config/model.js';
-import { logGroupNameOf, stableJson } from '../aws/index.js';
+import { logGroupTargets, stableJson } from '../aws/index.js';
 import { formatDuration } from '../duration.js';
 import { compileFilterPattern, MISSING, SelectorError, type CompiledFilterPatternLike } from './filter-adapter.js';
 import { compileField, compileMatch, patternTest, RuleCompileError, type EventView, type Predicate } from './match.js';
@@ -50,7 +50,8 @@ export function groupName(selector: string): string {
  * notify, throttle and resolve can change without losing state.
  */
 export function ruleFingerprint(rule: Rule): string {
-  const basis = { source: rule.source, match: rule.match ? stripPos(rule.match) : null, window: rule.window ?? null };
+  // The targets are the log groups taken apart: the same thing counted, left out so fingerprints stay as they were.
+  const basis = { source: { ...rule.source, targets: undefined }, match: rule.match ? stripPos(rule.match) : null, window: rule.window ?? null };
   return createHash('sha256').update(stableJson(basis)).digest('hex').slice(0, 16);
 }
 
@@ -102,7 +103,7 @@ export function compileRule(rule: Rule): CompiledRule {
     match: match?.test,
     groupNames: groupBy.map(groupName),
     groupReaders,
-    logGroupNames: [...new Set(rule.source.logGroups.map(logGroupNameOf))],
+    logGroupNames: [...new Set(logGroupTargets(rule.source).map((t) => t.name))],
     streams: rule.source.logStreams?.length ? new Set(rule.source.logStreams) : undefined,
     streamPrefixes: rule.source.logStreamPrefixes?.length ? rule.source.logStreamPrefixes : undefined,
     windowText: rule.window ? formatDuration(rule.window.withinMs) : '',

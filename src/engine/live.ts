@@ -23,7 +23,7 @@
  */
 import type { Rule, RuleSet, Silence } from '../config/model.js';
 import type { RoutedAlert } from './alert.js';
-import { logGroupNameOf } from '../aws/index.js';
+import { logGroupNameOf, logGroupTargets } from '../aws/index.js';
 import { EngineCounters } from './counters.js';
 import { Engine, type RuleErrorHandler } from './engine.js';
 import { eventKey, type LogEvent, type SourceBatch } from './event.js';
@@ -333,7 +333,7 @@ function ruleList(rules: RuleSet | readonly Rule[]): readonly Rule[] {
 }
 
 function groupsOf(rule: Rule): ReadonlySet<string> {
-  return new Set(rule.source.logGroups.map(logGroupNameOf));
+  return new Set(logGroupTargets(rule.source).map((t) => t.name));
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {

@@ -4,7 +4,7 @@
  * `logGroupArn`). STS GetCallerIdentity would need @aws-sdk/client-sts,
  * which the project does not depend on.
  */
-import { isArnLike, parseLogGroupArn } from '../aws/index.js';
+import { logGroupTargets, parseLogGroupArn } from '../aws/index.js';
 import { DescribeLogGroupsCommand, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { Config, RuleSet } from '../config/model.js';
 import { describeError } from './errors.js';
@@ -18,10 +18,10 @@ export async function resolveArns(ruleSet: RuleSet, config: Config, clientFor: (
     if (!r.enabled) continue;
     const region = r.source.region ?? config.aws.region;
     if (!region) continue;
-    for (const g of r.source.logGroups) {
-      if (isArnLike(g)) continue;
+    for (const t of logGroupTargets(r.source)) {
+      if (t.arn !== undefined) continue;
       const set = wanted.get(region) ?? new Set<string>();
-      set.add(g);
+      set.add(t.name);
       wanted.set(region, set);
     }
   }

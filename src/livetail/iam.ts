@@ -13,7 +13,7 @@
  * No `sts:GetCallerIdentity`: nothing in tailwatch calls STS (names become
  * ARNs from `aws.accountId` or DescribeLogGroups, ./arns.ts).
  */
-import { formatLogGroupArn, isArnLike, parseLogGroupArn } from '../aws/index.js';
+import { formatLogGroupArn, logGroupTargets, parseLogGroupArn } from '../aws/index.js';
 import type { Config, RuleSet } from '../config/model.js';
 import type { ArnResolver } from './planner.js';
 
@@ -65,10 +65,11 @@ export function buildIamPolicy(ruleSet: RuleSet, config: Config, resolveArn: Arn
   };
   for (const rule of ruleSet.rules) {
     if (!rule.enabled) continue;
-    for (const g of rule.source.logGroups) {
-      if (isArnLike(g)) {
-        const arn = g.endsWith(':*') ? g.slice(0, -2) : g;
-        if (parseLogGroupArn(arn)) add(arn, rule.id, false);
+    for (const t of logGroupTargets(rule.source)) {
+      const g = t.written;
+      if (t.arn !== undefined) {
+        const arn = t.arn;
+        if (t.account !== undefined) add(arn, rule.id, false);
         else pending.push({ rule: rule.id, region: '', name: g, reason: `"${g}" is not a log group ARN` });
         continue;
       }

@@ -14,7 +14,7 @@
  * The engine re-checks every rule's streams and pattern locally, so
  * widening a session never changes what a rule sees.
  */
-import { arnRegion, isArnLike, logGroupArn, logGroupNameOf, MAX_GROUPS_PER_SESSION, MAX_STREAM_FILTERS, MINUTES_A_MONTH, stableJson, stripStar } from '../aws/index.js';
+import { logGroupArn, logGroupNameOf, logGroupTargets, MAX_GROUPS_PER_SESSION, MAX_STREAM_FILTERS, MINUTES_A_MONTH, stableJson } from '../aws/index.js';
 import type { Config, Rule, RuleSet } from '../config/model.js';
 import { money, pollId, sessionId, type Plan, type PollSpec, type SessionParams, type SessionSpec, type UnplacedRule } from './spec.js';
 import { unionPattern } from './union.js';
@@ -190,13 +190,14 @@ function unitsOf(rule: Rule, config: Config, resolveArn: ArnResolver, exclude: G
   if (src.logGroups.length === 0) return { reason: 'no log groups' };
   const perRegion = new Map<string, Set<string>>();
   const skipped: string[] = [];
-  for (const g of src.logGroups) {
+  for (const t of logGroupTargets(src)) {
+    const g = t.written;
     let arn: string;
     let region: string | undefined;
-    if (isArnLike(g)) {
-      arn = stripStar(g);
+    if (t.arn !== undefined) {
+      arn = t.arn;
       if (arn.endsWith('*')) return { reason: `log group ARN "${g}" has a wildcard (Live Tail takes exact ARNs)` };
-      region = arnRegion(arn);
+      region = t.region;
       if (region === undefined) return { reason: `"${g}" is not a log group ARN` };
     } else {
       region = src.region ?? config.aws.region;

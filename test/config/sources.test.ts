@@ -5,6 +5,7 @@ import { loadAll } from '../../src/config/load.js';
 import type { Config } from '../../src/config/model.js';
 import { configForSource, rulesForSource, shardKey, shardOf, shardPart, sourcesInShard, sourcesOf } from '../../src/config/sources.js';
 import { formatProblem } from '../../src/problems.js';
+import { ruleFingerprint } from '../../src/engine/compile.js';
 import { makeProject } from '../kit/project.js';
 
 const CONFIG = `aws: { region: eu-west-1, accountId: "111111111111" }
@@ -64,6 +65,23 @@ describe('a rule picks its source with source.from', () => {
     expect(loaded.problems.map(formatProblem)).toEqual([]);
     expect(loaded.config.sources).toBeUndefined();
     expect(sourcesOf(loaded.config).map(([n]) => n)).toEqual(['default']);
+  });
+});
+
+describe('log groups are taken apart once, when the rules load', () => {
+  it('gives every stage the partition, region, account and name, and leaves the rule fingerprint as it was', async () => {
+    const loaded = await load(
+      'rules:\n  - id: a\n    source: { logGroups: [/app, "arn:aws-cn:logs:cn-north-1:111111111111:log-group:/cn"] }\n',
+      'aws: { region: eu-west-1 }\ndestinations: { c: { type: console } }\ndefaults: { notify: [c] }\nrules: { paths: [rules.yaml] }\n',
+    );
+    expect(loaded.problems.map(formatProblem)).toEqual([]);
+    const rule = loaded.ruleSet.rules[0]!;
+    expect(rule.source.targets).toEqual([
+      { written: '/app', name: '/app' },
+      { written: 'arn:aws-cn:logs:cn-north-1:111111111111:log-group:/cn', arn: 'arn:aws-cn:logs:cn-north-1:111111111111:log-group:/cn', name: '/cn', region: 'cn-north-1', account: '111111111111', partition: 'aws-cn' },
+    ]);
+    const { targets: _targets, ...written } = rule.source;
+    expect(ruleFingerprint(rule)).toBe(ruleFingerprint({ ...rule, source: written }));
   });
 });
 
