@@ -43,4 +43,12 @@ describe('live = replay (differential)', () => {
     // eslint-disable-next-line no-console
     console.log(`seed ${seed} passed: ${result.comparison.live.length} alerts equal, ${result.live.done.length} disturbance(s)`);
   });
+
+  // Whatever the source layout: /diff/b in a second source (another region of the emulator), its rules `from` it.
+  it.each(process.env['TW_DIFF_SEED'] || process.env['TW_DIFF_SEEDS'] ? [] : [136])('seed %i with two sources', { timeout: 90_000 }, async (seed) => {
+    const result = await runDifferential(seed, { twoSources: true });
+    if (result.failure !== undefined) expect.fail(result.failure);
+    // eslint-disable-next-line no-console
+    console.log(`seed ${seed} (two sources) passed: ${result.comparison.live.length} alerts equal, ${result.live.done.length} disturbance(s)`);
+  });
 });

@@ -104,6 +104,8 @@ export interface GenRule {
   readonly resolve: boolean;
   /** Polled (`feed: { poll, lag }`) instead of live. */
   readonly feed?: { readonly pollMs: number; readonly lagMs: number } | undefined;
+  /** `source.from` (the two-source variant): its log groups are in that source's region. */
+  readonly from?: string | undefined;
 }
 
 export interface GenEvent {
@@ -139,6 +141,35 @@ export interface Scenario {
   readonly rules: readonly GenRule[];
   readonly events: readonly GenEvent[];
   readonly disturbances: readonly Disturbance[];
+  /** The two-source variant: these log groups live in a second source's region (same emulator, same account). */
+  readonly second?: { readonly source: string; readonly region: string; readonly groups: readonly string[] } | undefined;
+}
+
+/** The second source of the two-source variant: `/diff/b` lives in eu-west-1, watched through source `eu`. */
+const SECOND = { source: 'eu', region: 'eu-west-1', groups: ['/diff/b'] } as const;
+
+/** The region a log group of the scenario is in (the emulator's default region, or the second source's). */
+export function regionOfGroup(s: Scenario, group: string): string | undefined {
+  return s.second?.groups.includes(group) ? s.second.region : undefined;
+}
+
+/**
+ * The same scenario with `/diff/b` in a second source (eu-west-1): a rule keeps the log groups
+ * of its first group's region and names that source; no draw, so the events and disturbances
+ * are the seed's own.
+ */
+export function withTwoSources(s: Scenario): Scenario {
+  const inSecond = (g: string) => (SECOND.groups as readonly string[]).includes(g);
+  const place = (r: GenRule): GenRule => {
+    const second = inSecond(r.logGroups[0]!);
+    return { ...r, logGroups: r.logGroups.filter((g) => inSecond(g) === second), ...(second ? { from: SECOND.source } : {}) };
+  };
+  return {
+    ...s,
+    second: SECOND,
+    rules: s.rules.map(place),
+    disturbances: s.disturbances.map((d) => (d.kind === 'hup-layout' ? { ...d, rule: place(d.rule) } : d)),
+  };
 }
 
 /** Rules whose ids start with this are layout changes only: never compared. */
@@ -256,7 +287,7 @@ function duration(ms: number): string {
 }
 
 export function ruleYaml(r: GenRule): string {
-  const source = `{ logGroups: ${JSON.stringify(r.logGroups)}${r.filterPattern ? `, filterPattern: ${JSON.stringify(r.filterPattern)}` : ''} }`;
+  const source = `{ ${r.from ? `from: ${r.from}, ` : ''}logGroups: ${JSON.stringify(r.logGroups)}${r.filterPattern ? `, filterPattern: ${JSON.stringify(r.filterPattern)}` : ''} }`;
   let out = `  - id: ${r.id}\n    source: ${source}\n`;
   const w = r.window;
   if (w) {
@@ -288,8 +319,9 @@ export const DEFAULT_GRACE_MS = 5000;
 export function configYaml(s: Scenario, endpoint: string, hookUrl: string, graceMs: number | undefined): string {
   const sessions = [`strategy: ${s.strategy}`, `maxConcurrent: ${s.maxConcurrent}`, 'stallAfter: 5s', 'backoff: { initial: 100ms, max: 1s }'];
   if (graceMs !== undefined) sessions.push(`grace: ${duration(graceMs)}`);
+  const second = s.second ? `sources:\n  ${s.second.source}: { region: ${s.second.region}, accountId: "123456789012", endpoint: "${endpoint}" }\n` : '';
   return `aws: { region: us-east-1, accountId: "123456789012", endpoint: "${endpoint}" }
-rules: { paths: [rules], watch: false }
+${second}rules: { paths: [rules], watch: false }
 destinations:
   hook: { type: webhook, url: "${hookUrl}" }
 defaults: { notify: [hook], throttle: ${duration(s.throttleMs)}, resolve: false }
@@ -307,7 +339,7 @@ export function describeScenario(s: Scenario): string {
     const win = w
       ? `${w.type}(${[w.count !== undefined ? `count ${w.count}` : '', w.factor !== undefined ? `factor ${w.factor} min ${w.minCount}` : '', `within ${duration(w.withinMs)}`, w.groupBy ? `by ${w.groupBy.join(',')}` : ''].filter(Boolean).join(', ')})`
       : 'no window';
-    return `    ${r.id}: ${r.logGroups.join('+')} ${JSON.stringify(r.filterPattern)} ${win} throttle ${r.throttleMs === undefined ? `${duration(s.throttleMs)} (default)` : duration(r.throttleMs)}${r.resolve ? ' resolve' : ''}${r.feed ? ` polled every ${duration(r.feed.pollMs)} lag ${duration(r.feed.lagMs)}` : ''}`;
+    return `    ${r.id}: ${r.from ? `(source ${r.from}) ` : ''}${r.logGroups.join('+')} ${JSON.stringify(r.filterPattern)} ${win} throttle ${r.throttleMs === undefined ? `${duration(s.throttleMs)} (default)` : duration(r.throttleMs)}${r.resolve ? ' resolve' : ''}${r.feed ? ` polled every ${duration(r.feed.pollMs)} lag ${duration(r.feed.lagMs)}` : ''}`;
   });
   return [
     `  strategy ${s.strategy}, maxConcurrent ${s.maxConcurrent}, default throttle ${duration(s.throttleMs)}, emulator session timeout ${s.sessionTimeoutMs === undefined ? 'default' : duration(s.sessionTimeoutMs)}, groups ${s.groups.join(' ')}, ${s.events.length} events over ${(s.events[s.events.length - 1]?.atMs ?? 0) / 1000}s`,
@@ -394,7 +426,7 @@ export async function runLive(s: Scenario, opts: { graceMs?: number | undefined;
     writeFileSync(path.join(dir, 'rules/rules.yaml'), rulesYaml(s.rules));
     // Every log group exists before the daemon opens sessions on it (boot lines it never sees).
     const layoutGroups = s.disturbances.flatMap((d) => (d.kind === 'hup-layout' ? d.rule.logGroups : []));
-    for (const g of new Set([...s.groups, ...layoutGroups])) emu.emulator.ingest([{ logGroup: g, logStream: 'boot', timestamp: Date.now() - 60_000, message: 'boot' }]);
+    for (const g of new Set([...s.groups, ...layoutGroups])) emu.emulator.ingest([{ logGroup: g, logStream: 'boot', timestamp: Date.now() - 60_000, message: 'boot' }], { region: regionOfGroup(s, g) });
 
     const start = async (): Promise<DaemonProcess> => {
       const d = startDaemon({ cwd: dir, args: ['--log-level', 'debug'], env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
@@ -419,7 +451,7 @@ export async function runLive(s: Scenario, opts: { graceMs?: number | undefined;
         const timestamp = Math.max(Date.now(), last + 1);
         last = timestamp;
         const ev = { timestamp, logGroup: e.logGroup, logStream: e.logStream, message: e.message };
-        emu.emulator.ingest([ev]);
+        emu.emulator.ingest([ev], { region: regionOfGroup(s, e.logGroup) });
         recorded.push(ev);
       }
     };
@@ -635,8 +667,8 @@ export interface DifferentialResult {
   readonly failure: string | undefined;
 }
 
-export async function runDifferential(seed: number, opts: { log?: (line: string) => void } = {}): Promise<DifferentialResult> {
-  const scenario = generateScenario(seed);
+export async function runDifferential(seed: number, opts: { log?: (line: string) => void; twoSources?: boolean } = {}): Promise<DifferentialResult> {
+  const scenario = opts.twoSources ? withTwoSources(generateScenario(seed)) : generateScenario(seed);
   const live = await runLive(scenario, { graceMs: configuredGraceMs(), log: opts.log });
   const replay = await runReplay(live);
   const comparison = compareAlerts(live.alerts, replay, live.T);
