@@ -6,7 +6,9 @@
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { shardKey, shardOf } from '../../src/config/sources.js';
 import { startDaemon, type DaemonProcess } from '../kit/daemon.js';
 import { startEmulator, type StartedEmulator } from '../kit/emulator.js';
 import { startReceiver, type Receiver } from '../kit/receiver.js';
@@ -99,5 +101,31 @@ describe('one daemon, two accounts in two regions', () => {
     put(eu, 'ERROR in Dublin again');
     await until(() => alertsOf('eu-errors') === 2, 'the second eu alert while us-east-1 is down');
     expect(alertsOf('us-errors')).toBe(1);
+  });
+});
+
+describe('shards', () => {
+  it("a daemon runs only its shard's sources and their rules; the other shard runs the rest", async () => {
+    // Which shard of two each source falls on (a stable hash of account and region).
+    const euShard = shardOf(shardKey('default', { accountId: '111111111111', region: 'eu-west-1' }), 2);
+    const usShard = shardOf(shardKey('us', { accountId: '222222222222', region: 'us-east-1' }), 2);
+    const config = readFileSync(path.join(dir, 'tailwatch.yaml'), 'utf8');
+    const seen = new Map<string, number>();
+    for (const index of [0, 1]) {
+      // A shard may hold no source (two sources, two shards): nothing to run is fine there.
+      writeFileSync(path.join(dir, 'tailwatch.yaml'), `${config.replace('rules: { paths: [rules] }', 'rules: { paths: [rules], allowEmpty: true }')}shard: { index: ${index}, count: 2 }\n`);
+      daemon = startDaemon({ cwd: dir, args: ['--log-level', 'debug'] });
+      await daemon.waitForMsg('ready');
+      const planned = daemon.logs.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('Live Tail plan:')).map((l) => String(l['source']));
+      const expected = [euShard === index ? 'default' : undefined, usShard === index ? 'us' : undefined].filter((x): x is string => x !== undefined);
+      expect(planned.sort()).toEqual(expected);
+      const loaded = await daemon.waitForMsg('rules loaded');
+      expect(loaded['rules']).toBe(expected.length);
+      for (const p of planned) seen.set(p, (seen.get(p) ?? 0) + 1);
+      await daemon.stop();
+      daemon = undefined;
+    }
+    // Together the two shards run every source once.
+    expect([...seen.entries()].sort()).toEqual([['default', 1], ['us', 1]]);
   });
 });
