@@ -12,6 +12,13 @@ import { formatProblem } from '../problems.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CommandDef } from './command.js';
 import { runDoctor, type CheckResult } from './doctor-checks.js';
 
+/** A named source's checks speak of its keys (`sources.us.region`), not `aws.region`. */
+function sourceKeys(r: CheckResult, name: string): CheckResult {
+  if (name === 'default') return r;
+  const key = (text: string): string => text.replace(/\baws\.(region|profile|accountId|endpoint|filterLogEventsPerSecond)\b/g, `sources.${name}.$1`);
+  return { ...r, message: key(r.message), ...(r.fix !== undefined ? { fix: key(r.fix) } : {}) };
+}
+
 export function formatDoctorText(results: readonly CheckResult[], live: boolean): string {
   // A log group's line names the group (`log group /x …`, `access denied to log group /x …`): no label.
   const label = (r: CheckResult): string => (r.check === 'log-group' ? '' : `${r.check}: `);
@@ -47,7 +54,7 @@ export const doctorCommand: CommandDef = {
     const results: CheckResult[] = [];
     for (const [i, name] of names.entries()) {
       const checked = await runDoctor({ config: configForSource(config, name), ruleSet: rulesForSource(ruleSet, name), env: io.env, live, destinations: i === names.length - 1 });
-      results.push(...(several ? checked.map((r) => (r.check === 'destination' ? r : { ...r, source: name })) : checked));
+      results.push(...(several ? checked.map((r) => (r.check === 'destination' ? r : { ...sourceKeys(r, name), source: name })) : checked));
     }
     io.stdout.write(format === 'json' ? JSON.stringify(doctorJson(results, live), null, 2) + '\n' : formatDoctorText(results, live));
     return results.some((r) => r.status === 'fail') ? EXIT_FAILED : EXIT_OK;

@@ -55,6 +55,7 @@ describe('doctor with several sources', () => {
     );
     expect(groups.find((c) => c.subject === '/missing')!.message).toContain('not found in us-east-1');
     expect(out.checks.filter((c) => c.check === 'plan').map((c) => c.source)).toEqual(['default', 'us']);
+    expect(out.checks.find((c) => c.check === 'region' && c.source === 'us')!.message).toContain('(sources.us.region)');
     // Destinations are checked once, for every source.
     expect(out.checks.filter((c) => c.check === 'destination')).toHaveLength(1);
     expect(r.code).toBe(1);
