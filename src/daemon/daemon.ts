@@ -124,6 +124,7 @@ export class Daemon {
       engine: () => this.counters,
       live: () => this.engine.live,
       watermarks: () => this.engine?.watermarks() ?? new Map(),
+      sourceOf: (id) => this.source?.sourceNameOf?.(id),
       now: this.now,
       rulesLoaded: () => this.ruleSet.rules.length,
       unhealthyRules: () => this.source?.health().unhealthyRules.length ?? 0,

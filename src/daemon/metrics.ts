@@ -12,6 +12,8 @@ export interface MetricSources {
   live(): LiveCounters;
   /** Per source, the last instant it covered (undefined: nothing yet). */
   watermarks(): ReadonlyMap<string, number | undefined>;
+  /** The source (account and region, by `sources:` name) a session or poll id runs in. */
+  sourceOf?(id: string): string | undefined;
   now(): number;
   rulesLoaded(): number;
   unhealthyRules(): number;
@@ -108,12 +110,16 @@ export function createMetrics(sources: MetricSources): DaemonMetrics {
   new Gauge({
     name: 'tailwatch_source_watermark_lag_seconds',
     help: 'Now minus the last instant a session or poll covered completely: its rules decide up to there (grows while it is down or backfilling; a poll trails by its lag plus up to its interval).',
-    labelNames: ['session'],
+    labelNames: ['session', 'source'],
     registers: [registry],
     collect() {
       this.reset();
       const now = sources.now();
-      for (const [session, w] of sources.watermarks()) if (w !== undefined) this.set({ session }, Math.max(0, now - w) / 1000);
+      for (const [session, w] of sources.watermarks()) {
+        if (w === undefined) continue;
+        const source = sources.sourceOf?.(session);
+        this.set(source === undefined ? { session } : { session, source }, Math.max(0, now - w) / 1000);
+      }
     },
   });
   new Gauge({ name: 'tailwatch_rules_loaded', help: 'Rules running.', registers: [registry], collect() { this.set(sources.rulesLoaded()); } });

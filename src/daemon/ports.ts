@@ -25,6 +25,8 @@ export interface EventSource {
   health(): SourceHealth;
   /** Ids of the sources running now (what batches name in `source`). */
   sourceIds(): readonly string[];
+  /** The account-region source (`sources:` name) a session or poll id runs in. */
+  sourceNameOf?(id: string): string | undefined;
   /** Retries now what waits for a slow retry (a missing or denied log group): SIGHUP calls it. */
   retryUnhealthy?(): void;
   /** Closes every session (server side too). Idempotent. */

@@ -93,6 +93,11 @@ export class SourceSet implements EventSource {
     return [...this.children.values()].flatMap((c) => c.sourceIds());
   }
 
+  sourceNameOf(id: string): string | undefined {
+    for (const [name, c] of this.children) if (c.sourceIds().includes(id)) return name;
+    return undefined;
+  }
+
   retryUnhealthy(): void {
     for (const c of this.children.values()) c.retryUnhealthy();
   }

@@ -90,6 +90,7 @@ describe('one daemon, two accounts in two regions', () => {
     const metrics = await (await fetch(`http://${address}/metrics`)).text();
     expect(metrics).toMatch(/tailwatch_session_starts_total\{session="lt-[0-9a-f]{8}",source="default"\} 1/);
     expect(metrics).toMatch(/tailwatch_session_starts_total\{session="lt-[0-9a-f]{8}",source="us"\} 1/);
+    expect(metrics).toMatch(/tailwatch_source_watermark_lag_seconds\{session="lt-[0-9a-f]{8}",source="us"\} /);
 
     // us-east-1 goes away.
     await us.close();
