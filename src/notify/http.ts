@@ -10,6 +10,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { FailureReason, SendOutcome } from './notifier.js';
 import { scrub } from './secrets.js';
+import { realTimers, type TimerHandle, type Timers } from '../time.js';
 
 /**
  * Concurrent sends to one webhook or Alertmanager destination, over kept-alive
@@ -32,7 +33,8 @@ export interface PostOptions {
   readonly timeoutMs: number;
   readonly signal?: AbortSignal | undefined;
   readonly secrets: readonly string[];
-  readonly now?: (() => number) | undefined;
+  /** The request timeout's timer and the clock Retry-After dates are read against (real by default). */
+  readonly timers?: Timers | undefined;
 }
 
 /**
@@ -59,16 +61,17 @@ export async function postJson(opts: PostOptions): Promise<SendOutcome> {
   if (!secure && url.protocol !== 'http:') return { ok: false, retry: true, reason: 'error', detail: 'request failed' };
   const body = Buffer.from(opts.body, 'utf8');
   const headers: Record<string, string | number> = { 'content-type': 'application/json', ...opts.headers, 'content-length': body.length };
+  const timers = opts.timers ?? realTimers;
   return new Promise<SendOutcome>((resolve) => {
     let settled = false;
     // One timer and one listener per request (AbortSignal.timeout + AbortSignal.any cost more than the request).
     const timeout = { aborted: false };
-    let timer: NodeJS.Timeout | undefined;
+    let timer: TimerHandle | undefined;
     let onAbort: (() => void) | undefined;
     const done = (outcome: SendOutcome): void => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      timers.clearTimeout(timer);
       if (onAbort) opts.signal?.removeEventListener('abort', onAbort);
       resolve(outcome);
     };
@@ -81,7 +84,7 @@ export async function postJson(opts: PostOptions): Promise<SendOutcome> {
       // Invalid header names or values (fetch rejected those with a TypeError, no code).
       return done({ ok: false, retry: true, reason: 'error', detail: 'request failed' });
     }
-    timer = setTimeout(() => {
+    timer = timers.setTimeout(() => {
       timeout.aborted = true;
       req.destroy(Object.assign(new Error('timed out'), { name: 'TimeoutError' }));
     }, opts.timeoutMs);
@@ -97,7 +100,7 @@ export async function postJson(opts: PostOptions): Promise<SendOutcome> {
       res.on('data', (c: Buffer) => chunks.push(c));
       const finish = (): void => {
         const retryAfter = res.headers['retry-after'];
-        done(classifyResponse(res.statusCode ?? 0, typeof retryAfter === 'string' ? retryAfter : null, Buffer.concat(chunks).toString('utf8'), opts.secrets, opts.now ?? Date.now));
+        done(classifyResponse(res.statusCode ?? 0, typeof retryAfter === 'string' ? retryAfter : null, Buffer.concat(chunks).toString('utf8'), opts.secrets, () => timers.now()));
       };
       res.on('end', finish);
       res.on('error', (err) => {

@@ -17,8 +17,8 @@ import { createSlackNotifier } from './slack/index.js';
 import { createWebhookNotifier } from './webhook/index.js';
 
 export type { DeliveryMetrics, OutboxSinkOptions } from './sink.js';
-export type { Notifier, NotifierDeps, SendOutcome, SendContext, RenderedRequest, Pacing, FailureReason } from './notifier.js';
-export { DELIVERY_HEADER } from './notifier.js';
+export type { Notifier, PacedNotifier, UnpacedNotifier, Delivery, NotifierDeps, SendOutcome, SendContext, RenderedRequest, Pacing, FailureReason } from './notifier.js';
+export { DELIVERY_HEADER, alertsOf, deliveryOf, sendOne } from './notifier.js';
 export { consoleColorFor } from './console/index.js';
 export { SIGNATURE_HEADER, signature } from './webhook/index.js';
 export { retryDelay, type RetryPolicy } from './backoff.js';

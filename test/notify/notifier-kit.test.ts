@@ -9,7 +9,7 @@ import type { Destination } from '../../src/config/model.js';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createNotifier, createOutboxSink, DELIVERY_HEADER, type SendOutcome } from '../../src/notify/index.js';
+import { createNotifier, createOutboxSink, DELIVERY_HEADER, sendOne, type SendOutcome } from '../../src/notify/index.js';
 import { captureLog } from '../kit/log.js';
 import { sampleAlert } from '../kit/alerts.js';
 import { startReceiver, type Receiver } from '../kit/receiver.js';
@@ -34,7 +34,7 @@ afterAll(() => rx.close());
 async function sendOnce(dest: Destination, timeoutMs = 2_000): Promise<SendOutcome> {
   const n = createNotifier(dest, { timeoutMs });
   const alert = sampleAlert();
-  return n.send([alert], { deliveryId: alert.id });
+  return sendOne(n, alert);
 }
 
 function expectNoSecrets(text: string): void {
@@ -101,7 +101,7 @@ describe.each(INTEGRATIONS)('the $type notifier', ({ make }) => {
     const before = rx.requests.length;
     const n = createNotifier(make(rx.url), { timeoutMs: 2_000 });
     const alert = sampleAlert();
-    expect((await n.send([alert], { deliveryId: alert.id })).ok).toBe(true);
+    expect((await sendOne(n, alert)).ok).toBe(true);
     expect(rx.requests[before]!.headers[DELIVERY_HEADER.toLowerCase()]).toBe(alert.id);
   });
 

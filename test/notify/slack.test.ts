@@ -4,7 +4,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { SlackDestination } from '../../src/config/model.js';
 import type { Alert } from '../../src/engine/alert.js';
-import { createNotifier, createOutboxSink, DELIVERY_HEADER } from '../../src/notify/index.js';
+import { createNotifier, createOutboxSink, deliveryOf, DELIVERY_HEADER, sendOne } from '../../src/notify/index.js';
+import { createSlackNotifier } from '../../src/notify/slack/index.js';
 import { LIMITS } from '../../src/notify/slack/render.js';
 import { sampleAlert } from '../kit/alerts.js';
 import { captureLog } from '../kit/log.js';
@@ -61,7 +62,7 @@ describe('the slack message, as the real @slack/webhook client sends it', () => 
   it('has a header with severity and title, the text, fields, samples in a code block, a console link and a fallback', async () => {
     const rx = await receiver();
     const alert = sampleAlert();
-    const out = await createNotifier(slack(rx.url), { timeoutMs: 2_000 }).send([alert], { deliveryId: alert.id });
+    const out = await sendOne(createNotifier(slack(rx.url), { timeoutMs: 2_000 }), alert);
     expect(out).toMatchObject({ ok: true, status: 200 });
     const [req] = rx.requests;
     expect(req!.path).toBe('/services/T0/B0/SECRETxyz123');
@@ -83,7 +84,7 @@ describe('the slack message, as the real @slack/webhook client sends it', () => 
   it('styles a resolve as such (no samples)', async () => {
     const rx = await receiver();
     const alert = sampleAlert({ kind: 'resolved', title: 'payments 5xx back to normal', count: 2 });
-    await createNotifier(slack(rx.url), { timeoutMs: 2_000 }).send([alert], { deliveryId: alert.id });
+    await sendOne(createNotifier(slack(rx.url), { timeoutMs: 2_000 }), alert);
     const body = JSON.parse(rx.requests[0]!.body) as Body;
     expect(body.blocks[0]!.text!.text).toBe(':white_check_mark: RESOLVED: payments 5xx back to normal');
     expect(body.blocks.some((b) => b.text?.text.startsWith('```'))).toBe(false);
@@ -111,7 +112,7 @@ describe('hostile log lines in a slack message', () => {
 
   it('renders inert and within limits', async () => {
     const rx = await receiver();
-    const out = await createNotifier(slack(rx.url), { timeoutMs: 2_000 }).send([alert], { deliveryId: alert.id });
+    const out = await sendOne(createNotifier(slack(rx.url), { timeoutMs: 2_000 }), alert);
     expect(out.ok).toBe(true);
     const body = JSON.parse(rx.requests[0]!.body) as Body;
     expectWithinLimits(body);
@@ -135,7 +136,7 @@ describe('hostile log lines in a slack message', () => {
   it('a digest of hostile alerts is inert and within limits too', async () => {
     const rx = await receiver();
     const many: Alert[] = Array.from({ length: 50 }, (_, i) => ({ ...alert, id: `${i}`.padStart(32, '0'), title: `<!channel> ${'z'.repeat(500)} ${i}` }));
-    expect((await createNotifier(slack(rx.url), { timeoutMs: 2_000 }).send(many, { deliveryId: 'digest-x' })).ok).toBe(true);
+    expect((await createSlackNotifier(slack(rx.url), { timeoutMs: 2_000 }).send(deliveryOf(many))).ok).toBe(true);
     const body = JSON.parse(rx.requests[0]!.body) as Body;
     expectWithinLimits(body);
     for (const t of [...mrkdwnTexts(body), body.text]) expect(t).not.toMatch(/[<>]|@channel/);
