@@ -53,10 +53,13 @@ export class SteppedClock implements Timers {
     return at;
   }
 
-  /** Moves the clock `ms` forward, running every timer due by then (also those armed on the way). */
+  /**
+   * Moves the clock `ms` forward, running every timer due by then (also those armed on the way).
+   * Until the first due timer the move is synchronous: `void clock.advance(ms)` inside a callback
+   * makes time pass "during" it (a receiver that answers late).
+   */
   async advance(ms: number): Promise<void> {
     const end = this.t + Math.max(0, ms);
-    await turns();
     for (;;) {
       const next = this.due(end);
       if (!next) break;
