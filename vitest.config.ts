@@ -1,8 +1,49 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * End-to-end tests: they spawn child processes (bin/tailwatch.js, grep,
+ * alertmanager, npm pack), run the emulator over HTTP, or read a process's
+ * memory. `npm run test:e2e` runs them alone, `npm run test:unit` the rest
+ * (seconds), `npm test` both. A new end-to-end file is named `*.e2e.test.ts`
+ * or listed here.
+ */
+const E2E = [
+  'test/**/*.e2e.test.ts',
+  // child processes
+  'test/cli/completion.test.ts',
+  'test/cli/hostile-files.test.ts',
+  'test/cli/hostile-regex.test.ts',
+  'test/cli/plan-tail.test.ts',
+  'test/cli/readme-emulator.test.ts',
+  'test/daemon/adaptive.test.ts',
+  'test/daemon/completion.test.ts',
+  'test/daemon/console-stream.test.ts',
+  'test/daemon/demo.test.ts',
+  'test/daemon/differential.test.ts',
+  'test/daemon/full-disk.test.ts',
+  'test/daemon/infra.test.ts',
+  'test/daemon/live-replay.test.ts',
+  'test/daemon/run.test.ts',
+  'test/daemon/shutdown.test.ts',
+  'test/docs/docs.test.ts',
+  'test/filter/grep-parallel.test.ts',
+  'test/filter/grep.test.ts',
+  'test/notify/alertmanager.test.ts',
+  'test/notify/cli.test.ts',
+  'test/notify/durability.test.ts',
+  'test/package/pack.test.ts',
+  // the emulator over HTTP
+  'test/cli/put.test.ts',
+  'test/emulator/**/*.test.ts',
+  'test/livetail/adaptive-source.test.ts',
+  'test/livetail/adaptive.test.ts',
+  'test/livetail/backfill.test.ts',
+  'test/livetail/planner.test.ts',
+  'test/livetail/source.test.ts',
+];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     pool: 'forks',
     // As bin/tailwatch.js: V8's linear-time regexp engine, which rule regexes run on (src/filter/js-regex.ts
     // also turns it on before its first use), and the fallback to it on excessive backtracking.
@@ -11,5 +52,9 @@ export default defineConfig({
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     testTimeout: 20_000,
     hookTimeout: 30_000,
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: E2E } },
+      { extends: true, test: { name: 'e2e', include: E2E } },
+    ],
   },
 });
