@@ -64,3 +64,9 @@ export function sleepOn(timers: Pick<Timers, 'setTimeout' | 'clearTimeout'>, ms:
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+/** `fn` after `ms`, as a cancel function (the shape src/livetail/budget.ts's timers take). */
+export function after(timers: Timers, ms: number, fn: () => void, opts?: TimerOptions): () => void {
+  const handle = timers.setTimeout(fn, ms, opts);
+  return () => timers.clearTimeout(handle);
+}

@@ -1,6 +1,6 @@
 /** The Timers port's two implementations behave alike where tests rely on it. */
 import { describe, expect, it } from 'vitest';
-import { realTimers } from '../src/time.js';
+import { after, realTimers } from '../src/time.js';
 import { SteppedClock } from './kit/stepped-clock.js';
 
 describe('the stepped clock', () => {
@@ -36,6 +36,16 @@ describe('the stepped clock', () => {
     ac.abort();
     await aborted;
     expect(c.pending()).toBe(0);
+  });
+
+  it('after() arms a timer and returns its cancel function', async () => {
+    const c = new SteppedClock(0);
+    const ran: number[] = [];
+    after(c, 10, () => ran.push(c.now()));
+    const cancel = after(c, 20, () => ran.push(-1));
+    cancel();
+    await c.advance(30);
+    expect(ran).toEqual([10]);
   });
 
   it('runWhile steps the clock until the work settles', async () => {
