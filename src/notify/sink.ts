@@ -11,9 +11,9 @@
  * Time comes from the injected `Timers` (`src/time.ts`).
  *
  * One lane per destination; each lease, send outcome and ack is one outbox
- * transaction (acks of one turn share theirs). Nothing is held only in memory: a kill at any moment leaves every alert in
- * the outbox, and rows leased by a dead process come back when their lease
- * expires.
+ * transaction (acks of one turn share theirs). Nothing is held only in
+ * memory: a kill at any moment leaves every alert in the outbox, and rows
+ * leased by a dead process come back when their lease expires.
  *
  * A write the outbox cannot make (disk full, I/O error) never escapes into
  * the event loop: it is counted, reported by `writeProblem()` until a write
