@@ -26,6 +26,7 @@ const E2E = [
   'test/daemon/ha-deploy.test.ts',
   'test/daemon/infra.test.ts',
   'test/daemon/live-replay.test.ts',
+  'test/daemon/polled.test.ts',
   'test/daemon/run.test.ts',
   'test/daemon/shutdown.test.ts',
   'test/daemon/unhealthy-groups.test.ts',
@@ -45,6 +46,8 @@ const E2E = [
   'test/livetail/adaptive.test.ts',
   'test/livetail/backfill.test.ts',
   'test/livetail/planner.test.ts',
+  'test/livetail/poll-budget.test.ts',
+  'test/livetail/poll.test.ts',
   'test/livetail/service-faults.test.ts',
   'test/livetail/source.test.ts',
 ];
