@@ -133,8 +133,8 @@ describe('the outbox sink', () => {
     await until(() => rx.requests.length === 6);
     const t0 = second.clock.now();
     await second.clock.runWhile(second.sink.close(300));
-    // Done at the deadline (plus the wait for the aborted send to record itself), not at the receiver's pace.
-    expect(second.clock.now() - t0).toBeLessThan(1_300);
+    // Done at the deadline (plus at most 1 s for the aborted send to record itself), not at the receiver's pace (5 s).
+    expect(second.clock.now() - t0).toBeLessThan(2_500);
     // Aborted at the deadline and not sent again (it was leased again at once, with a fresh timeout).
     expect(rx.requests.filter((r) => r.headers['x-tailwatch-delivery'] === stuck.id)).toHaveLength(1);
     rx.respond(() => ({ status: 200 }));
