@@ -18,7 +18,7 @@ import { lookup } from 'node:dns/promises';
 import net from 'node:net';
 import tls from 'node:tls';
 import { DescribeLogGroupsCommand, FilterLogEventsCommand, StartLiveTailCommand, type CloudWatchLogsClient, type StartLiveTailCommandInput } from '@aws-sdk/client-cloudwatch-logs';
-import type { Config, Destination, RuleSet } from '../config/model.js';
+import type { Config, Destination, RuleSet } from '../model/config.js';
 import { accountArnResolver, classifyError, createLogsClient, describeError, isLoopbackEndpoint, planSessions, type ArnResolver } from '../livetail/index.js';
 import { groupNameOf, groupRefusalText, parseGroupArn, type SessionSpec } from '../livetail/spec.js';
 

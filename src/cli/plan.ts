@@ -17,7 +17,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadProject } from '../config/load.js';
-import { SESSION_STRATEGIES, type Config, type SessionStrategy } from '../config/model.js';
+import { SESSION_STRATEGIES, type Config, type SessionStrategy } from '../model/config.js';
 import { formatDuration } from '../duration.js';
 import { formatProblem } from '../problems.js';
 import { suggestPolling, withSuggestions, type Suggestion } from './plan-suggest.js';

@@ -11,7 +11,7 @@ import { checkTemplate } from '../engine/template.js';
 import type { InputFileError, Problem } from '../problems.js';
 import { interpolateEnv } from './env.js';
 import { NO_SUCH_FILE, readInputFile } from './input-file.js';
-import type { Config, Destination, RuleDefaults, SessionStrategy, Severity, Silence } from './model.js';
+import type { Config, Destination, RuleDefaults, SessionStrategy, Severity, Silence } from '../model/config.js';
 import { displayPath, schemaProblems } from './schema.js';
 import { YamlSource, type YamlPath } from './yaml-source.js';
 

@@ -10,7 +10,7 @@ import { checkTemplate } from '../engine/template.js';
 import type { Problem } from '../problems.js';
 import { buildFeed, feedProblems, type RawFeed } from './feed.js';
 import { buildDefaults, DEFAULT_TEMPLATES, defaultsTemplateProblems, type RawDefaults } from './config.js';
-import type { LeafOperator, MatchNode, Rule, RuleDefaults, RuleWindow, Severity, SourcePos } from './model.js';
+import type { LeafOperator, MatchNode, Rule, RuleDefaults, RuleWindow, Severity, SourcePos } from '../model/config.js';
 import { displayPath, schemaIssues } from './schema.js';
 import { YamlSource, type YamlPath } from './yaml-source.js';
 

@@ -3,8 +3,8 @@
  * A leaf whose field is missing, or whose `$.` field meets a message that is
  * not JSON, is false (so `not` of it is true) — never an error.
  */
-import type { FieldRef, LeafOperator, MatchNode, SourcePos } from '../config/model.js';
-import type { LogEvent } from './event.js';
+import type { FieldRef, LeafOperator, MatchNode, SourcePos } from '../model/config.js';
+import type { LogEvent } from '../model/event.js';
 import { compileFilterPattern, compileJsRegex, compileSelector, jsonTopValue, MISSING, NOT_JSON, parseJsonMessage, SelectorError, type CompiledFilterPatternLike } from './filter-adapter.js';
 
 const UNPARSED: unique symbol = Symbol('unparsed');

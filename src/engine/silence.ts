@@ -6,7 +6,7 @@
  * the group values. A silence whose `until` is at or before the alert's time
  * is expired and ignored.
  */
-import type { Silence } from '../config/model.js';
+import type { Silence } from '../model/config.js';
 import type { GroupValue } from './compile.js';
 
 export interface SilenceSubject {

@@ -7,7 +7,7 @@
  */
 import { compileSelector, MISSING, NOT_JSON, parseJsonMessage, SelectorError, type Selector } from './filter-adapter.js';
 import { cutText, shownMessage, type FieldReader, type KeptEvent } from './kept.js';
-import type { Severity } from '../config/model.js';
+import type { Severity } from '../model/config.js';
 
 export interface TemplateProblem {
   /** Offset in the template text (0-based) where the problem starts. */

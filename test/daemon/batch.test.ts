@@ -5,10 +5,10 @@
  */
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RoutedAlert } from '../../src/engine/alert.js';
-import type { LogEvent, SourceBatch } from '../../src/engine/event.js';
+import type { RoutedAlert } from '../../src/model/alert.js';
+import type { LogEvent, SourceBatch } from '../../src/model/event.js';
 import { Daemon } from '../../src/daemon/daemon.js';
-import type { AlertSink, EventsHandler } from '../../src/daemon/ports.js';
+import type { AlertSink, EventsHandler } from '../../src/model/ports.js';
 import { captureLog } from '../kit/log.js';
 import { daemonProject } from '../kit/project.js';
 

@@ -5,9 +5,9 @@
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { LogEvent } from '../../src/engine/event.js';
+import type { LogEvent } from '../../src/model/event.js';
 import { Daemon } from '../../src/daemon/daemon.js';
-import type { EventsHandler } from '../../src/daemon/ports.js';
+import type { EventsHandler } from '../../src/model/ports.js';
 import { captureLog } from '../kit/log.js';
 import { daemonProject } from '../kit/project.js';
 

@@ -5,8 +5,8 @@
  * when a `secret` is set.
  */
 import { createHash, createHmac } from 'node:crypto';
-import type { WebhookDestination } from '../../config/model.js';
-import type { Alert } from '../../engine/alert.js';
+import type { WebhookDestination } from '../../model/config.js';
+import type { Alert } from '../../model/alert.js';
 import { HTTP_CONCURRENCY, postJson } from '../http.js';
 import { DELIVERY_HEADER, type NotifierDeps, type RenderedRequest, type UnpacedNotifier } from '../notifier.js';
 import { secretsOf } from '../secrets.js';
