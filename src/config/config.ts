@@ -7,7 +7,7 @@ import { validateHeaderName, validateHeaderValue } from 'node:http';
 import path from 'node:path';
 import cron from 'node-cron';
 import { parseDuration } from '../duration.js';
-import { checkTemplate } from '../engine/template.js';
+import { checkTemplate } from '../model/template-grammar.js';
 import type { InputFileError, Problem } from '../problems.js';
 import { interpolateEnv } from './env.js';
 import { NO_SUCH_FILE, readInputFile } from './input-file.js';

@@ -6,7 +6,7 @@
 import { parseDuration } from '../duration.js';
 import { FilterPatternError, compileFilterPattern, compileSelector } from '../filter/index.js';
 import { compileJsRegex, JsRegexError } from '../filter/js-regex.js';
-import { checkTemplate } from '../engine/template.js';
+import { checkTemplate } from '../model/template-grammar.js';
 import type { Problem } from '../problems.js';
 import { buildFeed, feedProblems, type RawFeed } from './feed.js';
 import { buildDefaults, DEFAULT_TEMPLATES, defaultsTemplateProblems, type RawDefaults } from './config.js';
