@@ -217,15 +217,14 @@ export class Daemon {
       loaded = await loadAll({ ...this.opts.load, now: this.now() });
     } catch (err) {
       this.log.error({ trigger, error: (err as Error).message }, 'reload failed; the running rules stay');
-      this.metrics.reloads.inc({ result: 'failed' });
+      this.reloadNotApplied('failed');
       return false;
     }
     const errors = loaded.problems.filter((p) => p.severity === 'error');
     if (errors.length) {
       for (const e of errors) this.log.error({ problem: formatProblem(e), rule: e.ruleId }, 'invalid rule set');
       this.log.error({ trigger, errors: errors.length }, 'reload rejected; the running rules stay');
-      this.metrics.reloads.inc({ result: 'rejected' });
-      void this.opts.notifier?.ready(this.statusLine());
+      this.reloadNotApplied('rejected');
       return false;
     }
     const needsRestart = restartOnlyChanges(this.config, loaded.config);
@@ -235,7 +234,7 @@ export class Daemon {
       new Engine({ rules: loaded.ruleSet });
     } catch (err) {
       this.log.error({ trigger, error: (err as Error).message }, 'reload rejected; the running rules stay');
-      this.metrics.reloads.inc({ result: 'rejected' });
+      this.reloadNotApplied('rejected');
       return false;
     }
     // Resolves of removed rules (and of rules whose grouping changed) go out now.
@@ -249,6 +248,13 @@ export class Daemon {
     this.persist(true);
     void this.opts.notifier?.ready(this.statusLine());
     return true;
+  }
+
+  /** Counts a reload that left the running rules, and tells systemd it is ready again (RELOADING=1 was sent). */
+  private reloadNotApplied(result: 'failed' | 'rejected'): void {
+    this.metrics.reloads.inc({ result });
+    // Every reload ends with READY=1, or systemd shows the service "reloading" until the next one.
+    void this.opts.notifier?.ready(`reload ${result}, the running rules stay; ${this.statusLine()}`);
   }
 
   /** Stops sessions, flushes the outbox within the deadline, persists state. Idempotent. */

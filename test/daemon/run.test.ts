@@ -389,6 +389,31 @@ describe('tailwatch run', () => {
     expect(d.count((l) => l.msg === 'ready')).toBe(1);
     expect(d.count((l) => l.msg === 'systemd notification failed')).toBe(0);
   });
+
+  it.skipIf(!hasTool('python3', 'apt-get install python3') || !hasTool('systemd-notify', 'apt-get install systemd'))('ends a reload that fails (the config cannot be read) with READY=1 and a status saying so, not "reloading"', async () => {
+    writeConfig();
+    writeFileSync(path.join(dir, 'rules/api.yaml'), API_ERRORS);
+    const socket = path.join(dir, 'notify.sock');
+    // Prints each message; exits at the first READY=1 after a RELOADING=1.
+    const listener = spawn('python3', ['-c', 'import socket,sys\ns=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM)\ns.bind(sys.argv[1])\nprint("bound",flush=True)\ns.settimeout(20)\nreloading=False\nwhile True:\n  m=s.recv(4096).decode()\n  print(m.replace("\\n"," "),flush=True)\n  reloading=reloading or "RELOADING=1" in m\n  if reloading and "READY=1" in m: break\n', socket]);
+    let out = '';
+    listener.stdout.on('data', (c) => (out += c));
+    await new Promise<void>((r) => listener.stdout.once('data', () => r()));
+    const d = startDaemon({ cwd: dir, env: { HOOK_TOKEN: 't', NOTIFY_SOCKET: socket } });
+    daemons.push(d);
+    await d.waitForMsg('ready');
+    await until(() => /READY=1/.test(out), 'READY=1 at start');
+    // The config file becomes a folder: loading it throws.
+    renameSync(path.join(dir, 'tailwatch.yaml'), path.join(dir, 'tailwatch.yaml.bak'));
+    mkdirSync(path.join(dir, 'tailwatch.yaml'));
+    d.signal('SIGHUP');
+    await new Promise<void>((r) => listener.once('exit', () => r()));
+    await d.waitForMsg('reload failed; the running rules stay');
+    const afterReload = out.slice(out.indexOf('RELOADING=1'));
+    expect(afterReload).toMatch(/READY=1/);
+    expect(afterReload).toMatch(/STATUS=reload failed, the running rules stay; 1 rules/);
+    expect(d.count((l) => l.msg === 'systemd notification failed')).toBe(0);
+  });
 });
 
 describe('tailwatch run with invalid input', () => {
