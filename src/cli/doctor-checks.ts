@@ -235,7 +235,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<CheckResult[]> {
     }
 
     // --- destinations: resolve and connect, send nothing
-    for (const [name, dest] of Object.entries(config.destinations)) results.push(await checkDestination(name, dest, timeoutMs));
+    for (const [name, dest] of Object.entries(config.destinations)) results.push(...(await checkDestination(name, dest, timeoutMs)));
 
     // --- clock skew against the service's Date header
     results.push(clockCheck(dateSample, config.sessions.graceMs));
@@ -430,15 +430,28 @@ async function checkLiveTail(s: SessionSpec, client: CloudWatchLogsClient, timeo
   }
 }
 
-/** Resolves the destination's host and opens a TCP (TLS for https) connection; sends nothing. */
-async function checkDestination(name: string, dest: Destination, timeoutMs: number): Promise<CheckResult> {
-  const label = `${name} (${dest.type})`;
-  if (dest.type === 'console') return { check: 'destination', subject: name, status: 'ok', message: `${label}: prints alerts (stderr under run)` };
+/**
+ * Resolves the destination's host and opens a TCP (TLS for https) connection; sends nothing.
+ * An Alertmanager cluster (`peers`) gets a line per peer: each alert is posted to each.
+ */
+async function checkDestination(name: string, dest: Destination, timeoutMs: number): Promise<CheckResult[]> {
+  if (dest.type === 'console') return [{ check: 'destination', subject: name, status: 'ok', message: `${name} (console): prints alerts (stderr under run)` }];
+  if (dest.type !== 'alertmanager' || !dest.peers?.length) return [await checkDestinationUrl(name, `${name} (${dest.type})`, dest.url, `destinations.${name}.url`, timeoutMs)];
+  const peers = dest.peers;
+  const results: CheckResult[] = [];
+  for (const [i, peer] of peers.entries()) {
+    const label = peers.length > 1 ? `${name} (alertmanager peer ${i + 1} of ${peers.length})` : `${name} (alertmanager)`;
+    results.push(await checkDestinationUrl(name, label, peer, `destinations.${name}.peers[${i}]`, timeoutMs));
+  }
+  return results;
+}
+
+async function checkDestinationUrl(name: string, label: string, rawUrl: string, field: string, timeoutMs: number): Promise<CheckResult> {
   let url: URL;
   try {
-    url = new URL(dest.url);
+    url = new URL(rawUrl);
   } catch {
-    return { check: 'destination', subject: name, status: 'fail', message: `${label}: its URL does not parse`, fix: `fix destinations.${name}.url (tailwatch validate points at it)` };
+    return { check: 'destination', subject: name, status: 'fail', message: `${label}: its URL does not parse`, fix: `fix ${field} (tailwatch validate points at it)` };
   }
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
@@ -448,7 +461,7 @@ async function checkDestination(name: string, dest: Destination, timeoutMs: numb
   try {
     address = (await lookup(host)).address;
   } catch (err) {
-    return { check: 'destination', subject: name, status: 'fail', message: `${label}: ${target} does not resolve (${(err as NodeJS.ErrnoException).code ?? 'error'})`, fix: `check the host of destinations.${name}.url and this machine's DNS` };
+    return { check: 'destination', subject: name, status: 'fail', message: `${label}: ${target} does not resolve (${(err as NodeJS.ErrnoException).code ?? 'error'})`, fix: `check the host of ${field} and this machine's DNS` };
   }
   try {
     await connect(host, address, port, url.protocol === 'https:', timeoutMs);
