@@ -1,6 +1,6 @@
 /**
  * `tailwatch plan [--format text|json]`: the Live Tail sessions `run` would
- * open (SPEC §2, §6), and what every strategy would cost side by side. With
+ * open, and what every strategy would cost side by side. With
  * `aws.accountId` it needs no network; otherwise log group names are looked
  * up with DescribeLogGroups. When the daemon's plan state exists
  * (`state.dir/plan-state.json`), the adaptive plan includes the splits it
@@ -275,7 +275,7 @@ export const planCommand: CommandDef = {
     }
     const configured = config.sessions.strategy;
     let plan = plans.get(configured)!;
-    // A rule served on only some of its log groups is reported with the unplaced ones (SPEC §2 has no other list).
+    // A rule served on only some of its log groups is reported with the unplaced ones (the plan's output has no other list).
     const unplaced = [...plan.unplaced, ...plan.partlyServed.map((u) => ({ rule: u.rule, reason: `some of its log groups are unavailable: ${u.reason}` }))].sort((a, b) => (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0));
     plan = { ...plan, unplaced };
     const order = [configured, ...SESSION_STRATEGIES.filter((s) => s !== configured)];

@@ -35,7 +35,7 @@ function inputProblem(file: string, line: number, col: number, message: string):
   return new UserError({ file, line, col, message, severity: 'error', code: 'recorded-event' });
 }
 
-/** One recorded event (SPEC §4 "Recorded events"); throws UserError with the line's position. */
+/** One recorded event (a JSON line: timestamp, message, logGroup, logStream); throws UserError with the line's position. */
 export function parseEventLine(line: string, file: string, lineNo: number): LogEvent {
   let value: unknown;
   try {

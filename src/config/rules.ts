@@ -1,5 +1,5 @@
 /**
- * One rule file (SPEC §4): YAML → schema → semantic checks → typed `Rule`s
+ * One rule file (docs/rules.md): YAML → schema → semantic checks → typed `Rule`s
  * with defaults merged (config < file < rule). Every problem points at the
  * node it concerns. Cross-file checks (duplicate ids) live in load.ts.
  */

@@ -1,5 +1,5 @@
 /**
- * Turning one decision of the engine into the alert payload of SPEC §7:
+ * Turning one decision of the engine into the alert payload (schema/alert.schema.json):
  * the stable id, the rendered title and text (a resolved alert has wording of
  * its own), samples and console link.
  */

@@ -205,7 +205,7 @@ export function compileMatch(node: MatchNode, ruleId: string): { test: Predicate
       const readAll = field.readAll;
       if (node.test.op === 'exists') {
         const want = node.test.value;
-        // A non-JSON message makes a `$.` leaf false, even `exists: false` (SPEC §4).
+        // A non-JSON message makes a `$.` leaf false, even `exists: false` (no field of it exists or is absent).
         if (field.needsJson) {
           return {
             needsJson: true,

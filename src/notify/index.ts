@@ -1,5 +1,5 @@
 /**
- * Delivery (SPEC §7): the durable outbox, the dispatcher, and one folder per
+ * Delivery: the durable outbox, the dispatcher, and one folder per
  * destination. The public surface is this file; everything else is internal.
  *
  * Adding a destination: a folder with a `create<Type>Notifier(dest, deps)`,

@@ -1,5 +1,5 @@
 /**
- * `type: webhook`: POST the alert (SPEC §7 payload, or the configured `body`
+ * `type: webhook`: POST the alert (the standard payload, schema/alert.schema.json, or the configured `body`
  * template rendered over it) with the configured headers, the delivery id,
  * and `X-Tailwatch-Signature: sha256=<hex HMAC-SHA256 of the exact body>`
  * when a `secret` is set.
