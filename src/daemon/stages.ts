@@ -45,6 +45,7 @@ export function createAlertSink(ctx: StageContext, console: { stream?: NodeJS.Wr
     consoleStream: console.stream,
     consoleColor: console.color,
     stateDir: ctx.config.state.dir,
+    timers: ctx.timers,
     ruleResolves: ctx.ruleResolves,
     destinations: ctx.config.destinations,
     delivery: ctx.config.delivery,
