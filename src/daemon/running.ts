@@ -122,15 +122,7 @@ export class RunningDaemon {
   reload(trigger: ReloadTrigger): Promise<boolean> {
     if (this.stopping) return Promise.resolve(false);
     // One reload at a time; a trigger during a reload runs once after it.
-    const run = (this.reloading ?? Promise.resolve(true))
-      .then(() => this.doReload(trigger))
-      .finally(() => {
-        // Whatever started the reload (SIGHUP after a symlink swap, a watch event) and whatever came
-        // of it, watch what the rule paths point at now.
-        if (this.stopping) return;
-        if (this.config.rules.watch) this.watches.watch(this.watchTargets());
-        else this.watches.close();
-      });
+    const run = (this.reloading ?? Promise.resolve(true)).then(() => this.doReload(trigger));
     this.reloading = run.finally(() => {
       if (this.reloading === run) this.reloading = undefined;
     });
@@ -138,7 +130,13 @@ export class RunningDaemon {
   }
 
   private async doReload(trigger: ReloadTrigger): Promise<boolean> {
+    if (this.stopping) return false;
     void this.opts.notifier?.reloading();
+    // Whatever started the reload (SIGHUP after a symlink swap, a watch event), watch what the rule
+    // paths point at now, before the files are read: a change from here on starts another reload, and
+    // one the old watches had not reported yet is in what this load reads. (Set up again after the
+    // load, the watches would miss a change made while the load ran: a second quick save.)
+    if (this.config.rules.watch) this.watches.watch(this.watchTargets());
     // SIGHUP is also how a user says "I fixed it" (created the group, attached the policy): rules
     // waiting for the slow retry of a missing or denied log group try again now, whatever the rules.
     if (trigger === 'signal') this.source.retryUnhealthy?.();
@@ -153,7 +151,13 @@ export class RunningDaemon {
     // Resolves of removed rules (and of rules whose grouping changed) go out now.
     this.deliver(this.engine.reload(loaded.ruleSet, loaded.config.silences));
     this.ruleSet = loaded.ruleSet;
+    const watched = JSON.stringify(this.config.rules.watch && this.watchTargets());
     this.config = reloadedConfig(this.config, loaded.config);
+    // `rules.watch` or `rules.paths` changed: watch the new paths (or nothing).
+    if (JSON.stringify(this.config.rules.watch && this.watchTargets()) !== watched) {
+      if (this.config.rules.watch) this.watches.watch(this.watchTargets());
+      else this.watches.close();
+    }
     await this.source.apply(this.ruleSet, this.config);
     this.deliver(this.engine.retainSources(this.source.sourceIds()));
     this.metrics.reloads.inc({ result: 'applied' });
