@@ -122,11 +122,24 @@ export class RunningDaemon {
   reload(trigger: ReloadTrigger): Promise<boolean> {
     if (this.stopping) return Promise.resolve(false);
     // One reload at a time; a trigger during a reload runs once after it.
-    const run = (this.reloading ?? Promise.resolve(true)).then(() => this.doReload(trigger));
-    this.reloading = run.finally(() => {
-      if (this.reloading === run) this.reloading = undefined;
+    const run: Promise<boolean> = (this.reloading ?? Promise.resolve(true)).then(() => this.doReload(trigger)).catch((err: unknown) => this.reloadThrew(trigger, err));
+    const settled = run.finally(() => {
+      if (this.reloading === settled) this.reloading = undefined;
     });
+    this.reloading = settled;
     return run;
+  }
+
+  /**
+   * A reload that threw (the sessions could not be re-planned, a bug) is logged and counted, and
+   * never rejects: its callers are a signal handler and a file watch, where a rejection would end
+   * the process, and the next reload chains on this one.
+   */
+  private reloadThrew(trigger: ReloadTrigger, err: unknown): boolean {
+    this.metrics.reloads.inc({ result: 'failed' });
+    this.log.error({ trigger, err: err instanceof Error ? err.message : String(err) }, 'reload failed; the daemon keeps running');
+    void this.opts.notifier?.ready(`reload failed, ${this.statusLine()}`);
+    return false;
   }
 
   private async doReload(trigger: ReloadTrigger): Promise<boolean> {

@@ -21,7 +21,7 @@ afterEach(async () => {
   while (daemons.length) await daemons.pop()!.stop();
 });
 
-async function started(): Promise<{ running: RunningDaemon; heard: string[]; dir: string }> {
+async function started(apply: () => Promise<void> = async () => {}): Promise<{ running: RunningDaemon; heard: string[]; dir: string }> {
   const dir = daemonProject(RULE, { prefix: 'tw-reload-notify-' });
   const heard: string[] = [];
   const notifier: ServiceNotifier = {
@@ -36,7 +36,7 @@ async function started(): Promise<{ running: RunningDaemon; heard: string[]; dir
     logger: captureLog('fatal').logger,
     notifier,
     timers: new SteppedClock(Date.now()),
-    createSource: () => ({ apply: async () => {}, health: () => ({ ready: true, details: ['1 session'], unhealthyRules: [] }), sourceIds: () => ['s'], stop: async () => {} }),
+    createSource: () => ({ apply, health: () => ({ ready: true, details: ['1 session'], unhealthyRules: [] }), sourceIds: () => ['s'], stop: async () => {} }),
     createSink: () => ({ enqueue() {}, enqueueMany() {}, depth: () => 0, start() {}, close: async () => {} }),
   }).start();
   daemons.push(running);
@@ -64,5 +64,20 @@ describe('a reload tells systemd it is ready again', () => {
     mkdirSync(path.join(dir, 'tailwatch.yaml'));
     expect(await running.reload('watch')).toBe(false);
     expect(heard.slice(1)).toEqual(['RELOADING=1', 'READY=1 reload failed, the running rules stay; 1 rules; 1 session']);
+  });
+
+  it('when the sessions cannot be re-planned (the source throws): no rejection, and the next reload still runs', async () => {
+    let applies = 0;
+    const { running, heard } = await started(async () => {
+      applies += 1;
+      if (applies === 2) throw new Error('re-planning failed');
+    });
+    // A rejection here would be unhandled in the SIGHUP handler and end the process.
+    expect(await running.reload('signal')).toBe(false);
+    expect(heard.slice(1)).toEqual(['RELOADING=1', 'READY=1 reload failed, 1 rules; 1 session']);
+    // Chained on the failed one, the next reload is not skipped.
+    expect(await running.reload('signal')).toBe(true);
+    expect(applies).toBe(3);
+    expect(heard.slice(3)).toEqual(['RELOADING=1', 'READY=1 1 rules; 1 session']);
   });
 });
