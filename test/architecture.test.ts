@@ -1,8 +1,8 @@
 /**
  * Imports point downstream only (ARCHITECTURE.md): each stage folder of src/
- * may import the folders listed for it and nothing else. `import type` of the
- * shared value types (config/model, engine/event, engine/alert, daemon/ports)
- * is allowed everywhere: those are the plain values that flow between stages.
+ * may import the folders listed for it and nothing else, with no exceptions.
+ * The values and seams the stages share live in src/model/, which each may
+ * import; the daemon puts the stages together and only the CLI imports it.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -13,19 +13,21 @@ const src = path.resolve(import.meta.dirname, '../src');
 const ALLOWED: Record<string, readonly string[]> = {
   // The AWS leaf (log group identity, Live Tail limits, backoff, stable JSON) imports nothing.
   aws: [],
-  filter: [],
-  engine: ['aws', 'filter', 'duration', 'problems'],
-  // config checks templates with the engine's template parser (one grammar, one implementation).
-  config: ['aws', 'filter', 'duration', 'problems', 'engine/template'],
-  ruletest: ['aws', 'config', 'engine', 'filter', 'duration', 'problems'],
-  emulator: ['aws', 'filter', 'duration', 'problems'],
-  livetail: ['aws', 'config', 'engine', 'filter', 'duration', 'problems'],
-  notify: ['aws', 'duration', 'problems'],
-  grep: ['aws', 'filter', 'duration', 'problems'],
-  daemon: ['aws', 'config', 'engine', 'filter', 'livetail', 'notify', 'duration', 'problems'],
-  cli: ['aws', 'config', 'engine', 'filter', 'grep', 'ruletest', 'emulator', 'livetail', 'notify', 'daemon', 'duration', 'problems'],
+  // model (src/model/: config, events, alerts, the ports, the template grammar) holds the values and
+  // seams the stages share; a template's field paths are the filter's JSON selectors.
+  model: ['aws', 'filter'],
+  // time (src/time.ts, the clock and timers port) is a leaf every stage may import.
+  filter: ['time'],
+  engine: ['aws', 'filter', 'duration', 'problems', 'time', 'model'],
+  config: ['aws', 'filter', 'duration', 'problems', 'time', 'model'],
+  ruletest: ['aws', 'config', 'engine', 'filter', 'duration', 'problems', 'time', 'model'],
+  emulator: ['aws', 'filter', 'duration', 'problems', 'time', 'model'],
+  livetail: ['aws', 'config', 'engine', 'filter', 'duration', 'problems', 'time', 'model'],
+  notify: ['aws', 'duration', 'problems', 'time', 'model'],
+  grep: ['aws', 'filter', 'duration', 'problems', 'time', 'model'],
+  daemon: ['aws', 'config', 'engine', 'filter', 'livetail', 'notify', 'duration', 'problems', 'time', 'model'],
+  cli: ['aws', 'config', 'engine', 'filter', 'grep', 'ruletest', 'emulator', 'livetail', 'notify', 'daemon', 'duration', 'problems', 'time', 'model'],
 };
-const SHARED_TYPES = ['config/model', 'engine/event', 'engine/alert', 'daemon/ports'];
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {
@@ -54,7 +56,6 @@ describe('stage folders import only downstream stages', () => {
         const top = target.split(path.sep)[0]!;
         if (top === stage) continue;
         const typeOnly = m[2] !== undefined;
-        if (typeOnly && SHARED_TYPES.includes(target)) continue;
         const ok = ALLOWED[stage]!.some((a) => target === a || target.startsWith(`${a}/`) || (a === top && !a.includes('/')));
         if (!ok) violations.push(`${path.relative(src, file)} imports ${spec}${typeOnly ? ' (type)' : ''}`);
       }

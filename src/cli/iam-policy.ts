@@ -9,7 +9,7 @@
  * (no account known for a name not found), 2 when the lookup failed.
  */
 import { loadProject } from '../config/load.js';
-import type { AwsSource, Config, RuleSet } from '../config/model.js';
+import type { AwsSource, Config, RuleSet } from '../model/config.js';
 import { configForSource, rulesForSource, sourcesOf } from '../config/sources.js';
 import { buildIamPolicy, type PolicyPlan } from '../livetail/iam.js';
 import { ClientPool, resolveArns } from '../livetail/index.js';

@@ -7,8 +7,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readConfig } from '../config/config.js';
-import type { Alert } from '../engine/alert.js';
-import { consoleColorFor, createNotifier } from '../notify/index.js';
+import type { Alert } from '../model/alert.js';
+import { consoleColorFor, createNotifier, sendOne } from '../notify/index.js';
 import { UserError } from '../problems.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CommandDef } from './command.js';
 
@@ -52,7 +52,7 @@ export const notifyTestCommand: CommandDef = {
     const notifier = createNotifier({ ...dest, name } as typeof dest, { timeoutMs: config.delivery.timeoutMs, consoleStream: io.stdout, consoleColor: consoleColorFor(io.stdout, io.env) });
     const alert = sampleAlert(name, Date.now(), opts['resolved'] === true);
     const started = performance.now();
-    const out = await notifier.send([alert], { deliveryId: alert.id });
+    const out = await sendOne(notifier, alert);
     const ms = Math.round(performance.now() - started);
     const label = `${name} (${dest.type})`;
     if (out.ok) {

@@ -3,7 +3,7 @@
  * naming its account and region — sessions, quota and cost are per source — then the
  * totals; JSON nests each source's plan under `sources`.
  */
-import type { AwsSource, Config } from '../config/model.js';
+import type { AwsSource, Config } from '../model/config.js';
 import { shardKey, shardOf, sourcesOf } from '../config/sources.js';
 import type { Plan } from '../livetail/index.js';
 

@@ -1,5 +1,5 @@
 /**
- * One rule file (SPEC §4): YAML → schema → semantic checks → typed `Rule`s
+ * One rule file (docs/rules.md): YAML → schema → semantic checks → typed `Rule`s
  * with defaults merged (config < file < rule). Every problem points at the
  * node it concerns. Cross-file checks (duplicate ids) live in load.ts.
  */
@@ -7,11 +7,11 @@ import { isArnLike, logGroupTarget, parseLogGroupArn, LOG_GROUP_ARN, LOG_GROUP_N
 import { parseDuration } from '../duration.js';
 import { FilterPatternError, compileFilterPattern, compileSelector } from '../filter/index.js';
 import { compileJsRegex, JsRegexError } from '../filter/js-regex.js';
-import { checkTemplate } from '../engine/template.js';
+import { checkTemplate } from '../model/template-grammar.js';
 import type { Problem } from '../problems.js';
 import { buildFeed, feedProblems, type RawFeed } from './feed.js';
 import { buildDefaults, DEFAULT_TEMPLATES, defaultsTemplateProblems, type RawDefaults } from './config.js';
-import { DEFAULT_SOURCE, type AwsSource, type LeafOperator, type MatchNode, type Rule, type RuleDefaults, type RuleWindow, type Severity, type SourcePos } from './model.js';
+import { DEFAULT_SOURCE, type AwsSource, type LeafOperator, type MatchNode, type Rule, type RuleDefaults, type RuleWindow, type Severity, type SourcePos } from '../model/config.js';
 import { displayPath, schemaIssues } from './schema.js';
 import { YamlSource, type YamlPath } from './yaml-source.js';
 

@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { parseDuration } from '../duration.js';
 import type { Problem } from '../problems.js';
-import { DEFAULT_SOURCE, type AwsSource, type Config, type RuleSet } from './model.js';
+import { DEFAULT_SOURCE, type AwsSource, type Config, type RuleSet } from '../model/config.js';
 import type { YamlSource } from './yaml-source.js';
 
 export interface RawAwsSource {

@@ -3,7 +3,7 @@
  * groupBy readers, routing keys and templates compiled once.
  */
 import { createHash } from 'node:crypto';
-import type { MatchNode, Rule } from '../config/model.js';
+import type { MatchNode, Rule } from '../model/config.js';
 import { logGroupTargets, stableJson } from '../aws/index.js';
 import { formatDuration } from '../duration.js';
 import { compileFilterPattern, MISSING, SelectorError, type CompiledFilterPatternLike } from './filter-adapter.js';

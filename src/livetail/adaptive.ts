@@ -15,7 +15,7 @@
  * the split sessions instead of merging and sampling again.
  */
 import { logGroupNameOf } from '../aws/index.js';
-import type { Config, RuleSet } from '../config/model.js';
+import type { Config, RuleSet } from '../model/config.js';
 import { planSessions, type ArnResolver, type GroupExclusion, type SplitGroups } from './planner.js';
 import { type Plan, type SessionSpec } from './spec.js';
 

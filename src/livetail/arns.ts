@@ -6,7 +6,7 @@
  */
 import { logGroupTargets, parseLogGroupArn } from '../aws/index.js';
 import { DescribeLogGroupsCommand, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import type { Config, RuleSet } from '../config/model.js';
+import type { Config, RuleSet } from '../model/config.js';
 import { describeError } from './errors.js';
 import { accountArnResolver, type ArnResolver } from './planner.js';
 import { groupRefusalText } from './spec.js';

@@ -5,7 +5,7 @@
  */
 import { logGroupNameOf } from '../aws/index.js';
 import { FilterLogEventsCommand, type CloudWatchLogsClient, type FilterLogEventsCommandInput } from '@aws-sdk/client-cloudwatch-logs';
-import type { LogEvent } from '../engine/event.js';
+import type { LogEvent } from '../model/event.js';
 import { type SessionParams } from './spec.js';
 
 export interface BackfillRange {

@@ -14,7 +14,7 @@
  * ARNs from `aws.accountId` or DescribeLogGroups, ./arns.ts).
  */
 import { formatLogGroupArn, logGroupTargets, parseLogGroupArn } from '../aws/index.js';
-import type { Config, RuleSet } from '../config/model.js';
+import type { Config, RuleSet } from '../model/config.js';
 import type { ArnResolver } from './planner.js';
 
 export interface IamStatement {

@@ -15,7 +15,7 @@
  * widening a session never changes what a rule sees.
  */
 import { logGroupArn, logGroupNameOf, logGroupTargets, MAX_GROUPS_PER_SESSION, MAX_STREAM_FILTERS, MINUTES_A_MONTH, stableJson } from '../aws/index.js';
-import type { Config, Rule, RuleSet } from '../config/model.js';
+import type { Config, Rule, RuleSet } from '../model/config.js';
 import { money, pollId, sessionId, type Plan, type PollSpec, type SessionParams, type SessionSpec, type UnplacedRule } from './spec.js';
 import { unionPattern } from './union.js';
 

@@ -24,8 +24,8 @@
 import { logGroupNameOf } from '../aws/index.js';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { Logger } from 'pino';
-import type { EventsHandler } from '../daemon/ports.js';
-import type { LogEvent } from '../engine/event.js';
+import type { EventsHandler } from '../model/ports.js';
+import type { LogEvent } from '../model/event.js';
 import { FetchCancelled, fetchGap } from './backfill.js';
 import type { FilterBudget, Timers } from './budget.js';
 import { classifyError, describeError, policyFor, type RestartReason } from './errors.js';

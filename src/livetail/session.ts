@@ -30,8 +30,8 @@
 import { backoffDelay, logGroupNameOf } from '../aws/index.js';
 import { StartLiveTailCommand, type CloudWatchLogsClient, type LiveTailSessionUpdate, type StartLiveTailCommandInput } from '@aws-sdk/client-cloudwatch-logs';
 import type { Logger } from 'pino';
-import type { EventsHandler } from '../daemon/ports.js';
-import type { LogEvent, SourceBatch } from '../engine/event.js';
+import type { EventsHandler } from '../model/ports.js';
+import type { LogEvent, SourceBatch } from '../model/event.js';
 import { ADAPTIVE_DEFAULTS, UpdateWindow, type AdaptiveThresholds, type ObservedStats } from './adaptive.js';
 import { FetchCancelled, fetchGap } from './backfill.js';
 import type { FilterBudget } from './budget.js';

@@ -9,10 +9,10 @@
  * With `aws:` alone there is one source, `default`, and this is that LiveTailSource.
  */
 import type { Logger } from 'pino';
-import type { Config, RuleSet } from '../config/model.js';
-import { DEFAULT_SOURCE } from '../config/model.js';
+import type { Config, RuleSet } from '../model/config.js';
+import { DEFAULT_SOURCE } from '../model/config.js';
 import { configForSource, rulesForSource, shardPart, sourcesOf } from '../config/sources.js';
-import type { EventSource, SourceHealth } from '../daemon/ports.js';
+import type { EventSource, SourceHealth } from '../model/ports.js';
 import { PLAN_STATE_FILE, type PlanStateFile } from './adaptive.js';
 import type { PollMetrics } from './poll.js';
 import type { SourceMetrics } from './session.js';

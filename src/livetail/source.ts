@@ -12,8 +12,8 @@
 import { logGroupNameOf, parseLogGroupArn, stableJson } from '../aws/index.js';
 import type { CloudWatchLogsClientConfig } from '@aws-sdk/client-cloudwatch-logs';
 import type { Logger } from 'pino';
-import type { Config, RuleSet } from '../config/model.js';
-import type { EventSource, EventsHandler, SourceHealth } from '../daemon/ports.js';
+import type { Config, RuleSet } from '../model/config.js';
+import type { EventSource, EventsHandler, SourceHealth } from '../model/ports.js';
 import { ADAPTIVE_DEFAULTS, decideAdaptive, EMPTY_ADAPTIVE_STATE, observedSession, parsePlanState, PLAN_STATE_VERSION, type AdaptiveChange, type AdaptiveDecision, type AdaptiveState, type AdaptiveThresholds, type ObservedStats, type PlanStateFile } from './adaptive.js';
 import { resolveArns } from './arns.js';
 import { FilterBudget, type Timers } from './budget.js';

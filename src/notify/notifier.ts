@@ -4,7 +4,9 @@
  * could help. The integration decides *whether* (it knows its receiver); the
  * dispatcher decides *when* (backoff, Retry-After, pacing).
  */
-import type { Alert } from '../engine/alert.js';
+import { createHash } from 'node:crypto';
+import type { Alert } from '../model/alert.js';
+import type { Timers } from '../time.js';
 
 /** Why a send failed, for logs and the `reason` label of the failure counters. */
 export type FailureReason = 'rate-limited' | 'server-error' | 'client-error' | 'timeout' | 'connection' | 'error';
@@ -32,9 +34,31 @@ export interface RenderedRequest {
 }
 
 export interface SendContext {
-  /** `X-Tailwatch-Delivery`: the alert id, or `digest-<hash>` for a digest. */
-  readonly deliveryId: string;
+  /** Aborts the send (shutdown). */
   readonly signal?: AbortSignal | undefined;
+}
+
+/**
+ * What a paced destination is given to send: one alert, or a digest of
+ * several when more are due than its pacing lets through (`pacing.ts`).
+ * `id` is the `X-Tailwatch-Delivery` header: the alert id, or
+ * `digest-<hash of the ids>`.
+ */
+export type Delivery =
+  | { readonly kind: 'one'; readonly id: string; readonly alert: Alert }
+  | { readonly kind: 'digest'; readonly id: string; readonly alerts: readonly Alert[] };
+
+/** The alerts a delivery carries, in order. */
+export function alertsOf(d: Delivery): readonly Alert[] {
+  return d.kind === 'one' ? [d.alert] : d.alerts;
+}
+
+/** One delivery of `alerts` (one alert: itself; more: a digest with an id derived from theirs). */
+export function deliveryOf(alerts: readonly Alert[]): Delivery {
+  if (alerts.length === 1) return { kind: 'one', id: alerts[0]!.id, alert: alerts[0]! };
+  const h = createHash('sha256');
+  for (const a of alerts) h.update(a.id).update('\n');
+  return { kind: 'digest', id: 'digest-' + h.digest('hex').slice(0, 32), alerts };
 }
 
 /** How the dispatcher may pace a destination. Absent: not paced, only bounded in concurrency. */
@@ -49,23 +73,41 @@ export interface Pacing {
   readonly digestMax: number;
 }
 
-export interface Notifier {
+interface NotifierBase {
   /** The destination's name (what logs and metrics show; never its URL). */
   readonly name: string;
   readonly type: string;
   /** Concurrent sends allowed to this destination. */
   readonly concurrency: number;
-  readonly pacing?: Pacing | undefined;
-  /** Sends one alert, or (when `pacing` allows digests and there are several) one digest of them. */
-  send(alerts: readonly Alert[], ctx: SendContext): Promise<SendOutcome>;
   render(alert: Alert): RenderedRequest;
   /** Stops what the notifier runs on its own (the Alertmanager re-posts) and closes its files; the dispatcher calls it on close. */
   close?(): void;
 }
 
+/** A destination sent one alert a request (webhook, Alertmanager, console); `X-Tailwatch-Delivery` is the alert id. */
+export interface UnpacedNotifier extends NotifierBase {
+  readonly pacing?: undefined;
+  send(alert: Alert, ctx?: SendContext): Promise<SendOutcome>;
+}
+
+/** A destination the dispatcher paces (Slack): it alone is given digests. */
+export interface PacedNotifier extends NotifierBase {
+  readonly pacing: Pacing;
+  send(delivery: Delivery, ctx?: SendContext): Promise<SendOutcome>;
+}
+
+export type Notifier = UnpacedNotifier | PacedNotifier;
+
+/** Sends one alert to any destination (notify-test, tests). */
+export function sendOne(n: Notifier, alert: Alert, ctx?: SendContext): Promise<SendOutcome> {
+  return n.pacing ? n.send(deliveryOf([alert]), ctx) : n.send(alert, ctx);
+}
+
 /** Shared by every notifier factory. */
 export interface NotifierDeps {
   readonly timeoutMs: number;
+  /** The clock and timers (request timeouts, Retry-After dates, Alertmanager's endsAt); real ones by default. */
+  readonly timers?: Timers | undefined;
   /** Where the console destination writes (stdout by default). */
   readonly consoleStream?: NodeJS.WritableStream | undefined;
   /** Console blocks in colour (default: when the stream is a terminal and NO_COLOR is not set). */

@@ -38,3 +38,15 @@ export function batchSize(pacing: Pacing | undefined, due: number): number {
   if (!pacing || due <= 1) return 1;
   return due > pacing.perSecond * pacing.digestAfterSeconds ? Math.min(due, pacing.digestMax) : 1;
 }
+
+/** Longest a lane sleeps before looking again (a safety net; wake-ups are computed). */
+export const MAX_SLEEP_MS = 60_000;
+
+/**
+ * How long a lane sleeps: until its next row is due (or a lease expires) but
+ * not before a Retry-After pause ends; undefined when nothing is pending.
+ */
+export function wakeDelay(nextDue: number | undefined, pausedUntil: number, now: number): number | undefined {
+  if (nextDue === undefined) return undefined;
+  return Math.min(MAX_SLEEP_MS, Math.max(0, Math.max(nextDue, pausedUntil) - now));
+}

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import path from 'node:path';
 import { loadAll } from '../../src/config/load.js';
-import type { Config } from '../../src/config/model.js';
+import type { Config } from '../../src/model/config.js';
 import { configForSource, rulesForSource, shardKey, shardOf, shardPart, sourcesInShard, sourcesOf } from '../../src/config/sources.js';
 import { formatProblem } from '../../src/problems.js';
 import { ruleFingerprint } from '../../src/engine/compile.js';

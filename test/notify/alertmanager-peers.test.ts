@@ -9,10 +9,10 @@ import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { AlertmanagerDestination } from '../../src/config/model.js';
+import type { AlertmanagerDestination } from '../../src/model/config.js';
 import { createAlertmanagerNotifier } from '../../src/notify/alertmanager/index.js';
 import { ENDS_AFTER_INTERVALS, RESOLVED_RETENTION_MS, type Clock } from '../../src/notify/alertmanager/reposter.js';
-import type { Notifier } from '../../src/notify/notifier.js';
+import type { UnpacedNotifier } from '../../src/notify/notifier.js';
 import { sampleAlert } from '../kit/alerts.js';
 import { receiversPerTest, type Receiver } from '../kit/receiver.js';
 
@@ -54,7 +54,7 @@ async function cluster(n = 2) {
   return { peers, dest };
 }
 
-function daemonNotifier(dest: AlertmanagerDestination, clock: Clock, stateDir: string, resolves: (id: string) => boolean = () => true): Notifier {
+function daemonNotifier(dest: AlertmanagerDestination, clock: Clock, stateDir: string, resolves: (id: string) => boolean = () => true): UnpacedNotifier {
   const n = createAlertmanagerNotifier(dest, { timeoutMs: 2_000, stateDir, ruleResolves: resolves }, clock);
   cleanups.push(() => n.close?.());
   return n;
@@ -67,7 +67,7 @@ describe('posting to every peer', () => {
     const { peers, dest } = await cluster(2);
     const n = createAlertmanagerNotifier(dest, { timeoutMs: 2_000 });
     const a = sampleAlert();
-    expect(await n.send([a], { deliveryId: a.id })).toMatchObject({ ok: true });
+    expect(await n.send(a)).toMatchObject({ ok: true });
     expect(peers.map((p) => p.requests.length)).toEqual([1, 1]);
     expect(peers[1]!.requests[0]!.body).toBe(peers[0]!.requests[0]!.body);
     expect(peers.map((p) => p.requests[0]!.headers['x-tailwatch-delivery'])).toEqual([a.id, a.id]);
@@ -79,19 +79,19 @@ describe('posting to every peer', () => {
     const n = createAlertmanagerNotifier(dest, { timeoutMs: 2_000 });
     await peers[0]!.down();
     const a = sampleAlert();
-    expect(await n.send([a], { deliveryId: a.id })).toMatchObject({ ok: true, status: 200 });
+    expect(await n.send(a)).toMatchObject({ ok: true, status: 200 });
     expect(peers[1]!.requests).toHaveLength(1);
 
     await peers[0]!.up();
     peers[0]!.script({ status: 400, body: 'bad' });
-    expect((await n.send([a], { deliveryId: a.id })).ok).toBe(true);
+    expect((await n.send(a)).ok).toBe(true);
 
     peers[0]!.script({ status: 400, body: 'bad' });
     peers[1]!.script({ status: 503, body: 'busy' });
-    expect(await n.send([a], { deliveryId: a.id })).toMatchObject({ ok: false, retry: true, reason: 'server-error' });
+    expect(await n.send(a)).toMatchObject({ ok: false, retry: true, reason: 'server-error' });
     peers[0]!.script({ status: 400, body: 'bad' });
     peers[1]!.script({ status: 422, body: 'no' });
-    expect(await n.send([a], { deliveryId: a.id })).toMatchObject({ ok: false, retry: false });
+    expect(await n.send(a)).toMatchObject({ ok: false, retry: false });
   });
 
   it('logs a failing peer when its problem starts and when it recovers, not once per alert', async () => {
@@ -102,11 +102,11 @@ describe('posting to every peer', () => {
     await peers[1]!.down();
     for (let i = 0; i < 5; i++) {
       const a = sampleAlert();
-      expect((await n.send([a], { deliveryId: a.id })).ok).toBe(true);
+      expect((await n.send(a)).ok).toBe(true);
     }
     await peers[1]!.up();
     const a = sampleAlert();
-    await n.send([a], { deliveryId: a.id });
+    await n.send(a);
     expect(lines.map((l) => [l.msg, l.peer])).toEqual([
       ['alertmanager: a peer did not take the alert; the other peers did', 2],
       ['alertmanager: peer takes alerts again', 2],
@@ -118,7 +118,7 @@ describe('posting to every peer', () => {
     const { peers, dest } = await cluster(1);
     const n = createAlertmanagerNotifier({ ...dest, externalLabels: { cluster: 'prod-eu', team: 'not-this' } }, { timeoutMs: 2_000 });
     const a = sampleAlert({ labels: { team: 'payments' } });
-    await n.send([a], { deliveryId: a.id });
+    await n.send(a);
     expect(bodies(peers[0]!)[0]![0]!.labels).toEqual({ team: 'payments', merchantId: 'm-42', alertname: 'payments-5xx-burst', severity: 'critical', cluster: 'prod-eu' });
     expect(n.render(a).body).toEqual(bodies(peers[0]!)[0]);
   });
@@ -131,8 +131,8 @@ describe('re-posting open firings', () => {
     const n = daemonNotifier(dest, clock, tmp(), (id) => id === 'resolving');
     const firing = sampleAlert({ ruleId: 'resolving', firedAt: '2026-03-01T11:59:00.000Z' });
     const oneShot = sampleAlert({ ruleId: 'one-shot' });
-    await n.send([firing], { deliveryId: firing.id });
-    await n.send([oneShot], { deliveryId: oneShot.id });
+    await n.send(firing);
+    await n.send(oneShot);
     expect(bodies(peers[0]!)[0]![0]!.endsAt).toBeUndefined();
 
     await clock.step(INTERVAL);
@@ -145,7 +145,7 @@ describe('re-posting open firings', () => {
     }
 
     const resolve = sampleAlert({ ruleId: 'resolving', kind: 'resolved', firedAt: '2026-03-01T12:00:30.000Z' });
-    await n.send([resolve], { deliveryId: resolve.id });
+    await n.send(resolve);
     await clock.step(INTERVAL);
     await Promise.all(peers.map((p) => p.waitFor(5)));
     const round = bodies(peers[1]!)[4]!;
@@ -165,7 +165,7 @@ describe('re-posting open firings', () => {
     const clock = new StepClock();
     const first = daemonNotifier(dest, clock, dir);
     const firing = sampleAlert();
-    await first.send([firing], { deliveryId: firing.id });
+    await first.send(firing);
     first.close?.();
 
     const second = daemonNotifier(dest, clock, dir);
@@ -183,9 +183,9 @@ describe('re-posting open firings', () => {
     const a = sampleAlert({ group: { merchantId: 'a' }, firedAt: '2026-03-01T11:00:00.000Z' });
     const aResolved = sampleAlert({ kind: 'resolved', group: { merchantId: 'a' }, firedAt: '2026-03-01T11:05:00.000Z' });
     const b = sampleAlert({ group: { merchantId: 'b' } });
-    await n.send([aResolved], { deliveryId: aResolved.id });
-    await n.send([a], { deliveryId: a.id }); // a retry that lost the race
-    await n.send([b], { deliveryId: b.id });
+    await n.send(aResolved);
+    await n.send(a); // a retry that lost the race
+    await n.send(b);
 
     await clock.step(INTERVAL);
     const reqs = await peers[0]!.waitFor(4);
@@ -206,7 +206,7 @@ describe('re-posting open firings', () => {
     const clock = new StepClock();
     const n = createAlertmanagerNotifier(dest, { timeoutMs: 2_000 }, clock);
     const a = sampleAlert();
-    await n.send([a], { deliveryId: a.id });
+    await n.send(a);
     await clock.step(10 * INTERVAL);
     expect(peers[0]!.requests).toHaveLength(1);
   });

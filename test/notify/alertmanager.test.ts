@@ -10,8 +10,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AlertmanagerDestination } from '../../src/config/model.js';
-import { createNotifier } from '../../src/notify/index.js';
+import type { AlertmanagerDestination } from '../../src/model/config.js';
+import { createNotifier, sendOne } from '../../src/notify/index.js';
 import { alertmanagerBinary } from '../kit/alertmanager.js';
 import { sampleAlert } from '../kit/alerts.js';
 import { startReceiver, type Receiver } from '../kit/receiver.js';
@@ -91,7 +91,7 @@ describe.skipIf(!present)('the alertmanager destination, against a real Alertman
     const dest: AlertmanagerDestination = { type: 'alertmanager', name: 'am', url: amUrl + '/', headers: {} };
     const notifier = createNotifier(dest, { timeoutMs: 5_000 });
     const firing = sampleAlert({ ruleId: 'payments-5xx-burst', labels: { team: 'payments' }, group: { merchantId: 'm-42', 'user.id': 7, region: null } });
-    expect(await notifier.send([firing], { deliveryId: firing.id })).toMatchObject({ ok: true, status: 200 });
+    expect(await sendOne(notifier, firing)).toMatchObject({ ok: true, status: 200 });
 
     const [shown] = (await activeAlerts()).filter((a) => a.labels['alertname'] === 'payments-5xx-burst');
     expect(shown).toBeDefined();
@@ -104,7 +104,7 @@ describe.skipIf(!present)('the alertmanager destination, against a real Alertman
     const before = Date.now();
     const resolved = { ...sampleAlert({ kind: 'resolved', ruleId: 'payments-5xx-burst', labels: { team: 'payments' }, group: firing.group }), firedAt: new Date(before - 1_000).toISOString() };
     expect(notifier.render(resolved).body).toMatchObject([{ endsAt: resolved.firedAt }]);
-    expect((await notifier.send([resolved], { deliveryId: resolved.id })).ok).toBe(true);
+    expect((await sendOne(notifier, resolved)).ok).toBe(true);
     expect((await activeAlerts()).filter((a) => a.labels['alertname'] === 'payments-5xx-burst')).toEqual([]);
 
     // Alertmanager's own webhook says it resolved, with our endsAt (≤ now)
@@ -131,7 +131,7 @@ describe.skipIf(!present)('the alertmanager destination, against a real Alertman
   it('rejects a malformed alert permanently (400 with Alertmanager text)', async () => {
     const n = createNotifier({ type: 'alertmanager', name: 'am', url: amUrl, headers: {} }, { timeoutMs: 2_000 });
     const bad = sampleAlert({ ruleId: '', labels: {}, group: {} });
-    const out = await n.send([{ ...bad, rule: { ...bad.rule, id: '' }, firstEventAt: 'not-a-date' }], { deliveryId: bad.id });
+    const out = await sendOne(n, { ...bad, rule: { ...bad.rule, id: '' }, firstEventAt: 'not-a-date' });
     expect(out).toMatchObject({ ok: false, retry: false, reason: 'client-error' });
   });
 });

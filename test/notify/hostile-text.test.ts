@@ -5,12 +5,12 @@
  * on the console), while well-formed text — emoji, Arabic, Hebrew — passes unchanged.
  */
 import { describe, expect, it } from 'vitest';
-import type { ConsoleDestination, SlackDestination, WebhookDestination } from '../../src/config/model.js';
-import type { Alert } from '../../src/engine/alert.js';
+import type { ConsoleDestination, SlackDestination, WebhookDestination } from '../../src/model/config.js';
+import type { Alert } from '../../src/model/alert.js';
 import { Engine } from '../../src/engine/engine.js';
 import { alertmanagerAlert } from '../../src/notify/alertmanager/index.js';
 import { consoleBlock } from '../../src/notify/console/index.js';
-import { createNotifier } from '../../src/notify/index.js';
+import { createNotifier, deliveryOf } from '../../src/notify/index.js';
 import { slackPayload } from '../../src/notify/slack/index.js';
 import { EXAMPLE_BODIES } from '../../src/notify/webhook/examples.js';
 import { webhookBody } from '../../src/notify/webhook/index.js';
@@ -57,10 +57,10 @@ describe('lone surrogates and bidi controls from logs', () => {
 
   it('are replaced in the Slack message (single and digest)', () => {
     const dest: SlackDestination = { type: 'slack', name: 's', url: 'https://hooks.slack.com/services/T/B/X' } as SlackDestination;
-    const one = slackPayload(dest, [alert]);
+    const one = slackPayload(dest, deliveryOf([alert]));
     expectSafe(one);
     expect(JSON.stringify(one)).toContain('😀');
-    expectSafe(slackPayload(dest, [alert, { ...alert, id: 'other' }]));
+    expectSafe(slackPayload(dest, deliveryOf([alert, { ...alert, id: 'other' }])));
   });
 
   it('are replaced in the webhook body, the alert payload and every example body template', () => {

@@ -5,14 +5,17 @@
  * INTEGRATIONS.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Destination } from '../../src/config/model.js';
+import type { Destination } from '../../src/model/config.js';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createNotifier, createOutboxSink, DELIVERY_HEADER, type SendOutcome } from '../../src/notify/index.js';
+import { createNotifier, createOutboxSink, DELIVERY_HEADER, sendOne, type SendOutcome } from '../../src/notify/index.js';
 import { captureLog } from '../kit/log.js';
 import { sampleAlert } from '../kit/alerts.js';
 import { startReceiver, type Receiver } from '../kit/receiver.js';
+import { SteppedClock } from '../kit/stepped-clock.js';
+import { until } from '../kit/until.js';
+import type { Timers } from '../../src/time.js';
 
 const TOKEN = 'xoxb-SUPERSECRET-token-1234567890';
 const HMAC = 'hmac-key-SUPERSECRET-0987654321';
@@ -31,10 +34,10 @@ beforeAll(async () => {
 });
 afterAll(() => rx.close());
 
-async function sendOnce(dest: Destination, timeoutMs = 2_000): Promise<SendOutcome> {
-  const n = createNotifier(dest, { timeoutMs });
+async function sendOnce(dest: Destination, timeoutMs = 2_000, timers?: Timers): Promise<SendOutcome> {
+  const n = createNotifier(dest, { timeoutMs, timers });
   const alert = sampleAlert();
-  return n.send([alert], { deliveryId: alert.id });
+  return sendOne(n, alert);
 }
 
 function expectNoSecrets(text: string): void {
@@ -76,14 +79,11 @@ describe.each(INTEGRATIONS)('the $type notifier', ({ make }) => {
     }
   });
 
-  it('reads Retry-After as an HTTP date too', async () => {
-    rx.script({ status: 429, body: 'slow down', headers: { 'retry-after': new Date(Date.now() + 30_000).toUTCString() } });
-    const out = await sendOnce(make(rx.url));
-    expect(out.ok).toBe(false);
-    if (!out.ok) {
-      expect(out.retryAfterMs).toBeGreaterThan(25_000);
-      expect(out.retryAfterMs).toBeLessThanOrEqual(31_000);
-    }
+  it('reads Retry-After as an HTTP date too, against the injected clock', async () => {
+    const clock = new SteppedClock(Date.parse('2026-01-01T00:00:00.000Z'));
+    rx.script({ status: 429, body: 'slow down', headers: { 'retry-after': new Date(clock.now() + 30_000).toUTCString() } });
+    const out = await sendOnce(make(rx.url), 2_000, clock);
+    expect(out).toMatchObject({ ok: false, retryAfterMs: 30_000 });
   });
 
   it('retries a connection refused and a timeout', async () => {
@@ -92,16 +92,21 @@ describe.each(INTEGRATIONS)('the $type notifier', ({ make }) => {
     await gone.close();
     const refused = await sendOnce(make(url));
     expect(refused).toMatchObject({ ok: false, retry: true, reason: 'connection' });
-    rx.script({ status: 200, delayMs: 1_500 });
-    const slow = await sendOnce(make(rx.url), 300);
-    expect(slow).toMatchObject({ ok: false, retry: true, reason: 'timeout' });
+    // The receiver never answers in time: the request's timeout (on the injected clock) ends it.
+    const clock = new SteppedClock();
+    rx.script({ status: 200, delayMs: 60_000 });
+    const before = rx.requests.length;
+    const slow = sendOnce(make(rx.url), 300, clock);
+    await until(() => rx.requests.length === before + 1);
+    await clock.advance(300);
+    expect(await slow).toMatchObject({ ok: false, retry: true, reason: 'timeout' });
   });
 
   it('sends X-Tailwatch-Delivery = the alert id', async () => {
     const before = rx.requests.length;
     const n = createNotifier(make(rx.url), { timeoutMs: 2_000 });
     const alert = sampleAlert();
-    expect((await n.send([alert], { deliveryId: alert.id })).ok).toBe(true);
+    expect((await sendOne(n, alert)).ok).toBe(true);
     expect(rx.requests[before]!.headers[DELIVERY_HEADER.toLowerCase()]).toBe(alert.id);
   });
 
@@ -128,7 +133,9 @@ describe.each(INTEGRATIONS)('the $type notifier', ({ make }) => {
     const log = captureLog('debug');
     const labels: string[] = [];
     const dest = make(rx.url);
+    const clock = new SteppedClock();
     const sink = createOutboxSink({
+      timers: clock,
       stateDir: mkdtempSync(path.join(os.tmpdir(), 'tw-kit-')),
       destinations: { [dest.name]: dest },
       delivery: { retryInitialMs: 20, retryMaxMs: 50, maxAgeMs: 60_000, timeoutMs: 1_000, maxQueued: 10_000 },
@@ -137,9 +144,15 @@ describe.each(INTEGRATIONS)('the $type notifier', ({ make }) => {
     });
     sink.start();
     sink.enqueue({ alert: sampleAlert(), destinations: [dest.name] });
-    const end = Date.now() + 10_000;
-    while (!labels.includes('permanent') && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
-    await sink.close(100);
+    // Each failure recorded (nothing in flight), the clock moves past the next backoff (≤ 50 ms).
+    const start = rx.requests.length;
+    const failures = () => labels.filter((l) => l === 'server-error' || l === 'client-error').length;
+    while (!labels.includes('permanent')) {
+      await until(() => failures() === rx.requests.length - start && failures() > 0);
+      if (!labels.includes('permanent')) await clock.advance(50);
+    }
+    expect(failures()).toBe(3);
+    await clock.runWhile(sink.close(100));
     rx.respond(() => ({ status: 200, body: 'ok' }));
     expect(labels).toContain('permanent');
     expect(log.lines.filter((l) => l['destination'] === dest.name).length).toBeGreaterThanOrEqual(3);

@@ -3,18 +3,24 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import type { DeliveryConfig, Destination } from '../../src/config/model.js';
+import type { DeliveryConfig, Destination } from '../../src/model/config.js';
 import { createOutboxSink, retryDelay } from '../../src/notify/index.js';
 import { HTTP_CONCURRENCY } from '../../src/notify/http.js';
 import { sampleAlert } from '../kit/alerts.js';
 import { captureLog } from '../kit/log.js';
 import { receiversPerTest } from '../kit/receiver.js';
+import { SteppedClock } from '../kit/stepped-clock.js';
+import { until } from '../kit/until.js';
 
 const { receiver, cleanups } = receiversPerTest();
 
 const FAST: DeliveryConfig = { retryInitialMs: 50, retryMaxMs: 200, maxAgeMs: 60_000, timeoutMs: 1_000, maxQueued: 10_000 };
 
-function makeSink(destinations: Record<string, Destination>, over: Partial<DeliveryConfig> = {}, stateDir = mkdtempSync(path.join(os.tmpdir(), 'tw-sink-'))) {
+/**
+ * A sink on a stepped clock: retries, pauses, housekeeping and close's deadline move only when the
+ * test advances it; sends are real HTTP, waited for with `until`.
+ */
+function makeSink(destinations: Record<string, Destination>, over: Partial<DeliveryConfig> = {}, stateDir = mkdtempSync(path.join(os.tmpdir(), 'tw-sink-')), clock = new SteppedClock()) {
   const log = captureLog();
   const counts = { delivered: 0, failed: [] as string[], dropped: [] as string[] };
   const out = new PassThrough();
@@ -26,18 +32,11 @@ function makeSink(destinations: Record<string, Destination>, over: Partial<Deliv
     delivery: { ...FAST, ...over },
     logger: log.logger,
     consoleStream: out,
+    timers: clock,
     metrics: { delivered: (_d, n) => (counts.delivered += n), failed: (_d, r) => counts.failed.push(r), dropped: (d, r) => counts.dropped.push(`${d}:${r}`) },
   });
-  cleanups.push(() => sink.close(200));
-  return { sink, log, counts, console: () => consoleText, stateDir };
-}
-
-async function until(cond: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  cleanups.push(() => clock.runWhile(sink.close(200)));
+  return { sink, log, counts, clock, console: () => consoleText, stateDir };
 }
 
 describe('the retry policy', () => {
@@ -67,7 +66,7 @@ describe('the outbox sink', () => {
 
   it('records an alert once per destination even when enqueued twice (the id is the key)', async () => {
     const rx = await receiver();
-    const { sink, counts } = makeSink({ hook: { type: 'webhook', name: 'hook', url: rx.url, headers: {} } });
+    const { sink, counts, clock } = makeSink({ hook: { type: 'webhook', name: 'hook', url: rx.url, headers: {} } });
     const a = sampleAlert();
     sink.enqueue({ alert: a, destinations: ['hook'] });
     sink.enqueue({ alert: a, destinations: ['hook'] });
@@ -75,25 +74,33 @@ describe('the outbox sink', () => {
     sink.start();
     await until(() => counts.delivered === 1);
     sink.enqueue({ alert: a, destinations: ['hook'] });
-    await new Promise((r) => setTimeout(r, 200));
+    expect(sink.depth()).toBe(0);
+    await clock.advance(60_000);
     expect(rx.requests).toHaveLength(1);
   });
 
   it('drops alerts older than maxAge with a log line and a metric', async () => {
     const rx = await receiver();
     rx.respond(() => ({ status: 503, body: 'down for maintenance' }));
-    const { sink, counts, log } = makeSink({ hook: { type: 'webhook', name: 'hook', url: rx.url, headers: {} } }, { maxAgeMs: 700 });
+    const { sink, counts, log, clock } = makeSink({ hook: { type: 'webhook', name: 'hook', url: rx.url, headers: {} } }, { maxAgeMs: 700 });
     sink.start();
     const a = sampleAlert();
+    const t0 = clock.now();
     sink.enqueue({ alert: a, destinations: ['hook'] });
-    await until(() => counts.dropped.length === 1, 5_000);
+    // Each failure recorded (no send in flight), the clock moves 50 ms: retries at 50, 100, 200, 200… ms.
+    while (counts.dropped.length === 0) {
+      await until(() => counts.failed.length === rx.requests.length && rx.requests.length > 0);
+      await clock.advance(50);
+    }
     expect(counts.dropped).toEqual(['hook:max-age']);
+    expect(clock.now() - t0).toBeGreaterThanOrEqual(700);
+    expect(clock.now() - t0).toBeLessThanOrEqual(700 + 1_000 + 50); // housekeeping runs once a second
     expect(sink.depth()).toBe(0);
-    expect(rx.requests.length).toBeGreaterThanOrEqual(2);
+    expect(rx.requests.length).toBeGreaterThanOrEqual(3);
     const line = log.lines.find((l) => l['msg'] === 'alert dropped: older than delivery.maxAge');
     expect(line).toMatchObject({ alert: a.id, destination: 'hook', level: 40 });
     const n = rx.requests.length;
-    await new Promise((r) => setTimeout(r, 400));
+    await clock.advance(60_000);
     expect(rx.requests.length).toBe(n);
   });
 
@@ -113,23 +120,25 @@ describe('the outbox sink', () => {
     for (let i = 0; i < 5; i++) first.sink.enqueue({ alert: sampleAlert(), destinations: ['hook'] });
     const p1 = first.sink.close(2_000);
     expect(first.sink.close(2_000)).toBe(p1);
-    await p1;
+    await first.clock.runWhile(p1);
     expect(rx.requests).toHaveLength(5);
 
     // a receiver that hangs: close gives up at the deadline, and the alert waits in the outbox
     rx.respond(() => ({ status: 200, delayMs: 5_000 }));
-    const second = makeSink(dest, {}, dir);
+    // One clock across the three runs of the same outbox: time goes on between restarts.
+    const second = makeSink(dest, {}, dir, first.clock);
     second.sink.start();
     const stuck = sampleAlert();
     second.sink.enqueue({ alert: stuck, destinations: ['hook'] });
-    const t0 = Date.now();
-    await second.sink.close(300);
-    expect(Date.now() - t0).toBeLessThan(2_500);
+    await until(() => rx.requests.length === 6);
+    const t0 = second.clock.now();
+    await second.clock.runWhile(second.sink.close(300));
+    // Done at the deadline (plus at most 1 s for the aborted send to record itself), not at the receiver's pace (5 s).
+    expect(second.clock.now() - t0).toBeLessThan(2_500);
     // Aborted at the deadline and not sent again (it was leased again at once, with a fresh timeout).
-    await new Promise((r) => setTimeout(r, 200));
     expect(rx.requests.filter((r) => r.headers['x-tailwatch-delivery'] === stuck.id)).toHaveLength(1);
     rx.respond(() => ({ status: 200 }));
-    const third = makeSink(dest, {}, dir);
+    const third = makeSink(dest, {}, dir, first.clock);
     expect(third.sink.depth()).toBe(1);
     third.sink.start();
     await until(() => third.counts.delivered === 1);
@@ -161,7 +170,7 @@ describe('delivery.maxAge with a failing receiver', () => {
   it('drops an alert that passed maxAge while it was being sent instead of retrying it at once in a loop (stepped clock)', async () => {
     const rx = await receiver();
     const T0 = 1_000_000;
-    const clock = { t: T0 };
+    const clock = new SteppedClock(T0);
     const log = captureLog();
     const counts = { failed: 0, dropped: [] as string[] };
     const sink = createOutboxSink({
@@ -169,21 +178,21 @@ describe('delivery.maxAge with a failing receiver', () => {
       destinations: { hook: { type: 'webhook', name: 'hook', url: rx.url, headers: {} } },
       delivery: { ...FAST, maxAgeMs: 30_000 },
       logger: log.logger,
-      now: () => clock.t,
+      timers: clock,
       metrics: { delivered: () => {}, failed: () => counts.failed++, dropped: (d, r) => counts.dropped.push(`${d}:${r}`) },
     });
-    cleanups.push(() => sink.close(200));
+    cleanups.push(() => clock.runWhile(sink.close(200)));
     const a = sampleAlert();
     sink.enqueue({ alert: a, destinations: ['hook'] });
     // Sent just before maxAge (housekeeping runs then, and finds nothing old); the 503 comes back after it.
-    clock.t = T0 + 29_500;
+    await clock.advanceTo(T0 + 29_500);
     rx.respond(() => {
-      clock.t = T0 + 30_400;
+      void clock.advanceTo(T0 + 30_400); // the answer takes 900 ms
       return { status: 503 };
     });
     sink.start();
     await until(() => counts.dropped.length === 1, 5_000);
-    await new Promise((r) => setTimeout(r, 300));
+    await clock.advance(60_000);
     expect(rx.requests).toHaveLength(1);
     expect(counts.dropped).toEqual(['hook:max-age']);
     expect(log.lines.find((l) => l['msg'] === 'alert dropped: older than delivery.maxAge')).toMatchObject({ alert: a.id, destination: 'hook' });
@@ -194,7 +203,7 @@ describe('delivery.maxAge with a failing receiver', () => {
   it('a row already past maxAge when it is leased is dropped there, not sent (housekeeping is not due yet)', async () => {
     const rx = await receiver();
     const T0 = 1_000_000;
-    const clock = { t: T0 };
+    const clock = new SteppedClock(T0);
     const log = captureLog();
     const counts = { dropped: [] as string[] };
     const sink = createOutboxSink({
@@ -202,10 +211,10 @@ describe('delivery.maxAge with a failing receiver', () => {
       destinations: { hook: { type: 'webhook', name: 'hook', url: rx.url, headers: {} } },
       delivery: { ...FAST, maxAgeMs: 30_000 },
       logger: log.logger,
-      now: () => clock.t,
+      timers: clock,
       metrics: { delivered: () => {}, failed: () => {}, dropped: (d, r) => counts.dropped.push(`${d}:${r}`) },
     });
-    cleanups.push(() => sink.close(200));
+    cleanups.push(() => clock.runWhile(sink.close(200)));
     const fresh = sampleAlert();
     sink.enqueue({ alert: fresh, destinations: ['hook'] });
     sink.start(); // housekeeping runs at T0
@@ -214,7 +223,7 @@ describe('delivery.maxAge with a failing receiver', () => {
     const stale = sampleAlert();
     sink.enqueueMany([{ alert: stale, destinations: ['hook'], decidedAt: T0 - 31_000 }]);
     await until(() => counts.dropped.length === 1, 5_000);
-    await new Promise((r) => setTimeout(r, 200));
+    await clock.advance(60_000);
     expect(rx.requests.map((r) => r.headers['x-tailwatch-delivery'])).toEqual([fresh.id]);
     expect(counts.dropped).toEqual(['hook:max-age']);
     expect(log.lines.find((l) => l['msg'] === 'alert dropped: older than delivery.maxAge')).toMatchObject({ alert: stale.id });
@@ -225,12 +234,12 @@ describe('delivery.maxAge with a failing receiver', () => {
 describe('delivery.maxQueued', () => {
   it('keeps at most maxQueued pending deliveries per destination: the oldest are dropped (queue-full: counted, one log line), never the newest', async () => {
     const rx = await receiver();
-    const { sink, counts, log } = makeSink(
+    const { sink, counts, log, clock } = makeSink(
       { hook: { type: 'webhook', name: 'hook', url: rx.url, headers: {} }, other: { type: 'webhook', name: 'other', url: rx.url + '/other', headers: {} } },
       { maxQueued: 5 },
     );
     // Not started yet: everything stays pending. Decision times make "oldest" exact.
-    const t0 = Date.now() - 1_000;
+    const t0 = clock.now() - 1_000;
     const first = Array.from({ length: 4 }, () => sampleAlert());
     first.forEach((alert, i) => sink.enqueue({ alert, destinations: ['hook', 'other'], decidedAt: t0 + i }));
     const burst = Array.from({ length: 4 }, () => sampleAlert());

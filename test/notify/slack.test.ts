@@ -2,13 +2,16 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { SlackDestination } from '../../src/config/model.js';
-import type { Alert } from '../../src/engine/alert.js';
-import { createNotifier, createOutboxSink, DELIVERY_HEADER } from '../../src/notify/index.js';
+import type { SlackDestination } from '../../src/model/config.js';
+import type { Alert } from '../../src/model/alert.js';
+import { createNotifier, createOutboxSink, deliveryOf, DELIVERY_HEADER, sendOne } from '../../src/notify/index.js';
+import { createSlackNotifier } from '../../src/notify/slack/index.js';
 import { LIMITS } from '../../src/notify/slack/render.js';
 import { sampleAlert } from '../kit/alerts.js';
 import { captureLog } from '../kit/log.js';
 import { receiversPerTest, type Receiver } from '../kit/receiver.js';
+import { SteppedClock } from '../kit/stepped-clock.js';
+import { until } from '../kit/until.js';
 
 type Block = { type: string; text?: { type: string; text: string }; fields?: { type: string; text: string }[]; elements?: { type: string; text?: unknown; url?: string }[] };
 type Body = { text: string; blocks: Block[]; username?: string; channel?: string; icon_emoji?: string };
@@ -40,7 +43,9 @@ function expectWithinLimits(body: Body): void {
   expect(body.text.length).toBeLessThanOrEqual(LIMITS.fallback);
 }
 
+/** A sink on a stepped clock: pacing, backoff and Retry-After move only when the test advances it. */
 function sink(rx: Receiver, over: Partial<{ retryInitialMs: number; retryMaxMs: number; maxAgeMs: number }> = {}) {
+  const clock = new SteppedClock();
   const log = captureLog();
   const delivered: number[] = [];
   const failed: string[] = [];
@@ -50,18 +55,27 @@ function sink(rx: Receiver, over: Partial<{ retryInitialMs: number; retryMaxMs: 
     destinations: { 'oncall-slack': slack(rx.url) },
     delivery: { retryInitialMs: 100, retryMaxMs: 400, maxAgeMs: 60_000, timeoutMs: 2_000, maxQueued: 10_000, ...over },
     logger: log.logger,
+    timers: clock,
     metrics: { delivered: (_d, n) => delivered.push(n), failed: (_d, r) => failed.push(r), dropped: (_d, r) => dropped.push(r) },
   });
   s.start();
-  cleanups.push(() => s.close(500));
-  return { s, log, delivered, failed, dropped };
+  cleanups.push(() => clock.runWhile(s.close(500)));
+  /** Each send answered and recorded (nothing in flight), moves the clock `stepMs`; until `cond`. */
+  const drive = async (cond: () => boolean, stepMs = 100): Promise<void> => {
+    for (let i = 0; !cond(); i++) {
+      if (i > 10_000) throw new Error('drive: condition not met');
+      await until(() => rx.requests.length === delivered.length + failed.length);
+      if (!cond()) await clock.advance(stepMs);
+    }
+  };
+  return { s, log, delivered, failed, dropped, clock, drive };
 }
 
 describe('the slack message, as the real @slack/webhook client sends it', () => {
   it('has a header with severity and title, the text, fields, samples in a code block, a console link and a fallback', async () => {
     const rx = await receiver();
     const alert = sampleAlert();
-    const out = await createNotifier(slack(rx.url), { timeoutMs: 2_000 }).send([alert], { deliveryId: alert.id });
+    const out = await sendOne(createNotifier(slack(rx.url), { timeoutMs: 2_000 }), alert);
     expect(out).toMatchObject({ ok: true, status: 200 });
     const [req] = rx.requests;
     expect(req!.path).toBe('/services/T0/B0/SECRETxyz123');
@@ -83,7 +97,7 @@ describe('the slack message, as the real @slack/webhook client sends it', () => 
   it('styles a resolve as such (no samples)', async () => {
     const rx = await receiver();
     const alert = sampleAlert({ kind: 'resolved', title: 'payments 5xx back to normal', count: 2 });
-    await createNotifier(slack(rx.url), { timeoutMs: 2_000 }).send([alert], { deliveryId: alert.id });
+    await sendOne(createNotifier(slack(rx.url), { timeoutMs: 2_000 }), alert);
     const body = JSON.parse(rx.requests[0]!.body) as Body;
     expect(body.blocks[0]!.text!.text).toBe(':white_check_mark: RESOLVED: payments 5xx back to normal');
     expect(body.blocks.some((b) => b.text?.text.startsWith('```'))).toBe(false);
@@ -111,7 +125,7 @@ describe('hostile log lines in a slack message', () => {
 
   it('renders inert and within limits', async () => {
     const rx = await receiver();
-    const out = await createNotifier(slack(rx.url), { timeoutMs: 2_000 }).send([alert], { deliveryId: alert.id });
+    const out = await sendOne(createNotifier(slack(rx.url), { timeoutMs: 2_000 }), alert);
     expect(out.ok).toBe(true);
     const body = JSON.parse(rx.requests[0]!.body) as Body;
     expectWithinLimits(body);
@@ -135,7 +149,7 @@ describe('hostile log lines in a slack message', () => {
   it('a digest of hostile alerts is inert and within limits too', async () => {
     const rx = await receiver();
     const many: Alert[] = Array.from({ length: 50 }, (_, i) => ({ ...alert, id: `${i}`.padStart(32, '0'), title: `<!channel> ${'z'.repeat(500)} ${i}` }));
-    expect((await createNotifier(slack(rx.url), { timeoutMs: 2_000 }).send(many, { deliveryId: 'digest-x' })).ok).toBe(true);
+    expect((await createSlackNotifier(slack(rx.url), { timeoutMs: 2_000 }).send(deliveryOf(many))).ok).toBe(true);
     const body = JSON.parse(rx.requests[0]!.body) as Body;
     expectWithinLimits(body);
     for (const t of [...mrkdwnTexts(body), body.text]) expect(t).not.toMatch(/[<>]|@channel/);
@@ -147,23 +161,28 @@ describe('slack delivery through the outbox', () => {
   it('waits for Retry-After (2 s) after a 429', async () => {
     const rx = await receiver();
     rx.script({ status: 429, body: 'rate_limited', headers: { 'retry-after': '2' } });
-    const { s, failed, delivered } = sink(rx);
+    const { s, failed, delivered, clock } = sink(rx);
     s.enqueue({ alert: sampleAlert(), destinations: ['oncall-slack'] });
-    const [first, second] = await rx.waitFor(2, 10_000);
-    expect(second!.at - first!.at).toBeGreaterThanOrEqual(2_000);
-    expect(second!.headers[DELIVERY_HEADER.toLowerCase()]).toBe(first!.headers[DELIVERY_HEADER.toLowerCase()]);
+    await until(() => failed.length === 1);
+    const t0 = clock.now();
+    // The destination's next wake-up is when Retry-After ends (not the 100 ms backoff).
+    expect(clock.nextAt()).toBe(t0 + 2_000);
+    await clock.advance(1_999);
+    expect(rx.requests).toHaveLength(1);
+    await clock.advance(1);
     await until(() => delivered.length === 1);
+    const [first, second] = rx.requests;
+    expect(second!.headers[DELIVERY_HEADER.toLowerCase()]).toBe(first!.headers[DELIVERY_HEADER.toLowerCase()]);
     expect(failed).toEqual(['rate-limited']);
   });
 
   it('after 500 three times, delivers exactly once', async () => {
     const rx = await receiver();
     rx.script({ status: 500, body: 'a' }, { status: 500, body: 'b' }, { status: 500, body: 'c' });
-    const { s, failed, delivered, log } = sink(rx);
+    const { s, failed, delivered, log, clock, drive } = sink(rx);
     s.enqueue({ alert: sampleAlert(), destinations: ['oncall-slack'] });
-    await rx.waitFor(4);
-    await until(() => s.depth() === 0);
-    await new Promise((r) => setTimeout(r, 500));
+    await drive(() => s.depth() === 0);
+    await clock.advance(60_000);
     expect(rx.requests).toHaveLength(4);
     expect(delivered).toEqual([1]);
     expect(failed).toEqual(['server-error', 'server-error', 'server-error']);
@@ -173,11 +192,10 @@ describe('slack delivery through the outbox', () => {
   it('treats 404 as permanent: not retried, counted, logged with the receiver text and never the URL', async () => {
     const rx = await receiver();
     rx.script({ status: 404, body: 'no_service' });
-    const { s, failed, dropped, log } = sink(rx);
+    const { s, failed, dropped, log, clock, drive } = sink(rx);
     s.enqueue({ alert: sampleAlert(), destinations: ['oncall-slack'] });
-    await rx.waitFor(1);
-    await until(() => s.depth() === 0);
-    await new Promise((r) => setTimeout(r, 600));
+    await drive(() => s.depth() === 0);
+    await clock.advance(60_000);
     expect(rx.requests).toHaveLength(1);
     expect(failed).toEqual(['client-error']);
     expect(dropped).toEqual(['permanent']);
@@ -189,10 +207,16 @@ describe('slack delivery through the outbox', () => {
 
   it('folds a storm of 200 alerts into a few digest messages within Slack limits', async () => {
     const rx = await receiver();
-    const { s, delivered } = sink(rx);
+    const { s, delivered, clock, drive } = sink(rx);
+    // When each message went, on the dispatcher's clock.
+    const sentAt: number[] = [];
+    rx.respond(() => {
+      sentAt.push(clock.now());
+      return { status: 200 };
+    });
     const alerts = Array.from({ length: 200 }, (_, i) => sampleAlert({ title: `error burst ${i}`, group: { merchantId: `m-${i}` } }));
     for (const a of alerts) s.enqueue({ alert: a, destinations: ['oncall-slack'] });
-    await until(() => s.depth() === 0, 20_000);
+    await drive(() => s.depth() === 0);
     const bodies = rx.requests.map((r) => JSON.parse(r.body) as Body);
     expect(bodies.length).toBeLessThanOrEqual(8);
     expect(delivered.reduce((a, b) => a + b, 0)).toBe(200);
@@ -202,17 +226,10 @@ describe('slack delivery through the outbox', () => {
     // every alert is in some message (title or digest line)
     const all = bodies.map((b) => JSON.stringify(b)).join('\n');
     for (let i = 0; i < 200; i++) expect(all).toContain(`error burst ${i} ·`);
-    // paced: ~1 a second after a burst of 3
-    const span = rx.requests.at(-1)!.at - rx.requests[0]!.at;
-    expect(span).toBeGreaterThanOrEqual((bodies.length - 3) * 900);
+    // paced: one a second after a burst of 3
+    const span = sentAt.at(-1)! - sentAt[0]!;
+    expect(span).toBeGreaterThanOrEqual((bodies.length - 3) * 1_000);
+    expect(span).toBeLessThanOrEqual((bodies.length - 3) * 1_000 + 100);
     console.log(`storm: ${bodies.length} messages (${digests.map((d) => d.blocks[0]!.text!.text.split(':')[0]).join(', ')}), ${span} ms, largest ${Math.max(...bodies.map((b) => JSON.stringify(b).length))} chars`);
   });
 });
-
-async function until(cond: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { WebhookDestination } from '../../src/config/model.js';
-import { createNotifier } from '../../src/notify/index.js';
+import type { WebhookDestination } from '../../src/model/config.js';
+import { createNotifier, sendOne } from '../../src/notify/index.js';
 import { EXAMPLE_BODIES } from '../../src/notify/webhook/examples.js';
 import { sampleAlert } from '../kit/alerts.js';
 import { receiversPerTest } from '../kit/receiver.js';
@@ -13,7 +13,7 @@ describe('the webhook destination', () => {
   it('POSTs the standard payload (the alert JSON) with the configured headers and the delivery id', async () => {
     const rx = await receiver();
     const alert = sampleAlert();
-    expect((await createNotifier(hook(rx.url), { timeoutMs: 2_000 }).send([alert], { deliveryId: alert.id })).ok).toBe(true);
+    expect((await sendOne(createNotifier(hook(rx.url), { timeoutMs: 2_000 }), alert)).ok).toBe(true);
     const [req] = rx.requests;
     expect(req!.method).toBe('POST');
     expect(req!.path).toBe('/hooks/tailwatch');
@@ -29,8 +29,8 @@ describe('the webhook destination', () => {
     const rx = await receiver();
     const alert = sampleAlert();
     const withCreds = rx.url.replace('http://', 'http://tail%40watch:s3cr%3At@');
-    expect((await createNotifier(hook(withCreds, { headers: {} }), { timeoutMs: 2_000 }).send([alert], { deliveryId: alert.id })).ok).toBe(true);
-    expect((await createNotifier(hook(withCreds), { timeoutMs: 2_000 }).send([alert], { deliveryId: alert.id })).ok).toBe(true);
+    expect((await sendOne(createNotifier(hook(withCreds, { headers: {} }), { timeoutMs: 2_000 }), alert)).ok).toBe(true);
+    expect((await sendOne(createNotifier(hook(withCreds), { timeoutMs: 2_000 }), alert)).ok).toBe(true);
     expect(rx.requests.map((r) => r.headers['authorization'])).toEqual([`Basic ${Buffer.from('tail@watch:s3cr:t').toString('base64')}`, 'Bearer t0ken-abc']);
     expect(rx.requests[0]!.path).toBe('/hooks/tailwatch');
   });
@@ -38,7 +38,7 @@ describe('the webhook destination', () => {
   it('signs the exact body: X-Tailwatch-Signature = sha256=<hex HMAC-SHA256>', async () => {
     const rx = await receiver();
     const alert = sampleAlert({ text: 'ünïcödé ✓ "quoted" \n newline' });
-    await createNotifier(hook(rx.url, { secret: 's3cr3t-key' }), { timeoutMs: 2_000 }).send([alert], { deliveryId: alert.id });
+    await sendOne(createNotifier(hook(rx.url, { secret: 's3cr3t-key' }), { timeoutMs: 2_000 }), alert);
     const [req] = rx.requests;
     const expected = 'sha256=' + createHmac('sha256', 's3cr3t-key').update(Buffer.from(req!.body, 'utf8')).digest('hex');
     expect(req!.headers['x-tailwatch-signature']).toBe(expected);
@@ -50,7 +50,7 @@ describe('the webhook destination', () => {
     const rx = await receiver();
     const alert = sampleAlert();
     const body = { summary: '{{title}} ({{rule.severity}})', count: '{{count}}', group: '{{group}}', first: '{{events.0.message}}', missing: '{{nope.x}}', fixed: [1, true, null] };
-    await createNotifier(hook(rx.url, { body, secret: 'k' }), { timeoutMs: 2_000 }).send([alert], { deliveryId: alert.id });
+    await sendOne(createNotifier(hook(rx.url, { body, secret: 'k' }), { timeoutMs: 2_000 }), alert);
     const [req] = rx.requests;
     expect(JSON.parse(req!.body)).toEqual({ summary: '20 5xx on payments for m-42 (critical)', count: 20, group: { merchantId: 'm-42' }, first: '{"status":502,"path":"/v1/charges"}', missing: null, fixed: [1, true, null] });
     expect(req!.headers['x-tailwatch-signature']).toBe('sha256=' + createHmac('sha256', 'k').update(req!.body).digest('hex'));
@@ -84,10 +84,10 @@ describe('the HTTP client under a storm', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     cleanups.push(() => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))));
     const n = createNotifier(hook(`http://127.0.0.1:${(server.address() as { port: number }).port}`), { timeoutMs: 5_000 });
-    for (let i = 0; i < 5; i++) expect((await n.send([sampleAlert()], { deliveryId: `d${i}` })).ok).toBe(true);
+    for (let i = 0; i < 5; i++) expect((await sendOne(n, sampleAlert())).ok).toBe(true);
     expect(connections).toBe(1);
     mode = 'break';
-    const broken = await n.send([sampleAlert()], { deliveryId: 'broken' });
+    const broken = await sendOne(n, sampleAlert());
     expect(broken).toMatchObject({ ok: false, retry: true });
   });
 });

@@ -23,13 +23,14 @@
  * re-poster posts the open ones again. `notify-test` and `replay` re-post nothing.
  */
 import { createHash } from 'node:crypto';
-import type { AlertmanagerDestination } from '../../config/model.js';
-import type { Alert } from '../../engine/alert.js';
+import type { AlertmanagerDestination } from '../../model/config.js';
+import type { Alert } from '../../model/alert.js';
 import { HTTP_CONCURRENCY, postJson } from '../http.js';
-import { DELIVERY_HEADER, type Notifier, type NotifierDeps, type SendOutcome } from '../notifier.js';
+import { DELIVERY_HEADER, type NotifierDeps, type SendOutcome, type UnpacedNotifier } from '../notifier.js';
 import { secretsOf } from '../secrets.js';
 import { openOpenSet, type OpenSet } from './open-set.js';
 import { alertmanagerAlert, alertsEndpoint, identity, type AmAlert } from './payload.js';
+import type { Timers } from '../../time.js';
 import { Reposter, systemClock, type Clock } from './reposter.js';
 
 export { alertmanagerAlert, alertsEndpoint, labelName, type AmAlert } from './payload.js';
@@ -37,7 +38,18 @@ export { alertmanagerAlert, alertsEndpoint, labelName, type AmAlert } from './pa
 /** `resendInterval` when the config leaves it out (Prometheus's `resend_delay`). */
 export const DEFAULT_RESEND_INTERVAL_MS = 60_000;
 
-export function createAlertmanagerNotifier(dest: AlertmanagerDestination, deps: NotifierDeps, clock: Clock = systemClock): Notifier {
+/** The re-poster's clock over the injected timers (its timers do not keep the process alive). */
+function reposterClock(timers: Timers): Clock {
+  return {
+    now: () => timers.now(),
+    setTimeout: (fn, ms) => timers.setTimeout(() => void fn(), ms, { unref: true }),
+    clearTimeout: (h) => timers.clearTimeout(h as ReturnType<Timers['setTimeout']>),
+  };
+}
+
+/** `clock`: the re-poster's and the payload's clock (default: `deps.timers`, else the system's). */
+export function createAlertmanagerNotifier(dest: AlertmanagerDestination, deps: NotifierDeps, clockArg?: Clock): UnpacedNotifier {
+  const clock: Clock = clockArg ?? (deps.timers ? reposterClock(deps.timers) : systemClock);
   const peers = dest.peers && dest.peers.length > 0 ? dest.peers : [dest.url];
   const secrets = [...new Set(peers.flatMap((url) => secretsOf({ url, headers: dest.headers })))].sort((a, b) => b.length - a.length);
   const endpoints = peers.map(alertsEndpoint);
@@ -50,7 +62,7 @@ export function createAlertmanagerNotifier(dest: AlertmanagerDestination, deps: 
     return h;
   };
   const postAll = (body: string, deliveryId: string, signal?: AbortSignal): Promise<SendOutcome[]> =>
-    Promise.all(endpoints.map((url) => postJson({ url, body, headers: headers(deliveryId, false), timeoutMs: deps.timeoutMs, signal, secrets })));
+    Promise.all(endpoints.map((url) => postJson({ url, body, headers: headers(deliveryId, false), timeoutMs: deps.timeoutMs, signal, secrets, timers: deps.timers })));
 
   let set: OpenSet | undefined;
   let reposter: Reposter | undefined;
@@ -113,16 +125,16 @@ export function createAlertmanagerNotifier(dest: AlertmanagerDestination, deps: 
     name: dest.name,
     type: dest.type,
     concurrency: HTTP_CONCURRENCY,
-    async send(alerts, ctx) {
-      if (alerts.length === 0) return { ok: true };
+    async send(alert, ctx) {
       // A re-post round in flight could land after this resolve and reopen the alert: let it finish.
-      if (reposter && alerts.some((a) => a.kind === 'resolved')) await reposter.idle();
-      const bodies = alerts.map((a) => alertmanagerAlert(a, clock.now(), externalLabels));
-      const outcomes = await postAll(JSON.stringify(bodies), ctx.deliveryId, ctx.signal);
+      if (reposter && alert.kind === 'resolved') await reposter.idle();
+      // Alertmanager's API takes a list; one alert a request, as every unpaced destination.
+      const bodies = [alertmanagerAlert(alert, clock.now(), externalLabels)];
+      const outcomes = await postAll(JSON.stringify(bodies), alert.id, ctx?.signal);
       const outcome = combine(outcomes);
       if (outcome.ok) {
-        remember(alerts, bodies);
-        peerHealth(outcomes, ctx.deliveryId);
+        remember([alert], bodies);
+        peerHealth(outcomes, alert.id);
       }
       return outcome;
     },

@@ -7,9 +7,9 @@
  * On a terminal the first line is coloured by severity (green when resolved)
  * and the sample lines dimmed, unless NO_COLOR is set (no-color.org).
  */
-import type { ConsoleDestination } from '../../config/model.js';
-import type { Alert } from '../../engine/alert.js';
-import type { Notifier, NotifierDeps } from '../notifier.js';
+import type { ConsoleDestination } from '../../model/config.js';
+import type { Alert } from '../../model/alert.js';
+import type { NotifierDeps, UnpacedNotifier } from '../notifier.js';
 import { cut, inert } from '../text.js';
 
 const MAX_LINE = 500;
@@ -52,15 +52,15 @@ function clean(s: string): string {
   return one.length > MAX_LINE ? cut(one, MAX_LINE - 1) : one;
 }
 
-export function createConsoleNotifier(dest: ConsoleDestination, deps: NotifierDeps): Notifier {
+export function createConsoleNotifier(dest: ConsoleDestination, deps: NotifierDeps): UnpacedNotifier {
   const stream = deps.consoleStream ?? process.stdout;
   const color = deps.consoleColor ?? consoleColorFor(stream, process.env);
   return {
     name: dest.name,
     type: dest.type,
     concurrency: 1,
-    async send(alerts) {
-      for (const a of alerts) stream.write(consoleBlock(a, { color }));
+    async send(alert) {
+      stream.write(consoleBlock(alert, { color }));
       return { ok: true };
     },
     render(alert) {

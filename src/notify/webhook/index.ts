@@ -1,14 +1,14 @@
 /**
- * `type: webhook`: POST the alert (SPEC §7 payload, or the configured `body`
+ * `type: webhook`: POST the alert (the standard payload, schema/alert.schema.json, or the configured `body`
  * template rendered over it) with the configured headers, the delivery id,
  * and `X-Tailwatch-Signature: sha256=<hex HMAC-SHA256 of the exact body>`
  * when a `secret` is set.
  */
 import { createHash, createHmac } from 'node:crypto';
-import type { WebhookDestination } from '../../config/model.js';
-import type { Alert } from '../../engine/alert.js';
+import type { WebhookDestination } from '../../model/config.js';
+import type { Alert } from '../../model/alert.js';
 import { HTTP_CONCURRENCY, postJson } from '../http.js';
-import { DELIVERY_HEADER, type Notifier, type NotifierDeps, type RenderedRequest } from '../notifier.js';
+import { DELIVERY_HEADER, type NotifierDeps, type RenderedRequest, type UnpacedNotifier } from '../notifier.js';
 import { secretsOf } from '../secrets.js';
 import { inertAlert } from '../text.js';
 import { renderTemplate } from './template.js';
@@ -47,7 +47,7 @@ export function signature(secret: string, body: string): string {
   return 'sha256=' + createHmac('sha256', secret).update(body, 'utf8').digest('hex');
 }
 
-export function createWebhookNotifier(dest: WebhookDestination, deps: NotifierDeps): Notifier {
+export function createWebhookNotifier(dest: WebhookDestination, deps: NotifierDeps): UnpacedNotifier {
   const secrets = secretsOf(dest);
   const request = (alert: Alert, deliveryId: string, redact: boolean) => {
     const value = webhookBody(dest, alert);
@@ -62,11 +62,9 @@ export function createWebhookNotifier(dest: WebhookDestination, deps: NotifierDe
     name: dest.name,
     type: dest.type,
     concurrency: HTTP_CONCURRENCY,
-    async send(alerts, ctx) {
-      const alert = alerts[0];
-      if (!alert) return { ok: true };
-      const r = request(alert, ctx.deliveryId, false);
-      return postJson({ url: dest.url, body: r.body, headers: r.headers, timeoutMs: deps.timeoutMs, signal: ctx.signal, secrets });
+    async send(alert, ctx) {
+      const r = request(alert, alert.id, false);
+      return postJson({ url: dest.url, body: r.body, headers: r.headers, timeoutMs: deps.timeoutMs, signal: ctx?.signal, secrets, timers: deps.timers });
     },
     render(alert): RenderedRequest {
       const r = request(alert, alert.id, true);
