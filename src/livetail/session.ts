@@ -498,10 +498,60 @@ export class SupervisedSession {
     }
   }
 
+  /**
+   * The gap [startTime, endTime] (endTime: the new session's start). FilterLogEvents sees an event
+   * only some seconds after its ingestion (`completionDelayMs`, as for sampled seconds) while the
+   * new stream sees only events ingested after it started: the gap's tail — timestamps from
+   * endTime − delay − grace on — is fetched once the delay has passed since endTime, the older
+   * part at once. An attempt that ends meanwhile still waits for it before the next one starts
+   * (only a session that breaks within the delay of its start reconnects later).
+   */
   private async backfill(startTime: number, endTime: number): Promise<void> {
     if (endTime < startTime) return;
     const s = this.deps.settings();
     const began = this.deps.clock();
+    const delayMs = s.completionDelayMs;
+    const tailFrom = delayMs > 0 ? Math.max(startTime, endTime - delayMs - s.graceMs) : endTime + 1;
+    const parts: [number, number][] = [];
+    if (tailFrom > startTime) parts.push([startTime, Math.min(endTime, tailFrom - 1)]);
+    if (tailFrom <= endTime) parts.push([tailFrom, endTime]);
+    let events = 0;
+    let duplicates = 0;
+    let truncated = false;
+    let fetched = false;
+    for (const [from, to] of parts) {
+      if (from === tailFrom) {
+        const wait = endTime + delayMs - this.deps.clock();
+        if (wait > 0) await this.sleep(wait);
+        if (this.stopped) return;
+      }
+      // The watermark may pass an older part lost; the gap's end only less the grace (the stream's).
+      const lostTo = to === endTime ? endTime - s.graceMs : to;
+      const r = await this.fetchRange(from, to);
+      if (this.stopped) return;
+      if (r === undefined) {
+        this.log.error({ session: this.id, startTime: from, endTime: to }, 'gap backfill gave up: events of the gap may be missing');
+        this.markLost(from, lostTo);
+        continue;
+      }
+      fetched = true;
+      events += r.kept;
+      duplicates += r.duplicates;
+      if (r.truncated) {
+        truncated = true;
+        this.markLost(from, lostTo);
+      }
+    }
+    if (!fetched) return;
+    this.deps.metrics?.backfilled(this.id, events);
+    const fields = { session: this.id, startTime, endTime, events, duplicates, ms: this.deps.clock() - began };
+    if (truncated) this.log.warn({ ...fields, truncated: true }, 'gap backfilled partly (too many events)');
+    else this.log.info(fields, 'gap backfilled');
+  }
+
+  /** FilterLogEvents over [startTime, endTime], retried with backoff; undefined when it gave up. */
+  private async fetchRange(startTime: number, endTime: number): Promise<{ kept: number; duplicates: number; truncated: boolean } | undefined> {
+    const s = this.deps.settings();
     for (let attempt = 0; attempt < BACKFILL_ATTEMPTS && !this.stopped; attempt++) {
       try {
         const budget = this.deps.budget;
@@ -512,24 +562,15 @@ export class SupervisedSession {
         // Backfilled events stay above the watermark until the backfill is over (they are in order
         // among themselves, but the stream buffered meanwhile may hold older ones).
         const { kept, duplicates } = this.deliverFetched(res.events);
-        this.deps.metrics?.backfilled(this.id, kept.length);
-        const fields = { session: this.id, startTime, endTime, events: kept.length, duplicates, ms: this.deps.clock() - began };
-        if (res.truncated) {
-          this.log.warn({ ...fields, truncated: true }, 'gap backfilled partly (too many events)');
-          this.markLost(startTime, endTime - s.graceMs);
-        } else this.log.info(fields, 'gap backfilled');
-        return;
+        return { kept: kept.length, duplicates, truncated: res.truncated };
       } catch (err) {
-        if (this.stopped) return;
+        if (this.stopped) return undefined;
         const delayMs = backoffDelay(attempt, s.backoff.initialMs, s.backoff.maxMs, this.deps.random);
         this.log.warn({ session: this.id, error: describeError(err), attempt: attempt + 1, delayMs }, 'gap backfill failed');
         await this.sleep(delayMs);
       }
     }
-    if (!this.stopped) {
-      this.log.error({ session: this.id, startTime, endTime }, 'gap backfill gave up: events of the gap may be missing');
-      this.markLost(startTime, endTime - s.graceMs);
-    }
+    return undefined;
   }
 
   /**

@@ -21,11 +21,12 @@ afterEach(async () => {
 const GROUP = '/ecs/payments';
 const ruleSet: RuleSet = { rules: [rule({ id: 'pay', logGroups: [GROUP], filterPattern: '?gap ?before ?after ?race' })], files: [] };
 
-async function scenario(opts: { backfill: boolean; raceDuringBackfill?: boolean }) {
-  emu = await startEmulator({ updateIntervalMs: 50 });
+async function scenario(opts: { backfill: boolean; raceDuringBackfill?: boolean; ingestionDelayMs?: number }) {
+  emu = await startEmulator({ updateIntervalMs: 50, ingestionDelayMs: opts.ingestionDelayMs ?? 0 });
   const e = emu.emulator;
   e.ingest([{ logGroup: GROUP, logStream: 'api-1', timestamp: Date.now() - 60_000, message: 'seed' }]);
-  const config = emulatorConfig(emu.endpoint, { backfill: opts.backfill });
+  // FilterLogEvents is asked for the gap's tail this long after the new start (above the emulator's ingestion delay).
+  const config = emulatorConfig(emu.endpoint, { backfill: opts.backfill, ...(opts.ingestionDelayMs ? { completionDelayMs: opts.ingestionDelayMs + 200 } : {}) });
   const got = new Collector();
   const metrics = recordingMetrics();
   const { logger, lines } = capturingLogger();
@@ -99,6 +100,20 @@ describe('gap backfill', () => {
     const live = emu!.emulator.sessions();
     expect(live).toHaveLength(1);
     expect(live[0]!.eventsSent).toBe(2);
+  });
+
+  it('waits for the ingestion delay before fetching the gap\'s tail, holding the watermark meanwhile', async () => {
+    // FilterLogEvents sees an event only 1 s after its ingestion; the gap's events were put ~0.1–0.3 s
+    // before the new session started: fetched at once, they would be missing (and lost for good).
+    const { got, metrics, gap } = await scenario({ backfill: true, ingestionDelayMs: 1_000 });
+    const c = counts(got.messages());
+    for (const m of [...gap, 'after 1']) expect(c.get(m), m).toBe(1);
+    expect(metrics.rec.backfilled).toEqual([{ session: metrics.rec.started[0], events: gap.length }]);
+    // No batch said the gap was covered before its events came.
+    const firstGapBatch = got.batches.findIndex((b) => b.events.some((e) => e.message === 'gap 0'));
+    const oldestGapEvent = Math.min(...got.events.filter((e) => e.message.startsWith('gap ')).map((e) => e.timestamp));
+    for (const b of got.batches.slice(0, firstGapBatch)) expect(b.watermark ?? -Infinity).toBeLessThan(oldestGapEvent);
+    expect(got.batches.some((b) => b.lost !== undefined)).toBe(false);
   });
 
   it('with backfill off the events of the gap are missing', async () => {
