@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RuleSet } from '../../src/config/model.js';
 import type { RoutedAlert } from '../../src/engine/alert.js';
 import { LiveEngine } from '../../src/engine/live.js';
-import type { Timers } from '../../src/livetail/budget.js';
+import { realTimers, sleepOn, type Timers } from '../../src/time.js';
 import { LiveTailSource } from '../../src/livetail/source.js';
 import { startEmulator, type StartedEmulator } from '../kit/emulator.js';
 import { capturingLogger, emulatorConfig, until } from '../kit/livetail.js';
@@ -29,13 +29,13 @@ afterEach(async () => {
 function fastTimers(): Timers {
   const r0 = Date.now();
   const t0 = Date.UTC(2026, 11, 6, 12, 0, 0);
-  return {
+  const timers: Timers = {
     now: () => t0 + (Date.now() - r0) * SPEED,
-    after(ms, fn) {
-      const t = setTimeout(fn, ms / SPEED);
-      return () => clearTimeout(t);
-    },
+    setTimeout: (fn, ms, opts) => realTimers.setTimeout(fn, ms / SPEED, opts),
+    clearTimeout: (handle) => realTimers.clearTimeout(handle),
+    sleep: (ms, signal, opts) => sleepOn(timers, ms, signal, opts),
   };
+  return timers;
 }
 
 describe('50 polled rules on 20 log groups at poll: 30s', () => {
