@@ -11,7 +11,8 @@ import { FilterBudget } from '../../src/livetail/budget.js';
 import { PolledSource } from '../../src/livetail/poll.js';
 import { pollId, type PollSpec } from '../../src/livetail/spec.js';
 import { makeClient, startEmulator, type StartedEmulator } from '../kit/emulator.js';
-import { capturingLogger, Collector, until } from '../kit/livetail.js';
+import { capturingLogger, Collector } from '../kit/livetail.js';
+import { until } from '../kit/until.js';
 import { SteppedClock } from '../kit/stepped-clock.js';
 
 const T0 = Date.UTC(2026, 11, 6, 12, 0, 0);
@@ -49,18 +50,18 @@ describe('a poll', () => {
     poll.start();
     expect(got.batches[0]).toEqual({ source: poll.sourceId, rules: ['r'], events: [] }); // announced, no watermark yet
     await timers.advance(0);
-    await until(() => got.batches.length === 2, 'first poll');
+    await until(() => got.batches.length === 2, 5_000, 'first poll');
     expect(got.batches[1]!.watermark).toBe(T0 - 3_000);
     // Events of the next 10 s, some not matching (partial and empty pages), one right at the window's end.
     for (let i = 1; i <= 7; i++) put(emulator, T0 + i * 1_000, i % 2 ? `ERROR ${i}` : `INFO ${i}`);
     await timers.advance(10_000); // now T0+10s: window (T0−3s, T0+7s]; each event was ingested at T0 (older than 2 s)
-    await until(() => got.batches.length === 3, 'second poll');
+    await until(() => got.batches.length === 3, 5_000, 'second poll');
     expect(got.messages()).toEqual(['ERROR 1', 'ERROR 3', 'ERROR 5', 'ERROR 7']);
     expect(got.batches[2]!.watermark).toBe(T0 + 7_000);
     put(emulator, T0 + 8_000, 'ERROR 8');
     await timers.advance(1_000); // ingested at T0+10s: not searchable before T0+12s
     await timers.advance(9_000);
-    await until(() => got.batches.length === 4, 'third poll');
+    await until(() => got.batches.length === 4, 5_000, 'third poll');
     expect(got.messages()).toEqual(['ERROR 1', 'ERROR 3', 'ERROR 5', 'ERROR 7', 'ERROR 8']);
     expect(got.batches[3]!.watermark).toBe(T0 + 17_000);
     expect(got.events.every((e: LogEvent) => e.logGroup === '/jobs' && e.logStream === 's')).toBe(true);
@@ -77,7 +78,7 @@ describe('a poll', () => {
     const poll = new PolledSource(spec(arn, 5_000, 1_000), { api, onEvents: got.handler, logger: capturingLogger().logger, timers, slowRetryMs: 60_000, resumeFrom: T0 - 10_000 });
     poll.start();
     await timers.advance(0);
-    await until(() => got.batches.length === 2, 'first poll');
+    await until(() => got.batches.length === 2, 5_000, 'first poll');
     expect(got.messages()).toEqual(['after the checkpoint']);
     expect(got.batches.at(-1)!.watermark).toBe(T0 - 1_000);
     await poll.stop();
@@ -102,12 +103,12 @@ describe('a poll', () => {
     expect(budget.queued).toBe(1);
     expect(got.batches).toHaveLength(2);
     await timers.advance(1_000); // +3 s: its token (the call crosses real HTTP; the clock stays)
-    await until(() => got.batches.length === 3, 'the poll after the budget');
+    await until(() => got.batches.length === 3, 5_000, 'the poll after the budget');
     expect(got.batches[2]!.watermark).toBe(T0 + 1_000);
     expect(poll.status().behindMs).toBe(2_000);
     // The next poll was due at +2 s: it starts at +3 s (the clock has not moved since), an interval late.
     await timers.advance(0);
-    await until(() => overruns.length === 1, 'an overrun');
+    await until(() => overruns.length === 1, 5_000, 'an overrun');
     const logged = lines.filter((l) => l['msg'] === 'poll cannot keep up: started an interval or more after it was due (FilterLogEvents budget or service too slow)');
     expect(logged).toHaveLength(1);
     expect(logged[0]).toMatchObject({ lateMs: 1_000, intervalMs: 1_000 });
@@ -123,15 +124,15 @@ describe('a poll', () => {
     const poll = new PolledSource(spec(missing, 1_000, 0), { api, onEvents: got.handler, logger, timers, slowRetryMs: 60_000 });
     poll.start();
     await timers.advance(0); // an empty window (lag 0): nothing to read yet
-    await until(() => got.batches.length === 2, 'the first, empty window');
+    await until(() => got.batches.length === 2, 5_000, 'the first, empty window');
     await timers.advance(1_000);
-    await until(() => poll.status().failing, 'the failure');
+    await until(() => poll.status().failing, 5_000, 'the failure');
     expect(poll.status()).toMatchObject({ failing: true, unhealthy: true, lastReason: 'not-found' });
     expect(lines.find((l) => l['msg'] === 'poll failed: the same window is read again')).toMatchObject({ reason: 'not-found', unhealthyRules: ['r'], retryInMs: 60_000 });
     expect(got.batches).toHaveLength(2); // its watermark holds: its rules wait
     emu!.emulator.ingest([{ logGroup: '/nope', logStream: 's', timestamp: T0 + 30_000, message: 'now it exists' }]);
     await timers.advance(60_000);
-    await until(() => got.events.length === 1, 'the retry');
+    await until(() => got.events.length === 1, 5_000, 'the retry');
     expect(got.batches.at(-1)!.watermark).toBe(T0 + 61_000);
     expect(poll.status()).toMatchObject({ failing: false, unhealthy: false, polledOnce: true });
     await poll.stop();
