@@ -7,8 +7,9 @@ import { createLiveTailSource, LiveTailSource, type LiveTailSourceOptions } from
 import type { EventSource } from '../../src/daemon/ports.js';
 import { startEmulator, type StartedEmulator } from '../kit/emulator.js';
 import { capturingLogger, Collector, emulatorConfig, recordingMetrics } from '../kit/livetail.js';
-import { until } from '../kit/until.js';
 import { rule } from '../kit/rules.js';
+import { SteppedClock } from '../kit/stepped-clock.js';
+import { until } from '../kit/until.js';
 
 let emu: StartedEmulator | undefined;
 let source: EventSource | undefined;
@@ -176,18 +177,23 @@ describe('faults and the supervisor', () => {
     expect(h.metrics.rec.started).toHaveLength(1);
   });
 
-  it('access denied: the rules are unhealthy, retried slowly, healthy again once allowed', async () => {
-    const h = await harness({ source: { slowRetryMs: 400 } });
+  it('access denied: the rules are unhealthy, retried every slowRetryMs of the clock (not in a loop), healthy again once allowed', async () => {
+    const clock = new SteppedClock(Date.now());
+    const h = await harness({ source: { slowRetryMs: 400, timers: clock } });
     h.emu.emulator.injectFault({ type: 'refuse', error: 'AccessDeniedException' });
     await h.source.apply(rules(payments), h.config);
     await until(() => h.source.health().unhealthyRules.includes('pay'), 5_000, 'unhealthy');
     expect(h.source.health().ready).toBe(false);
-    await new Promise((r) => setTimeout(r, 1_000));
-    const denied = h.reasons().length;
-    expect(denied).toBeGreaterThanOrEqual(2); // retried ...
-    expect(denied).toBeLessThanOrEqual(4); // ... slowly, not in a loop
+    for (let retries = 1; retries <= 2; retries++) {
+      await clock.advance(399);
+      await new Promise((r) => setTimeout(r, 50)); // a retry would have been refused by now
+      expect(h.reasons()).toHaveLength(retries);
+      await clock.advance(1);
+      await until(() => h.reasons().length === retries + 1, 5_000, `retry ${retries}`);
+    }
     expect(new Set(h.reasons())).toEqual(new Set(['access-denied']));
     h.emu.emulator.injectFault({ type: 'clear' });
+    await clock.advance(400);
     await until(() => h.source.health().ready, 5_000, 'ready once allowed');
     expect(h.source.health().unhealthyRules).toEqual([]);
   });
@@ -226,19 +232,27 @@ describe('faults and the supervisor', () => {
 });
 
 describe('the concurrency quota', () => {
-  it('LimitExceeded: the session beyond the quota backs off (exponentially, not a crash loop) and starts when a slot frees', async () => {
-    const h = await harness({ emulator: { maxConcurrentSessions: 2 }, groups: ['/a', '/b', '/c'] });
+  it('LimitExceeded: the session beyond the quota backs off exponentially on the clock (not a crash loop) and starts when a slot frees', async () => {
+    // random 0: each backoff is the low end of its jitter, initial/2 doubling up to max/2 (25, 50, 100, 100 ms).
+    const clock = new SteppedClock(Date.now());
+    const h = await harness({ emulator: { maxConcurrentSessions: 2 }, groups: ['/a', '/b', '/c'], source: { timers: clock, random: () => 0 } });
     const rs = rules(rule({ id: 'a', logGroups: ['/a'] }), rule({ id: 'b', logGroups: ['/b'] }), rule({ id: 'c', logGroups: ['/c'] }));
     await h.source.apply(rs, h.config);
-    await until(() => h.reasons().length >= 3, 5_000, 'limit exceeded restarts');
+    await until(() => h.reasons().length === 1 && h.emu.emulator.activeSessionCount() === 2, 5_000, 'one session over the quota');
+    for (const [i, delayMs] of [25, 50, 100, 100].entries()) {
+      await clock.advance(delayMs - 1);
+      await new Promise((r) => setTimeout(r, 50)); // a retry would have been refused by now
+      expect(h.reasons()).toHaveLength(i + 1);
+      await clock.advance(1);
+      await until(() => h.reasons().length === i + 2, 5_000, `retry ${i + 1}`);
+    }
     expect(new Set(h.reasons())).toEqual(new Set(['limit-exceeded']));
     expect(h.emu.emulator.activeSessionCount()).toBe(2);
     expect(h.source.health().ready).toBe(false);
-    await new Promise((r) => setTimeout(r, 1_000));
-    expect(h.reasons().length).toBeLessThan(15); // 50 ms doubling to 200 ms, jittered: about 6–10 in 1.2 s
-    // Frees one slot by reloading without rule a: the third session gets it.
+    // Frees one slot by reloading without rule a: the third session gets it at a next retry (the
+    // emulator frees the slot once it sees the stream closed).
     await h.source.apply(rules(rs.rules[1]!, rs.rules[2]!), h.config);
-    await until(() => h.source.health().ready, 5_000, 'ready with two sessions');
+    await clock.runWhile(until(() => h.source.health().ready, 5_000, 'ready with two sessions'));
     expect(h.emu.emulator.activeSessionCount()).toBe(2);
   });
 });
