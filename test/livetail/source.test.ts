@@ -156,11 +156,17 @@ describe('faults and the supervisor', () => {
     expect(lines.find((l) => l['msg'] === 'session restarting')!['error']).toBe(`ECONNREFUSED (connect 127.0.0.1:${port})`);
   });
 
-  it('stall: no update for stallAfter → aborts the stalled session and restarts', async () => {
-    const h = await harness({ sessions: { stallAfterMs: 600 } });
+  it('stall: no frame for stallAfter of the clock → aborts the stalled session and restarts', async () => {
+    const clock = new SteppedClock(Date.now());
+    const h = await harness({ sessions: { stallAfterMs: 600 }, source: { timers: clock } });
     await h.source.apply(rules(payments), h.config);
     await until(() => h.source.health().ready, 5_000, 'ready');
     h.emu.emulator.injectFault({ type: 'stall' });
+    await new Promise((r) => setTimeout(r, 100)); // frames in flight have arrived
+    await clock.advance(599);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(h.reasons()).toEqual([]);
+    await clock.advance(1);
     await until(() => h.metrics.rec.started.length === 2, 5_000, 'restart after stall');
     expect(h.reasons()).toEqual(['stall']);
     expect(h.emu.emulator.stats().ended['closed']).toBe(1); // the stalled one was closed by us
@@ -221,12 +227,20 @@ describe('faults and the supervisor', () => {
     expect(h.emu.emulator.stats().started).toBe(2); // the payments session was kept
   });
 
-  it('rotation: restarts proactively at rotateAfter, one session open at a time', async () => {
-    const h = await harness({ sessions: { rotateAfterMs: 400 } });
+  it('rotation: restarts proactively at rotateAfter of the clock, one session open at a time', async () => {
+    const clock = new SteppedClock(Date.now());
+    const h = await harness({ sessions: { rotateAfterMs: 400 }, source: { timers: clock } });
     await h.source.apply(rules(payments), h.config);
-    await until(() => h.metrics.rec.started.length >= 3, 5_000, 'two rotations');
-    expect(h.reasons().slice(0, 2)).toEqual(['rotation', 'rotation']);
-    expect(h.emu.emulator.activeSessionCount()).toBeLessThanOrEqual(1);
+    for (let n = 1; n <= 2; n++) {
+      await until(() => h.metrics.rec.started.length === n, 5_000, `session ${n} started`);
+      await clock.advance(399);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(h.reasons()).toHaveLength(n - 1);
+      await clock.advance(1);
+      await until(() => h.metrics.rec.started.length === n + 1, 5_000, `rotation ${n}`);
+      expect(h.emu.emulator.activeSessionCount()).toBeLessThanOrEqual(1);
+    }
+    expect(h.reasons()).toEqual(['rotation', 'rotation']);
     expect(h.source.health().ready).toBe(true);
   });
 });
