@@ -1,6 +1,6 @@
 /**
  * One supervised Live Tail session: a loop that opens StartLiveTail, hands
- * each sessionUpdate's events on, and restarts for every reason of SPEC §6 —
+ * each sessionUpdate's events on, and restarts for every way a session ends —
  * at once on SessionTimeoutException, rotation and stall; with jittered
  * exponential backoff on stream errors, broken connections (resets,
  * truncated or corrupt frames, error frames), clean ends, a start that does
