@@ -17,7 +17,7 @@ export interface Problem {
   readonly ruleId?: string | undefined;
 }
 
-/** `file:line:col: message` — the one-line form of SPEC §2; `file: message` when there is no position. */
+/** `file:line:col: message` — the one-line form every command prints; `file: message` when there is no position. */
 export function formatProblem(p: Problem): string {
   const prefix = p.severity === 'warning' ? 'warning: ' : '';
   return p.line > 0 ? `${p.file}:${p.line}:${p.col}: ${prefix}${p.message}` : `${p.file}: ${prefix}${p.message}`;

@@ -3,7 +3,7 @@
  * emulator in tests): credentials and whose they are, the region, every log
  * group (exists: DescribeLogGroups; readable: FilterLogEvents of the last
  * minute), the plan and its monthly cost, with `live` each planned Live Tail
- * session opened once, every destination (resolves and accepts a
+ * session opened once, every destination (doctor-destinations.ts: resolves and accepts a
  * connection; nothing is sent), and clock skew against the `Date` header of
  * the service's responses. Each check is `ok`, `warn` or `fail` with what to
  * do. Secrets never reach a result: the access key id shows its last 4
@@ -14,13 +14,11 @@
  * `aws.accountId` or the account of the ARNs DescribeLogGroups returns for
  * the groups named by name; both are compared when both are known.
  */
-import { lookup } from 'node:dns/promises';
-import net from 'node:net';
-import tls from 'node:tls';
 import { DescribeLogGroupsCommand, FilterLogEventsCommand, StartLiveTailCommand, type CloudWatchLogsClient, type StartLiveTailCommandInput } from '@aws-sdk/client-cloudwatch-logs';
-import type { Config, Destination, RuleSet } from '../config/model.js';
+import type { Config, RuleSet } from '../model/config.js';
 import { accountArnResolver, classifyError, createLogsClient, describeError, isLoopbackEndpoint, planSessions, type ArnResolver } from '../livetail/index.js';
 import { groupNameOf, groupRefusalText, parseGroupArn, type SessionSpec } from '../livetail/spec.js';
+import { checkDestination } from './doctor-destinations.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
@@ -235,7 +233,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<CheckResult[]> {
     }
 
     // --- destinations: resolve and connect, send nothing
-    for (const [name, dest] of Object.entries(config.destinations)) results.push(await checkDestination(name, dest, timeoutMs));
+    for (const [name, dest] of Object.entries(config.destinations)) results.push(...(await checkDestination(name, dest, timeoutMs)));
 
     // --- clock skew against the service's Date header
     results.push(clockCheck(dateSample, config.sessions.graceMs));
@@ -428,56 +426,6 @@ async function checkLiveTail(s: SessionSpec, client: CloudWatchLogsClient, timeo
     clearTimeout(timer);
     ctrl.abort();
   }
-}
-
-/** Resolves the destination's host and opens a TCP (TLS for https) connection; sends nothing. */
-async function checkDestination(name: string, dest: Destination, timeoutMs: number): Promise<CheckResult> {
-  const label = `${name} (${dest.type})`;
-  if (dest.type === 'console') return { check: 'destination', subject: name, status: 'ok', message: `${label}: prints alerts (stderr under run)` };
-  let url: URL;
-  try {
-    url = new URL(dest.url);
-  } catch {
-    return { check: 'destination', subject: name, status: 'fail', message: `${label}: its URL does not parse`, fix: `fix destinations.${name}.url (tailwatch validate points at it)` };
-  }
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
-  const target = `${url.protocol}//${url.host}`;
-  const next = `nothing sent; tailwatch notify-test ${name} sends a sample alert`;
-  let address: string;
-  try {
-    address = (await lookup(host)).address;
-  } catch (err) {
-    return { check: 'destination', subject: name, status: 'fail', message: `${label}: ${target} does not resolve (${(err as NodeJS.ErrnoException).code ?? 'error'})`, fix: `check the host of destinations.${name}.url and this machine's DNS` };
-  }
-  try {
-    await connect(host, address, port, url.protocol === 'https:', timeoutMs);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    return { check: 'destination', subject: name, status: 'fail', message: `${label}: ${target} (${address}) refuses the connection (${code})`, fix: `is the receiver running, and reachable from here (firewall, proxy)? (${next})` };
-  }
-  return { check: 'destination', subject: name, status: 'ok', message: `${label}: ${target} (${address}) accepts a connection${url.protocol === 'https:' ? ' and its TLS certificate' : ''}; ${next}` };
-}
-
-function connect(host: string, address: string, port: number, secure: boolean, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const socket = secure ? tls.connect({ host: address, port, servername: net.isIP(host) ? undefined : host }) : net.connect({ host: address, port });
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' }));
-    }, timeoutMs);
-    socket.once(secure ? 'secureConnect' : 'connect', () => {
-      clearTimeout(timer);
-      socket.end();
-      socket.destroy();
-      resolve();
-    });
-    socket.once('error', (err) => {
-      clearTimeout(timer);
-      socket.destroy();
-      reject(err);
-    });
-  });
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * `tailwatch emulate`: runs the local CloudWatch Logs emulator (SPEC §8)
+ * `tailwatch emulate`: runs the local CloudWatch Logs emulator
  * until SIGINT/SIGTERM. Prints the endpoint as the one line on stdout (with
  * `--port 0`, the port chosen), so scripts and tests can read it; with
  * `--input` replays recorded events in real time, timestamps re-based to now

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readConfig } from '../config/config.js';
-import type { Alert } from '../engine/alert.js';
+import type { Alert } from '../model/alert.js';
 import { consoleColorFor, createNotifier, sendOne } from '../notify/index.js';
 import { UserError } from '../problems.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CommandDef } from './command.js';

@@ -9,7 +9,7 @@
  * seconds.
  */
 import { formatDuration } from '../duration.js';
-import { DEFAULT_POLL_LAG_MS, type Rule, type RuleSet } from '../config/model.js';
+import { DEFAULT_POLL_LAG_MS, type Rule, type RuleSet } from '../model/config.js';
 
 export const SUGGESTED_INTERVALS_MS = [60_000, 120_000, 300_000, 600_000, 900_000, 1_800_000, 3_600_000] as const;
 /** The suggested interval is at most this share of the rule's window. */

@@ -1,6 +1,6 @@
 /**
  * `tailwatch plan [--format text|json]`: the Live Tail sessions `run` would
- * open (SPEC §2, §6), and what every strategy would cost side by side. With
+ * open, and what every strategy would cost side by side. With
  * `aws.accountId` it needs no network; otherwise log group names are looked
  * up with DescribeLogGroups. When the daemon's plan state exists
  * (`state.dir/plan-state.json`), the adaptive plan includes the splits it
@@ -17,7 +17,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadProject } from '../config/load.js';
-import { SESSION_STRATEGIES, type Config, type SessionStrategy } from '../config/model.js';
+import { SESSION_STRATEGIES, type Config, type SessionStrategy } from '../model/config.js';
 import { formatDuration } from '../duration.js';
 import { formatProblem } from '../problems.js';
 import { suggestPolling, withSuggestions, type Suggestion } from './plan-suggest.js';
@@ -275,7 +275,7 @@ export const planCommand: CommandDef = {
     }
     const configured = config.sessions.strategy;
     let plan = plans.get(configured)!;
-    // A rule served on only some of its log groups is reported with the unplaced ones (SPEC §2 has no other list).
+    // A rule served on only some of its log groups is reported with the unplaced ones (the plan's output has no other list).
     const unplaced = [...plan.unplaced, ...plan.partlyServed.map((u) => ({ rule: u.rule, reason: `some of its log groups are unavailable: ${u.reason}` }))].sort((a, b) => (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0));
     plan = { ...plan, unplaced };
     const order = [configured, ...SESSION_STRATEGIES.filter((s) => s !== configured)];

@@ -15,7 +15,7 @@ import { parseDuration } from '../duration.js';
 import { Engine, RuleCompileError, SameTimeOrder, type LogEvent, type RoutedAlert } from '../engine/index.js';
 import { UserError, formatProblem, type Problem } from '../problems.js';
 import type { DestinationStream } from 'pino';
-import type { Config, Destination } from '../config/model.js';
+import type { Config, Destination } from '../model/config.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIO, type CommandDef } from './command.js';
 
 /** `--until`: an absolute time (ISO 8601 or epoch ms) or `+DURATION` after the last event. */
@@ -35,7 +35,7 @@ function inputProblem(file: string, line: number, col: number, message: string):
   return new UserError({ file, line, col, message, severity: 'error', code: 'recorded-event' });
 }
 
-/** One recorded event (SPEC §4 "Recorded events"); throws UserError with the line's position. */
+/** One recorded event (a JSON line: timestamp, message, logGroup, logStream); throws UserError with the line's position. */
 export function parseEventLine(line: string, file: string, lineNo: number): LogEvent {
   let value: unknown;
   try {

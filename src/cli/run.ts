@@ -5,7 +5,7 @@
  * SIGHUP reloads the rules; SIGTERM/SIGINT stop it gracefully (exit 0);
  * a second signal exits at once.
  */
-import { Daemon } from '../daemon/daemon.js';
+import { Daemon, type RunningDaemon } from '../daemon/daemon.js';
 import { createLogger, type LogFormat } from '../daemon/logger.js';
 import { startWatchdog, systemdNotifier } from '../daemon/sd-notify.js';
 import { createAlertSink, createEventSource } from '../daemon/stages.js';
@@ -40,8 +40,9 @@ export const runCommand: CommandDef = {
       createSource: createEventSource,
       createSink: (ctx) => createAlertSink(ctx, { stream: consoleStream, color: consoleColor }),
     });
+    let running: RunningDaemon;
     try {
-      await daemon.start();
+      running = await daemon.start();
     } catch (err) {
       watchdog?.stop();
       if (err instanceof UserError) {
@@ -49,14 +50,14 @@ export const runCommand: CommandDef = {
         logger.error({ errors: err.problems.length }, 'invalid configuration or rules; not starting');
         return EXIT_FAILED;
       }
+      // start() has stopped what it had started.
       const message = (err as Error).message;
       logger.error({ error: message }, 'failed to start');
       // Also one plain line on stderr, where a terminal or systemd shows it first.
       io.stderr.write(`tailwatch run: ${message}\n`);
-      await daemon.stop();
       return EXIT_USAGE;
     }
-    if (typeof opts['logLevel'] !== 'string') logger.level = daemon.logLevel;
+    if (typeof opts['logLevel'] !== 'string') logger.level = running.logLevel;
     return new Promise<number>((resolve) => {
       let stopping = false;
       const onStop = (signal: NodeJS.Signals) => {
@@ -66,13 +67,13 @@ export const runCommand: CommandDef = {
         }
         stopping = true;
         logger.info({ signal }, 'stopping');
-        void daemon.stop().then(() => {
+        void running.stop().then(() => {
           watchdog?.stop();
           process.off('SIGHUP', onHup);
           resolve(EXIT_OK);
         });
       };
-      const onHup = () => void daemon.reload('signal');
+      const onHup = () => void running.reload('signal');
       process.on('SIGTERM', onStop);
       process.on('SIGINT', onStop);
       process.on('SIGHUP', onHup);

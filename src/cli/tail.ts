@@ -14,9 +14,9 @@
 import { pino } from 'pino';
 import { loadProject } from '../config/load.js';
 import { formatDuration } from '../duration.js';
-import type { Rule } from '../config/model.js';
+import type { Rule } from '../model/config.js';
 import { compileRule, type CompiledRule } from '../engine/compile.js';
-import type { LogEvent } from '../engine/event.js';
+import type { LogEvent } from '../model/event.js';
 import { RuleCompileError } from '../engine/index.js';
 import { EventView } from '../engine/match.js';
 import { Writable } from 'node:stream';

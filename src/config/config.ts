@@ -1,5 +1,5 @@
 /**
- * The config file (SPEC §3): YAML → env interpolation → schema → typed
+ * The config file (docs/config.md): YAML → env interpolation → schema → typed
  * `Config` with defaults applied, durations in ms and paths absolute.
  */
 import { buildFeed, feedProblems, type RawFeed } from './feed.js';
@@ -7,11 +7,11 @@ import { validateHeaderName, validateHeaderValue } from 'node:http';
 import path from 'node:path';
 import cron from 'node-cron';
 import { parseDuration } from '../duration.js';
-import { checkTemplate } from '../engine/template.js';
+import { checkTemplate } from '../model/template-grammar.js';
 import type { InputFileError, Problem } from '../problems.js';
 import { interpolateEnv } from './env.js';
 import { NO_SUCH_FILE, readInputFile } from './input-file.js';
-import type { Config, Destination, RuleDefaults, SessionStrategy, Severity, Silence } from './model.js';
+import type { Config, Destination, RuleDefaults, SessionStrategy, Severity, Silence } from '../model/config.js';
 import { displayPath, schemaProblems } from './schema.js';
 import { YamlSource, type YamlPath } from './yaml-source.js';
 
@@ -33,7 +33,7 @@ export interface ReadConfigOptions {
   readonly now: number;
 }
 
-/** The documented defaults (SPEC §3), relative to `baseDir`. */
+/** The defaults docs/config.md lists, relative to `baseDir`. */
 export function defaultConfig(baseDir: string, file = ''): Config {
   return {
     file,
@@ -108,7 +108,7 @@ function samePos(source: YamlSource, path: readonly (string | number)[], p: Prob
   return at.line === p.line && at.col === p.col;
 }
 
-/** `file` as found: relative to the current folder when it is below it (SPEC §2). */
+/** `file` as problems and output name it: relative to the current folder when it is below it. */
 export function displayName(file: string, cwd: string): string {
   const rel = path.relative(cwd, file);
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;

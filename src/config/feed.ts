@@ -5,7 +5,7 @@
  */
 import { formatDuration, parseDuration } from '../duration.js';
 import type { Problem } from '../problems.js';
-import { DEFAULT_POLL_LAG_MS, LIVE_FEED, POLL_INTERVAL_MAX_MS, POLL_INTERVAL_MIN_MS, POLL_LAG_MAX_MS, type RuleFeed } from './model.js';
+import { DEFAULT_POLL_LAG_MS, LIVE_FEED, POLL_INTERVAL_MAX_MS, POLL_INTERVAL_MIN_MS, POLL_LAG_MAX_MS, type RuleFeed } from '../model/config.js';
 import { displayPath } from './schema.js';
 import type { YamlPath, YamlSource } from './yaml-source.js';
 

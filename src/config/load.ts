@@ -10,7 +10,7 @@ import { InputFileError, pathProblem, UserError } from '../problems.js';
 import { displayName, readConfig, type ConfigFileResult } from './config.js';
 import { findRuleFiles } from './discover.js';
 import { NO_SUCH_FILE, readInputFile } from './input-file.js';
-import type { Config, Rule, RuleSet, SourcePos } from './model.js';
+import type { Config, Rule, RuleSet, SourcePos } from '../model/config.js';
 import { parseRuleFile } from './rules.js';
 
 export interface LoadOptions {

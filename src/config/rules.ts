@@ -1,16 +1,16 @@
 /**
- * One rule file (SPEC §4): YAML → schema → semantic checks → typed `Rule`s
+ * One rule file (docs/rules.md): YAML → schema → semantic checks → typed `Rule`s
  * with defaults merged (config < file < rule). Every problem points at the
  * node it concerns. Cross-file checks (duplicate ids) live in load.ts.
  */
 import { parseDuration } from '../duration.js';
 import { FilterPatternError, compileFilterPattern, compileSelector } from '../filter/index.js';
 import { compileJsRegex, JsRegexError } from '../filter/js-regex.js';
-import { checkTemplate } from '../engine/template.js';
+import { checkTemplate } from '../model/template-grammar.js';
 import type { Problem } from '../problems.js';
 import { buildFeed, feedProblems, type RawFeed } from './feed.js';
 import { buildDefaults, DEFAULT_TEMPLATES, defaultsTemplateProblems, type RawDefaults } from './config.js';
-import type { LeafOperator, MatchNode, Rule, RuleDefaults, RuleWindow, Severity, SourcePos } from './model.js';
+import type { LeafOperator, MatchNode, Rule, RuleDefaults, RuleWindow, Severity, SourcePos } from '../model/config.js';
 import { displayPath, schemaIssues } from './schema.js';
 import { YamlSource, type YamlPath } from './yaml-source.js';
 

@@ -11,7 +11,7 @@
 import jsYaml from 'js-yaml';
 import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, visit, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import type { Problem } from '../problems.js';
-import type { SourcePos } from './model.js';
+import type { SourcePos } from '../model/config.js';
 
 export type YamlPath = readonly (string | number)[];
 

@@ -7,7 +7,7 @@
  * `max` the oldest are dropped and handed back to the caller to count and
  * log. Pure: time enters as parameters, the write as a callback.
  */
-import type { RoutedAlert } from '../engine/alert.js';
+import type { RoutedAlert } from '../model/alert.js';
 
 export interface HeldAlert {
   readonly routed: RoutedAlert;

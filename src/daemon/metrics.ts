@@ -1,5 +1,6 @@
 /**
- * Prometheus metrics (SPEC §6) over prom-client. Hot paths (engine, notify,
+ * The daemon's Prometheus metrics (`/metrics`; docs/operations.md lists
+ * each) over prom-client. Hot paths (engine, notify,
  * sessions) bump plain counters; this module reads them at scrape time
  * (`collect`), so no metrics library sits on the per-event path.
  */

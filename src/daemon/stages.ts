@@ -6,7 +6,7 @@
 import { createLiveTailSource, PLAN_STATE_FILE, type PlanStateFile } from '../livetail/index.js';
 import { createOutboxSink } from '../notify/index.js';
 import type { StageContext } from './daemon.js';
-import type { AlertSink, EventSource, EventsHandler } from './ports.js';
+import type { AlertSink, EventSource, EventsHandler } from '../model/ports.js';
 import { StateFile } from './state-file.js';
 
 export function createEventSource(onEvents: EventsHandler, ctx: StageContext): EventSource {
@@ -45,6 +45,7 @@ export function createAlertSink(ctx: StageContext, console: { stream?: NodeJS.Wr
     consoleStream: console.stream,
     consoleColor: console.color,
     stateDir: ctx.config.state.dir,
+    timers: ctx.timers,
     ruleResolves: ctx.ruleResolves,
     destinations: ctx.config.destinations,
     delivery: ctx.config.delivery,

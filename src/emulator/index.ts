@@ -1,4 +1,4 @@
-/** The local CloudWatch Logs emulator (SPEC §8): public surface. */
+/** The local CloudWatch Logs emulator (`tailwatch emulate`): public surface. */
 export { Emulator, type EmulatorOptions, type IngestEvent } from './server.js';
 export { parseFault, type Fault, type SessionFaultType } from './faults.js';
 export { REFUSAL_TYPES, type RefusalType } from './errors.js';

@@ -1,5 +1,5 @@
 /**
- * Recorded events (SPEC §4): JSON lines
+ * Recorded events (what `replay`, rule tests and the emulator read): JSON lines
  * `{"timestamp": <epoch ms> | "<ISO 8601>", "logGroup"?, "logStream"?, "message", "ingestionTime"?}`.
  * Blank lines are skipped; the first bad line is reported as `file:line:col`.
  */

@@ -1,11 +1,11 @@
 /**
- * Turning one decision of the engine into the alert payload of SPEC §7:
+ * Turning one decision of the engine into the alert payload (schema/alert.schema.json):
  * the stable id, the rendered title and text (a resolved alert has wording of
  * its own), samples and console link.
  */
 import { createHash } from 'node:crypto';
-import type { Alert, AlertEvent, AlertKind, ResolveReason } from './alert.js';
-import type { LogEvent } from './event.js';
+import type { Alert, AlertEvent, AlertKind, ResolveReason } from '../model/alert.js';
+import type { LogEvent } from '../model/event.js';
 import { logGroupName, type CompiledRule, type GroupValue } from './compile.js';
 import { cutText, eventDigest, MAX_KEPT_CHARS, shownMessage, type KeptEvent } from './kept.js';
 

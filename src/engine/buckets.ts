@@ -1,6 +1,6 @@
 /**
  * Counting matching events over event time in buckets of one second
- * (SPEC §4 allows buckets up to one second). A bucket keeps its exact first
+ * (a window's edges are then exact to the second). A bucket keeps its exact first
  * and last timestamps, so events on whole seconds are counted exactly, and
  * a bucket leaves a window only when its last event does.
  */

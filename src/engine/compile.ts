@@ -3,7 +3,7 @@
  * groupBy readers, routing keys and templates compiled once.
  */
 import { createHash } from 'node:crypto';
-import type { MatchNode, Rule } from '../config/model.js';
+import type { MatchNode, Rule } from '../model/config.js';
 import { formatDuration } from '../duration.js';
 import { compileFilterPattern, MISSING, SelectorError, type CompiledFilterPatternLike } from './filter-adapter.js';
 import { compileField, compileMatch, patternTest, RuleCompileError, type EventView, type Predicate } from './match.js';

@@ -13,12 +13,12 @@
  * daemon (one engine per rule, see live.ts) decide the same alerts with the
  * same ids. README.md in this folder has the whole picture.
  */
-import type { Rule, RuleSet, Silence } from '../config/model.js';
-import type { RoutedAlert } from './alert.js';
+import type { Rule, RuleSet, Silence } from '../model/config.js';
+import type { RoutedAlert } from '../model/alert.js';
 import { compileRule, logGroupName, type CompiledRule } from './compile.js';
 import { EngineCounters } from './counters.js';
 import { Episodes } from './episodes.js';
-import type { LogEvent } from './event.js';
+import type { LogEvent } from '../model/event.js';
 import { EventView } from './match.js';
 import { groupingKey, type Runtime } from './runtime.js';
 import { SeriesTable, type Series } from './series.js';

@@ -5,8 +5,8 @@
  * true`); `throttle` suppresses repeats within it; a `resolved` closes it, so
  * the next firing is sent at once (a condition that returns is always paged).
  */
-import type { Silence } from '../config/model.js';
-import type { ResolveReason, RoutedAlert } from './alert.js';
+import type { Silence } from '../model/config.js';
+import type { ResolveReason, RoutedAlert } from '../model/alert.js';
 import { buildAlert, type Decision } from './alert-build.js';
 import type { Runtime } from './runtime.js';
 import type { Series } from './series.js';

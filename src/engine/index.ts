@@ -12,5 +12,5 @@ export { checkTemplate, compileTemplate, type TemplateProblem, type TemplateScop
 export { ruleFingerprint, groupName } from './compile.js';
 export { alertId } from './alert-build.js';
 export { expiredSilences, matchingSilence } from './silence.js';
-export type { Alert, AlertEvent, AlertKind, ResolveReason, RoutedAlert } from './alert.js';
-export { eventKey, type LogEvent, type SourceBatch } from './event.js';
+export type { Alert, AlertEvent, AlertKind, ResolveReason, RoutedAlert } from '../model/alert.js';
+export { eventKey, type LogEvent, type SourceBatch } from '../model/event.js';

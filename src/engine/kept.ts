@@ -12,7 +12,7 @@
  *   taken from the whole message (a cut JSON line no longer parses).
  */
 import { createHash } from 'node:crypto';
-import type { LogEvent } from './event.js';
+import type { LogEvent } from '../model/event.js';
 
 /** Kept messages and rendered alert texts are cut to this many UTF-16 code units, plus "…". */
 export const MAX_KEPT_CHARS = 16_384;

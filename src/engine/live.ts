@@ -21,12 +21,12 @@
  *
  * Pure: time enters only through the sources' watermarks.
  */
-import type { Rule, RuleSet, Silence } from '../config/model.js';
-import type { RoutedAlert } from './alert.js';
+import type { Rule, RuleSet, Silence } from '../model/config.js';
+import type { RoutedAlert } from '../model/alert.js';
 import { logGroupName } from './compile.js';
 import { EngineCounters } from './counters.js';
 import { Engine, type RuleErrorHandler } from './engine.js';
-import { eventKey, type LogEvent, type SourceBatch } from './event.js';
+import { eventKey, type LogEvent, type SourceBatch } from '../model/event.js';
 import { TimerHeap } from './heap.js';
 import { ENGINE_STATE_VERSION, type EngineState, type RuleStateJson } from './state.js';
 

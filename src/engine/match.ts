@@ -3,8 +3,8 @@
  * A leaf whose field is missing, or whose `$.` field meets a message that is
  * not JSON, is false (so `not` of it is true) — never an error.
  */
-import type { FieldRef, LeafOperator, MatchNode, SourcePos } from '../config/model.js';
-import type { LogEvent } from './event.js';
+import type { FieldRef, LeafOperator, MatchNode, SourcePos } from '../model/config.js';
+import type { LogEvent } from '../model/event.js';
 import { compileFilterPattern, compileJsRegex, compileSelector, jsonTopValue, MISSING, NOT_JSON, parseJsonMessage, SelectorError, type CompiledFilterPatternLike } from './filter-adapter.js';
 
 const UNPARSED: unique symbol = Symbol('unparsed');
@@ -205,7 +205,7 @@ export function compileMatch(node: MatchNode, ruleId: string): { test: Predicate
       const readAll = field.readAll;
       if (node.test.op === 'exists') {
         const want = node.test.value;
-        // A non-JSON message makes a `$.` leaf false, even `exists: false` (SPEC §4).
+        // A non-JSON message makes a `$.` leaf false, even `exists: false` (no field of it exists or is absent).
         if (field.needsJson) {
           return {
             needsJson: true,

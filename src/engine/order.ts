@@ -6,7 +6,7 @@
  * newest millisecond and release them in the same order, so all three
  * decide the same alerts with the same ids.
  */
-import { eventKey, type LogEvent } from './event.js';
+import { eventKey, type LogEvent } from '../model/event.js';
 
 export class SameTimeOrder {
   private held: LogEvent[] = [];

@@ -3,7 +3,7 @@
  * counters. Shared by the engine's parts (engine.ts, episodes.ts, timers.ts,
  * state.ts).
  */
-import type { Rule, RuleWindow } from '../config/model.js';
+import type { Rule, RuleWindow } from '../model/config.js';
 import type { CompiledRule } from './compile.js';
 import type { RuleCounters } from './counters.js';
 import type { SeriesTable } from './series.js';

@@ -8,7 +8,7 @@
 import { MAX_SAMPLES } from './alert-build.js';
 import { Buckets } from './buckets.js';
 import { boundGroupValue, groupValue, MAX_GROUP_VALUE_CHARS, type CompiledRule, type GroupValue } from './compile.js';
-import type { LogEvent } from './event.js';
+import type { LogEvent } from '../model/event.js';
 import { keepEvent, type FieldReader, type KeptEvent } from './kept.js';
 import type { EventView } from './match.js';
 

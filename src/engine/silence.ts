@@ -1,12 +1,12 @@
 /**
- * Silences as code (SPEC §3): an alert that a live silence matches is not
+ * Silences as code (`silences` in the config): an alert that a live silence matches is not
  * sent. A silence matches when its `rule` (if set) is the alert's rule and
  * each of its `labels` equals one of the alert's labels, which are — as in
  * Alertmanager — `alertname` (the rule id), `severity`, the rule's labels and
  * the group values. A silence whose `until` is at or before the alert's time
  * is expired and ignored.
  */
-import type { Silence } from '../config/model.js';
+import type { Silence } from '../model/config.js';
 import type { GroupValue } from './compile.js';
 
 export interface SilenceSubject {

@@ -1,19 +1,16 @@
 /**
- * Alert templates: `{{ name }}` placeholders over the variables of SPEC §4
- * (`rule.*`, `labels.*`, `group.*`, `count`, `window`, `event.*`,
- * `suppressed`, `sampled`, plus `kind` and `reason`). Text outside placeholders is copied
- * as is; escaping for a destination (Slack mrkdwn, …) is the delivery
- * layer's job, so values are inserted raw here.
+ * Rendering alert templates. The grammar (placeholders, the variables, what
+ * a template may name) is src/model/template-grammar.ts, shared with the
+ * config loader; this file maps each variable to the value it shows.
+ * Escaping for a destination (Slack mrkdwn, …) is the delivery layer's job,
+ * so values are inserted raw here.
  */
-import { compileSelector, MISSING, NOT_JSON, parseJsonMessage, SelectorError, type Selector } from './filter-adapter.js';
+import { compileSelector, MISSING, NOT_JSON, parseJsonMessage, type Selector } from './filter-adapter.js';
 import { cutText, shownMessage, type FieldReader, type KeptEvent } from './kept.js';
-import type { Severity } from '../config/model.js';
+import type { Severity } from '../model/config.js';
+import { fieldSelector, parseTemplate, parseVariable, type Placeholder, type SimpleVariable } from '../model/template-grammar.js';
 
-export interface TemplateProblem {
-  /** Offset in the template text (0-based) where the problem starts. */
-  readonly offset: number;
-  readonly message: string;
-}
+export { checkTemplate, type TemplateProblem, type TemplateScope } from '../model/template-grammar.js';
 
 /** What a rendered template can see. */
 export interface TemplateValues {
@@ -29,12 +26,6 @@ export interface TemplateValues {
   readonly sampled: boolean;
   /** The last matching event, if any (a cut one carries the `event.fields` values it had). */
   readonly event: KeptEvent | undefined;
-}
-
-/** Names a rule may use to narrow the check: its labels and its group keys. */
-export interface TemplateScope {
-  readonly labels?: readonly string[] | undefined;
-  readonly group?: readonly string[] | undefined;
 }
 
 type Getter = (v: TemplateValues, json: { value?: unknown }) => unknown;
@@ -53,6 +44,7 @@ export interface CompiledTemplate {
  * Object.prototype's member.
  */
 const SIMPLE: ReadonlyMap<string, Getter> = new Map(Object.entries<Getter>({
+  // Every variable of the grammar, and no other (the type says so).
   kind: (v) => v.kind,
   reason: (v) => v.reason ?? '',
   count: (v) => v.count,
@@ -66,77 +58,30 @@ const SIMPLE: ReadonlyMap<string, Getter> = new Map(Object.entries<Getter>({
   'event.timestamp': (v) => (v.event ? new Date(v.event.timestamp).toISOString() : undefined),
   'event.logGroup': (v) => v.event?.logGroup,
   'event.logStream': (v) => v.event?.logStream,
-}));
+} satisfies Record<SimpleVariable, Getter>));
 
-const KNOWN_LIST = 'rule.id, rule.description, rule.severity, labels.<name>, group.<name>, count, window, ' +
-  'event.message, event.timestamp, event.logGroup, event.logStream, event.fields.<path>, suppressed, sampled, kind, reason';
-
-interface Placeholder {
-  readonly name: string;
-  /** Offset of the name itself. */
-  readonly offset: number;
-}
-
-/** Splits text into literal parts and placeholders; unterminated `{{` is a problem. */
-function scan(text: string): { parts: (string | Placeholder)[]; problems: TemplateProblem[] } {
-  const parts: (string | Placeholder)[] = [];
-  const problems: TemplateProblem[] = [];
-  let pos = 0;
-  for (;;) {
-    const open = text.indexOf('{{', pos);
-    if (open < 0) break;
-    const close = text.indexOf('}}', open + 2);
-    if (close < 0) {
-      problems.push({ offset: open, message: 'unterminated "{{" (a placeholder ends with "}}")' });
-      break;
+/** The getter for a placeholder; undefined for one the grammar rejects (the loader has reported it already). */
+function getterFor(p: Placeholder): Getter | undefined {
+  const v = parseVariable(p);
+  if ('message' in v) return undefined;
+  switch (v.kind) {
+    case 'simple':
+      return SIMPLE.get(v.name);
+    case 'label':
+      return (values) => own(values.labels, v.key);
+    case 'group':
+      return (values) => own(values.group, v.key);
+    case 'field': {
+      const select = compileSelector(v.selector);
+      return (values, json) => {
+        const e = values.event;
+        if (!e) return undefined;
+        // A cut message no longer parses: its fields were read when it was kept.
+        if (e.fields !== undefined) return own(e.fields, v.path);
+        return readField(select, e.message, json);
+      };
     }
-    if (open > pos) parts.push(text.slice(pos, open));
-    const inner = text.slice(open + 2, close);
-    const lead = inner.length - inner.trimStart().length;
-    parts.push({ name: inner.trim(), offset: open + 2 + lead });
-    pos = close + 2;
   }
-  if (pos < text.length) parts.push(text.slice(pos));
-  return { parts, problems };
-}
-
-function getterFor(p: Placeholder, scope: TemplateScope | undefined): Getter | TemplateProblem {
-  const name = p.name;
-  if (name === '') return { offset: p.offset, message: 'empty placeholder "{{}}"' };
-  const simple = SIMPLE.get(name);
-  if (simple !== undefined) return simple;
-  if (name.startsWith('labels.') && name.length > 7) {
-    const key = name.slice(7);
-    if (scope?.labels && !scope.labels.includes(key)) return { offset: p.offset, message: `unknown variable "${name}": the rule has no label "${key}"` };
-    return (v) => own(v.labels, key);
-  }
-  if (name.startsWith('group.') && name.length > 6) {
-    const key = name.slice(6);
-    if (scope?.group && !scope.group.includes(key)) {
-      const known = scope.group.length ? `groupBy gives ${scope.group.map((g) => `group.${g}`).join(', ')}` : 'the rule has no groupBy';
-      return { offset: p.offset, message: `unknown variable "${name}": ${known}` };
-    }
-    return (v) => own(v.group, key);
-  }
-  if (name.startsWith('event.fields.') && name.length > 13) {
-    const path = name.slice(13);
-    const selector = path.startsWith('[') ? `$${path}` : `$.${path}`;
-    let select;
-    try {
-      select = compileSelector(selector);
-    } catch (err) {
-      const at = err instanceof SelectorError ? Math.max(0, err.offset - (selector.length - path.length)) : 0;
-      return { offset: p.offset + 13 + at, message: `bad field path in "${name}": ${(err as Error).message}` };
-    }
-    return (v, json) => {
-      const e = v.event;
-      if (!e) return undefined;
-      // A cut message no longer parses: its fields were read when it was kept.
-      if (e.fields !== undefined) return own(e.fields, path);
-      return readField(select, e.message, json);
-    };
-  }
-  return { offset: p.offset, message: `unknown variable "${name}" (known: ${KNOWN_LIST})` };
 }
 
 function readField(select: Selector, message: string, json: { value?: unknown }): unknown {
@@ -151,7 +96,7 @@ function readField(select: Selector, message: string, json: { value?: unknown })
  * (and cut like a kept message): what a kept event whose message was cut still shows.
  */
 export function fieldReader(paths: readonly string[]): FieldReader | undefined {
-  const selectors = [...new Set(paths)].map((path) => [path, compileSelector(path.startsWith('[') ? `$${path}` : `$.${path}`)] as const);
+  const selectors = [...new Set(paths)].map((path) => [path, compileSelector(fieldSelector(path))] as const);
   if (selectors.length === 0) return undefined;
   return (message) => {
     const json: { value?: unknown } = {};
@@ -170,17 +115,6 @@ function own(obj: Readonly<Record<string, unknown>>, key: string): unknown {
   return Object.hasOwn(obj, key) ? obj[key] : undefined;
 }
 
-/** Problems in a template: unterminated placeholders and unknown variables, with offsets. */
-export function checkTemplate(text: string, scope?: TemplateScope): TemplateProblem[] {
-  const { parts, problems } = scan(text);
-  for (const part of parts) {
-    if (typeof part === 'string') continue;
-    const g = getterFor(part, scope);
-    if (typeof g !== 'function') problems.push(g);
-  }
-  return problems.sort((a, b) => a.offset - b.offset);
-}
-
 function show(value: unknown): string {
   if (value === undefined) return '';
   if (value === null) return 'null';
@@ -190,12 +124,12 @@ function show(value: unknown): string {
 
 /** Compiles a template; unknown variables render as '' (the loader has rejected them already). */
 export function compileTemplate(text: string): CompiledTemplate {
-  const { parts } = scan(text);
+  const { parts } = parseTemplate(text);
   const fieldPaths: string[] = [];
   const compiled: Part[] = parts.map((p) => {
     if (typeof p === 'string') return p;
-    const g = getterFor(p, undefined);
-    if (typeof g !== 'function') return '';
+    const g = getterFor(p);
+    if (g === undefined) return '';
     if (p.name.startsWith('event.fields.')) fieldPaths.push(p.name.slice(13));
     return g;
   });

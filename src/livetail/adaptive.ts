@@ -14,7 +14,7 @@
  * session's observed rate, for `tailwatch plan`), so a restart starts with
  * the split sessions instead of merging and sampling again.
  */
-import type { Config, RuleSet } from '../config/model.js';
+import type { Config, RuleSet } from '../model/config.js';
 import { planSessions, type ArnResolver, type GroupExclusion, type SplitGroups } from './planner.js';
 import { groupNameOf, type Plan, type SessionSpec } from './spec.js';
 

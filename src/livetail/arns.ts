@@ -5,7 +5,7 @@
  * which the project does not depend on.
  */
 import { DescribeLogGroupsCommand, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import type { Config, RuleSet } from '../config/model.js';
+import type { Config, RuleSet } from '../model/config.js';
 import { describeError } from './errors.js';
 import { accountArnResolver, type ArnResolver } from './planner.js';
 import { groupRefusalText, parseGroupArn } from './spec.js';

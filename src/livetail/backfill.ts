@@ -4,7 +4,7 @@
  * session, paged with nextToken, returned in timestamp order.
  */
 import { FilterLogEventsCommand, type CloudWatchLogsClient, type FilterLogEventsCommandInput } from '@aws-sdk/client-cloudwatch-logs';
-import type { LogEvent } from '../engine/event.js';
+import type { LogEvent } from '../model/event.js';
 import { groupNameOf, type SessionParams } from './spec.js';
 
 export interface BackfillRange {

@@ -7,7 +7,7 @@
  */
 import { CloudWatchLogsClient, type CloudWatchLogsClientConfig } from '@aws-sdk/client-cloudwatch-logs';
 import type { SessionClients } from './session.js';
-import type { Config } from '../config/model.js';
+import type { Config } from '../model/config.js';
 
 export type AwsSettings = Config['aws'];
 

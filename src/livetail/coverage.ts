@@ -9,8 +9,8 @@
  * with two counted, bounded sets (./dedupe.ts).
  */
 import type { Logger } from 'pino';
-import type { EventsHandler } from '../daemon/ports.js';
-import type { LogEvent, SourceBatch } from '../engine/event.js';
+import type { EventsHandler } from '../model/ports.js';
+import type { LogEvent, SourceBatch } from '../model/event.js';
 import { BoundedCounts, eventKey } from './dedupe.js';
 
 /** Events fetched after a gap are handed on in batches of at most this many. */

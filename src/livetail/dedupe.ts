@@ -15,7 +15,7 @@
  * duplicate. Cost: about 1 µs per event.
  */
 import { hash } from 'node:crypto';
-export { eventKey } from '../engine/event.js';
+export { eventKey } from '../model/event.js';
 
 const NONE = -1;
 

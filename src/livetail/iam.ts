@@ -13,7 +13,7 @@
  * No `sts:GetCallerIdentity`: nothing in tailwatch calls STS (names become
  * ARNs from `aws.accountId` or DescribeLogGroups, ./arns.ts).
  */
-import type { Config, RuleSet } from '../config/model.js';
+import type { Config, RuleSet } from '../model/config.js';
 import type { ArnResolver } from './planner.js';
 import { parseGroupArn } from './spec.js';
 

@@ -14,7 +14,7 @@
  * The engine re-checks every rule's streams and pattern locally, so
  * widening a session never changes what a rule sees.
  */
-import type { Config, Rule, RuleSet } from '../config/model.js';
+import type { Config, Rule, RuleSet } from '../model/config.js';
 import { stableJson } from '../engine/compile.js';
 import { arnRegion, groupNameOf, MINUTES_A_MONTH, money, partitionOf, pollId, sessionId, type Plan, type PollSpec, type SessionParams, type SessionSpec, type UnplacedRule } from './spec.js';
 import { unionPattern } from './union.js';

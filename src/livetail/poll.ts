@@ -23,8 +23,8 @@
  */
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { Logger } from 'pino';
-import type { EventsHandler } from '../daemon/ports.js';
-import type { LogEvent } from '../engine/event.js';
+import type { EventsHandler } from '../model/ports.js';
+import type { LogEvent } from '../model/event.js';
 import { after, type Timers } from '../time.js';
 import { FetchCancelled, fetchGap } from './backfill.js';
 import type { FilterBudget } from './budget.js';

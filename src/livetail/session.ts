@@ -20,8 +20,8 @@
  */
 import { StartLiveTailCommand, type CloudWatchLogsClient, type LiveTailSessionUpdate, type StartLiveTailCommandInput } from '@aws-sdk/client-cloudwatch-logs';
 import type { Logger } from 'pino';
-import type { EventsHandler } from '../daemon/ports.js';
-import type { LogEvent } from '../engine/event.js';
+import type { EventsHandler } from '../model/ports.js';
+import type { LogEvent } from '../model/event.js';
 import type { TimerHandle, Timers } from '../time.js';
 import { ADAPTIVE_DEFAULTS, UpdateWindow, type AdaptiveThresholds, type ObservedStats } from './adaptive.js';
 import type { FilterBudget } from './budget.js';

@@ -11,9 +11,9 @@
  */
 import type { CloudWatchLogsClientConfig } from '@aws-sdk/client-cloudwatch-logs';
 import type { Logger } from 'pino';
-import type { Config, RuleSet } from '../config/model.js';
+import type { Config, RuleSet } from '../model/config.js';
 import { stableJson } from '../engine/compile.js';
-import type { EventSource, EventsHandler, SourceHealth } from '../daemon/ports.js';
+import type { EventSource, EventsHandler, SourceHealth } from '../model/ports.js';
 import { realTimers, type TimerHandle, type Timers } from '../time.js';
 import { ADAPTIVE_DEFAULTS, decideAdaptive, EMPTY_ADAPTIVE_STATE, observedSession, parsePlanState, PLAN_STATE_VERSION, type AdaptiveChange, type AdaptiveDecision, type AdaptiveState, type AdaptiveThresholds, type ObservedStats, type PlanStateFile } from './adaptive.js';
 import { resolveArns } from './arns.js';

@@ -138,7 +138,7 @@ export function pollJson(p: PollSpec): Record<string, unknown> {
   return o;
 }
 
-/** What the plan JSON prints for one session (SPEC §2). */
+/** What `tailwatch plan --format json` prints for one session. */
 export function sessionJson(s: SessionSpec): Record<string, unknown> {
   const o: Record<string, unknown> = { region: s.region, logGroupIdentifiers: s.params.logGroupIdentifiers };
   if (s.params.logStreamNames) o['logStreamNames'] = s.params.logStreamNames;

@@ -1,7 +1,7 @@
 /**
  * The server-side pattern of a session that serves several rules: a pattern
  * matching the union of theirs, only where the filter syntax says so exactly
- * (SPEC §6). Otherwise none — every rule re-checks its own pattern locally,
+ * (the filter syntax's own rules, nothing guessed). Otherwise none — every rule re-checks its own pattern locally,
  * so a missing union costs traffic, never events.
  */
 import { compileFilterPattern, filterPatternKind, MAX_PATTERN_LENGTH } from '../filter/index.js';

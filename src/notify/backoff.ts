@@ -1,5 +1,5 @@
 /**
- * The retry policy (SPEC §7): from `initial`, doubling per attempt, capped
+ * The retry policy (`delivery.retry`): from `initial`, doubling per attempt, capped
  * at `max`, jittered ("equal jitter": half fixed, half random, so retries of
  * a storm spread out but never come sooner than half the step). A receiver's
  * `Retry-After` wins when it asks for longer. Pure: randomness is a parameter.

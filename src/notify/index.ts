@@ -1,5 +1,5 @@
 /**
- * Delivery (SPEC §7): the durable outbox, the dispatcher, and one folder per
+ * Delivery: the durable outbox, the dispatcher, and one folder per
  * destination. The public surface is this file; everything else is internal.
  *
  * Adding a destination: a folder with a `create<Type>Notifier(dest, deps)`,
@@ -7,8 +7,8 @@
  * kit in test/notify/notifier-kit.test.ts runs the HTTP status matrix and the
  * no-secret-leak check against it).
  */
-import type { Destination } from '../config/model.js';
-import type { AlertSink } from '../daemon/ports.js';
+import type { Destination } from '../model/config.js';
+import type { AlertSink } from '../model/ports.js';
 import { createAlertmanagerNotifier } from './alertmanager/index.js';
 import { createConsoleNotifier } from './console/index.js';
 import type { Notifier, NotifierDeps } from './notifier.js';

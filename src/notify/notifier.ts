@@ -5,7 +5,7 @@
  * dispatcher decides *when* (backoff, Retry-After, pacing).
  */
 import { createHash } from 'node:crypto';
-import type { Alert } from '../engine/alert.js';
+import type { Alert } from '../model/alert.js';
 import type { Timers } from '../time.js';
 
 /** Why a send failed, for logs and the `reason` label of the failure counters. */

@@ -20,7 +20,7 @@
 import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { Alert } from '../engine/alert.js';
+import type { Alert } from '../model/alert.js';
 
 export interface OutboxRow {
   readonly alertId: string;

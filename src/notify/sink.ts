@@ -23,8 +23,8 @@
  * what it could not store.
  */
 import type { Logger } from 'pino';
-import type { DeliveryConfig, Destination } from '../config/model.js';
-import type { AlertSink, EnqueuedAlert } from '../daemon/ports.js';
+import type { DeliveryConfig, Destination } from '../model/config.js';
+import type { AlertSink, EnqueuedAlert } from '../model/ports.js';
 import { realTimers, type Timers } from '../time.js';
 import { AckBatcher } from './acks.js';
 import { Housekeeping } from './housekeeping.js';

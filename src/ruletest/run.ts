@@ -3,7 +3,7 @@
  * time (no network, no wall clock), restarting it or skipping gaps where the
  * case says so, and compares the alerts it decides with the expected ones.
  */
-import type { Rule } from '../config/model.js';
+import type { Rule } from '../model/config.js';
 import { formatDuration } from '../duration.js';
 import { Engine, SameTimeOrder, type Alert, type EngineState, type LogEvent, type RoutedAlert } from '../engine/index.js';
 import type { ExpectedAlert, GapInput, RestartInput, Scalar, TestCase } from './format.js';

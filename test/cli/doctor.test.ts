@@ -181,6 +181,30 @@ describe('tailwatch doctor', () => {
     expect(r.stdout).toContain(`fail  destination: oncall (webhook): http://127.0.0.1:${port} (127.0.0.1) refuses the connection (ECONNREFUSED) — is the receiver running, and reachable from here (firewall, proxy)? (nothing sent; tailwatch notify-test oncall sends a sample alert)\n`);
     expect(r.stdout).not.toContain('T0K3N');
   });
+
+  it('an Alertmanager cluster: a line for every peer, so a peer that is down fails', async () => {
+    seed('/app/api');
+    const down = http.createServer();
+    await new Promise<void>((r) => down.listen(0, '127.0.0.1', () => r()));
+    const downPort = (down.address() as { port: number }).port;
+    await new Promise<void>((r) => down.close(() => r()));
+    const upPort = (receiver.address() as { port: number }).port;
+    const dir = makeProject({
+      'tailwatch.yaml': `aws: { region: us-east-1, accountId: "123456789012", endpoint: "${emu.endpoint}" }
+rules: { paths: [rules] }
+destinations:
+  am: { type: alertmanager, peers: ["http://127.0.0.1:${upPort}", "http://127.0.0.1:${downPort}"] }
+defaults: { notify: [am] }
+sessions: { strategy: precise }
+`,
+      'rules/r.yaml': 'rules:\n  - id: api\n    source: { logGroups: [/app/api] }\n',
+    });
+    const r = await doctor(dir);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`ok    destination: am (alertmanager peer 1 of 2): http://127.0.0.1:${upPort} (127.0.0.1) accepts a connection;`);
+    expect(r.stdout).toContain(`fail  destination: am (alertmanager peer 2 of 2): http://127.0.0.1:${downPort} (127.0.0.1) refuses the connection (ECONNREFUSED)`);
+    expect(requests).toBe(0);
+  });
 });
 
 describe('the clock check', () => {

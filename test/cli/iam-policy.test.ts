@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadProject } from '../../src/config/load.js';
-import { SESSION_STRATEGIES } from '../../src/config/model.js';
+import { SESSION_STRATEGIES } from '../../src/model/config.js';
 import { buildIamPolicy, policyAllows, type IamPolicy } from '../../src/livetail/iam.js';
 import { accountArnResolver, planSessions } from '../../src/livetail/index.js';
 import { runCli } from '../kit/cli.js';

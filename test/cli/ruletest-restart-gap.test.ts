@@ -3,8 +3,8 @@
  * daemon restarting from its saved state, and time it could not backfill.
  */
 import { describe, expect, it } from 'vitest';
-import type { Rule } from '../../src/config/model.js';
-import type { Alert } from '../../src/engine/alert.js';
+import type { Rule } from '../../src/model/config.js';
+import type { Alert } from '../../src/model/alert.js';
 import { parseTestFile, type TestCase } from '../../src/ruletest/format.js';
 import { caseAlerts } from '../../src/ruletest/run.js';
 import { runCli } from '../kit/cli.js';

@@ -16,6 +16,7 @@ import { startDaemon, type DaemonProcess } from '../kit/daemon.js';
 import { startEmulator, type StartedEmulator } from '../kit/emulator.js';
 import { startReceiver, type Receiver } from '../kit/receiver.js';
 import { spawnCli } from '../kit/spawn-cli.js';
+import { until } from '../kit/until.js';
 
 let emu: StartedEmulator;
 let receiver: Receiver;
@@ -84,14 +85,6 @@ const SPLIT = [
   { logGroupIdentifiers: [ARN('/quiet')], logEventFilterPattern: '{ $.level = "FATAL" }' },
 ];
 
-async function until(test: () => boolean, what: string, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!test()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe('adaptive sessions (tailwatch run)', () => {
   it('splits the sampled shared session within the quota, keeps alerting, remembers the split across a restart; plan shows it', async () => {
     daemon = startDaemon({ cwd: dir });
@@ -109,7 +102,7 @@ describe('adaptive sessions (tailwatch run)', () => {
       expect(split['logGroups']).toEqual(GROUPS);
       expect(split['into']).toHaveLength(3);
       splitFrom = split['session'];
-      await until(() => JSON.stringify(byGroup(requests())) === JSON.stringify(SPLIT), 'the three split sessions in the emulator', 15_000);
+      await until(() => JSON.stringify(byGroup(requests())) === JSON.stringify(SPLIT), 15_000, 'the three split sessions in the emulator');
       // Alerts keep flowing on the split sessions (the old session no longer holds the rules' clocks).
       const splitAt = daemon.logs.indexOf(split);
       await daemon.waitForLog((l) => l.msg === 'alert' && l['rule'] === 'busy-errors' && daemon!.logs.indexOf(l) > splitAt + 5, 20_000, 'an alert after the split');

@@ -5,14 +5,14 @@
  */
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RoutedAlert } from '../../src/engine/alert.js';
-import type { LogEvent, SourceBatch } from '../../src/engine/event.js';
-import { Daemon } from '../../src/daemon/daemon.js';
-import type { AlertSink, EventsHandler } from '../../src/daemon/ports.js';
+import type { RoutedAlert } from '../../src/model/alert.js';
+import type { LogEvent, SourceBatch } from '../../src/model/event.js';
+import { Daemon, type RunningDaemon } from '../../src/daemon/daemon.js';
+import type { AlertSink, EventsHandler } from '../../src/model/ports.js';
 import { captureLog } from '../kit/log.js';
 import { daemonProject } from '../kit/project.js';
 
-const daemons: Daemon[] = [];
+const daemons: RunningDaemon[] = [];
 afterEach(async () => {
   while (daemons.length) await daemons.pop()!.stop();
 });
@@ -29,8 +29,7 @@ async function daemonWith(sink: AlertSink): Promise<EventsHandler> {
     },
     createSink: () => sink,
   });
-  await d.start();
-  daemons.push(d);
+  daemons.push(await d.start());
   return handler!;
 }
 

@@ -13,6 +13,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startDaemon, type DaemonProcess } from '../kit/daemon.js';
 import { startEmulator, type StartedEmulator } from '../kit/emulator.js';
 import { canMountTmpfs, smallFs, type SmallFs } from '../kit/small-fs.js';
+import { until } from '../kit/until.js';
 
 let emu: StartedEmulator;
 let hook: http.Server;
@@ -46,14 +47,6 @@ afterEach(async () => {
   hook.closeAllConnections();
   await new Promise<void>((r) => hook.close(() => r()));
 });
-
-async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 async function get(address: string, p: string): Promise<{ status: number; body: string }> {
   const res = await fetch(`http://${address}${p}`);
@@ -90,7 +83,7 @@ server: { listen: "127.0.0.1:0" }
     const messages = Array.from({ length: 30 }, (_, i) => `job ${i} crashed ${'x'.repeat(500)}`);
     emu.emulator.ingest(messages.map((message, i) => ({ logGroup: '/app/worker', logStream: 's1', timestamp: now + i, message })));
 
-    await until(async () => metric(await (await get(address, '/metrics')).body, 'tailwatch_outbox_held_alerts') === 30, '30 alerts held');
+    await until(async () => metric(await (await get(address, '/metrics')).body, 'tailwatch_outbox_held_alerts') === 30, 20_000, '30 alerts held');
     const metrics = (await get(address, '/metrics')).body;
     expect(metric(metrics, 'tailwatch_outbox_write_errors_total')).toBeGreaterThanOrEqual(1);
     const ready = await get(address, '/readyz');
@@ -100,10 +93,10 @@ server: { listen: "127.0.0.1:0" }
     expect(received).toEqual([]);
 
     fs.free();
-    await until(() => received.length === 30, 'the 30 alerts, after space came back');
+    await until(() => received.length === 30, 20_000, 'the 30 alerts, after space came back');
     expect(received.map((r) => r.message).sort()).toEqual([...messages].sort());
     expect(new Set(received.map((r) => r.id)).size).toBe(30);
-    await until(async () => (await get(address, '/readyz')).status === 200, 'ready again');
+    await until(async () => (await get(address, '/readyz')).status === 200, 20_000, 'ready again');
     expect(metric((await get(address, '/metrics')).body, 'tailwatch_outbox_held_alerts')).toBe(0);
     expect(d.count((l) => l.msg === 'event handler failed')).toBe(0);
   }, 60_000);

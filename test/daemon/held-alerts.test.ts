@@ -10,17 +10,19 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Daemon, type StageContext } from '../../src/daemon/daemon.js';
+import { Daemon, type RunningDaemon, type StageContext } from '../../src/daemon/daemon.js';
 import { HeldAlerts } from '../../src/daemon/held-alerts.js';
-import type { EventsHandler } from '../../src/daemon/ports.js';
-import type { LogEvent, SourceBatch } from '../../src/engine/event.js';
-import type { RoutedAlert } from '../../src/engine/alert.js';
+import type { EventsHandler } from '../../src/model/ports.js';
+import type { LogEvent, SourceBatch } from '../../src/model/event.js';
+import type { RoutedAlert } from '../../src/model/alert.js';
 import { createOutboxSink } from '../../src/notify/index.js';
 import { sampleAlert } from '../kit/alerts.js';
 import { diskFull, failingStore, type FailingStore } from '../kit/failing-store.js';
 import { captureLog, type CapturedLog } from '../kit/log.js';
 import { daemonProject } from '../kit/project.js';
 import { receiversPerTest, type Receiver } from '../kit/receiver.js';
+import { SteppedClock } from '../kit/stepped-clock.js';
+import { until } from '../kit/until.js';
 
 const routed = (): RoutedAlert => ({ alert: sampleAlert(), destinations: ['a', 'b'] });
 const BACKOFF = { initialMs: 1_000, maxMs: 10_000 };
@@ -76,19 +78,20 @@ describe('held alerts', () => {
 });
 
 const { receiver } = receiversPerTest();
-const daemons: Daemon[] = [];
+const daemons: RunningDaemon[] = [];
 afterEach(async () => {
   while (daemons.length) await daemons.pop()!.stop();
 });
 
 interface Harness {
-  daemon: Daemon;
+  daemon: RunningDaemon;
   onEvents: EventsHandler;
   store: FailingStore;
   log: CapturedLog;
   rx: Receiver;
   dir: string;
-  clock: { t: number };
+  /** The daemon's clock and timers; the outbox reads its time but keeps real timers (its deliveries cross real sockets). */
+  clock: SteppedClock;
   metrics: () => Promise<string>;
 }
 
@@ -99,7 +102,7 @@ async function harness(maxHeldAlerts?: number): Promise<Harness> {
     hookUrl: `${rx.url}/hook`,
     extra: 'delivery: { retry: { initial: 50ms, max: 200ms } }\n',
   });
-  const clock = { t: Date.now() };
+  const clock = new SteppedClock(Date.now());
   const store = failingStore();
   const log = captureLog('info');
   let handler: EventsHandler | undefined;
@@ -107,8 +110,8 @@ async function harness(maxHeldAlerts?: number): Promise<Harness> {
   const daemon = new Daemon({
     load: { configPath: path.join(dir, 'tailwatch.yaml'), configRequired: true, env: {}, cwd: dir },
     logger: log.logger,
-    now: () => clock.t,
-    tickMs: 10,
+    timers: clock,
+    tickMs: 100,
     maxHeldAlerts,
     createSource: (onEvents) => {
       handler = onEvents;
@@ -122,7 +125,7 @@ async function harness(maxHeldAlerts?: number): Promise<Harness> {
         destinations: c.config.destinations,
         delivery: c.config.delivery,
         logger: c.logger,
-        now: () => clock.t,
+        now: () => clock.now(),
         openStore: store.open,
         metrics: {
           delivered: (destination, n) => m.delivered.inc({ destination }, n),
@@ -133,9 +136,9 @@ async function harness(maxHeldAlerts?: number): Promise<Harness> {
       });
     },
   });
-  await daemon.start();
-  daemons.push(daemon);
-  return { daemon, onEvents: handler!, store, log, rx, dir, clock, metrics: () => ctx!.metrics.registry.metrics() };
+  const running = await daemon.start();
+  daemons.push(running);
+  return { daemon: running, onEvents: handler!, store, log, rx, dir, clock, metrics: () => ctx!.metrics.registry.metrics() };
 }
 
 let ts = Date.now() - 60_000;
@@ -145,14 +148,6 @@ function update(n: number): SourceBatch {
   return { source: 's', rules: ['every-error'], events, watermark: ts };
 }
 
-async function until(cond: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const metric = (text: string, line: RegExp): number => Number(line.exec(text)?.[1] ?? NaN);
 
 describe('the daemon when the outbox cannot write', () => {
@@ -165,9 +160,9 @@ describe('the daemon when the outbox cannot write', () => {
     const savedState = readFileSync(stateFile, 'utf8');
 
     h.store.failing.add('enqueueMany');
-    const t1 = h.clock.t;
+    const t1 = h.clock.now();
     h.onEvents(update(3));
-    h.clock.t += 500;
+    await h.clock.advance(500);
     h.onEvents(update(2));
     expect(h.store.failures.get('enqueueMany')).toBe(1); // the second update waited for the backoff
     const r = h.daemon.readiness();
@@ -179,17 +174,16 @@ describe('the daemon when the outbox cannot write', () => {
     expect(h.log.lines.filter((l) => l['msg'] === 'outbox cannot write: alerts held in memory until it can')).toHaveLength(1);
 
     // Ticks within the backoff do not try; past it they do (and back off further).
-    await sleep(100);
+    await h.clock.advanceTo(t1 + 900);
     expect(h.store.failures.get('enqueueMany')).toBe(1);
-    h.clock.t = t1 + 1_000;
-    await until(() => h.store.failures.get('enqueueMany') === 2);
-    h.clock.t += 10_000;
-    await sleep(100);
+    await h.clock.advanceTo(t1 + 1_000);
+    expect(h.store.failures.get('enqueueMany')).toBe(2);
+    await h.clock.advance(10_000);
     expect(readFileSync(stateFile, 'utf8')).toBe(savedState);
     expect(h.rx.requests).toHaveLength(1);
 
     h.store.failing.clear();
-    h.clock.t += 10_000;
+    await h.clock.advance(10_000);
     await until(() => h.rx.requests.length === 6);
     expect(h.daemon.readiness()).toMatchObject({ ready: true });
     expect(metric(await h.metrics(), /^tailwatch_outbox_held_alerts (\d+)$/m)).toBe(0);
@@ -214,7 +208,7 @@ describe('the daemon when the outbox cannot write', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ dropped: 2, held: 4 });
     h.store.failing.clear();
-    h.clock.t += 1_000;
+    await h.clock.advance(1_000);
     await until(() => h.rx.requests.length === 4);
   });
 

@@ -6,12 +6,13 @@
  */
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { RoutedAlert } from '../../src/engine/alert.js';
-import type { LogEvent } from '../../src/engine/event.js';
-import { Daemon } from '../../src/daemon/daemon.js';
-import type { EventsHandler } from '../../src/daemon/ports.js';
+import type { RoutedAlert } from '../../src/model/alert.js';
+import type { LogEvent } from '../../src/model/event.js';
+import { Daemon, type RunningDaemon } from '../../src/daemon/daemon.js';
+import type { EventsHandler } from '../../src/model/ports.js';
 import { captureLog } from '../kit/log.js';
 import { daemonProject } from '../kit/project.js';
+import { SteppedClock } from '../kit/stepped-clock.js';
 
 vi.mock('../../src/engine/alert-build.js', async (importOriginal) => {
   const real = await importOriginal<typeof import('../../src/engine/alert-build.js')>();
@@ -24,7 +25,7 @@ vi.mock('../../src/engine/alert-build.js', async (importOriginal) => {
   };
 });
 
-const daemons: Daemon[] = [];
+const daemons: RunningDaemon[] = [];
 afterEach(async () => {
   while (daemons.length) await daemons.pop()!.stop();
 });
@@ -32,23 +33,22 @@ afterEach(async () => {
 describe('a rule that throws in the daemon', () => {
   it('costs the other rules nothing; counted per rule, logged once a minute', async () => {
     const dir = daemonProject('rules:\n  - id: bad\n    source: { logGroups: [/app] }\n  - id: every\n    source: { logGroups: [/app] }\n', { prefix: 'tw-rule-errors-', extra: 'server: { listen: "127.0.0.1:0" }\n' });
-    let now = Date.now();
+    const clock = new SteppedClock(Date.now());
+    const now = clock.now();
     const log = captureLog('info');
     let onEvents: EventsHandler | undefined;
     const sent: RoutedAlert[] = [];
     const d = new Daemon({
       load: { configPath: path.join(dir, 'tailwatch.yaml'), configRequired: true, env: {}, cwd: dir },
       logger: log.logger,
-      now: () => now,
-      tickMs: 3_600_000,
+      timers: clock,
       createSource: (h) => {
         onEvents = h;
         return { apply: async () => {}, health: () => ({ ready: true, details: [], unhealthyRules: [] }), sourceIds: () => ['s'], stop: async () => {} };
       },
       createSink: () => ({ enqueue: (r) => void sent.push(r), enqueueMany: (rs) => void sent.push(...rs), depth: () => 0, start() {}, close: async () => {} }),
     });
-    await d.start();
-    daemons.push(d);
+    daemons.push(await d.start());
     const t0 = now - 60_000;
     const event = (i: number): LogEvent => ({ timestamp: t0 + i, logGroup: '/app', logStream: 's', message: `line ${i}` });
     const update = (events: LogEvent[]) => onEvents!({ source: 's', rules: ['bad', 'every'], events, watermark: events.at(-1)!.timestamp });
@@ -58,10 +58,10 @@ describe('a rule that throws in the daemon', () => {
     const failures = () => log.lines.filter((l) => l['msg'] === 'rule failed; it skipped this event or timer, the other rules got it');
     expect(failures()).toEqual([expect.objectContaining({ rule: 'bad', error: 'TypeError: boom' })]);
 
-    now += 30_000;
+    await clock.advance(30_000);
     update([event(4)]);
     expect(failures()).toHaveLength(1);
-    now += 31_000;
+    await clock.advance(31_000);
     update([event(5)]);
     expect(failures()).toHaveLength(2);
     expect(failures()[1]).toMatchObject({ rule: 'bad', notLogged: 3 });

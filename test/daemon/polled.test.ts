@@ -17,6 +17,7 @@ import { startDaemon, type DaemonProcess } from '../kit/daemon.js';
 import { compareAlerts, report, type AlertPayload, type LiveRun } from '../kit/differential.js';
 import { startEmulator, type StartedEmulator } from '../kit/emulator.js';
 import { startReceiver, type Receiver } from '../kit/receiver.js';
+import { until } from '../kit/until.js';
 
 const BIN = path.resolve(import.meta.dirname, '../../bin/tailwatch.js');
 const POLL_MS = 2_000;
@@ -87,14 +88,6 @@ function received(name: string): { alert: AlertPayload; at: number }[] {
   return out;
 }
 
-async function until(test: () => boolean, what: string, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!test()) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
 describe('a polled rule and its live twin', () => {
   it('send the same alerts (ids included), the polled later by at most poll + lag; kill -9 while polling loses and repeats nothing', { timeout: 90_000 }, async () => {
     emu = await startEmulator({ updateIntervalMs: 100, ingestionDelayMs: 1_000 });
@@ -123,8 +116,8 @@ describe('a polled rule and its live twin', () => {
     put('/app/api', 'FATAL disk');
     await sleep(4_000); // no heartbeat for 4 s: hb-missing fires
     put('/app/hb', 'beat again');
-    await until(() => received('live').length >= 4, 'the live alerts of phase 1', 15_000);
-    await until(() => received('polled').length >= received('live').length, 'the polled alerts of phase 1', 15_000);
+    await until(() => received('live').length >= 4, 15_000, 'the live alerts of phase 1');
+    await until(() => received('polled').length >= received('live').length, 15_000, 'the polled alerts of phase 1');
     const liveAt = new Map(received('live').map((r) => [r.alert.id, r.at]));
     const phase1 = received('polled');
     expect(phase1.map((r) => r.alert.id).sort()).toEqual([...liveAt.keys()].sort());

@@ -12,6 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startDaemon, type DaemonProcess } from '../kit/daemon.js';
 import { startEmulator, type StartedEmulator } from '../kit/emulator.js';
 import { hasTool } from '../kit/tools.js';
+import { until } from '../kit/until.js';
 
 interface Received {
   path: string;
@@ -102,14 +103,6 @@ function start(args: string[] = []): DaemonProcess {
   return d;
 }
 
-async function until(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 async function metricsOf(d: DaemonProcess): Promise<string> {
   const line = await d.waitForMsg('status server listening');
   const res = await fetch(`http://${String(line['address'])}/metrics`);
@@ -135,7 +128,7 @@ describe('tailwatch run', () => {
     const d = start();
     await d.waitForMsg('ready');
     put('/app/api', 'INFO fine', 'ERROR payment failed for order 42');
-    await until(() => received.length === 1, 'the alert');
+    await until(() => received.length === 1, 15_000, 'the alert');
     expect(received[0]!.body).toMatchObject({ kind: 'firing', count: 1, rule: { id: 'api-errors' } });
     expect(received[0]!.headers['x-tailwatch-delivery']).toBe(received[0]!.body.id);
     expect(received[0]!.headers['authorization']).toBe('Bearer tok-SECRET-123');
@@ -156,12 +149,12 @@ describe('tailwatch run', () => {
     writeFileSync(path.join(dir, 'rules/worker.yaml'), WORKER_RULE);
     d.signal('SIGHUP');
     await d.waitForMsg('rules reloaded');
-    await until(() => emu.emulator.sessions().some((s) => s.request.logGroupIdentifiers.some((g) => g.endsWith(':/app/worker'))), 'the new rule’s session');
+    await until(() => emu.emulator.sessions().some((s) => s.request.logGroupIdentifiers.some((g) => g.endsWith(':/app/worker'))), 15_000, 'the new rule’s session');
     expect(apiSession().map((s) => s.sessionId)).toEqual([apiSessionId]);
     // The third 5xx completes the window opened before the reload.
     put('/app/api', '{"status":502}');
     put('/app/worker', 'job 7 crashed');
-    await until(() => received.length === 2, 'both alerts');
+    await until(() => received.length === 2, 15_000, 'both alerts');
     expect(received.map((r) => [r.body.rule.id, r.body.count]).sort()).toEqual([['api-burst', 3], ['worker-crash', 1]]);
   });
 
@@ -175,9 +168,9 @@ describe('tailwatch run', () => {
     writeFileSync(path.join(dir, 'rules/worker.yaml'), WORKER_RULE);
     const reloaded = await d.waitForMsg('rules reloaded');
     expect(reloaded['trigger']).toBe('watch');
-    await until(() => emu.emulator.sessions().some((s) => s.request.logGroupIdentifiers.some((g) => g.endsWith(':/app/worker'))), 'the new rule’s session');
+    await until(() => emu.emulator.sessions().some((s) => s.request.logGroupIdentifiers.some((g) => g.endsWith(':/app/worker'))), 15_000, 'the new rule’s session');
     put('/app/worker', 'job 9 crashed');
-    await until(() => received.length === 1, 'the new rule’s alert');
+    await until(() => received.length === 1, 15_000, 'the new rule’s alert');
     expect(received[0]!.body.rule.id).toBe('worker-crash');
     expect(d.count((l) => l.msg === 'rules reloaded' || l.msg === 'reload rejected; the running rules stay')).toBe(1);
   });
@@ -196,13 +189,13 @@ describe('tailwatch run', () => {
     // The deploy: a new symlink renamed over the old one (atomic, as `ln -sfn` + `mv -T` do).
     symlinkSync('releases/2', path.join(dir, 'rules.next'));
     renameSync(path.join(dir, 'rules.next'), path.join(dir, 'rules'));
-    await until(() => d.count((l) => l.msg === 'rules reloaded') === 1, 'the reload after the symlink swap');
-    await until(() => emu.emulator.sessions().some((s) => s.request.logGroupIdentifiers.some((g) => g.endsWith(':/app/worker'))), 'the new rule’s session');
+    await until(() => d.count((l) => l.msg === 'rules reloaded') === 1, 15_000, 'the reload after the symlink swap');
+    await until(() => emu.emulator.sessions().some((s) => s.request.logGroupIdentifiers.some((g) => g.endsWith(':/app/worker'))), 15_000, 'the new rule’s session');
     // An editor's save: a new file renamed over the config (twice: the watch must survive the first).
     for (const n of [1, 2]) {
       writeFileSync(path.join(dir, 'tailwatch.yaml.tmp'), readFileSync(path.join(dir, 'tailwatch.yaml'), 'utf8') + `# save ${n}\n`);
       renameSync(path.join(dir, 'tailwatch.yaml.tmp'), path.join(dir, 'tailwatch.yaml'));
-      await until(() => d.count((l) => l.msg === 'rules reloaded') === 1 + n, `the reload after save ${n}`);
+      await until(() => d.count((l) => l.msg === 'rules reloaded') === 1 + n, 15_000, `the reload after save ${n}`);
     }
   });
 
@@ -217,7 +210,7 @@ describe('tailwatch run', () => {
     const warned = await d.waitForMsg('config changes that need a restart were not applied');
     expect(warned['keys']).toEqual(['heartbeat']);
     await d.waitForMsg('rules reloaded');
-    await until(() => emu.emulator.sessions().some((s) => s.request.logGroupIdentifiers.some((g) => g.endsWith(':/app/worker'))), 'the new rule’s session');
+    await until(() => emu.emulator.sessions().some((s) => s.request.logGroupIdentifiers.some((g) => g.endsWith(':/app/worker'))), 15_000, 'the new rule’s session');
   });
 
   it('a broken rule file pushed keeps the old rules alerting, and the errors are logged with positions', async () => {
@@ -231,7 +224,7 @@ describe('tailwatch run', () => {
     expect(rejected['problem']).toBe('rules/api.yaml:4:15: rules[0].throttle: invalid duration (use e.g. 500ms, 30s, 5m, 2h55m, 1d)');
     await d.waitForMsg('reload rejected; the running rules stay');
     put('/app/api', 'ERROR still watched');
-    await until(() => received.length === 1, 'an alert from the old rules');
+    await until(() => received.length === 1, 15_000, 'an alert from the old rules');
     expect(received[0]!.body.rule.id).toBe('api-errors');
   });
 
@@ -247,7 +240,7 @@ describe('tailwatch run', () => {
     expect(rejected['problem']).toBe('rules/api.yaml:5:43: rules[0].match.regex: a repeat count above 16 is not supported ({25}; split it: x{16}x{9} for x{25}): the regex must run in linear time');
     await d.waitForMsg('reload rejected; the running rules stay');
     put('/app/api', `ERROR ${'a'.repeat(50_000)}`);
-    await until(() => received.length === 1, 'an alert from the old rules');
+    await until(() => received.length === 1, 15_000, 'an alert from the old rules');
     expect(received[0]!.body.rule.id).toBe('api-errors');
   });
 
@@ -263,7 +256,7 @@ describe('tailwatch run', () => {
     const exit = await d.exited;
     expect(exit.code).toBe(0);
     expect(Date.now() - t0).toBeLessThan(5_000);
-    await until(() => emu.emulator.activeSessionCount() === 0, 'sessions closed server-side', 2_000);
+    await until(() => emu.emulator.activeSessionCount() === 0, 2_000, 'sessions closed server-side');
   });
 
   it('a restart backfills the events logged while it was down, without re-sending what it sent before', async () => {
@@ -272,13 +265,13 @@ describe('tailwatch run', () => {
     const first = start();
     await first.waitForMsg('ready');
     put('/app/worker', 'job 1 crashed');
-    await until(() => received.length === 1, 'the first alert');
+    await until(() => received.length === 1, 15_000, 'the first alert');
     first.signal('SIGTERM');
     expect((await first.exited).code).toBe(0);
     put('/app/worker', 'job 2 crashed while tailwatch was down');
     const second = start();
     await second.waitForMsg('ready');
-    await until(() => received.length === 2, 'the alert for the event logged during the downtime');
+    await until(() => received.length === 2, 15_000, 'the alert for the event logged during the downtime');
     await waitForMetric(second, /tailwatch_backfilled_events_total\{session="[^"]+"\} [1-9]/);
     expect(received.map((r) => r.body.count)).toEqual([1, 1]);
     expect(new Set(received.map((r) => r.body.id)).size).toBe(2);
@@ -293,7 +286,7 @@ describe('tailwatch run', () => {
     const first = start();
     await first.waitForMsg('ready');
     put('/app/api', 'ERROR one');
-    await until(() => received.length === 1, 'the first alert');
+    await until(() => received.length === 1, 15_000, 'the first alert');
     await first.waitForLog((l) => l.msg === 'state saved' && Number(l['alerts']) > 0, 5_000, 'state saved after the alert');
     first.signal('SIGKILL');
     await first.exited;
@@ -310,7 +303,7 @@ describe('tailwatch run', () => {
     const d = start();
     await d.waitForMsg('ready');
     put('/app/api', 'ERROR a', 'INFO b');
-    await until(() => received.length === 1, 'the alert');
+    await until(() => received.length === 1, 15_000, 'the alert');
     const text = await waitForMetric(d, /tailwatch_alerts_delivered_total\{destination="hook"\} 1\b/);
     // Live Tail applies the rule's pattern on the server: the INFO line never reaches the daemon.
     expect(text).toMatch(/tailwatch_events_received_total\{rule="api-errors"\} 1\b/);
@@ -333,7 +326,7 @@ describe('tailwatch run', () => {
     writeFileSync(path.join(dir, 'rules/api.yaml'), API_ERRORS);
     const d = start();
     await d.waitForMsg('ready');
-    await until(() => pings.length >= 2, 'two heartbeat pings (every second)');
+    await until(() => pings.length >= 2, 15_000, 'two heartbeat pings (every second)');
     expect(pings[0]).toBe('/ping?key=hb-SECRET-9');
     expect(JSON.stringify(d.logs) + d.stderr).not.toContain('hb-SECRET-9');
   });
@@ -388,6 +381,31 @@ describe('tailwatch run', () => {
     expect(out.match(/WATCHDOG=1/g)!.length).toBeGreaterThanOrEqual(2);
     expect((await d.waitForMsg('systemd watchdog: pinging'))['intervalMs']).toBe(500);
     expect(d.count((l) => l.msg === 'ready')).toBe(1);
+    expect(d.count((l) => l.msg === 'systemd notification failed')).toBe(0);
+  });
+
+  it.skipIf(!hasTool('python3', 'apt-get install python3') || !hasTool('systemd-notify', 'apt-get install systemd'))('ends a reload that fails (the config cannot be read) with READY=1 and a status saying so, not "reloading"', async () => {
+    writeConfig();
+    writeFileSync(path.join(dir, 'rules/api.yaml'), API_ERRORS);
+    const socket = path.join(dir, 'notify.sock');
+    // Prints each message; exits at the first READY=1 after a RELOADING=1.
+    const listener = spawn('python3', ['-c', 'import socket,sys\ns=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM)\ns.bind(sys.argv[1])\nprint("bound",flush=True)\ns.settimeout(20)\nreloading=False\nwhile True:\n  m=s.recv(4096).decode()\n  print(m.replace("\\n"," "),flush=True)\n  reloading=reloading or "RELOADING=1" in m\n  if reloading and "READY=1" in m: break\n', socket]);
+    let out = '';
+    listener.stdout.on('data', (c) => (out += c));
+    await new Promise<void>((r) => listener.stdout.once('data', () => r()));
+    const d = startDaemon({ cwd: dir, env: { HOOK_TOKEN: 't', NOTIFY_SOCKET: socket } });
+    daemons.push(d);
+    await d.waitForMsg('ready');
+    await until(() => /READY=1/.test(out), 15_000, 'READY=1 at start');
+    // The config file becomes a folder: loading it throws.
+    renameSync(path.join(dir, 'tailwatch.yaml'), path.join(dir, 'tailwatch.yaml.bak'));
+    mkdirSync(path.join(dir, 'tailwatch.yaml'));
+    d.signal('SIGHUP');
+    await new Promise<void>((r) => listener.once('exit', () => r()));
+    await d.waitForMsg('reload failed; the running rules stay');
+    const afterReload = out.slice(out.indexOf('RELOADING=1'));
+    expect(afterReload).toMatch(/READY=1/);
+    expect(afterReload).toMatch(/STATUS=reload failed, the running rules stay; 1 rules/);
     expect(d.count((l) => l.msg === 'systemd notification failed')).toBe(0);
   });
 });

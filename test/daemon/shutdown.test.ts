@@ -12,6 +12,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startDaemon, type DaemonProcess } from '../kit/daemon.js';
 import { startEmulator, type StartedEmulator } from '../kit/emulator.js';
+import { until } from '../kit/until.js';
 
 let emu: StartedEmulator;
 let hook: http.Server;
@@ -47,14 +48,6 @@ afterEach(async () => {
   await new Promise<void>((r) => hook.close(() => r()));
 });
 
-async function until(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 function start(): DaemonProcess {
   const d = startDaemon({ cwd: dir, args: ['--log-level', 'debug'] });
   daemons.push(d);
@@ -79,7 +72,7 @@ state: { dir: state }
     const first = start();
     await first.waitForMsg('ready');
     emu.emulator.ingest([{ logGroup: '/app/worker', logStream: 's1', timestamp: Date.now(), message: 'job 1 crashed' }]);
-    await until(() => received.length === 1, 'the request to the hung receiver');
+    await until(() => received.length === 1, 20_000, 'the request to the hung receiver');
 
     const t0 = Date.now();
     first.signal('SIGTERM');
@@ -96,7 +89,7 @@ state: { dir: state }
     hung = false;
     const second = start();
     await second.waitForMsg('ready');
-    await until(() => received.some((r) => r.answered), 'the alert, sent again at the next start');
+    await until(() => received.some((r) => r.answered), 20_000, 'the alert, sent again at the next start');
     expect(new Set(received.map((r) => r.id))).toEqual(new Set([received[0]!.id]));
   }, 90_000);
 });

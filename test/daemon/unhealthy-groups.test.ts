@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startDaemon, type DaemonProcess } from '../kit/daemon.js';
 import { startEmulator, type StartedEmulator } from '../kit/emulator.js';
+import { until } from '../kit/until.js';
 
 let emu: StartedEmulator;
 let dir: string;
@@ -51,14 +52,6 @@ async function readyz(address: string): Promise<{ status: number; body: string }
   return { status: res.status, body: await res.text() };
 }
 
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 describe('a rule on a missing or denied log group', () => {
   it('missing: logged and on /readyz with group, region and account; the plan and its cost logged at start; SIGHUP after the group appears → ready at once', async () => {
     writeFileSync(path.join(dir, 'rules/r.yaml'), RULES('/aws/lambda/payments'));
@@ -70,7 +63,7 @@ describe('a rule on a missing or denied log group', () => {
     const named = 'log group /aws/lambda/payments not found in us-east-1 (account 123456789012)';
     const line = await d.waitForLog((l) => String(l.msg).startsWith(named), 15_000, 'the missing group named');
     expect(line).toMatchObject({ level: 'warn', logGroup: '/aws/lambda/payments', region: 'us-east-1', account: '123456789012', rules: ['watched'] });
-    await until(async () => (await readyz(address)).body.includes(named), '/readyz naming the group');
+    await until(async () => (await readyz(address)).body.includes(named), 10_000, '/readyz naming the group');
     expect((await readyz(address)).status).toBe(503);
 
     emu.emulator.ingest([{ logGroup: '/aws/lambda/payments', logStream: 's', timestamp: Date.now(), message: 'first invocation' }]);
@@ -86,7 +79,7 @@ describe('a rule on a missing or denied log group', () => {
     const d = (daemon = startDaemon({ cwd: dir, args: ['-c', 'tailwatch.yaml'] }));
     const address = String((await d.waitForMsg('status server listening'))['address']);
     const named = 'access denied to log group /app/secret in us-east-1 (account 123456789012)';
-    await until(async () => (await readyz(address)).body.includes(named), '/readyz naming the denied group');
+    await until(async () => (await readyz(address)).body.includes(named), 10_000, '/readyz naming the denied group');
     emu.emulator.injectFault({ type: 'clear' });
     d.signal('SIGHUP');
     await d.waitForMsg('ready', 10_000);

@@ -152,7 +152,7 @@ describe('docs/ documents every key', () => {
   });
 
   it('every template variable is in docs/rules.md', () => {
-    const known = /const KNOWN_LIST =\s*'([^']*)' \+\s*'([^']*)'/.exec(read('src/engine/template.ts'))!;
+    const known = /const KNOWN_LIST =\s*'([^']*)' \+\s*'([^']*)'/.exec(read('src/model/template-grammar.ts'))!;
     const vars = `${known[1]}${known[2]}`.split(', ').map((v) => v.replace('<name>', 'NAME').replace('<path>', 'PATH'));
     expect(vars.length).toBeGreaterThan(14);
     for (const v of vars) expect(docs.get('rules.md'), v).toContain(`{{${v}}}`);

@@ -3,9 +3,9 @@
  * event, sessions keep keys to deduplicate backfills): a 1 MB line's key is not 1 MB.
  */
 import { describe, expect, it } from 'vitest';
-import type { Alert } from '../../src/engine/alert.js';
+import type { Alert } from '../../src/model/alert.js';
 import { Engine } from '../../src/engine/engine.js';
-import { eventKey, type LogEvent } from '../../src/engine/event.js';
+import { eventKey, type LogEvent } from '../../src/model/event.js';
 import { LiveEngine } from '../../src/engine/live.js';
 import { SameTimeOrder } from '../../src/engine/order.js';
 import { ev, rule, T0 } from '../kit/rules.js';

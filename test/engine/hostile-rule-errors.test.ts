@@ -5,7 +5,7 @@
  * the failing rule here has labels that throw when a template reads them.
  */
 import { describe, expect, it } from 'vitest';
-import type { Rule } from '../../src/config/model.js';
+import type { Rule } from '../../src/model/config.js';
 import { Engine } from '../../src/engine/engine.js';
 import { LiveEngine } from '../../src/engine/live.js';
 import { ev, feed, rule, T0, type RuleSpec } from '../kit/rules.js';

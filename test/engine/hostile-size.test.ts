@@ -5,10 +5,10 @@
  * The attack of the review at a smaller scale: 100 KB lines over many groupBy keys.
  */
 import { describe, expect, it } from 'vitest';
-import type { Alert } from '../../src/engine/alert.js';
+import type { Alert } from '../../src/model/alert.js';
 import { alertId } from '../../src/engine/alert-build.js';
 import { Engine } from '../../src/engine/engine.js';
-import type { LogEvent } from '../../src/engine/event.js';
+import type { LogEvent } from '../../src/model/event.js';
 import { LiveEngine } from '../../src/engine/live.js';
 import { serializeState, type EngineState } from '../../src/engine/state.js';
 import { ev, feed, rule, T0 } from '../kit/rules.js';

@@ -6,9 +6,9 @@
 // clocks, as the daemon does after kill -9.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Alert } from '../../src/engine/alert.js';
+import type { Alert } from '../../src/model/alert.js';
 import { Engine } from '../../src/engine/engine.js';
-import { eventKey, type LogEvent, type SourceBatch } from '../../src/engine/event.js';
+import { eventKey, type LogEvent, type SourceBatch } from '../../src/model/event.js';
 import { LiveEngine } from '../../src/engine/live.js';
 import { brief, ev, rule, T0 } from '../kit/rules.js';
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { MatchNode } from '../../src/config/model.js';
+import type { MatchNode } from '../../src/model/config.js';
 import { Engine } from '../../src/engine/engine.js';
 import { compileMatch, EventView, RuleCompileError } from '../../src/engine/match.js';
 import { ev, feed, m, rule } from '../kit/rules.js';

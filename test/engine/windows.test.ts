@@ -4,7 +4,7 @@
  * next. The engine-level tests (threshold, spike, absence, throttle-resolve) cover them in rules.
  */
 import { describe, expect, it } from 'vitest';
-import type { LogEvent } from '../../src/engine/event.js';
+import type { LogEvent } from '../../src/model/event.js';
 import { Series } from '../../src/engine/series.js';
 import { absenceDue, absenceEvent, absenceTimer, type AbsenceWindow } from '../../src/engine/windows/absence.js';
 import { noneEvent } from '../../src/engine/windows/none.js';

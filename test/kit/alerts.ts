@@ -1,6 +1,6 @@
 /** Hand-built alerts (the payload of docs/alerts.md) for delivery tests. */
 import { createHash } from 'node:crypto';
-import type { Alert } from '../../src/engine/alert.js';
+import type { Alert } from '../../src/model/alert.js';
 
 let seq = 0;
 

@@ -1,8 +1,8 @@
 /** Helpers for Live Tail source tests: a config for an emulator, collected events, metrics and logs. */
 import { pino, type Logger } from 'pino';
 import { defaultConfig } from '../../src/config/config.js';
-import type { Config, SessionsConfig } from '../../src/config/model.js';
-import type { LogEvent, SourceBatch } from '../../src/engine/event.js';
+import type { Config, SessionsConfig } from '../../src/model/config.js';
+import type { LogEvent, SourceBatch } from '../../src/model/event.js';
 import type { SourceMetrics } from '../../src/livetail/index.js';
 
 /** Sessions `precise` unless told otherwise: the supervision tests count on a session per rule. */

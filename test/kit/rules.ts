@@ -1,7 +1,7 @@
 /** Builders for hand-made rules and events in engine tests (no YAML, no loader). */
-import type { MatchNode, Rule, RuleWindow, Silence, SourcePos } from '../../src/config/model.js';
-import type { Alert } from '../../src/engine/alert.js';
-import type { LogEvent } from '../../src/engine/event.js';
+import type { MatchNode, Rule, RuleWindow, Silence, SourcePos } from '../../src/model/config.js';
+import type { Alert } from '../../src/model/alert.js';
+import type { LogEvent } from '../../src/model/event.js';
 import { parseDuration } from '../../src/duration.js';
 
 export const POS: SourcePos = { file: 'test.yaml', line: 1, col: 1 };

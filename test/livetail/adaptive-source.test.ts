@@ -4,9 +4,9 @@
 // fit the quota is logged and nothing changes. Small windows (20 updates, split above 6, merge
 // after 100 quiet updates) and the emulator's cap at 20 events an update keep it short.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Rule, RuleSet } from '../../src/config/model.js';
+import type { Rule, RuleSet } from '../../src/model/config.js';
 import { createLiveTailSource, type AdaptiveThresholds, type PlanStateFile } from '../../src/livetail/index.js';
-import type { EventSource } from '../../src/daemon/ports.js';
+import type { EventSource } from '../../src/model/ports.js';
 import { startEmulator, type StartedEmulator } from '../kit/emulator.js';
 import { capturingLogger, Collector, emulatorConfig, recordingMetrics } from '../kit/livetail.js';
 import { until } from '../kit/until.js';

@@ -3,7 +3,7 @@
 // its rules' own patterns within the quota, merges back only after 600 quiet updates of each
 // part with their peaks under half the cap, never flaps; the plan state file's shape.
 import { describe, expect, it } from 'vitest';
-import type { Config, Rule, RuleSet } from '../../src/config/model.js';
+import type { Config, Rule, RuleSet } from '../../src/model/config.js';
 import {
   accountArnResolver,
   ADAPTIVE_DEFAULTS,

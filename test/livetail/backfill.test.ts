@@ -2,8 +2,8 @@
 // exactly once after the reconnect (backfill + dedupe both ways); with backfill
 // off they are missing, which shows the test can fail.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RuleSet } from '../../src/config/model.js';
-import type { EventSource } from '../../src/daemon/ports.js';
+import type { RuleSet } from '../../src/model/config.js';
+import type { EventSource } from '../../src/model/ports.js';
 import { createLiveTailSource } from '../../src/livetail/index.js';
 import { startEmulator, type StartedEmulator } from '../kit/emulator.js';
 import { capturingLogger, Collector, emulatorConfig, recordingMetrics } from '../kit/livetail.js';

@@ -2,7 +2,7 @@
 // session, exact union patterns, unplaced rules, cost, determinism.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Config, Rule, RuleSet } from '../../src/config/model.js';
+import type { Config, Rule, RuleSet } from '../../src/model/config.js';
 import { compileFilterPattern } from '../../src/filter/index.js';
 import { accountArnResolver, planSessions, unionPattern, type Plan } from '../../src/livetail/index.js';
 import { emulatorConfig } from '../kit/livetail.js';

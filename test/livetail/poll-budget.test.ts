@@ -7,8 +7,8 @@
  * once), and every rule alerts (its events through the LiveEngine).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RuleSet } from '../../src/config/model.js';
-import type { RoutedAlert } from '../../src/engine/alert.js';
+import type { RuleSet } from '../../src/model/config.js';
+import type { RoutedAlert } from '../../src/model/alert.js';
 import { LiveEngine } from '../../src/engine/live.js';
 import { realTimers, sleepOn, type Timers } from '../../src/time.js';
 import { LiveTailSource } from '../../src/livetail/source.js';

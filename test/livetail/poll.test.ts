@@ -6,7 +6,7 @@
  * budget, overruns and failures.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { LogEvent } from '../../src/engine/event.js';
+import type { LogEvent } from '../../src/model/event.js';
 import { FilterBudget } from '../../src/livetail/budget.js';
 import { PolledSource } from '../../src/livetail/poll.js';
 import { pollId, type PollSpec } from '../../src/livetail/spec.js';

@@ -2,10 +2,10 @@
 // through the real SDK: the reason and policy of each restart, the log line, and that no event is
 // lost or counted twice across it (the backfill covers the gap).
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Config, Rule, RuleSet } from '../../src/config/model.js';
+import type { Config, Rule, RuleSet } from '../../src/model/config.js';
 import type { EmulatorOptions, Fault } from '../../src/emulator/index.js';
 import { createLiveTailSource, type LiveTailSourceOptions } from '../../src/livetail/index.js';
-import type { EventSource } from '../../src/daemon/ports.js';
+import type { EventSource } from '../../src/model/ports.js';
 import { startEmulator, type StartedEmulator } from '../kit/emulator.js';
 import { capturingLogger, Collector, emulatorConfig, recordingMetrics } from '../kit/livetail.js';
 import { until } from '../kit/until.js';

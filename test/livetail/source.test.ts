@@ -1,10 +1,10 @@
 // The supervised Live Tail source against the emulator, through the real SDK:
 // delivery, every fault and the supervisor's answer, rotation, quota, reload, shutdown.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Config, Rule, RuleSet } from '../../src/config/model.js';
+import type { Config, Rule, RuleSet } from '../../src/model/config.js';
 import type { EmulatorOptions } from '../../src/emulator/index.js';
 import { createLiveTailSource, LiveTailSource, type LiveTailSourceOptions } from '../../src/livetail/index.js';
-import type { EventSource } from '../../src/daemon/ports.js';
+import type { EventSource } from '../../src/model/ports.js';
 import { startEmulator, type StartedEmulator } from '../kit/emulator.js';
 import { capturingLogger, Collector, emulatorConfig, recordingMetrics } from '../kit/livetail.js';
 import { rule } from '../kit/rules.js';

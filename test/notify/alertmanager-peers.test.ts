@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { AlertmanagerDestination } from '../../src/config/model.js';
+import type { AlertmanagerDestination } from '../../src/model/config.js';
 import { createAlertmanagerNotifier } from '../../src/notify/alertmanager/index.js';
 import { ENDS_AFTER_INTERVALS, RESOLVED_RETENTION_MS, type Clock } from '../../src/notify/alertmanager/reposter.js';
 import type { UnpacedNotifier } from '../../src/notify/notifier.js';

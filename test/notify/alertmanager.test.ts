@@ -10,7 +10,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AlertmanagerDestination } from '../../src/config/model.js';
+import type { AlertmanagerDestination } from '../../src/model/config.js';
 import { createNotifier, sendOne } from '../../src/notify/index.js';
 import { alertmanagerBinary } from '../kit/alertmanager.js';
 import { sampleAlert } from '../kit/alerts.js';

@@ -5,8 +5,8 @@
  * on the console), while well-formed text — emoji, Arabic, Hebrew — passes unchanged.
  */
 import { describe, expect, it } from 'vitest';
-import type { ConsoleDestination, SlackDestination, WebhookDestination } from '../../src/config/model.js';
-import type { Alert } from '../../src/engine/alert.js';
+import type { ConsoleDestination, SlackDestination, WebhookDestination } from '../../src/model/config.js';
+import type { Alert } from '../../src/model/alert.js';
 import { Engine } from '../../src/engine/engine.js';
 import { alertmanagerAlert } from '../../src/notify/alertmanager/index.js';
 import { consoleBlock } from '../../src/notify/console/index.js';

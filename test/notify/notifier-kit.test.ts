@@ -5,7 +5,7 @@
  * INTEGRATIONS.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Destination } from '../../src/config/model.js';
+import type { Destination } from '../../src/model/config.js';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

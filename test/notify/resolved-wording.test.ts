@@ -3,8 +3,8 @@
  * (its title and text), never the rule's firing templates.
  */
 import { describe, expect, it } from 'vitest';
-import type { Rule, WebhookDestination } from '../../src/config/model.js';
-import type { Alert } from '../../src/engine/alert.js';
+import type { Rule, WebhookDestination } from '../../src/model/config.js';
+import type { Alert } from '../../src/model/alert.js';
 import { Engine } from '../../src/engine/engine.js';
 import { alertmanagerAlert } from '../../src/notify/alertmanager/index.js';
 import { consoleBlock } from '../../src/notify/console/index.js';

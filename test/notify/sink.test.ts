@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import type { DeliveryConfig, Destination } from '../../src/config/model.js';
+import type { DeliveryConfig, Destination } from '../../src/model/config.js';
 import { createOutboxSink, retryDelay } from '../../src/notify/index.js';
 import { HTTP_CONCURRENCY } from '../../src/notify/http.js';
 import { sampleAlert } from '../kit/alerts.js';

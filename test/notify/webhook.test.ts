@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { WebhookDestination } from '../../src/config/model.js';
+import type { WebhookDestination } from '../../src/model/config.js';
 import { createNotifier, sendOne } from '../../src/notify/index.js';
 import { EXAMPLE_BODIES } from '../../src/notify/webhook/examples.js';
 import { sampleAlert } from '../kit/alerts.js';

@@ -9,7 +9,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { DeliveryConfig, Destination } from '../../src/config/model.js';
+import type { DeliveryConfig, Destination } from '../../src/model/config.js';
 import { createOutboxSink } from '../../src/notify/index.js';
 import { sampleAlert } from '../kit/alerts.js';
 import { failingStore } from '../kit/failing-store.js';

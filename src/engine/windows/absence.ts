@@ -5,8 +5,8 @@
  * skipped gap). It fires once; events that bring the count back end it (and
  * resolve the open episode).
  */
-import type { RuleWindow } from '../../config/model.js';
-import type { LogEvent } from '../event.js';
+import type { RuleWindow } from '../../model/config.js';
+import type { LogEvent } from '../../model/event.js';
 import type { FieldReader } from '../kept.js';
 import type { Series } from '../series.js';
 import type { Cleared, Firing } from './outcome.js';

@@ -2,7 +2,7 @@
  * No window: every matching event is a firing of its own (throttle and
  * silences still apply, episodes.ts). Such a rule never resolves.
  */
-import type { LogEvent } from '../event.js';
+import type { LogEvent } from '../../model/event.js';
 import type { FieldReader } from '../kept.js';
 import type { Series } from '../series.js';
 import type { Firing } from './outcome.js';

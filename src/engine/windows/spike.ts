@@ -5,8 +5,8 @@
  * only, so the next firing needs a new spike. An open episode resolves a
  * window after its last firing.
  */
-import type { RuleWindow } from '../../config/model.js';
-import type { LogEvent } from '../event.js';
+import type { RuleWindow } from '../../model/config.js';
+import type { LogEvent } from '../../model/event.js';
 import type { FieldReader } from '../kept.js';
 import type { Series } from '../series.js';
 import { resolveDue, type Cleared, type Firing } from './outcome.js';

@@ -3,8 +3,8 @@
  * event that reaches the count; the window then starts empty again. An open
  * episode resolves a window after its last firing.
  */
-import type { RuleWindow } from '../../config/model.js';
-import type { LogEvent } from '../event.js';
+import type { RuleWindow } from '../../model/config.js';
+import type { LogEvent } from '../../model/event.js';
 import type { FieldReader } from '../kept.js';
 import type { Series } from '../series.js';
 import { resolveDue, type Cleared, type Firing } from './outcome.js';

@@ -23,8 +23,8 @@
  * re-poster posts the open ones again. `notify-test` and `replay` re-post nothing.
  */
 import { createHash } from 'node:crypto';
-import type { AlertmanagerDestination } from '../../config/model.js';
-import type { Alert } from '../../engine/alert.js';
+import type { AlertmanagerDestination } from '../../model/config.js';
+import type { Alert } from '../../model/alert.js';
 import { HTTP_CONCURRENCY, postJson } from '../http.js';
 import { DELIVERY_HEADER, type NotifierDeps, type SendOutcome, type UnpacedNotifier } from '../notifier.js';
 import { secretsOf } from '../secrets.js';

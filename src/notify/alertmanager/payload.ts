@@ -4,7 +4,7 @@
  * process id, clock or random value — so identical daemons (replicas) post
  * byte-identical firings and Alertmanager deduplicates them by their labels.
  */
-import type { Alert } from '../../engine/alert.js';
+import type { Alert } from '../../model/alert.js';
 import { cut, inertAlert } from '../text.js';
 
 export interface AmAlert {

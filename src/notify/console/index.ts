@@ -7,8 +7,8 @@
  * On a terminal the first line is coloured by severity (green when resolved)
  * and the sample lines dimmed, unless NO_COLOR is set (no-color.org).
  */
-import type { ConsoleDestination } from '../../config/model.js';
-import type { Alert } from '../../engine/alert.js';
+import type { ConsoleDestination } from '../../model/config.js';
+import type { Alert } from '../../model/alert.js';
 import type { NotifierDeps, UnpacedNotifier } from '../notifier.js';
 import { cut, inert } from '../text.js';
 

@@ -6,7 +6,7 @@
  * characters of JSON, well below Slack's ~12k hard limit for `text`-heavy
  * messages, by shrinking the largest parts first — never a 400.
  */
-import type { Alert } from '../../engine/alert.js';
+import type { Alert } from '../../model/alert.js';
 import { cut } from '../text.js';
 import { codeText, mrkdwn, plain } from './escape.js';
 

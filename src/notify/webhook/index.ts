@@ -1,12 +1,12 @@
 /**
- * `type: webhook`: POST the alert (SPEC §7 payload, or the configured `body`
+ * `type: webhook`: POST the alert (the standard payload, schema/alert.schema.json, or the configured `body`
  * template rendered over it) with the configured headers, the delivery id,
  * and `X-Tailwatch-Signature: sha256=<hex HMAC-SHA256 of the exact body>`
  * when a `secret` is set.
  */
 import { createHash, createHmac } from 'node:crypto';
-import type { WebhookDestination } from '../../config/model.js';
-import type { Alert } from '../../engine/alert.js';
+import type { WebhookDestination } from '../../model/config.js';
+import type { Alert } from '../../model/alert.js';
 import { HTTP_CONCURRENCY, postJson } from '../http.js';
 import { DELIVERY_HEADER, type NotifierDeps, type RenderedRequest, type UnpacedNotifier } from '../notifier.js';
 import { secretsOf } from '../secrets.js';

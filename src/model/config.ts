@@ -140,7 +140,7 @@ export interface ConsoleDestination {
 }
 export type Destination = SlackDestination | WebhookDestination | AlertmanagerDestination | ConsoleDestination;
 
-/** Delivery settings shared by every destination (SPEC §7). */
+/** Delivery settings shared by every destination (`delivery` in docs/config.md). */
 export interface DeliveryConfig {
   readonly retryInitialMs: number;
   readonly retryMaxMs: number;

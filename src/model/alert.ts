@@ -1,8 +1,8 @@
 /**
- * The alert payload of SPEC §7 (schema/alert.schema.json, version 1).
+ * The alert payload every destination receives (schema/alert.schema.json, version 1).
  * One alert = one rule + one group + one firing or resolve.
  */
-import type { Severity } from '../config/model.js';
+import type { Severity } from './config.js';
 
 export type AlertKind = 'firing' | 'resolved';
 

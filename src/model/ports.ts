@@ -3,9 +3,9 @@
  * Tail sessions) and where alerts go (the outbox). The daemon depends on
  * these, not on the stages' classes, so its lifecycle is testable alone.
  */
-import type { Config, RuleSet } from '../config/model.js';
-import type { SourceBatch } from '../engine/event.js';
-import type { RoutedAlert } from '../engine/alert.js';
+import type { Config, RuleSet } from './config.js';
+import type { SourceBatch } from './event.js';
+import type { RoutedAlert } from './alert.js';
 
 export interface SourceHealth {
   /** Every planned session has started at least once and none is failing now. */
