@@ -65,7 +65,7 @@ export function sleepOn(timers: Pick<Timers, 'setTimeout' | 'clearTimeout'>, ms:
   });
 }
 
-/** `fn` after `ms`, as a cancel function (the shape src/livetail/budget.ts's timers take). */
+/** `fn` after `ms`, as a cancel function (polls and budgets keep one). */
 export function after(timers: Timers, ms: number, fn: () => void, opts?: TimerOptions): () => void {
   const handle = timers.setTimeout(fn, ms, opts);
   return () => timers.clearTimeout(handle);

@@ -5,28 +5,15 @@
  * service's quota is per account and region, not per session. Live-critical
  * work goes first: a waiting backfill is served before any waiting
  * completion, a completion before any waiting poll (polled rules).
- * Time and timers come in from the caller (tests step them).
+ * Time and timers come in from the caller (tests step them); its wake-up
+ * timer does not keep the process alive.
  */
+import { after, realTimers, type Timers } from '../time.js';
 
 export type FilterCallKind = 'backfill' | 'completion' | 'poll';
 
 /** Lower is served first. */
 const RANK: Readonly<Record<FilterCallKind, number>> = { backfill: 0, completion: 1, poll: 2 };
-
-export interface Timers {
-  now(): number;
-  /** Calls `fn` after `ms`; returns a cancel function. */
-  after(ms: number, fn: () => void): () => void;
-}
-
-export const realTimers: Timers = {
-  now: Date.now,
-  after(ms, fn) {
-    const t = setTimeout(fn, ms);
-    t.unref?.();
-    return () => clearTimeout(t);
-  },
-};
 
 interface Waiter {
   readonly kind: FilterCallKind;
@@ -101,10 +88,15 @@ export class FilterBudget {
     this.cancelWake = undefined;
     if (this.waiting.length > 0) {
       const ms = Math.max(1, Math.ceil(((1 - this.tokens) / this.perSecond) * 1000));
-      this.cancelWake = this.timers.after(ms, () => {
-        this.cancelWake = undefined;
-        this.wake();
-      });
+      this.cancelWake = after(
+        this.timers,
+        ms,
+        () => {
+          this.cancelWake = undefined;
+          this.wake();
+        },
+        { unref: true },
+      );
     }
   }
 }

@@ -26,8 +26,9 @@ import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { Logger } from 'pino';
 import type { EventsHandler } from '../model/ports.js';
 import type { LogEvent } from '../model/event.js';
+import { after, type Timers } from '../time.js';
 import { FetchCancelled, fetchGap } from './backfill.js';
-import type { FilterBudget, Timers } from './budget.js';
+import type { FilterBudget } from './budget.js';
 import { classifyError, describeError, policyFor, type RestartReason } from './errors.js';
 import { MAX_RESUME_MS } from './session.js';
 import { type PollSpec } from './spec.js';
@@ -153,7 +154,7 @@ export class PolledSource {
   private schedule(ms: number): void {
     this.cancelTimer?.();
     if (this.stopped) return;
-    this.cancelTimer = this.deps.timers.after(ms, () => {
+    this.cancelTimer = after(this.deps.timers, ms, () => {
       this.cancelTimer = undefined;
       this.running = this.tick().catch((err: unknown) => this.deps.logger.error({ poll: this.id, err }, 'poll failed unexpectedly'));
     });

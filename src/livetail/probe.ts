@@ -11,6 +11,7 @@
  * anything else (throttled, quota, network) is `unknown`: the group stays in.
  */
 import { FilterLogEventsCommand, StartLiveTailCommand, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import type { Timers } from '../time.js';
 import { classifyError, describeError } from './errors.js';
 
 export type GroupRefusal = 'not-found' | 'access-denied';
@@ -22,12 +23,12 @@ export interface ProbeClients {
   readonly api: CloudWatchLogsClient;
 }
 
-export async function probeGroup(clients: ProbeClients, arn: string, suspected: GroupRefusal, opts: { timeoutMs: number; now: () => number }): Promise<ProbeResult> {
+export async function probeGroup(clients: ProbeClients, arn: string, suspected: GroupRefusal, opts: { timeoutMs: number; timers: Timers }): Promise<ProbeResult> {
   const ctrl = new AbortController();
-  const timer = setTimeout(() => ctrl.abort(), opts.timeoutMs);
+  const timer = opts.timers.setTimeout(() => ctrl.abort(), opts.timeoutMs);
   try {
     if (suspected === 'not-found') {
-      const now = opts.now();
+      const now = opts.timers.now();
       await clients.api.send(new FilterLogEventsCommand({ logGroupIdentifier: arn, limit: 1, startTime: now - 1_000, endTime: now }), { abortSignal: ctrl.signal });
     } else {
       const res = await clients.live.send(new StartLiveTailCommand({ logGroupIdentifiers: [arn] }), { abortSignal: ctrl.signal });
@@ -48,6 +49,6 @@ export async function probeGroup(clients: ProbeClients, arn: string, suspected: 
     if (reason === 'not-found' || reason === 'access-denied') return { state: 'bad', reason, error: describeError(err) };
     return { state: 'unknown', error: describeError(err) };
   } finally {
-    clearTimeout(timer);
+    opts.timers.clearTimeout(timer);
   }
 }

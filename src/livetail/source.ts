@@ -14,9 +14,10 @@ import type { CloudWatchLogsClientConfig } from '@aws-sdk/client-cloudwatch-logs
 import type { Logger } from 'pino';
 import type { Config, RuleSet } from '../model/config.js';
 import type { EventSource, EventsHandler, SourceHealth } from '../model/ports.js';
+import { realTimers, type TimerHandle, type Timers } from '../time.js';
 import { ADAPTIVE_DEFAULTS, decideAdaptive, EMPTY_ADAPTIVE_STATE, observedSession, parsePlanState, PLAN_STATE_VERSION, type AdaptiveChange, type AdaptiveDecision, type AdaptiveState, type AdaptiveThresholds, type ObservedStats, type PlanStateFile } from './adaptive.js';
 import { resolveArns } from './arns.js';
-import { FilterBudget, type Timers } from './budget.js';
+import { FilterBudget } from './budget.js';
 import { ClientPool } from './client.js';
 import { planSessions, type ArnResolver, type GroupExclusion } from './planner.js';
 import { PolledSource, type PollMetrics } from './poll.js';
@@ -29,9 +30,7 @@ export interface LiveTailSourceOptions {
   readonly config: Config;
   readonly logger: Logger;
   readonly metrics?: (SourceMetrics & PollMetrics) | undefined;
-  /** Epoch ms; default Date.now. */
-  readonly clock?: (() => number) | undefined;
-  /** The polls' clock and timers (default: `clock` and real timers). */
+  /** The clock and every timer of its sessions, polls, budgets and retries. Default: the process's. */
   readonly timers?: Timers | undefined;
   /** [0,1) for backoff jitter; default Math.random. */
   readonly random?: (() => number) | undefined;
@@ -100,12 +99,12 @@ export class LiveTailSource implements EventSource {
   private stopped = false;
   private chain: Promise<unknown> = Promise.resolve();
   private lastPlan: Plan | undefined;
-  private replanTimer: NodeJS.Timeout | undefined;
+  private replanTimer: TimerHandle | undefined;
   private partlyServed: readonly UnplacedRule[] = [];
   /** Keyed `region\narn`. */
   private readonly badGroups = new Map<string, BadGroup>();
   private readonly probing = new Set<string>();
-  private recheckTimer: NodeJS.Timeout | undefined;
+  private recheckTimer: TimerHandle | undefined;
   /** The last apply left log group names unresolved (not found, or the lookup failed). */
   private unresolvedNames = false;
   private lastApplied: { ruleSet: RuleSet; config: Config } | undefined;
@@ -143,7 +142,7 @@ export class LiveTailSource implements EventSource {
   }
 
   private clock(): number {
-    return (this.opts.clock ?? Date.now)();
+    return this.timers().now();
   }
 
   /** What the running sessions observed, by session id. */
@@ -254,7 +253,7 @@ export class LiveTailSource implements EventSource {
     const key = `${awsKey}\n${region}`;
     let b = this.budgets.get(key);
     if (!b) {
-      b = new FilterBudget(config.aws.filterLogEventsPerSecond ?? DEFAULT_FILTER_CALLS_PER_SECOND, this.opts.timers);
+      b = new FilterBudget(config.aws.filterLogEventsPerSecond ?? DEFAULT_FILTER_CALLS_PER_SECOND, this.timers());
       this.budgets.set(key, b);
     }
     return b;
@@ -290,12 +289,9 @@ export class LiveTailSource implements EventSource {
     this.lastApplied = { ruleSet, config };
     this.scheduleRecheck();
     // A log group that does not exist yet (or could not be looked up) may later: plan again, slowly.
-    clearTimeout(this.replanTimer);
+    this.timers().clearTimeout(this.replanTimer);
     this.unresolvedNames = unresolved > 0;
-    if (unresolved > 0) {
-      this.replanTimer = setTimeout(() => void this.apply(ruleSet, config).catch(() => undefined), this.settings().slowRetryMs);
-      this.replanTimer.unref();
-    }
+    if (unresolved > 0) this.replanTimer = this.timers().setTimeout(() => void this.apply(ruleSet, config).catch(() => undefined), this.settings().slowRetryMs, { unref: true });
     const before = this.lastPlan ? [...this.lastPlan.sessions, ...this.lastPlan.polls].map((s) => s.id).join() : '';
     this.lastPlan = plan;
     if ([...plan.sessions, ...plan.polls].map((s) => s.id).join() !== before) this.logPlan(plan, config);
@@ -330,7 +326,7 @@ export class LiveTailSource implements EventSource {
         logger: this.opts.logger,
         metrics: this.opts.metrics,
         settings: () => this.settings(),
-        clock: this.opts.clock ?? Date.now,
+        timers: this.timers(),
         random: this.opts.random ?? Math.random,
         resumeFrom: this.opts.resumeFrom?.(spec.rules),
         onRestart: (info) => this.onRestart(k, session, info),
@@ -352,16 +348,9 @@ export class LiveTailSource implements EventSource {
     this.saveState();
   }
 
-  /** The polls' timers: referenced, so a process that only polls (`tail` of a polled rule) stays up. */
+  /** The injected clock and timers. Polls' timers are referenced, so a process that only polls (`tail` of a polled rule) stays up. */
   private timers(): Timers {
-    if (this.opts.timers) return this.opts.timers;
-    return {
-      now: this.opts.clock ?? Date.now,
-      after(ms, fn) {
-        const t = setTimeout(fn, ms);
-        return () => clearTimeout(t);
-      },
-    };
+    return this.opts.timers ?? realTimers;
   }
 
   /** Polls of the plan: unchanged ones keep running (new rule ids), the others stop or start. */
@@ -428,11 +417,11 @@ export class LiveTailSource implements EventSource {
     for (const s of this.sessions.values()) if (s.status().unhealthy) s.retryNow();
     for (const p of this.polls.values()) if (p.status().unhealthy) p.retryNow();
     if (this.badGroups.size > 0) {
-      clearTimeout(this.recheckTimer);
+      this.timers().clearTimeout(this.recheckTimer);
       void this.recheck().catch((err: unknown) => this.opts.logger.error({ err }, 'rechecking unavailable log groups failed'));
     }
     if (this.unresolvedNames) {
-      clearTimeout(this.replanTimer);
+      this.timers().clearTimeout(this.replanTimer);
       void this.reapply().catch(() => undefined);
     }
   }
@@ -470,7 +459,7 @@ export class LiveTailSource implements EventSource {
       const found: BadGroup[] = [];
       for (const arn of session.spec.params.logGroupIdentifiers) {
         if (this.stopped || this.sessions.get(key) !== session) return;
-        const r = await probeGroup(clients, arn, reason, { timeoutMs: this.config.sessions.stallAfterMs, now: this.opts.clock ?? Date.now });
+        const r = await probeGroup(clients, arn, reason, { timeoutMs: this.config.sessions.stallAfterMs, timers: this.timers() });
         if (r.state === 'bad') found.push({ region, arn, reason: r.reason, error: r.error });
       }
       if (found.length === 0 || this.stopped || this.sessions.get(key) !== session) return;
@@ -498,11 +487,11 @@ export class LiveTailSource implements EventSource {
   }
 
   private scheduleRecheck(): void {
-    clearTimeout(this.recheckTimer);
+    this.timers().clearTimeout(this.recheckTimer);
     this.recheckTimer = undefined;
     if (this.badGroups.size === 0 || this.stopped) return;
-    this.recheckTimer = setTimeout(() => void this.recheck().catch((err: unknown) => this.opts.logger.error({ err }, 'rechecking unavailable log groups failed')), this.settings().slowRetryMs);
-    this.recheckTimer.unref();
+    const recheck = (): void => void this.recheck().catch((err: unknown) => this.opts.logger.error({ err }, 'rechecking unavailable log groups failed'));
+    this.recheckTimer = this.timers().setTimeout(recheck, this.settings().slowRetryMs, { unref: true });
   }
 
   /** The slow retry of the groups left out: each one that probes fine goes back in. */
@@ -512,7 +501,7 @@ export class LiveTailSource implements EventSource {
     let back = 0;
     for (const [k, b] of [...this.badGroups]) {
       const clients = { live: pool.get(b.region, 'live'), api: pool.get(b.region, 'api') };
-      const r = await probeGroup(clients, b.arn, b.reason, { timeoutMs: this.config.sessions.stallAfterMs, now: this.opts.clock ?? Date.now });
+      const r = await probeGroup(clients, b.arn, b.reason, { timeoutMs: this.config.sessions.stallAfterMs, timers: this.timers() });
       if (this.stopped) return;
       if (r.state === 'ok') {
         this.badGroups.delete(k);
@@ -565,8 +554,8 @@ export class LiveTailSource implements EventSource {
     const run = this.chain.then(async () => {
       if (this.stopped) return;
       this.stopped = true;
-      clearTimeout(this.replanTimer);
-      clearTimeout(this.recheckTimer);
+      this.timers().clearTimeout(this.replanTimer);
+      this.timers().clearTimeout(this.recheckTimer);
       if (this.planned) this.saveState();
       const all = [...this.sessions.values()];
       this.sessions.clear();

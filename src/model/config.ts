@@ -184,7 +184,7 @@ export interface SessionsConfig {
   readonly backfill: boolean;
   /** How late after its timestamp an event may reach tailwatch and still be decided in order. */
   readonly graceMs: number;
-  /** How long after a sampled interval FilterLogEvents is asked for all of its events. */
+  /** FilterLogEvents' ingestion delay: a sampled interval, and the tail of a gap before a new session, are fetched this long after. */
   readonly completionDelayMs: number;
   /** …and given up on (its alerts say sampled) when the budget has not reached it this much later. */
   readonly completionMaxLagMs: number;

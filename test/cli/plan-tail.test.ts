@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../kit/cli.js';
 import { startEmulator, type StartedEmulator } from '../kit/emulator.js';
-import { until } from '../kit/livetail.js';
+import { until } from '../kit/until.js';
 import { makeProject } from '../kit/project.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -308,14 +308,14 @@ describe('tailwatch tail --rule ID', () => {
     c.stderr!.on('data', (d) => (stderr += d));
     const exit = new Promise<number | null>((resolve) => c.once('exit', (code) => resolve(code)));
     await e.waitForActiveSessions(1, 10_000);
-    await until(() => stderr.includes('tailing rule pay-5xx'), 'the banner');
+    await until(() => stderr.includes('tailing rule pay-5xx'), 5_000, 'the banner');
     const now = Date.now();
     const put = (message: object, stream = 'api-1') => e.ingest([{ logGroup: '/ecs/payments', logStream: stream, timestamp: now, message: JSON.stringify(message) }]);
     put({ status: 503, path: '/v1/charges/1' });
     put({ status: 200, path: '/v1/charges/2' }); // the pattern drops it
     put({ status: 500, path: '/v1/refunds' }); // the match condition drops it
     put({ status: 502, path: '/v1/charges/3' });
-    await until(() => stdout.split('\n').filter(Boolean).length >= 2, 'two printed events', 5_000);
+    await until(() => stdout.split('\n').filter(Boolean).length >= 2, 5_000, 'two printed events');
     await new Promise((r) => setTimeout(r, 300));
     const lines = stdout.split('\n').filter(Boolean);
     expect(lines).toEqual([
@@ -352,11 +352,11 @@ describe('tailwatch tail --rule ID', () => {
     c.stdout!.on('data', (d) => (stdout += d));
     c.stderr!.on('data', (d) => (stderr += d));
     const exit = new Promise<number | null>((resolve) => c.once('exit', (code) => resolve(code)));
-    await until(() => stderr.includes('tailing rule nightly (polled)'), `the banner; stderr: ${stderr}`, 10_000);
+    await until(() => stderr.includes('tailing rule nightly (polled)'), 10_000, `the banner; stderr: ${stderr}`);
     expect(stderr).toContain('/jobs read with FilterLogEvents every 1s, up to 1s before now');
     const now = Date.now();
     e.ingest([{ logGroup: '/jobs', logStream: 'n', timestamp: now, message: 'export done' }, { logGroup: '/jobs', logStream: 'n', timestamp: now, message: 'export started' }]);
-    await until(() => stdout.includes("export done"), `the polled event; stderr: ${stderr}`, 10_000);
+    await until(() => stdout.includes("export done"), 10_000, `the polled event; stderr: ${stderr}`);
     expect(stdout).toBe(`${new Date(now).toISOString()} /jobs n export done\n`);
     expect(e.stats().started).toBe(0);
     expect(e.stats().calls['FilterLogEvents']).toBeGreaterThan(0);
@@ -436,7 +436,7 @@ describe('tailwatch tail --rule ID', () => {
     c.stderr!.on('data', (d) => (stderr += d));
     const exit = new Promise<number | null>((resolve) => c.once('exit', (code) => resolve(code)));
     const retries = () => stderr.split('\n').filter((l) => l.startsWith('tailwatch tail: session '));
-    await until(() => retries().length >= 3, 'three retry lines', 10_000);
+    await until(() => retries().length >= 3, 10_000, 'three retry lines');
     const port = new URL(endpoint).port;
     for (const l of retries()) expect(l).toMatch(new RegExp(`^tailwatch tail: session lt-[0-9a-f]{8} interrupted \\(connection: ECONNREFUSED \\(connect 127\\.0\\.0\\.1:${port}\\)\\), retrying in \\d+\\.\\d s$`));
     expect(stderr).not.toContain('{"');

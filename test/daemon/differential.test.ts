@@ -6,6 +6,7 @@
  *
  *   npx vitest run test/daemon/differential.test.ts              the default seeds
  *   TW_DIFF_SEED=123 npx vitest run test/daemon/differential.test.ts   one seed
+ *   TW_DIFF_INGESTION_DELAY=0 …                                   without FilterLogEvents' ingestion delay
  *   npm run soak                                                  TW_DIFF_SEEDS (default 200) seeds from
  *                                                                 TW_DIFF_FIRST (default 1)
  */
@@ -23,6 +24,9 @@ import { runDifferential } from '../kit/differential.js';
  *   128: precise, maxConcurrent 1, sessions time out every 3 s; truncated frame, kill -9, layout change
  *   136: economical; kill -9, layout change, error frame, SIGHUP
  * Seeds 10 (reset mid-frame), 18 (bad CRC), 9 (drop) cover the other breaks.
+ * Every run has FilterLogEvents see events only 2 s after ingestion, as the service does
+ * (`TW_DIFF_INGESTION_DELAY=ms`, 0: none): seed 9 (a drop, then a kill -9) loses alerts when a
+ * gap's backfill does not wait for it.
  */
 const DEFAULT_SEEDS = [8, 79, 128, 136];
 

@@ -48,7 +48,8 @@ rules: { paths: [rules], watch: false }
 destinations:
   hook: { type: webhook, url: "${rx.url}/hook" }
 defaults: { notify: [hook], throttle: 0s }
-sessions: { strategy: precise, stallAfter: 5s, backoff: { initial: 100ms, max: 1s }${graceMs === undefined ? '' : `, grace: ${graceMs}ms`} }
+# The emulator's FilterLogEvents has no ingestion delay here: a gap's tail need not wait the default 10 s.
+sessions: { strategy: precise, stallAfter: 5s, backoff: { initial: 100ms, max: 1s }, completion: { delay: 1s }${graceMs === undefined ? '' : `, grace: ${graceMs}ms`} }
 delivery: { retry: { initial: 100ms, max: 1s } }
 state: { dir: state }
 server: { listen: "127.0.0.1:0" }

@@ -155,7 +155,7 @@ describe('a polled rule and its live twin', () => {
     const replay = stdout.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as AlertPayload);
     const polledAll = received('polled').map((r) => r.alert);
     const c = compareAlerts(polledAll, replay, T);
-    const run = { scenario: { seed: 0, strategy: 'precise', maxConcurrent: 15, throttleMs: 0, sessionTimeoutMs: undefined, groups: [], rules: [], events: [], disturbances: [] }, dir: polledDir, events: recorded, T, t0: recorded[0]!.timestamp, alerts: polledAll, done: ['kill -9 of the polled daemon while polling'], graceMs: 1000, problems: {} } satisfies LiveRun;
+    const run = { scenario: { seed: 0, strategy: 'precise', maxConcurrent: 15, throttleMs: 0, sessionTimeoutMs: undefined, ingestionDelayMs: 1_000, groups: [], rules: [], events: [], disturbances: [] }, dir: polledDir, events: recorded, T, t0: recorded[0]!.timestamp, alerts: polledAll, done: ['kill -9 of the polled daemon while polling'], graceMs: 1000, problems: {} } satisfies LiveRun;
     if (!c.equal) expect.fail(report(run, c));
     expect(c.replay.length).toBeGreaterThan(phase1.length);
     expect(compareAlerts(received('live').map((r) => r.alert), replay, T).equal).toBe(true);

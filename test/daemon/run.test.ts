@@ -68,7 +68,8 @@ rules: { paths: [rules], watch: ${watch} }
 destinations:
   hook: { type: webhook, url: "${hookUrl}", headers: { Authorization: "Bearer \${HOOK_TOKEN}" } }
 defaults: { notify: [hook], throttle: 0s }
-sessions: { strategy: precise, stallAfter: 5s, grace: 1s, backoff: { initial: 100ms, max: 1s } }
+# The emulator's FilterLogEvents has no ingestion delay here: a gap's tail need not wait the default 10 s.
+sessions: { strategy: precise, stallAfter: 5s, grace: 1s, backoff: { initial: 100ms, max: 1s }, completion: { delay: 1s } }
 delivery: { retry: { initial: 100ms, max: 1s } }
 state: { dir: state }
 server: { listen: "127.0.0.1:0" }

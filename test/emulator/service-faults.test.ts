@@ -15,7 +15,7 @@ import {
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseFault, type EmulatorOptions, type Fault } from '../../src/emulator/index.js';
 import { makeClient, startEmulator, type StartedEmulator } from '../kit/emulator.js';
-import { until } from '../kit/livetail.js';
+import { until } from '../kit/until.js';
 import { openSession, type OpenSession } from './live-tail-kit.js';
 
 let emu: StartedEmulator;
@@ -71,7 +71,7 @@ describe('next-start faults: StartLiveTail calls that never become a session', (
       const began = Date.now();
       await expect(start(client, 300)).rejects.toThrow();
       expect(Date.now() - began).toBeGreaterThanOrEqual(250);
-      await until(() => emu.emulator.heldStartCount() === 0, 'the held call let go once the client aborted');
+      await until(() => emu.emulator.heldStartCount() === 0, 5_000, 'the held call let go once the client aborted');
     }
     expect(emu.emulator.activeSessionCount()).toBe(0);
   });
@@ -80,7 +80,7 @@ describe('next-start faults: StartLiveTail calls that never become a session', (
     await setup();
     emu.emulator.injectFault({ type: 'next-start', fault: 'hang-before-headers' });
     const held = start(client, 10_000).catch((e: unknown) => e);
-    await until(() => emu.emulator.heldStartCount() === 1, 'the call held');
+    await until(() => emu.emulator.heldStartCount() === 1, 5_000, 'the call held');
     emu.emulator.injectFault({ type: 'clear' });
     expect(await held).toBeInstanceOf(Error);
     await open();

@@ -137,6 +137,8 @@ export interface Scenario {
   readonly throttleMs: number;
   /** The emulator's session timeout; undefined = its default (3 h). */
   readonly sessionTimeoutMs: number | undefined;
+  /** The emulator's FilterLogEvents ingestion delay (0: none). */
+  readonly ingestionDelayMs: number;
   readonly groups: readonly string[];
   readonly rules: readonly GenRule[];
   readonly events: readonly GenEvent[];
@@ -190,8 +192,9 @@ function message(rng: Rng, seq: number): string {
 }
 
 /** Everything of one run, from its seed. */
-export function generateScenario(seed: number): Scenario {
+export function generateScenario(seed: number, opts: { ingestionDelayMs?: number | undefined } = {}): Scenario {
   const rng = new Rng(seed);
+  const ingestionDelayMs = opts.ingestionDelayMs ?? ingestionDelayFromEnv();
   const groups = ['/diff/a', '/diff/b', '/diff/c'].slice(0, rng.int(2, 3));
   const drawn = rng.chance(0.7) ? 'precise' : 'economical';
   // Adaptive (the default) starts as economical: a quarter of the seeds run it instead (without a
@@ -219,7 +222,7 @@ export function generateScenario(seed: number): Scenario {
       throttleMs: rng.chance(0.5) ? rng.int(0, 5) * 1000 : undefined,
       resolve: window !== undefined && rng.chance(0.5),
       // A third of the rules are polled, chosen without a draw (the rest of the scenario stays as it was).
-      ...((seed + i) % 3 === 0 ? { feed: { pollMs: (seed + i) % 2 ? 1000 : 1500, lagMs: 500 } } : {}),
+      ...((seed + i) % 3 === 0 ? { feed: { pollMs: (seed + i) % 2 ? 1000 : 1500, lagMs: 500 + ingestionDelayMs } } : {}),
     });
   }
 
@@ -279,7 +282,7 @@ export function generateScenario(seed: number): Scenario {
     } else if (kind === 'drop') disturbances.push({ atMs, kind, how: STREAM_BREAKS[atMs % STREAM_BREAKS.length]! });
     else disturbances.push({ atMs, kind });
   }
-  return { seed, strategy, maxConcurrent, throttleMs, sessionTimeoutMs, groups, rules, events, disturbances };
+  return { seed, strategy, maxConcurrent, throttleMs, sessionTimeoutMs, ingestionDelayMs, groups, rules, events, disturbances };
 }
 
 function duration(ms: number): string {
@@ -316,10 +319,29 @@ export function configuredGraceMs(): number | undefined {
 
 export const DEFAULT_GRACE_MS = 5000;
 
+/**
+ * The emulator's FilterLogEvents ingestion delay (events visible this long after ingestion, as on
+ * the service; Live Tail sees them at once). Every run has one unless `TW_DIFF_INGESTION_DELAY`
+ * (ms) says otherwise (0: none): without it, a backfill or poll that does not wait for ingestion
+ * passes. Polled rules' `lag` and `sessions.completion.delay` are set above it.
+ */
+export const DEFAULT_INGESTION_DELAY_MS = 2000;
+const INGESTION_MARGIN_MS = 500;
+
+function ingestionDelayFromEnv(): number {
+  const v = process.env['TW_DIFF_INGESTION_DELAY'];
+  if (v === undefined || v === '') return DEFAULT_INGESTION_DELAY_MS;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`TW_DIFF_INGESTION_DELAY must be a number of milliseconds ≥ 0, got "${v}"`);
+  return n;
+}
+
 export function configYaml(s: Scenario, endpoint: string, hookUrl: string, graceMs: number | undefined): string {
   const sessions = [`strategy: ${s.strategy}`, `maxConcurrent: ${s.maxConcurrent}`, 'stallAfter: 5s', 'backoff: { initial: 100ms, max: 1s }'];
   if (graceMs !== undefined) sessions.push(`grace: ${duration(graceMs)}`);
   const second = s.second ? `sources:\n  ${s.second.source}: { region: ${s.second.region}, accountId: "123456789012", endpoint: "${endpoint}" }\n` : '';
+  // FilterLogEvents (backfills, completions) waits out the emulator's ingestion delay, with a margin.
+  if (s.ingestionDelayMs > 0) sessions.push(`completion: { delay: ${duration(s.ingestionDelayMs + INGESTION_MARGIN_MS)} }`);
   return `aws: { region: us-east-1, accountId: "123456789012", endpoint: "${endpoint}" }
 ${second}rules: { paths: [rules], watch: false }
 destinations:
@@ -342,7 +364,7 @@ export function describeScenario(s: Scenario): string {
     return `    ${r.id}: ${r.from ? `(source ${r.from}) ` : ''}${r.logGroups.join('+')} ${JSON.stringify(r.filterPattern)} ${win} throttle ${r.throttleMs === undefined ? `${duration(s.throttleMs)} (default)` : duration(r.throttleMs)}${r.resolve ? ' resolve' : ''}${r.feed ? ` polled every ${duration(r.feed.pollMs)} lag ${duration(r.feed.lagMs)}` : ''}`;
   });
   return [
-    `  strategy ${s.strategy}, maxConcurrent ${s.maxConcurrent}, default throttle ${duration(s.throttleMs)}, emulator session timeout ${s.sessionTimeoutMs === undefined ? 'default' : duration(s.sessionTimeoutMs)}, groups ${s.groups.join(' ')}, ${s.events.length} events over ${(s.events[s.events.length - 1]?.atMs ?? 0) / 1000}s`,
+    `  strategy ${s.strategy}, maxConcurrent ${s.maxConcurrent}, default throttle ${duration(s.throttleMs)}, emulator session timeout ${s.sessionTimeoutMs === undefined ? 'default' : duration(s.sessionTimeoutMs)}, ingestion delay ${duration(s.ingestionDelayMs)}, groups ${s.groups.join(' ')}, ${s.events.length} events over ${(s.events[s.events.length - 1]?.atMs ?? 0) / 1000}s`,
     ...rules,
   ].join('\n');
 }
@@ -414,7 +436,7 @@ function maxWithinMs(rules: readonly GenRule[]): number {
  */
 export async function runLive(s: Scenario, opts: { graceMs?: number | undefined; log?: (line: string) => void } = {}): Promise<LiveRun> {
   const graceMs = opts.graceMs ?? DEFAULT_GRACE_MS;
-  const emu = await startEmulator({ updateIntervalMs: 100, ...(s.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: s.sessionTimeoutMs } : {}) });
+  const emu = await startEmulator({ updateIntervalMs: 100, ingestionDelayMs: s.ingestionDelayMs, ...(s.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: s.sessionTimeoutMs } : {}) });
   const rx = await startReceiver();
   const dir = mkdtempSync(path.join(os.tmpdir(), `tw-diff-${s.seed}-`));
   const daemons: DaemonProcess[] = [];

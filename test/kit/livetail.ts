@@ -55,12 +55,3 @@ export class Collector {
     return this.events.map((e) => e.message);
   }
 }
-
-/** Polls `test` every 20 ms until true or `ms` elapse (then throws with `what`). */
-export async function until(test: () => boolean, what: string, ms = 5_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!test()) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

@@ -8,7 +8,8 @@ import type { Rule, RuleSet } from '../../src/model/config.js';
 import { createLiveTailSource, type AdaptiveThresholds, type PlanStateFile } from '../../src/livetail/index.js';
 import type { EventSource } from '../../src/model/ports.js';
 import { startEmulator, type StartedEmulator } from '../kit/emulator.js';
-import { capturingLogger, Collector, emulatorConfig, recordingMetrics, until } from '../kit/livetail.js';
+import { capturingLogger, Collector, emulatorConfig, recordingMetrics } from '../kit/livetail.js';
+import { until } from '../kit/until.js';
 import { rule } from '../kit/rules.js';
 
 let emu: StartedEmulator | undefined;
@@ -66,11 +67,11 @@ describe('adaptive sessions against the emulator', () => {
     // Each group's matching lines hover around half the cap: together around the cap.
     const word = (g: string) => (g === '/a' ? 'ERROR' : 'WARN');
     h.feed((g, t) => 10 + Math.round(4 * Math.sin(t * (g === '/a' ? 0.7 : 1.3))), word);
-    await until(() => h.msgs('session split').length > 0, 'the split', 20_000);
+    await until(() => h.msgs('session split').length > 0, 20_000, 'the split');
     const split = h.msgs('session split')[0]!;
     expect(split['msg']).toMatch(/^session split: sampled in \d+ of \d+ updates$/);
     expect(split['reason']).toBe((split['msg'] as string).slice('session split: '.length));
-    await until(() => h.e.sessions().length === 2 && h.e.sessions().every((s) => s.request.logGroupIdentifiers.length === 1), 'two sessions of their own patterns');
+    await until(() => h.e.sessions().length === 2 && h.e.sessions().every((s) => s.request.logGroupIdentifiers.length === 1), 5_000, 'two sessions of their own patterns');
     expect(h.e.sessions().map((s) => s.request).sort((x, y) => x.logGroupIdentifiers[0]!.localeCompare(y.logGroupIdentifiers[0]!))).toEqual([
       { logGroupIdentifiers: [ARN('/a')], logEventFilterPattern: 'ERROR' },
       { logGroupIdentifiers: [ARN('/b')], logEventFilterPattern: 'WARN' },
@@ -80,7 +81,7 @@ describe('adaptive sessions against the emulator', () => {
     const parts = split['into'] as string[];
     const startsAfterSplit = h.started.length;
     const updatesNow = () => Math.min(...h.e.sessions().map((s) => s.updatesSent));
-    await until(() => updatesNow() >= 2.5 * SMALL.quietUpdates, `${2.5 * SMALL.quietUpdates} updates of the parts`, 60_000);
+    await until(() => updatesNow() >= 2.5 * SMALL.quietUpdates, 60_000, `${2.5 * SMALL.quietUpdates} updates of the parts`);
     expect(h.msgs('sessions merged')).toEqual([]);
     expect(h.msgs('session split')).toHaveLength(1);
     expect(h.started.slice(startsAfterSplit).filter((id) => !parts.includes(id))).toEqual([]);
@@ -91,9 +92,9 @@ describe('adaptive sessions against the emulator', () => {
     for (const s of last.sessions) expect(s.eventsPerUpdate).toBeGreaterThan(2);
     // Well under the cap: after 100 quiet updates of each part they merge back into one session.
     h.feed(() => 1, word);
-    await until(() => h.msgs('sessions merged').length > 0, 'the merge', 60_000);
+    await until(() => h.msgs('sessions merged').length > 0, 60_000, 'the merge');
     expect(h.msgs('sessions merged')[0]!['msg']).toMatch(/^sessions merged: sampled in 0 of the last 100 updates of each part; at most \d+ events an update together \(cap 20\)$/);
-    await until(() => h.e.sessions().length === 1 && h.e.sessions()[0]!.request.logGroupIdentifiers.length === 2, 'one shared session again');
+    await until(() => h.e.sessions().length === 1 && h.e.sessions()[0]!.request.logGroupIdentifiers.length === 2, 5_000, 'one shared session again');
     expect(h.saved.at(-1)!.splits).toEqual([expect.objectContaining({ active: false, merges: 1 })]);
   }, 150_000);
 
@@ -102,9 +103,9 @@ describe('adaptive sessions against the emulator', () => {
     await source!.apply(rules(rule({ id: 'a-errors', logGroups: ['/a'], filterPattern: 'ERROR' }), rule({ id: 'b-warnings', logGroups: ['/b'], filterPattern: 'WARN' })), h.config);
     await h.e.waitForActiveSessions(1);
     h.feed(() => 30, (g) => (g === '/a' ? 'ERROR' : 'WARN'));
-    await until(() => h.msgs('session not split').length > 0, 'the refusal', 20_000);
+    await until(() => h.msgs('session not split').length > 0, 20_000, 'the refusal');
     const shared = h.e.sessions()[0]!.request;
-    await until(() => h.e.sessions()[0]!.updatesSent >= 3 * SMALL.window, 'more updates', 20_000);
+    await until(() => h.e.sessions()[0]!.updatesSent >= 3 * SMALL.window, 20_000, 'more updates');
     expect(h.msgs('session not split')).toHaveLength(1);
     expect(h.msgs('session not split')[0]!['msg']).toMatch(/^session not split: sampled in \d+ of \d+ updates; no room under sessions\.maxConcurrent \(1\) in us-east-1$/);
     expect(h.msgs('session split')).toEqual([]);

@@ -10,10 +10,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RuleSet } from '../../src/model/config.js';
 import type { RoutedAlert } from '../../src/model/alert.js';
 import { LiveEngine } from '../../src/engine/live.js';
-import type { Timers } from '../../src/livetail/budget.js';
+import { realTimers, sleepOn, type Timers } from '../../src/time.js';
 import { LiveTailSource } from '../../src/livetail/source.js';
 import { startEmulator, type StartedEmulator } from '../kit/emulator.js';
-import { capturingLogger, emulatorConfig, until } from '../kit/livetail.js';
+import { capturingLogger, emulatorConfig } from '../kit/livetail.js';
+import { until } from '../kit/until.js';
 import { rule } from '../kit/rules.js';
 
 const SPEED = 5;
@@ -29,13 +30,13 @@ afterEach(async () => {
 function fastTimers(): Timers {
   const r0 = Date.now();
   const t0 = Date.UTC(2026, 11, 6, 12, 0, 0);
-  return {
+  const timers: Timers = {
     now: () => t0 + (Date.now() - r0) * SPEED,
-    after(ms, fn) {
-      const t = setTimeout(fn, ms / SPEED);
-      return () => clearTimeout(t);
-    },
+    setTimeout: (fn, ms, opts) => realTimers.setTimeout(fn, ms / SPEED, opts),
+    clearTimeout: (handle) => realTimers.clearTimeout(handle),
+    sleep: (ms, signal, opts) => sleepOn(timers, ms, signal, opts),
   };
+  return timers;
 }
 
 describe('50 polled rules on 20 log groups at poll: 30s', () => {
@@ -59,10 +60,10 @@ describe('50 polled rules on 20 log groups at poll: 30s', () => {
       expect(source.plan()!.sessions).toEqual([]);
       expect(source.plan()!.polls).toHaveLength(20);
       expect(source.plan()!.polls.reduce((s, p) => s + p.callsPerMinute, 0)).toBe(40);
-      await until(() => calls() >= 20, 'the first round of polls', 10_000);
+      await until(() => calls() >= 20, 10_000, 'the first round of polls');
       // Every rule's line, a few seconds of fast time after the first round.
       for (let j = 0; j < 50; j++) emu.emulator.ingest([{ logGroup: group(j), logStream: 's', timestamp: timers.now(), message: `code-${j}: happened` }]);
-      await until(() => new Set(alerts.map((a) => a.alert.rule.id)).size === 50, 'an alert from every rule', 15_000);
+      await until(() => new Set(alerts.map((a) => a.alert.rule.id)).size === 50, 15_000, 'an alert from every rule');
     } finally {
       clearInterval(sampler);
     }

@@ -7,41 +7,15 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LogEvent } from '../../src/model/event.js';
-import { FilterBudget, type Timers } from '../../src/livetail/budget.js';
+import { FilterBudget } from '../../src/livetail/budget.js';
 import { PolledSource } from '../../src/livetail/poll.js';
 import { pollId, type PollSpec } from '../../src/livetail/spec.js';
 import { makeClient, startEmulator, type StartedEmulator } from '../kit/emulator.js';
-import { capturingLogger, Collector, until } from '../kit/livetail.js';
+import { capturingLogger, Collector } from '../kit/livetail.js';
+import { until } from '../kit/until.js';
+import { SteppedClock } from '../kit/stepped-clock.js';
 
 const T0 = Date.UTC(2026, 11, 6, 12, 0, 0);
-
-/** One clock for the emulator and the poll; `advance` runs the poll's timers that fall due. */
-function steppedTimers(): Timers & { advance(ms: number): void; set(at: number): void } {
-  let now = T0;
-  let pending: { at: number; fn: () => void }[] = [];
-  return {
-    now: () => now,
-    after(ms, fn) {
-      const t = { at: now + ms, fn };
-      pending.push(t);
-      return () => (pending = pending.filter((x) => x !== t));
-    },
-    advance(ms) {
-      const end = now + ms;
-      for (;;) {
-        const next = pending.filter((t) => t.at <= end).sort((a, b) => a.at - b.at)[0];
-        if (!next) break;
-        pending = pending.filter((t) => t !== next);
-        now = Math.max(now, next.at);
-        next.fn();
-      }
-      now = end;
-    },
-    set(at) {
-      now = at;
-    },
-  };
-}
 
 let emu: StartedEmulator | undefined;
 afterEach(async () => {
@@ -55,8 +29,8 @@ function spec(arn: string, intervalMs: number, lagMs: number, pattern?: string):
 }
 
 async function setup(opts: { ingestionDelayMs?: number; maxFilterScan?: number } = {}) {
-  const timers = steppedTimers();
-  emu = await startEmulator({ clock: timers.now, ...opts });
+  const timers = new SteppedClock(T0);
+  emu = await startEmulator({ clock: () => timers.now(), ...opts });
   const api = makeClient(emu.endpoint);
   const arn = emu.emulator.logGroupArn('/jobs');
   emu.emulator.ingest([{ logGroup: '/jobs', logStream: 's', timestamp: T0 - 100_000, message: 'before the poll started' }]);
@@ -75,19 +49,19 @@ describe('a poll', () => {
     const poll = new PolledSource(spec(arn, 10_000, 3_000, 'ERROR'), { api, onEvents: got.handler, logger, timers, slowRetryMs: 60_000, metrics: { polled: (p, n) => void calls.push(`${p}:${n}`) } });
     poll.start();
     expect(got.batches[0]).toEqual({ source: poll.sourceId, rules: ['r'], events: [] }); // announced, no watermark yet
-    timers.advance(0);
-    await until(() => got.batches.length === 2, 'first poll');
+    await timers.advance(0);
+    await until(() => got.batches.length === 2, 5_000, 'first poll');
     expect(got.batches[1]!.watermark).toBe(T0 - 3_000);
     // Events of the next 10 s, some not matching (partial and empty pages), one right at the window's end.
     for (let i = 1; i <= 7; i++) put(emulator, T0 + i * 1_000, i % 2 ? `ERROR ${i}` : `INFO ${i}`);
-    timers.advance(10_000); // now T0+10s: window (T0−3s, T0+7s]; each event was ingested at T0 (older than 2 s)
-    await until(() => got.batches.length === 3, 'second poll');
+    await timers.advance(10_000); // now T0+10s: window (T0−3s, T0+7s]; each event was ingested at T0 (older than 2 s)
+    await until(() => got.batches.length === 3, 5_000, 'second poll');
     expect(got.messages()).toEqual(['ERROR 1', 'ERROR 3', 'ERROR 5', 'ERROR 7']);
     expect(got.batches[2]!.watermark).toBe(T0 + 7_000);
     put(emulator, T0 + 8_000, 'ERROR 8');
-    timers.advance(1_000); // ingested at T0+10s: not searchable before T0+12s
-    timers.advance(9_000);
-    await until(() => got.batches.length === 4, 'third poll');
+    await timers.advance(1_000); // ingested at T0+10s: not searchable before T0+12s
+    await timers.advance(9_000);
+    await until(() => got.batches.length === 4, 5_000, 'third poll');
     expect(got.messages()).toEqual(['ERROR 1', 'ERROR 3', 'ERROR 5', 'ERROR 7', 'ERROR 8']);
     expect(got.batches[3]!.watermark).toBe(T0 + 17_000);
     expect(got.events.every((e: LogEvent) => e.logGroup === '/jobs' && e.logStream === 's')).toBe(true);
@@ -103,8 +77,8 @@ describe('a poll', () => {
     const got = new Collector();
     const poll = new PolledSource(spec(arn, 5_000, 1_000), { api, onEvents: got.handler, logger: capturingLogger().logger, timers, slowRetryMs: 60_000, resumeFrom: T0 - 10_000 });
     poll.start();
-    timers.advance(0);
-    await until(() => got.batches.length === 2, 'first poll');
+    await timers.advance(0);
+    await until(() => got.batches.length === 2, 5_000, 'first poll');
     expect(got.messages()).toEqual(['after the checkpoint']);
     expect(got.batches.at(-1)!.watermark).toBe(T0 - 1_000);
     await poll.stop();
@@ -120,15 +94,24 @@ describe('a poll', () => {
     const overruns: string[] = [];
     const poll = new PolledSource(spec(arn, 1_000, 0), { api, budget, onEvents: got.handler, logger, timers, slowRetryMs: 60_000, metrics: { pollOverrun: (p) => void overruns.push(p) } });
     poll.start();
-    void budget.acquire('backfill'); // and a backfill takes the next token first
-    timers.advance(0);
-    expect(poll.status().polledOnce).toBe(false);
-    timers.advance(3_500); // tokens at +1 s (backfill) and +2 s (the poll)
-    await until(() => got.batches.length === 2, 'first poll after the budget');
-    expect(poll.status().behindMs).toBeGreaterThanOrEqual(1_000);
-    timers.advance(0); // the next poll is due at T0+1s: it starts 2.5 s late
-    await until(() => overruns.length === 1, 'an overrun');
-    expect(lines.some((l) => l['msg'] === 'poll cannot keep up: started an interval or more after it was due (FilterLogEvents budget or service too slow)')).toBe(true);
+    // Two backfills take the next tokens first (+1 s, +2 s).
+    void budget.acquire('backfill');
+    void budget.acquire('backfill');
+    await timers.advance(0); // the first window (T0, T0] is empty: read without a call
+    expect(got.batches).toHaveLength(2);
+    await timers.advance(2_000); // the poll due at +1 s waits behind both backfills
+    expect(budget.queued).toBe(1);
+    expect(got.batches).toHaveLength(2);
+    await timers.advance(1_000); // +3 s: its token (the call crosses real HTTP; the clock stays)
+    await until(() => got.batches.length === 3, 5_000, 'the poll after the budget');
+    expect(got.batches[2]!.watermark).toBe(T0 + 1_000);
+    expect(poll.status().behindMs).toBe(2_000);
+    // The next poll was due at +2 s: it starts at +3 s (the clock has not moved since), an interval late.
+    await timers.advance(0);
+    await until(() => overruns.length === 1, 5_000, 'an overrun');
+    const logged = lines.filter((l) => l['msg'] === 'poll cannot keep up: started an interval or more after it was due (FilterLogEvents budget or service too slow)');
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatchObject({ lateMs: 1_000, intervalMs: 1_000 });
     await poll.stop();
     api.destroy();
   });
@@ -140,16 +123,16 @@ describe('a poll', () => {
     const missing = emu!.emulator.logGroupArn('/nope');
     const poll = new PolledSource(spec(missing, 1_000, 0), { api, onEvents: got.handler, logger, timers, slowRetryMs: 60_000 });
     poll.start();
-    timers.advance(0); // an empty window (lag 0): nothing to read yet
-    await until(() => got.batches.length === 2, 'the first, empty window');
-    timers.advance(1_000);
-    await until(() => poll.status().failing, 'the failure');
+    await timers.advance(0); // an empty window (lag 0): nothing to read yet
+    await until(() => got.batches.length === 2, 5_000, 'the first, empty window');
+    await timers.advance(1_000);
+    await until(() => poll.status().failing, 5_000, 'the failure');
     expect(poll.status()).toMatchObject({ failing: true, unhealthy: true, lastReason: 'not-found' });
     expect(lines.find((l) => l['msg'] === 'poll failed: the same window is read again')).toMatchObject({ reason: 'not-found', unhealthyRules: ['r'], retryInMs: 60_000 });
     expect(got.batches).toHaveLength(2); // its watermark holds: its rules wait
     emu!.emulator.ingest([{ logGroup: '/nope', logStream: 's', timestamp: T0 + 30_000, message: 'now it exists' }]);
-    timers.advance(60_000);
-    await until(() => got.events.length === 1, 'the retry');
+    await timers.advance(60_000);
+    await until(() => got.events.length === 1, 5_000, 'the retry');
     expect(got.batches.at(-1)!.watermark).toBe(T0 + 61_000);
     expect(poll.status()).toMatchObject({ failing: false, unhealthy: false, polledOnce: true });
     await poll.stop();

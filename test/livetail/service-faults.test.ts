@@ -7,7 +7,8 @@ import type { EmulatorOptions, Fault } from '../../src/emulator/index.js';
 import { createLiveTailSource, type LiveTailSourceOptions } from '../../src/livetail/index.js';
 import type { EventSource } from '../../src/model/ports.js';
 import { startEmulator, type StartedEmulator } from '../kit/emulator.js';
-import { capturingLogger, Collector, emulatorConfig, recordingMetrics, until } from '../kit/livetail.js';
+import { capturingLogger, Collector, emulatorConfig, recordingMetrics } from '../kit/livetail.js';
+import { until } from '../kit/until.js';
 import { rule } from '../kit/rules.js';
 
 let emu: StartedEmulator | undefined;
@@ -60,9 +61,9 @@ async function harness(opts: { emulator?: EmulatorOptions; sessions?: Partial<Co
 /** Running, with one event delivered live. */
 async function running(h: Harness, r: Rule = payments): Promise<void> {
   await h.source.apply(rules(r), h.config);
-  await until(() => h.source.health().ready, 'ready');
+  await until(() => h.source.health().ready, 5_000, 'ready');
   h.put('before');
-  await until(() => h.got.messages().includes('before'), 'an event live');
+  await until(() => h.got.messages().includes('before'), 5_000, 'an event live');
 }
 
 /** Every message the rule got, each exactly once, and nothing else. */
@@ -84,16 +85,16 @@ describe('a frame that never arrives whole: restart with backoff, the backfill b
       // Put and break in one tick: these events are in the broken frame (or, error-frame, in none).
       h.put('lost-1', 'lost-2');
       expect(h.emu.emulator.injectFault(fault)).toBe(1);
-      await until(() => h.started() === 2, 'started again');
+      await until(() => h.started() === 2, 5_000, 'started again');
       expect(h.reasons()).toEqual([reason]);
       expect(h.restartLogs()).toHaveLength(1);
       const line = h.restartLogs()[0]!;
       expect(line).toMatchObject({ level: 40, reason, phase: 'stream' });
       expect(line['delayMs']).toBeGreaterThan(0); // backoff, not at once
       if (fault.type === 'error-frame') expect(line['error']).toBe('InternalFailure');
-      await until(() => h.got.messages().includes('lost-2'), 'the broken frame\'s events, backfilled');
+      await until(() => h.got.messages().includes('lost-2'), 5_000, 'the broken frame\'s events, backfilled');
       h.put('after');
-      await until(() => h.got.messages().includes('after'), 'events flow again');
+      await until(() => h.got.messages().includes('after'), 5_000, 'events flow again');
       await new Promise((r) => setTimeout(r, 150)); // a few more updates: nothing comes twice
       expectEachOnce(h, ['before', 'lost-1', 'lost-2', 'after']);
     });
@@ -104,7 +105,7 @@ describe('a frame that never arrives whole: restart with backoff, the backfill b
     await running(h);
     expect(h.emu.emulator.injectFault({ type: 'unknown-event', code: 'sessionHeartbeat' })).toBe(1);
     h.put('after');
-    await until(() => h.got.messages().includes('after'), 'the next event');
+    await until(() => h.got.messages().includes('after'), 5_000, 'the next event');
     expect(h.reasons()).toEqual([]);
     expect(h.started()).toBe(1);
     expectEachOnce(h, ['before', 'after']);
@@ -117,10 +118,10 @@ describe('FilterLogEvents as the service pages it', () => {
     await running(h, rule({ id: 'pay', logGroups: ['/ecs/payments'], filterPattern: '?gap ?before ?after' }));
     h.emu.emulator.injectFault({ type: 'drop' });
     h.put('gap-1', 'noise', 'gap-2', 'noise', 'gap-3');
-    await until(() => h.started() === 2, 'started again');
-    await until(() => h.got.messages().includes('gap-3'), 'the gap backfilled');
+    await until(() => h.started() === 2, 5_000, 'started again');
+    await until(() => h.got.messages().includes('gap-3'), 5_000, 'the gap backfilled');
     h.put('after');
-    await until(() => h.got.messages().includes('after'), 'events flow again');
+    await until(() => h.got.messages().includes('after'), 5_000, 'events flow again');
     await new Promise((r) => setTimeout(r, 150));
     expectEachOnce(h, ['before', 'gap-1', 'gap-2', 'gap-3', 'after']);
     // One stored event a call: a page per event of the gap, the noise's empty.
@@ -144,17 +145,17 @@ describe('a start that fails or never completes: restart with backoff, the gap b
       h.emu.emulator.injectFault({ type: 'next-start', fault });
       h.put('during-1');
       h.emu.emulator.injectFault({ type: 'drop' });
-      await until(() => h.reasons().length === 2, 'the faulty start');
+      await until(() => h.reasons().length === 2, 5_000, 'the faulty start');
       h.put('during-2');
-      await until(() => h.started() === 2, 'started again', 8_000);
+      await until(() => h.started() === 2, 8_000, 'started again');
       expect(h.reasons()).toEqual(['connection', reason]);
       const line = h.restartLogs()[1]!;
       expect(line).toMatchObject({ reason, phase: 'start' });
       expect(line['delayMs']).toBeGreaterThan(0);
       if (error) expect(line['error']).toBe(error);
-      await until(() => h.got.messages().includes('during-2'), 'the gap backfilled');
+      await until(() => h.got.messages().includes('during-2'), 5_000, 'the gap backfilled');
       h.put('after');
-      await until(() => h.got.messages().includes('after'), 'events flow again');
+      await until(() => h.got.messages().includes('after'), 5_000, 'events flow again');
       await new Promise((r) => setTimeout(r, 150));
       expectEachOnce(h, ['before', 'during-1', 'during-2', 'after']);
       expect(h.emu.emulator.activeSessionCount()).toBe(1);
@@ -180,7 +181,7 @@ describe('error responses: each answered with its policy', () => {
       const h = await harness({ source: { slowRetryMs: 300 } });
       h.emu.emulator.injectFault({ type: 'refuse', calls: 1, error: refuse.error!, ...refuse });
       await h.source.apply(rules(payments), h.config);
-      await until(() => h.reasons().length === 1, 'refused once');
+      await until(() => h.reasons().length === 1, 5_000, 'refused once');
       const line = h.restartLogs()[0]!;
       expect(line).toMatchObject({ reason, error, phase: 'start' });
       if (unhealthy) {
@@ -190,7 +191,7 @@ describe('error responses: each answered with its policy', () => {
         expect(line['unhealthyRules']).toBeUndefined();
         expect(line['delayMs']).toBeLessThanOrEqual(200); // backoff.maxMs of the test config
       }
-      await until(() => h.source.health().ready, 'started once the refusal is over');
+      await until(() => h.source.health().ready, 5_000, 'started once the refusal is over');
       expect(h.source.health().unhealthyRules).toEqual([]);
     });
   }
@@ -215,12 +216,12 @@ describe('credentials refused: asked for again before the retry', () => {
     h.emu.emulator.injectFault({ type: 'expire-credentials', accessKeyId: first.accessKeyId });
     h.put('during');
     h.emu.emulator.injectFault({ type: 'drop' });
-    await until(() => h.started() === 2, 'started again with the new token');
+    await until(() => h.started() === 2, 5_000, 'started again with the new token');
     expect(h.reasons()).toEqual(['connection', 'expired-credentials']);
     expect(h.restartLogs()[1]).toMatchObject({ reason: 'expired-credentials', error: 'ExpiredTokenException (HTTP 400)', credentials: 'asked for again before the retry' });
     expect(h.restartLogs()[1]!['unhealthyRules']).toBeUndefined();
     expect(asked).toBeGreaterThan(askedWhileRunning);
-    await until(() => h.got.messages().includes('during'), 'the gap backfilled (FilterLogEvents signed with the new token)');
+    await until(() => h.got.messages().includes('during'), 5_000, 'the gap backfilled (FilterLogEvents signed with the new token)');
     expectEachOnce(h, ['before', 'during']);
   });
 
@@ -232,10 +233,10 @@ describe('credentials refused: asked for again before the retry', () => {
       let current = bad;
       const h = await harness({ emulator: { credentials: [second] }, source: { credentials: async () => current, slowRetryMs: 300 } });
       await h.source.apply(rules(payments), h.config);
-      await until(() => h.source.health().unhealthyRules.includes('pay'), 'unhealthy');
+      await until(() => h.source.health().unhealthyRules.includes('pay'), 5_000, 'unhealthy');
       expect(h.restartLogs()[0]).toMatchObject({ reason, error, unhealthyRules: ['pay'], delayMs: 300, credentials: 'asked for again before the retry' });
       current = second;
-      await until(() => h.source.health().ready, 'ready with the right credentials');
+      await until(() => h.source.health().ready, 5_000, 'ready with the right credentials');
       expect(h.source.health().unhealthyRules).toEqual([]);
       expect(new Set(h.reasons())).toEqual(new Set([reason]));
     });
@@ -271,12 +272,12 @@ describe('logGroupIdentifier in results: every event reaches exactly the rules o
       await src.apply(rs, h.config);
       await h.emu.emulator.waitForActiveSessions(1);
       expect(h.emu.emulator.sessions()[0]!.request.logGroupIdentifiers).toEqual([arnOf('/a'), arnOf('/b')]);
-      await until(() => src.health().ready, 'ready');
+      await until(() => src.health().ready, 5_000, 'ready');
       h.emu.emulator.ingest([
         { logGroup: '/a', logStream: 's', timestamp: Date.now(), message: 'ERROR in a' },
         { logGroup: '/b', logStream: 's', timestamp: Date.now(), message: 'ERROR in b' },
       ]);
-      await until(() => fired.length >= 2, 'two alerts');
+      await until(() => fired.length >= 2, 5_000, 'two alerts');
       await new Promise((r) => setTimeout(r, 150));
       expect(fired.sort()).toEqual(['a-err:ERROR in a', 'b-err:ERROR in b']);
       expect([...new Set(groups)].sort()).toEqual(['/a', '/b']);
