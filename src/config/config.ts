@@ -209,8 +209,8 @@ function buildConfig(raw: RawConfig, base: Config, dir: string, source: YamlSour
     destinations[name] = buildDestination(name, d);
   }
   const s = raw.sessions ?? {};
-  const aws = buildSource(raw.aws ?? raw.sources?.[DEFAULT_SOURCE]);
-  const sources = raw.sources ? Object.fromEntries([[DEFAULT_SOURCE, aws], ...Object.entries(raw.sources).filter(([n]) => n !== DEFAULT_SOURCE).map(([n, r]) => [n, buildSource(r)])]) : undefined;
+  const aws = buildSource(raw.aws ?? raw.sources?.[DEFAULT_SOURCE], DEFAULT_SOURCE);
+  const sources = raw.sources ? Object.fromEntries([[DEFAULT_SOURCE, aws], ...Object.entries(raw.sources).filter(([n]) => n !== DEFAULT_SOURCE).map(([n, r]) => [n, buildSource(r, n)])]) : undefined;
   return {
     ...base,
     aws,

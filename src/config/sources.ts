@@ -28,11 +28,21 @@ export interface RawAwsSource {
   linkedAccounts?: string[];
 }
 
-export function buildSource(raw: RawAwsSource | undefined): AwsSource {
+/** Shortest and longest role session STS grants (DurationSeconds 900..43200). */
+export const ROLE_DURATION_MIN_MS = 900_000;
+export const ROLE_DURATION_MAX_MS = 12 * 3_600_000;
+
+/** The session name a role is assumed with when `sessionName` is not set: `tailwatch-<source>` (CloudTrail shows it). */
+export function defaultRoleSessionName(name: string): string {
+  return `tailwatch-${name}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
+}
+
+export function buildSource(raw: RawAwsSource | undefined, name: string = DEFAULT_SOURCE): AwsSource {
   if (!raw) return {};
   const { duration, sessionName, linkedAccounts, ...rest } = raw;
   const out: Record<string, unknown> = { ...rest };
   if (sessionName !== undefined) out['roleSessionName'] = sessionName;
+  else if (raw.roleArn !== undefined) out['roleSessionName'] = defaultRoleSessionName(name);
   if (duration !== undefined) out['roleDurationMs'] = parseDuration(duration);
   if (linkedAccounts !== undefined) out['linkedAccounts'] = [...linkedAccounts];
   return out as AwsSource;
@@ -101,7 +111,7 @@ interface RawSourcesConfig {
 
 /**
  * The problems of `aws:`, `sources:` and `shard:` past the schema: the default source
- * written twice, a role to assume (not in this version), two sources on one account and
+ * written twice, role settings without a role or a duration STS refuses, two sources on one account and
  * region (one quota counted twice), a shard index past its count.
  */
 export function sourceProblems(raw: RawSourcesConfig, source: YamlSource): Problem[] {
@@ -118,7 +128,10 @@ export function sourceProblems(raw: RawSourcesConfig, source: YamlSource): Probl
     if (!s || typeof s !== 'object') continue;
     const where = at.join('.');
     if (s.roleArn !== undefined) {
-      out.push(source.problem([...at, 'roleArn'], `${where}.roleArn: assuming a role is not in this version yet; use a profile whose ~/.aws/config entry assumes it (role_arn, source_profile or credential_source, external_id, duration_seconds)`, 'source'));
+      const ms = typeof s.duration === 'string' ? parseDuration(s.duration) : undefined;
+      if (ms !== undefined && (ms < ROLE_DURATION_MIN_MS || ms > ROLE_DURATION_MAX_MS || ms % 1000 !== 0)) {
+        out.push(source.problem([...at, 'duration'], `${where}.duration: ${s.duration} is not a role session STS grants: whole seconds from 15m to 12h (and at most the role's maximum session duration)`, 'source'));
+      }
     } else {
       for (const k of ['externalId', 'sessionName', 'duration'] as const) {
         if (s[k] !== undefined) out.push(source.problem([...at, k], `${where}.${k}: only with roleArn`, 'source', { at: 'key' }));

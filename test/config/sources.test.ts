@@ -130,3 +130,41 @@ describe('shards split the sources with no coordination', () => {
     expect(seen.sort()).toEqual(['a', 'b', 'c']);
   });
 });
+
+describe('a source that assumes a role', () => {
+  const withRole = (role: string) => `aws: { region: eu-west-1, accountId: "111111111111" }
+sources:
+  prod:
+    region: us-east-1
+    accountId: "222222222222"
+    roleArn: "arn:aws:iam::222222222222:role/tailwatch-reader"
+${role}destinations: { c: { type: console } }
+defaults: { notify: [c] }
+rules: { paths: [rules.yaml] }
+`;
+  const rules = 'rules:\n  - id: a\n    source: { from: prod, logGroups: [/app] }\n';
+
+  it('loads roleArn, externalId, sessionName and duration; the session name defaults to tailwatch-<source>', async () => {
+    const full = await load(rules, withRole('    externalId: ext-123\n    sessionName: tw-prod\n    duration: 2h\n'));
+    expect(full.problems.map(formatProblem)).toEqual([]);
+    expect(configForSource(full.config, 'prod').aws).toMatchObject({ roleArn: 'arn:aws:iam::222222222222:role/tailwatch-reader', externalId: 'ext-123', roleSessionName: 'tw-prod', roleDurationMs: 7_200_000 });
+    const bare = await load(rules, withRole(''));
+    expect(bare.problems.map(formatProblem)).toEqual([]);
+    expect(configForSource(bare.config, 'prod').aws).toMatchObject({ roleSessionName: 'tailwatch-prod' });
+    expect(configForSource(bare.config, 'prod').aws.roleDurationMs).toBeUndefined();
+  });
+
+  it('refuses a duration STS does not grant, and a session name or external id STS refuses, with positions', async () => {
+    for (const [extra, want] of [
+      ['    duration: 10m\n', /^tailwatch\.yaml:7:15: sources\.prod\.duration: 10m is not a role session STS grants: whole seconds from 15m to 12h/],
+      ['    duration: 13h\n', /^tailwatch\.yaml:7:15: sources\.prod\.duration: 13h is not a role session STS grants/],
+      ['    sessionName: "has space"\n', /^tailwatch\.yaml:7:18: sources\.prod\.sessionName/],
+      ['    externalId: "x y!"\n', /^tailwatch\.yaml:7:17: sources\.prod\.externalId/],
+    ] as const) {
+      const loaded = await load(rules, withRole(extra));
+      const problems = loaded.problems.map(formatProblem);
+      expect(problems.length, extra).toBe(1);
+      expect(problems[0], extra).toMatch(want);
+    }
+  });
+});
