@@ -1,7 +1,8 @@
 /**
  * The emulator: a node:http server speaking CloudWatch Logs' AWS JSON 1.1
  * protocol (POST `/`, `x-amz-target: Logs_20140328.<Op>`) and StartLiveTail's
- * event stream, plus an admin endpoint for tests (`/_emulator/...`).
+ * event stream, STS AssumeRole (sts.ts: for sources with a roleArn), plus an admin endpoint
+ * for tests (`/_emulator/...`).
  * Constructing it does no I/O; `start()` listens, `stop()` ends every session
  * and closes every connection.
  *
@@ -23,6 +24,7 @@ import { resolveLiveTail } from './live-tail-request.js';
 import * as ops from './operations.js';
 import { checkSignature, type EmulatorCredentials } from './sigv4.js';
 import { LogStore } from './store.js';
+import { assumeRole, isStsRequest, sendXml, StsError, stsErrorXml, type AssumeRoleCall, type EmulatorRole } from './sts.js';
 
 export interface EmulatorOptions {
   /** Default 127.0.0.1. */
@@ -68,6 +70,12 @@ export interface EmulatorOptions {
    * Default: signatures are not checked (any credentials work).
    */
   readonly credentials?: readonly EmulatorCredentials[] | undefined;
+  /**
+   * The roles STS AssumeRole may assume, by ARN, with the external id each one's trust policy
+   * asks for; any other role is AccessDenied. Default: any role, any external id.
+   * The credentials AssumeRole issues are accepted by the SigV4 checking above until they expire.
+   */
+  readonly roles?: Readonly<Record<string, EmulatorRole>> | undefined;
   /** The `logGroupIdentifier` form of Live Tail results: `arn` (as requested, default), `account-name`, `name`. */
   readonly resultIdentifiers?: ResultIdentifierForm | undefined;
 }
@@ -114,6 +122,12 @@ export class Emulator {
   private readonly refusals = new Refusals();
   private readonly startFaults = new StartFaults();
   private readonly credentials: readonly EmulatorCredentials[] | undefined;
+  private readonly roles: Readonly<Record<string, EmulatorRole>> | undefined;
+  /** Credentials STS AssumeRole issued (accepted with `credentials`). */
+  private readonly issued: EmulatorCredentials[] = [];
+  private readonly assumeRoleLog: AssumeRoleCall[] = [];
+  /** The access keys that signed each operation (tests: which credentials a client used). */
+  private readonly signers = new Map<string, Set<string>>();
   /** Access keys whose session token an `expire-credentials` fault expired. */
   private readonly expiredKeys = new Set<string>();
   private resultIdentifiers: ResultIdentifierForm;
@@ -143,6 +157,7 @@ export class Emulator {
     this.liveTailAcceptsNames = options.liveTailAcceptsNames ?? false;
     this.onFrameWritten = options.onFrameWritten;
     this.credentials = options.credentials;
+    this.roles = options.roles;
     this.resultIdentifiers = options.resultIdentifiers ?? 'arn';
     this.changes.setMaxListeners(0);
     this.store.subscribe((region, group, events) => {
@@ -319,14 +334,17 @@ export class Emulator {
       const path = (req.url ?? '/').split('?')[0]!;
       if (path.startsWith('/_emulator/')) return await this.handleAdmin(path, req, res);
       const target = req.headers['x-amz-target'];
+      if (req.method === 'POST' && path === '/' && isStsRequest(req.headers['content-type'], target)) return await this.handleSts(req, res, requestId);
       if (req.method !== 'POST' || path !== '/' || typeof target !== 'string' || !target.startsWith(TARGET_PREFIX)) {
         throw new AwsError('UnknownOperationException', 'Expected POST / with an x-amz-target header Logs_20140328.<Operation>.');
       }
       const operation = target.slice(TARGET_PREFIX.length);
       this.calls.set(operation, (this.calls.get(operation) ?? 0) + 1);
+      const signer = signingKey(req);
+      if (signer !== undefined) this.signers.set(operation, (this.signers.get(operation) ?? new Set()).add(signer));
       const body = await readBody(req);
       if (this.credentials) {
-        const denied = checkSignature(req, body, this.credentials, this.clock(), (key) => this.expiredKeys.has(key));
+        const denied = checkSignature(req, body, this.accepted(), this.clock(), (key) => this.expiredKeys.has(key));
         if (denied) throw denied;
       }
       let input: unknown;
@@ -352,6 +370,39 @@ export class Emulator {
       else if (err instanceof BodyTooLarge) sendJson(res, 413, { __type: 'SerializationException', message: err.message }, requestId);
       else sendJson(res, 500, { __type: 'InternalFailure', message: err instanceof Error ? err.message : String(err) }, requestId);
     }
+  }
+
+  private accepted(): readonly EmulatorCredentials[] {
+    return this.issued.length === 0 ? (this.credentials ?? []) : [...(this.credentials ?? []), ...this.issued];
+  }
+
+  /** STS (query protocol): AssumeRole, signed like any call when `credentials` are checked. */
+  private async handleSts(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+    try {
+      const body = await readBody(req);
+      this.calls.set('AssumeRole', (this.calls.get('AssumeRole') ?? 0) + 1);
+      if (this.credentials) {
+        const denied = checkSignature(req, body, this.accepted(), this.clock(), (key) => this.expiredKeys.has(key));
+        if (denied) throw new StsError(denied.type === 'UnrecognizedClientException' ? 'InvalidClientTokenId' : denied.type === 'ExpiredTokenException' ? 'ExpiredToken' : 'SignatureDoesNotMatch', denied.message, 403);
+      }
+      const signedBy = signingKey(req);
+      const form = new URLSearchParams(body.toString('utf8'));
+      const out = assumeRole(form, { now: this.clock(), roles: this.roles, signedBy, requestId }, (c) => this.assumeRoleLog.push(c), (c) => this.issued.push(c));
+      sendXml(res, 200, out, requestId);
+    } catch (err) {
+      const e = err instanceof StsError ? err : new StsError('InternalFailure', err instanceof Error ? err.message : String(err), 500);
+      sendXml(res, e.status, stsErrorXml(e.code, e.message, requestId), requestId);
+    }
+  }
+
+  /** The access keys that signed calls of `operation` (signed or not, accepted or not). */
+  signersOf(operation: string): string[] {
+    return [...(this.signers.get(operation) ?? [])].sort();
+  }
+
+  /** The STS AssumeRole calls received, in order. */
+  assumeRoleCalls(): AssumeRoleCall[] {
+    return [...this.assumeRoleLog];
   }
 
   private startLiveTail(ctx: ops.OperationContext, input: ops.OperationInput, requestId: string, res: ServerResponse): void {
@@ -482,6 +533,12 @@ function sendJson(res: ServerResponse, status: number, body: unknown, requestId?
 function namedGroups(input: ops.OperationInput): string[] {
   const ids = [input['logGroupName'], input['logGroupIdentifier'], ...(Array.isArray(input['logGroupIdentifiers']) ? input['logGroupIdentifiers'] : [])];
   return ids.filter((id): id is string => typeof id === 'string').map((id) => parseLogGroupArn(id)?.name ?? id);
+}
+
+/** The access key of the SigV4 credential scope, if the request is signed. */
+function signingKey(req: IncomingMessage): string | undefined {
+  const auth = req.headers['authorization'];
+  return typeof auth === 'string' ? /Credential=([^/,\s]+)\//.exec(auth)?.[1] : undefined;
 }
 
 /** The region of the SigV4 credential scope, if the request is signed. */
