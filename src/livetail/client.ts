@@ -2,10 +2,14 @@
  * The SDK client factory. A loopback endpoint (the emulator) with no
  * AWS_ACCESS_KEY_ID in the environment gets static placeholder credentials,
  * so demos and tests need no AWS account; anything else uses the SDK's
- * default chain (with `aws.profile` when set). `disableHostPrefix` is needed
- * for any custom endpoint (StartLiveTail otherwise goes to `stream-<host>`).
+ * default chain (with `aws.profile` when set). A source with `roleArn` assumes
+ * that role through the SDK's own `fromTemporaryCredentials`, from those base
+ * credentials; the client refreshes them before they expire. `disableHostPrefix`
+ * is needed for any custom endpoint (StartLiveTail otherwise goes to `stream-<host>`).
  */
 import { CloudWatchLogsClient, type CloudWatchLogsClientConfig } from '@aws-sdk/client-cloudwatch-logs';
+import { fromIni, fromNodeProviderChain, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import { AssumeRoleError } from './errors.js';
 import type { SessionClients } from './session.js';
 import type { Config } from '../model/config.js';
 
@@ -32,6 +36,12 @@ export interface ClientOptions {
   readonly credentials?: CloudWatchLogsClientConfig['credentials'] | undefined;
 }
 
+/** The credentials a loopback endpoint gets when AWS_ACCESS_KEY_ID is not set. */
+export const PLACEHOLDER_CREDENTIALS = { accessKeyId: 'AKIDTAILWATCHLOCAL', secretAccessKey: 'tailwatch-local-placeholder' } as const;
+
+/** The session name of a role assumed without `sessionName`: says who assumed it (CloudTrail shows it). */
+export const DEFAULT_ROLE_SESSION_NAME = 'tailwatch';
+
 export function createLogsClient(opts: ClientOptions): CloudWatchLogsClient {
   const env = opts.env ?? process.env;
   const cfg: CloudWatchLogsClientConfig = { region: opts.region };
@@ -39,13 +49,40 @@ export function createLogsClient(opts: ClientOptions): CloudWatchLogsClient {
   if (opts.aws.endpoint) {
     cfg.endpoint = opts.aws.endpoint;
     cfg.disableHostPrefix = true;
-    if (isLoopbackEndpoint(opts.aws.endpoint) && !env['AWS_ACCESS_KEY_ID']) {
-      cfg.credentials = { accessKeyId: 'AKIDTAILWATCHLOCAL', secretAccessKey: 'tailwatch-local-placeholder' };
-    }
+    if (isLoopbackEndpoint(opts.aws.endpoint) && !env['AWS_ACCESS_KEY_ID']) cfg.credentials = { ...PLACEHOLDER_CREDENTIALS };
   }
   if (opts.credentials) cfg.credentials = opts.credentials;
+  if (opts.aws.roleArn) cfg.credentials = roleCredentials(opts.aws, opts.region, cfg.credentials);
   if (!cfg.credentials && opts.aws.profile) cfg.profile = opts.aws.profile;
   return new CloudWatchLogsClient(cfg);
+}
+
+/**
+ * The role's temporary credentials: STS AssumeRole signed with the base credentials (`base`
+ * when decided above, else the profile through fromIni, else the default chain), in the
+ * source's region and at its endpoint (the emulator answers STS too).
+ */
+function roleCredentials(aws: AwsSettings, region: string, base: CloudWatchLogsClientConfig['credentials']): NonNullable<CloudWatchLogsClientConfig['credentials']> {
+  const masterCredentials = base ?? (aws.profile ? fromIni({ profile: aws.profile }) : fromNodeProviderChain());
+  const roleArn = aws.roleArn!;
+  const assume = fromTemporaryCredentials({
+    params: {
+      RoleArn: roleArn,
+      RoleSessionName: aws.roleSessionName ?? DEFAULT_ROLE_SESSION_NAME,
+      ...(aws.externalId !== undefined ? { ExternalId: aws.externalId } : {}),
+      ...(aws.roleDurationMs !== undefined ? { DurationSeconds: Math.round(aws.roleDurationMs / 1000) } : {}),
+    },
+    masterCredentials,
+    clientConfig: { region, ...(aws.endpoint ? { endpoint: aws.endpoint } : {}) },
+  });
+  // The failure names the role, so a log line says which source's role was refused.
+  return async (props) => {
+    try {
+      return await assume(props);
+    } catch (err) {
+      throw new AssumeRoleError(roleArn, err);
+    }
+  };
 }
 
 /** One client per region and purpose, destroyed together. */

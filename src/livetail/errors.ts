@@ -43,7 +43,33 @@ const BY_NAME: Readonly<Record<string, RestartReason>> = {
   InvalidParameterException: 'invalid-parameter',
   InvalidOperationException: 'invalid-parameter',
   ValidationException: 'invalid-parameter',
+  // STS, when a source's role cannot be assumed (AssumeRoleError carries STS's error name).
+  AccessDenied: 'access-denied',
+  InvalidClientTokenId: 'unauthenticated',
+  SignatureDoesNotMatch: 'unauthenticated',
+  ExpiredToken: 'expired-credentials',
+  RegionDisabledException: 'access-denied',
 };
+
+/**
+ * Assuming a source's role failed: STS's error, named as STS names it (AccessDenied, …) so it is
+ * classified like the service's own, with the role ARN for the log line (an ARN is no secret;
+ * STS's message, which may name the caller, is not repeated).
+ */
+export class AssumeRoleError extends Error {
+  readonly $fault: unknown;
+  readonly $metadata: unknown;
+  constructor(
+    readonly roleArn: string,
+    cause: unknown,
+  ) {
+    super(`assuming role ${roleArn} failed`, { cause });
+    const c = (cause ?? {}) as { name?: unknown; $fault?: unknown; $metadata?: unknown };
+    this.name = typeof c.name === 'string' && c.name !== '' ? c.name : 'Error';
+    this.$fault = c.$fault;
+    this.$metadata = c.$metadata;
+  }
+}
 
 /**
  * A session error not caused by our own abort. A service exception of another name is
@@ -101,5 +127,6 @@ export function describeError(err: unknown): string {
   if (net && typeof net.address === 'string') parts.push(`(${String(net.syscall)} ${net.address}${typeof net.port === 'number' ? `:${net.port}` : ''})`);
   const status = e.$metadata?.httpStatusCode;
   if (typeof status === 'number') parts.push(`(HTTP ${status})`);
+  if (err instanceof AssumeRoleError) parts.push(`assuming role ${err.roleArn}`);
   return parts.length > 0 ? parts.join(' ') : 'Error';
 }
