@@ -280,6 +280,11 @@ function regionChecks(config: Config, env: Readonly<Record<string, string | unde
 }
 
 function describeCredentialSource(config: Config, env: Readonly<Record<string, string | undefined>>): string {
+  if (config.aws.roleArn) return `role ${config.aws.roleArn} assumed from ${describeBaseCredentials(config, env)}`;
+  return describeBaseCredentials(config, env);
+}
+
+function describeBaseCredentials(config: Config, env: Readonly<Record<string, string | undefined>>): string {
   if (config.aws.endpoint && isLoopbackEndpoint(config.aws.endpoint) && !env['AWS_ACCESS_KEY_ID']) return 'placeholder credentials for a local endpoint (no AWS_ACCESS_KEY_ID set)';
   if (env['AWS_ACCESS_KEY_ID']) return 'AWS_ACCESS_KEY_ID from the environment';
   if (config.aws.profile) return `profile "${config.aws.profile}" (aws.profile)`;
@@ -304,7 +309,9 @@ function credentialCheck(input: {
       check: 'credentials',
       status: 'fail',
       message: `no credentials from ${input.credentialSource}: ${input.credentialError}`,
-      fix: 'set aws.profile or AWS_PROFILE, export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run with an instance or task role',
+      fix: config.aws.roleArn
+        ? `check that the base identity may sts:AssumeRole on ${config.aws.roleArn} and that the role's trust policy lets it in (its principal, and sts:ExternalId when externalId is set)`
+        : 'set aws.profile or AWS_PROFILE, export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run with an instance or task role',
     };
   }
   const key = credentials.accessKeyId.length > 4 ? `access key …${credentials.accessKeyId.slice(-4)}` : 'access key';

@@ -61,15 +61,15 @@ export const iamPolicyCommand: CommandDef = {
       plans.push({ name, plan });
     }
     if (!several || only !== undefined) {
-      const { plan } = plans[0]!;
-      io.stdout.write(format === 'json' ? JSON.stringify(plan.policy, null, 2) + '\n' : formatPolicyText(plan));
+      const { name, plan } = plans[0]!;
+      io.stdout.write(format === 'json' ? JSON.stringify(plan.policy, null, 2) + '\n' : formatPolicyText(plan) + assumeRoleNote(all.get(name) ?? config.aws));
     } else if (format === 'json') {
       io.stdout.write(JSON.stringify({ sources: Object.fromEntries(plans.map(({ name, plan }) => [name, { region: all.get(name)?.region, accountId: all.get(name)?.accountId, credentials: credentialsText(all.get(name)!), policy: plan.policy }])) }, null, 2) + '\n');
     } else {
       for (const { name, plan } of plans) {
         const s = all.get(name)!;
         io.stdout.write(`# ===== Source ${name}: ${s.region ?? 'region from the environment'}${s.accountId ? `, account ${s.accountId}` : ''} — attach to ${credentialsText(s)} (tailwatch iam-policy --source ${name} --format json prints it alone)\n`);
-        io.stdout.write(formatPolicyText(plan) + '\n');
+        io.stdout.write(formatPolicyText(plan) + assumeRoleNote(s) + '\n');
       }
     }
     const missing = plans.flatMap(({ name, plan }) => plan.missing.map((m) => ({ ...m, name })));
@@ -80,7 +80,25 @@ export const iamPolicyCommand: CommandDef = {
 
 /** Whose credentials a source's policy is for. */
 function credentialsText(s: AwsSource): string {
+  if (s.roleArn) return `role ${s.roleArn}`;
+  return baseCredentialsText(s);
+}
+
+function baseCredentialsText(s: AwsSource): string {
   return s.profile ? `the role or user of profile ${s.profile}` : 'the role or user of the default credential chain';
+}
+
+/**
+ * Guidance for a source that assumes a role (text form only: the JSON document is the role's own policy):
+ * the base identity needs sts:AssumeRole on it, and the role's trust policy must let that identity in.
+ */
+function assumeRoleNote(s: AwsSource): string {
+  if (!s.roleArn) return '';
+  return (
+    `# The policy above is for role ${s.roleArn}. The base identity (${baseCredentialsText(s)}) needs\n` +
+    `#   {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "${s.roleArn}"}\n` +
+    `# and the role's trust policy must allow that identity sts:AssumeRole${s.externalId ? ' with the condition {"StringEquals": {"sts:ExternalId": "<the source\'s externalId>"}}' : ''}.\n`
+  );
 }
 
 /** One source's policy; undefined when a lookup failed (said through `fail`). */

@@ -230,3 +230,32 @@ describe('tailwatch doctor without a config', () => {
     expect(r.code).toBe(0);
   });
 });
+
+describe('tailwatch doctor: a source that assumes a role', () => {
+  const ROLE = 'arn:aws:iam::123456789012:role/tailwatch-reader';
+
+  it('says which role was assumed from which credentials, temporary and refreshed by the SDK', async () => {
+    seed('/app/api', '/aws/lambda/payments', '/app/secret');
+    const dir = makeProject({
+      'tailwatch.yaml': `aws: { region: us-east-1, accountId: "123456789012", endpoint: "${emu.endpoint}", roleArn: "${ROLE}", externalId: ext-secret-id, duration: 30m }\nrules: { paths: [rules] }\n`,
+      'rules/r.yaml': RULES,
+    });
+    const out = await doctor(dir);
+    expect(out.stdout).toMatch(new RegExp(`^ok {4}credentials: role ${ROLE.replace(/[/.]/g, '\\$&')} assumed from placeholder credentials for a local endpoint \\(no AWS_ACCESS_KEY_ID set\\), access key …\\w{4}, temporary, expires in 30 min \\(refreshed by the SDK\\); account 123456789012`, 'm'));
+    expect(emu.emulator.assumeRoleCalls()[0]).toMatchObject({ roleArn: ROLE, externalId: 'ext-secret-id', roleSessionName: 'tailwatch-default', durationSeconds: 1800 });
+    expect(out.stdout + out.stderr).not.toContain('ext-secret-id');
+  });
+
+  it('a refused AssumeRole: the credentials line fails naming the role, no secret', async () => {
+    await emu.close();
+    emu = await startEmulator({ updateIntervalMs: 0, roles: { [ROLE]: { externalId: 'the-right-one' } } });
+    const dir = makeProject({
+      'tailwatch.yaml': `aws: { region: us-east-1, accountId: "123456789012", endpoint: "${emu.endpoint}", roleArn: "${ROLE}", externalId: the-wrong-one }\nrules: { paths: [rules] }\n`,
+      'rules/r.yaml': RULES,
+    });
+    const out = await doctor(dir);
+    expect(out.code).toBe(1);
+    expect(out.stdout).toContain(`fail  credentials: no credentials from role ${ROLE} assumed from placeholder credentials for a local endpoint (no AWS_ACCESS_KEY_ID set): AccessDenied (HTTP 403) assuming role ${ROLE} — check that the base identity may sts:AssumeRole on ${ROLE} and that the role's trust policy lets it in`);
+    expect(out.stdout + out.stderr).not.toContain('the-wrong-one');
+  });
+});

@@ -131,3 +131,25 @@ describe('tailwatch iam-policy', () => {
     expect(r.stderr).toBe('tailwatch iam-policy: rule pay: not in the policy: no region for log group "/ecs/payments" (set aws.region)\n');
   });
 });
+
+describe('tailwatch iam-policy: a source that assumes a role', () => {
+  const ROLE = 'arn:aws:iam::123456789012:role/tailwatch-reader';
+  const RULE = 'rules:\n  - id: a\n    source: { logGroups: [/app/api] }\n';
+
+  it('text: the policy is the role’s; the base identity is told it needs sts:AssumeRole on the role (no external id printed)', async () => {
+    const dir = makeProject({ 'tailwatch.yaml': CONFIG(`, accountId: "123456789012", profile: ops, roleArn: "${ROLE}", externalId: ext-secret-id`), 'rules/r.yaml': RULE });
+    const r = await policyOf(dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`# The policy above is for role ${ROLE}. The base identity (the role or user of profile ops) needs\n#   {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "${ROLE}"}\n`);
+    expect(r.stdout).toContain('{"StringEquals": {"sts:ExternalId": "<the source\'s externalId>"}}');
+    expect(r.stdout).not.toContain('ext-secret-id');
+  });
+
+  it('--format json: only the role’s own policy, no sts:AssumeRole in it', async () => {
+    const dir = makeProject({ 'tailwatch.yaml': CONFIG(`, accountId: "123456789012", roleArn: "${ROLE}"`), 'rules/r.yaml': RULE });
+    const r = await policyOf(dir, '--format', 'json');
+    expect(r.code, r.stderr).toBe(0);
+    const policy = JSON.parse(r.stdout) as IamPolicy;
+    expect(policy.Statement.flatMap((s) => s.Action)).not.toContain('sts:AssumeRole');
+  });
+});
