@@ -10,7 +10,7 @@
  * characters, destinations their host and port (the path and query of a
  * webhook URL are its token).
  *
- * "Whose credentials": STS is not a dependency, so the account is
+ * "Whose credentials": GetCallerIdentity is not called, so the account is
  * `aws.accountId` or the account of the ARNs DescribeLogGroups returns for
  * the groups named by name; both are compared when both are known.
  */
