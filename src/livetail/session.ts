@@ -27,7 +27,7 @@ import type { TimerHandle, Timers } from '../time.js';
 import { ADAPTIVE_DEFAULTS, UpdateWindow, type AdaptiveThresholds, type ObservedStats } from './adaptive.js';
 import type { FilterBudget } from './budget.js';
 import { Coverage } from './coverage.js';
-import { classifyError, describeError, policyFor, refreshesCredentials, type RestartReason } from './errors.js';
+import { AssumeRoleError, classifyError, describeError, policyFor, refreshesCredentials, type RestartReason } from './errors.js';
 import { Refetch } from './refetch.js';
 import type { SourceMetrics, SupervisorSettings } from './session-settings.js';
 import { type SessionSpec } from './spec.js';
@@ -80,6 +80,8 @@ export interface RestartInfo {
   /** The session's rules are unhealthy until it starts (access denied, missing group, invalid parameter). */
   readonly unhealthy: boolean;
   readonly rules: readonly string[];
+  /** The source's role could not be assumed (its ARN): no log group is to blame. */
+  readonly roleRefused?: string | undefined;
 }
 
 /** A restart backfills at most this far back (FilterLogEvents results are held in memory). */
@@ -229,7 +231,8 @@ export class SupervisedSession {
       if (this.unhealthy) fields['unhealthyRules'] = this.rulesServed;
       this.log.warn(fields, 'session restarting');
       try {
-        this.deps.onRestart?.({ session: this.id, reason, delayMs, error: fields['error'] as string | undefined, unhealthy: this.unhealthy, rules: this.rulesServed });
+        const roleRefused = outcome.error instanceof AssumeRoleError ? outcome.error.roleArn : undefined;
+        this.deps.onRestart?.({ session: this.id, reason, delayMs, error: fields['error'] as string | undefined, unhealthy: this.unhealthy, rules: this.rulesServed, roleRefused });
       } catch (err) {
         this.log.error({ session: this.id, err }, 'restart handler failed');
       }

@@ -433,7 +433,15 @@ export class LiveTailSource implements EventSource {
       this.opts.logger.error({ err }, 'restart handler failed');
     }
     const groups = session.spec.params.logGroupIdentifiers;
-    if (isRefusal(info.reason) && groups.length > 1) void this.probeSession(key, session, info.reason);
+    if (info.roleRefused !== undefined) {
+      // The role was refused, not a log group: probing groups would blame each of them.
+      if (info.unhealthy) {
+        this.opts.logger.warn(
+          { region: session.spec.region, role: info.roleRefused, reason: info.reason, error: info.error, session: session.id, rules: info.rules, sessionRefused: true },
+          `role ${info.roleRefused} could not be assumed in ${session.spec.region}: its rules wait, ${this.retriedText()}`,
+        );
+      }
+    } else if (isRefusal(info.reason) && groups.length > 1) void this.probeSession(key, session, info.reason);
     else if (isRefusal(info.reason)) {
       // A session of one group is its own probe: say which group, where, and in which account.
       const arn = groups[0]!;
