@@ -267,7 +267,7 @@ async function ceiling(sourceCount = Number(opt('--sources')) || 1) {
   const wall = (Date.now() - t0) / 1000;
   const metricsAfter = await daemon.metrics();
   const ingested = metricValue(metricsAfter, 'tailwatch_events_total') - metricValue(metricsBefore, 'tailwatch_events_total');
-  const row = { sources: sourceCount, sessions, rules: 200 * sourceCount, eventsPerSecond: Math.round(sent / (SECONDS * 2)), sent, ingested, cpuPercent: ((s1.cpu - s0.cpu) / wall) * 100, rssMB: s1.rss / 1e6 };
+  const row = { sources: sourceCount, sessions, rules: 200 * sourceCount, eventsPerSecond: Math.round(sent / (SECONDS * 2)), sent, ingested, cpuPercent: ((s1.cpu - s0.cpu) / wall) * 100, rssMB: s1.rss / 1e6, heapUsedMB: metricValue(metricsAfter, 'tailwatch_nodejs_heap_size_used_bytes') / 1e6, heapTotalMB: metricValue(metricsAfter, 'tailwatch_nodejs_heap_size_total_bytes') / 1e6, externalMB: metricValue(metricsAfter, 'tailwatch_nodejs_external_memory_bytes') / 1e6 };
   log(`ceiling: ${JSON.stringify(row)}`);
   await daemon.stop();
   await receiver.close();

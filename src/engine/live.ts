@@ -278,10 +278,12 @@ export class LiveEngine {
     if (e.sampled) this.counters.sampledEvents++;
     let key: string | undefined;
     let view: EventView | undefined;
+    // Live Tail names the group by ARN: its name is taken out once, not once per rule.
+    const group = e.logGroup === '' ? '' : logGroupNameOf(e.logGroup);
     for (const id of src.rules) {
       const lane = this.lanes.get(id);
       if (lane === undefined) continue;
-      if (e.logGroup !== '' && !lane.groups.has(e.logGroup) && !lane.groups.has(logGroupNameOf(e.logGroup))) continue;
+      if (group !== '' && !lane.groups.has(group) && !lane.groups.has(e.logGroup)) continue;
       if (e.timestamp <= lane.clock) {
         this.live.late++;
         continue;
