@@ -7,6 +7,8 @@
  * watermark, in the same order and at the same times (they run at their due
  * time, not at the clock). So the rule counts it as received on arrival and
  * forgets it, and a log group's events are not kept once per rule reading it.
+ * (So a rejected line that two sessions deliver counts as received twice; only
+ * what is held is deduplicated, and only that counts towards decisions.)
  */
 import type { Rule } from '../model/config.js';
 import { compileRule, type CompiledRule } from './compile.js';
