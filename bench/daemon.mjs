@@ -159,6 +159,12 @@ const metricValue = (text, name, labels = '') => {
   return sum;
 };
 
+/** The daemon's V8 heap (used, reserved) and external memory, MB, from its /metrics. */
+function memoryOf(text) {
+  const mb = (name) => Math.round(metricValue(text, name) / 1e5) / 10;
+  return { heapUsed: mb('tailwatch_nodejs_heap_size_used_bytes'), heapTotal: mb('tailwatch_nodejs_heap_size_total_bytes'), external: mb('tailwatch_nodejs_external_memory_bytes') };
+}
+
 // ---- 1. latency ---------------------------------------------------------------
 
 async function latency() {
@@ -267,7 +273,7 @@ async function ceiling(sourceCount = Number(opt('--sources')) || 1) {
   const wall = (Date.now() - t0) / 1000;
   const metricsAfter = await daemon.metrics();
   const ingested = metricValue(metricsAfter, 'tailwatch_events_total') - metricValue(metricsBefore, 'tailwatch_events_total');
-  const row = { sources: sourceCount, sessions, rules: 200 * sourceCount, eventsPerSecond: Math.round(sent / (SECONDS * 2)), sent, ingested, cpuPercent: ((s1.cpu - s0.cpu) / wall) * 100, rssMB: s1.rss / 1e6 };
+  const row = { sources: sourceCount, sessions, rules: 200 * sourceCount, eventsPerSecond: Math.round(sent / (SECONDS * 2)), sent, ingested, cpuPercent: ((s1.cpu - s0.cpu) / wall) * 100, rssMB: s1.rss / 1e6, heapUsedMB: metricValue(metricsAfter, 'tailwatch_nodejs_heap_size_used_bytes') / 1e6, heapTotalMB: metricValue(metricsAfter, 'tailwatch_nodejs_heap_size_total_bytes') / 1e6, externalMB: metricValue(metricsAfter, 'tailwatch_nodejs_external_memory_bytes') / 1e6 };
   log(`ceiling: ${JSON.stringify(row)}`);
   await daemon.stop();
   await receiver.close();
@@ -362,6 +368,7 @@ async function soak() {
   const seconds = SOAK_EVENTS / groups.length / perSecond;
   await sleep(2000);
   const rssStart = procStats(daemon.child.pid).rss;
+  const memStart = memoryOf(await daemon.metrics());
   let dropping = true;
   let drops = 0;
   (async () => {
@@ -397,6 +404,8 @@ async function soak() {
     backfilled: metricValue(text, 'tailwatch_backfilled_events_total'),
     rssStartMB: rssStart / 1e6,
     rssEndMB: rssEnd / 1e6,
+    // Where the growth is: V8's heap (used, reserved) or buffers outside it.
+    memoryMB: { start: memStart, end: memoryOf(text) },
   };
   log(`soak: ${JSON.stringify(row)}`);
   await daemon.stop();

@@ -5,7 +5,6 @@
  * and SQLite.
  */
 import type { CommandDef } from './command.js';
-import { notYet } from './not-yet.js';
 
 export interface CommandEntry {
   readonly name: string;

@@ -289,7 +289,8 @@ export class Engine {
   }
 }
 
-function streamAllowed(cr: CompiledRule, stream: string): boolean {
+/** Whether the rule reads a stream of that name (its `logStreams` / `logStreamPrefixes`). */
+export function streamAllowed(cr: CompiledRule, stream: string): boolean {
   if (cr.streams !== undefined) return cr.streams.has(stream);
   if (cr.streamPrefixes !== undefined) return cr.streamPrefixes.some((p) => stream.startsWith(p));
   return true;

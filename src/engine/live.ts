@@ -12,6 +12,12 @@
  *   order, the order replay uses, each released only once every source of the
  *   rule has covered its timestamp (the rule's low watermark). Decisions and
  *   ids never depend on which session delivered first.
+ * - **Held once, and only where it may count.** An event waits for a rule's
+ *   watermark only if the rule may match it (select.ts): what its stream
+ *   filter, filter pattern or match tree rejects is counted as received on
+ *   arrival and forgotten, so the many rules reading one log group do not each
+ *   keep its whole feed. The test runs once per event and rule on one shared
+ *   parse; the rule's engine tests the events held again when it decides them.
  * - **One clock per rule.** Each rule runs in an Engine of its own whose clock
  *   stops at the rule's low watermark: a rule whose session is down or still
  *   backfilling waits (absence and resolve never decide on a gap), the others
@@ -28,6 +34,8 @@ import { EngineCounters } from './counters.js';
 import { Engine, type RuleErrorHandler } from './engine.js';
 import { eventKey, type LogEvent, type SourceBatch } from '../model/event.js';
 import { TimerHeap } from './heap.js';
+import { EventView } from './match.js';
+import { selectionOf, type Selection } from './select.js';
 import { ENGINE_STATE_VERSION, type EngineState, type RuleStateJson } from './state.js';
 
 /** The daemon's saved state: each rule's groups and its own clock. */
@@ -77,7 +85,7 @@ function countCopy(c: Copies, source: string): boolean {
   return n > most;
 }
 
-/** One rule: its engine, its pending events in canonical order, the sources serving it. */
+/** One rule: its engine, the events it may match pending in canonical order, the sources serving it. */
 class Lane {
   readonly pending = new TimerHeap<LogEvent>();
   readonly copies = new Map<string, Copies>();
@@ -87,6 +95,8 @@ class Lane {
     public rule: Rule,
     /** Log group names the rule reads (events of other groups never reach it). */
     public groups: ReadonlySet<string>,
+    /** Which events the rule may match (the others are not held). */
+    public selection: Selection,
   ) {}
 
   get clock(): number {
@@ -137,6 +147,11 @@ export class LiveEngine {
   /** A rule's clock: every event at or before it has been decided (-Infinity before any). */
   clockOf(ruleId: string): number | undefined {
     return this.lanes.get(ruleId)?.clock;
+  }
+
+  /** Events a rule holds until its watermark passes them (those it may match). */
+  pendingOf(ruleId: string): number {
+    return this.lanes.get(ruleId)?.pending.size ?? 0;
   }
 
   /** Sources' watermarks (ms; undefined before they covered anything). */
@@ -195,7 +210,10 @@ export class LiveEngine {
   /**
    * A new rule set: rules that keep their id keep their engines' state (engine.ts `reload`:
    * counts too unless what they count changed); open episodes of removed rules, or of rules
-   * whose grouping changed, are resolved (the alerts returned). Pending events stay.
+   * whose grouping changed, are resolved (the alerts returned). Pending events stay, and the new
+   * definition decides them; a rule whose source or match changed starts selecting with the events
+   * that arrive after the reload (those its old definition did not hold are gone), as it would if
+   * the reload had come a moment later.
    */
   reload(rules: RuleSet | readonly Rule[], silences: readonly Silence[] = this.silences): readonly RoutedAlert[] {
     this.silences = silences;
@@ -212,6 +230,7 @@ export class LiveEngine {
       lane.engine = r.engine;
       lane.rule = rule;
       lane.groups = groupsOf(rule);
+      lane.selection = selectionOf(rule, this.counters.forRule(id));
     }
     for (const [id, rule] of next) if (!this.lanes.has(id)) this.lanes.set(id, this.newLane(rule, undefined));
     // Sources keep serving what they served until they say otherwise.
@@ -234,7 +253,8 @@ export class LiveEngine {
     // Per-rule engines count rules into the shared counters; events are counted here, once.
     const counters = new EngineCounters(this.counters.rules);
     const state: EngineState | undefined = saved ? { version: ENGINE_STATE_VERSION, clock: saved.clock, gaps: saved.rule.gaps, rules: [saved.rule] } : undefined;
-    return new Lane(new Engine({ rules: [rule], silences: this.silences, state, counters, onRuleError: this.onRuleError }), rule, groupsOf(rule));
+    const engine = new Engine({ rules: [rule], silences: this.silences, state, counters, onRuleError: this.onRuleError });
+    return new Lane(engine, rule, groupsOf(rule), selectionOf(rule, this.counters.forRule(rule.id)));
   }
 
   /** Records which rules a source serves (a batch says it each time: a reload may change it). */
@@ -257,14 +277,18 @@ export class LiveEngine {
     this.counters.events++;
     if (e.sampled) this.counters.sampledEvents++;
     let key: string | undefined;
+    let view: EventView | undefined;
+    // Live Tail names the group by ARN: its name is taken out once, not once per rule.
+    const group = e.logGroup === '' ? '' : logGroupNameOf(e.logGroup);
     for (const id of src.rules) {
       const lane = this.lanes.get(id);
       if (lane === undefined) continue;
-      if (e.logGroup !== '' && !lane.groups.has(e.logGroup) && !lane.groups.has(logGroupNameOf(e.logGroup))) continue;
+      if (group !== '' && !lane.groups.has(group) && !lane.groups.has(e.logGroup)) continue;
       if (e.timestamp <= lane.clock) {
         this.live.late++;
         continue;
       }
+      if (!lane.selection.mayMatch((view ??= new EventView(e)))) continue;
       key ??= eventKey(e);
       let c = lane.copies.get(key);
       if (c === undefined) {

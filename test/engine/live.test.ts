@@ -10,7 +10,7 @@ import type { Alert } from '../../src/model/alert.js';
 import { Engine } from '../../src/engine/engine.js';
 import { eventKey, type LogEvent, type SourceBatch } from '../../src/model/event.js';
 import { LiveEngine } from '../../src/engine/live.js';
-import { brief, ev, rule, T0 } from '../kit/rules.js';
+import { brief, ev, m, rule, T0 } from '../kit/rules.js';
 
 const rules = [
   rule({ id: 'thr', logGroups: ['/a'], filterPattern: '{ $.level = "ERROR" }', throttle: '10s', resolve: true, window: { type: 'threshold', count: 3, within: '5s', groupBy: ['$.h'] } }),
@@ -18,6 +18,9 @@ const rules = [
   rule({ id: 'spk', logGroups: ['/a', '/b'], throttle: '5s', resolve: true, window: { type: 'spike', factor: 2, minCount: 3, within: '5s' } }),
   rule({ id: 'each', logGroups: ['/a'], filterPattern: 'WARN', throttle: '2s' }),
   rule({ id: 'thr2', logGroups: ['/a', '/b'], window: { type: 'threshold', count: 2, within: '3s' } }),
+  // Rules that do not hold what they reject (select.ts): their timers must still fall due as replay's do.
+  rule({ id: 'absw', logGroups: ['/a', '/b'], filterPattern: 'WARN', throttle: '3s', resolve: true, window: { type: 'absence', within: '3s', groupBy: ['$.h'] } }),
+  rule({ id: 'strm', logGroups: ['/a', '/b'], logStreams: ['s2'], match: m.field('$.h', { op: 'equals', value: 'h1' }), resolve: true, window: { type: 'threshold', count: 2, within: '2s' } }),
 ];
 const END = T0 + 60_000;
 
@@ -195,6 +198,27 @@ describe('one count per event and rule', () => {
       ...engine.receive({ source: 's1', rules: ['thr'], events: [], watermark: T0 + 5_000 }),
     ];
     expect(fired.map((r) => r.alert.count)).toEqual([3]);
+  });
+});
+
+describe('what a rule holds until its watermark', () => {
+  it('only the events it may match: the rest of its log group is counted as received and forgotten', () => {
+    const errors = rule({ id: 'errors', logGroups: ['/g'], filterPattern: '{ $.level = "ERROR" }', window: { type: 'threshold', count: 2, within: '1m' } });
+    const s2 = rule({ id: 's2', logGroups: ['/g'], logStreams: ['s2'] });
+    const all = rule({ id: 'all', logGroups: ['/g'], window: { type: 'threshold', count: 1000, within: '1m' } });
+    const engine = new LiveEngine({ rules: [errors, s2, all] });
+    const info = Array.from({ length: 100 }, (_, i) => ev(1 + i / 100, { level: 'INFO', i }, { logGroup: '/g' }));
+    const hits = [ev(2, { level: 'ERROR', i: 1 }, { logGroup: '/g' }), ev(3, { level: 'ERROR', i: 2 }, { logGroup: '/g' })];
+    const rules = ['errors', 's2', 'all'];
+    expect(engine.receive({ source: 's', rules, events: [...info, ...hits], watermark: undefined })).toEqual([]);
+    expect([engine.pendingOf('errors'), engine.pendingOf('s2'), engine.pendingOf('all')]).toEqual([2, 0, 102]);
+    // Rejected on arrival: counted as received (s2's stream filter does not route s1 to it at all).
+    expect(engine.counters.rules.get('errors')!.received).toBe(100);
+    expect(engine.counters.rules.get('s2')!.received).toBe(0);
+    const fired = engine.receive({ source: 's', rules, events: [], watermark: T0 + 5_000 });
+    expect(fired.map((r) => [r.alert.rule.id, r.alert.count])).toEqual([['errors', 2]]);
+    expect([engine.pendingOf('errors'), engine.pendingOf('all')]).toEqual([0, 0]);
+    expect([engine.counters.rules.get('errors')!.received, engine.counters.rules.get('errors')!.matched]).toEqual([102, 2]);
   });
 });
 

@@ -12,7 +12,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { IncomingWebhook, IncomingWebhookHTTPError, type IncomingWebhookSendArguments } from '@slack/webhook';
 import type { SlackDestination } from '../../model/config.js';
-import type { Alert } from '../../model/alert.js';
 import { realTimers } from '../../time.js';
 import { classifyResponse, requestFailure } from '../http.js';
 import { alertsOf, DELIVERY_HEADER, type Delivery, type NotifierDeps, type PacedNotifier, type Pacing, type SendOutcome } from '../notifier.js';
