@@ -10,75 +10,26 @@
  * (`Credential=…/<date>/<region>/logs/aws4_request`), else the default
  * region; log groups and the session quota are per region. Signatures are
  * verified only when the emulator is given `credentials` (sigv4.ts).
+ * Its options: options.ts; reading requests and writing JSON answers: http-parts.ts.
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MAX_CONCURRENT_SESSIONS, parseLogGroupArn } from '../aws/index.js';
+import { MAX_CONCURRENT_SESSIONS } from '../aws/index.js';
 import { AwsError } from './errors.js';
-import { parseFault, Refusals, StartFaults, type Fault, type ResultIdentifierForm } from './faults.js';
+import { Refusals, StartFaults, type Fault, type ResultIdentifierForm } from './faults.js';
 import { exceptionFrame } from './frames.js';
-import { LiveTailSession, type LiveTailResult, type LiveTailSessionInfo, type SessionEndReason } from './live-tail.js';
+import { LiveTailSession, type LiveTailSessionInfo, type SessionEndReason } from './live-tail.js';
 import { resolveLiveTail } from './live-tail-request.js';
 import * as ops from './operations.js';
 import { checkSignature, type EmulatorCredentials } from './sigv4.js';
+import { BodyTooLarge, namedGroups, readBody, sendJson, signedRegion, signingKey } from './http-parts.js';
+import { handleAdmin } from './admin.js';
+import type { EmulatorOptions } from './options.js';
+export type { EmulatorOptions } from './options.js';
 import { LogStore } from './store.js';
 import { assumeRole, isStsRequest, sendXml, StsError, stsErrorXml, type AssumeRoleCall, type EmulatorRole } from './sts.js';
-
-export interface EmulatorOptions {
-  /** Default 127.0.0.1. */
-  readonly host?: string | undefined;
-  /** Default 0 (an ephemeral port). */
-  readonly port?: number | undefined;
-  /** Region of requests whose signature names none. Default us-east-1. */
-  readonly region?: string | undefined;
-  /** Account of every log group ARN. Default 123456789012. */
-  readonly accountId?: string | undefined;
-  /** Epoch milliseconds: ingestion/creation times, PutLogEvents age checks, `refuse.forMs`. Default Date.now. */
-  readonly clock?: (() => number) | undefined;
-  /** [0,1): sampling of busy Live Tail updates. Default Math.random. */
-  readonly random?: (() => number) | undefined;
-  /** Live Tail update period. Default 1000; 0 = only on `flushUpdates()`. */
-  readonly updateIntervalMs?: number | undefined;
-  /** Live Tail session length before SessionTimeoutException. Default 3 hours. */
-  readonly sessionTimeoutMs?: number | undefined;
-  /** Concurrent Live Tail sessions per account and region. Default 15. */
-  readonly maxConcurrentSessions?: number | undefined;
-  /** Events per sessionUpdate before sampling. Default 500. */
-  readonly maxEventsPerUpdate?: number | undefined;
-  /** FilterLogEvents page size cap (lower it to exercise paging). Default 10000. */
-  readonly maxFilterPageSize?: number | undefined;
-  /**
-   * Stored events one FilterLogEvents call scans before returning (matching or not); default
-   * unbounded. Small values give the empty and partial pages with a nextToken the service returns.
-   */
-  readonly maxFilterScan?: number | undefined;
-  /**
-   * FilterLogEvents returns an event only once `ingestionTime + ingestionDelayMs ≤ now`, as the
-   * service makes events searchable some seconds after ingestion; Live Tail is not delayed.
-   * Default 0. Also settable while running (`setIngestionDelay`, POST /_emulator/ingestion-delay).
-   */
-  readonly ingestionDelayMs?: number | undefined;
-  /** Accept plain log group names in StartLiveTail (the real service wants ARNs). Default false. */
-  readonly liveTailAcceptsNames?: boolean | undefined;
-  /** Called when a sessionUpdate frame has been handed to the socket. */
-  readonly onFrameWritten?: ((events: readonly LiveTailResult[], at: number, sessionId: string) => void) | undefined;
-  /**
-   * Check every API request's SigV4 signature against these credentials, answering as the
-   * service does (UnrecognizedClientException, InvalidSignatureException, ExpiredTokenException).
-   * Default: signatures are not checked (any credentials work).
-   */
-  readonly credentials?: readonly EmulatorCredentials[] | undefined;
-  /**
-   * The roles STS AssumeRole may assume, by ARN, with the external id each one's trust policy
-   * asks for; any other role is AccessDenied. Default: any role, any external id.
-   * The credentials AssumeRole issues are accepted by the SigV4 checking above until they expire.
-   */
-  readonly roles?: Readonly<Record<string, EmulatorRole>> | undefined;
-  /** The `logGroupIdentifier` form of Live Tail results: `arn` (as requested, default), `account-name`, `name`. */
-  readonly resultIdentifiers?: ResultIdentifierForm | undefined;
-}
 
 export interface IngestEvent {
   readonly logGroup: string;
@@ -88,7 +39,6 @@ export interface IngestEvent {
 }
 
 const TARGET_PREFIX = 'Logs_20140328.';
-const MAX_BODY_BYTES = 8 * 1024 * 1024;
 const THREE_HOURS = 3 * 3_600_000;
 
 type JsonOperation = (ctx: ops.OperationContext, input: ops.OperationInput) => object;
@@ -332,7 +282,7 @@ export class Emulator {
     const requestId = randomUUID();
     try {
       const path = (req.url ?? '/').split('?')[0]!;
-      if (path.startsWith('/_emulator/')) return await this.handleAdmin(path, req, res);
+      if (path.startsWith('/_emulator/')) return await handleAdmin(this, path, req, res);
       const target = req.headers['x-amz-target'];
       if (req.method === 'POST' && path === '/' && isStsRequest(req.headers['content-type'], target)) return await this.handleSts(req, res, requestId);
       if (req.method !== 'POST' || path !== '/' || typeof target !== 'string' || !target.startsWith(TARGET_PREFIX)) {
@@ -467,83 +417,4 @@ export class Emulator {
     this.held.add(res);
     res.once('close', () => this.held.delete(res));
   }
-
-  private async handleAdmin(path: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (req.method === 'GET' && path === '/_emulator/sessions') {
-      return sendJson(res, 200, { ...this.stats(), sessions: this.sessions() });
-    }
-    if (req.method === 'POST' && path === '/_emulator/faults') {
-      let fault: Fault;
-      try {
-        fault = parseFault(JSON.parse((await readBody(req)).toString('utf8')));
-      } catch (err) {
-        return sendJson(res, 400, { error: err instanceof Error ? err.message : String(err) });
-      }
-      return sendJson(res, 200, { affectedSessions: this.injectFault(fault) });
-    }
-    if (req.method === 'POST' && path === '/_emulator/ingestion-delay') {
-      let ms: unknown;
-      try {
-        ms = (JSON.parse((await readBody(req)).toString('utf8')) as { ms?: unknown }).ms;
-      } catch {
-        ms = undefined;
-      }
-      if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) return sendJson(res, 400, { error: 'expected {"ms": a non-negative number}' });
-      this.setIngestionDelay(ms);
-      return sendJson(res, 200, { ingestionDelayMs: ms });
-    }
-    if (req.method === 'POST' && path === '/_emulator/flush') {
-      this.flushUpdates();
-      return sendJson(res, 200, { active: this.live.size });
-    }
-    sendJson(res, 404, { error: `no admin route ${req.method} ${path}` });
-  }
-}
-
-class BodyTooLarge extends Error {}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY_BYTES) {
-        req.pause();
-        reject(new BodyTooLarge(`request body larger than ${MAX_BODY_BYTES} bytes`));
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown, requestId?: string): void {
-  const text = JSON.stringify(body);
-  const headers: Record<string, string | number> = { 'content-type': 'application/x-amz-json-1.1', 'content-length': Buffer.byteLength(text) };
-  if (requestId) headers['x-amzn-requestid'] = requestId;
-  if (status >= 400 && typeof (body as { __type?: unknown }).__type === 'string') headers['x-amzn-errortype'] = (body as { __type: string }).__type;
-  res.writeHead(status, headers);
-  res.end(text);
-}
-
-/** The log group names a request names (by name or ARN), for refusals aimed at one group. */
-function namedGroups(input: ops.OperationInput): string[] {
-  const ids = [input['logGroupName'], input['logGroupIdentifier'], ...(Array.isArray(input['logGroupIdentifiers']) ? input['logGroupIdentifiers'] : [])];
-  return ids.filter((id): id is string => typeof id === 'string').map((id) => parseLogGroupArn(id)?.name ?? id);
-}
-
-/** The access key of the SigV4 credential scope, if the request is signed. */
-function signingKey(req: IncomingMessage): string | undefined {
-  const auth = req.headers['authorization'];
-  return typeof auth === 'string' ? /Credential=([^/,\s]+)\//.exec(auth)?.[1] : undefined;
-}
-
-/** The region of the SigV4 credential scope, if the request is signed. */
-function signedRegion(req: IncomingMessage): string | undefined {
-  const auth = req.headers['authorization'];
-  if (typeof auth !== 'string') return undefined;
-  return /Credential=[^/,\s]+\/\d{8}\/([a-z0-9-]+)\//.exec(auth)?.[1];
 }
