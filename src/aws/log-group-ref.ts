@@ -48,6 +48,14 @@ export function stripStar(identifier: string): string {
 }
 
 /**
+ * A rule's log group as every stage sees it: an ARN without the one trailing `:*` the
+ * console and IAM show (`…:log-group:/app:*` → `…:log-group:/app`); a name as written.
+ */
+export function ruleLogGroup(written: string): string {
+  return isArnLike(written) ? stripStar(written) : written;
+}
+
+/**
  * The log group name in a result's or rule's identifier: `arn:aws:logs:r:a:log-group:/x`
  * (also with `:*`) → `/x`; `123456789012:/x` (the form the service is reported to
  * echo in Live Tail results) → `/x`; names pass through (they cannot contain `:`).
@@ -94,7 +102,7 @@ export interface LogGroupTarget {
 
 export function logGroupTarget(written: string): LogGroupTarget {
   if (!isArnLike(written)) return { written, name: written };
-  const arn = stripStar(written);
+  const arn = ruleLogGroup(written);
   const ref = parseLogGroupArn(arn);
   return { written, name: logGroupNameOf(arn), arn, region: arnRegion(arn), account: ref?.account, partition: ref?.partition };
 }

@@ -3,7 +3,7 @@
  * with defaults merged (config < file < rule). Every problem points at the
  * node it concerns. Cross-file checks (duplicate ids) live in load.ts.
  */
-import { isArnLike, logGroupTarget, parseLogGroupArn, LOG_GROUP_ARN, LOG_GROUP_NAME, MAX_GROUPS_PER_SESSION as MAX_LOG_GROUPS } from '../aws/index.js';
+import { isArnLike, logGroupTarget, parseLogGroupArn, ruleLogGroup, LOG_GROUP_ARN, LOG_GROUP_NAME, MAX_GROUPS_PER_SESSION as MAX_LOG_GROUPS } from '../aws/index.js';
 import { parseDuration } from '../duration.js';
 import { FilterPatternError, compileFilterPattern, compileSelector } from '../filter/index.js';
 import { compileJsRegex, JsRegexError } from '../filter/js-regex.js';
@@ -160,8 +160,9 @@ class RuleChecker {
       severity: raw.severity ?? defaults.severity ?? 'warning',
       labels: Object.freeze(labels),
       source: Object.freeze({
-        logGroups: Object.freeze([...raw.source.logGroups]),
-        targets: Object.freeze(raw.source.logGroups.map((g) => Object.freeze(logGroupTarget(g)))),
+        // A trailing `:*` dropped here, once: targets, plan, sessions, IAM and the fingerprint all see the bare ARN.
+        logGroups: Object.freeze(raw.source.logGroups.map(ruleLogGroup)),
+        targets: Object.freeze(raw.source.logGroups.map((g) => Object.freeze(logGroupTarget(ruleLogGroup(g))))),
         logStreams: raw.source.logStreams ? Object.freeze([...raw.source.logStreams]) : undefined,
         logStreamPrefixes: raw.source.logStreamPrefixes ? Object.freeze([...raw.source.logStreamPrefixes]) : undefined,
         filterPattern: raw.source.filterPattern,
@@ -220,7 +221,8 @@ class RuleChecker {
     }
     groups.forEach((g, i) => {
       if (isArnLike(g)) {
-        if (g.endsWith('*')) this.report(['source', 'logGroups', i], 'a log group ARN must not end in "*" (Live Tail takes exact ARNs)', 'source');
+        // One trailing `:*` (as the console and IAM show ARNs) is dropped; any other `*` is a wildcard Live Tail does not take.
+        if (ruleLogGroup(g).includes('*') || g.endsWith(':log-group:*')) this.report(['source', 'logGroups', i], 'a log group ARN must not contain "*" (Live Tail takes exact ARNs; only a trailing ":*" is dropped)', 'source');
         else if (!LOG_GROUP_ARN.test(g)) this.report(['source', 'logGroups', i], 'not a log group ARN (arn:aws:logs:REGION:ACCOUNT:log-group:NAME)', 'source');
       } else if (!LOG_GROUP_NAME.test(g)) {
         this.report(['source', 'logGroups', i], 'not a valid log group name (1-512 of letters, digits, . - _ / #)', 'source');
@@ -228,8 +230,9 @@ class RuleChecker {
     });
     const seen = new Map<string, number>();
     groups.forEach((g, i) => {
-      if (seen.has(g)) this.report(['source', 'logGroups', i], `log group "${g}" is listed twice`, 'source');
-      seen.set(g, i);
+      const same = ruleLogGroup(g);
+      if (seen.has(same)) this.report(['source', 'logGroups', i], `log group "${g}" is listed twice`, 'source');
+      seen.set(same, i);
     });
     if (src.logStreams && src.logStreamPrefixes) {
       this.report(['source', 'logStreamPrefixes'], 'logStreams and logStreamPrefixes cannot be used together', 'source', 'key');

@@ -94,6 +94,19 @@ describe('tailwatch plan', () => {
     expect(again.stdout).toBe(r.stdout); // deterministic
   });
 
+  it('an ARN written with a trailing :* (as the console shows it) is planned without the :*', async () => {
+    const arn = 'arn:aws:logs:eu-west-1:123456789012:log-group:/app';
+    const dir = makeProject({ 'tailwatch.yaml': CONFIG(), 'rules/r.yaml': `rules:\n  - id: starred\n    source: { logGroups: ["${arn}:*"] }\n` });
+    const r = await runCli(['plan', '-c', path.join(dir, 'tailwatch.yaml')], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(arn);
+    expect(r.stdout).not.toContain(`${arn}:*`);
+    const json = await runCli(['plan', '-c', path.join(dir, 'tailwatch.yaml'), '--format', 'json'], { cwd: dir });
+    const plan = JSON.parse(json.stdout) as { sessions: { region: string; logGroupIdentifiers: string[] }[]; unplaced: unknown[] };
+    expect(plan.unplaced).toEqual([]);
+    expect(plan.sessions).toMatchObject([{ region: 'eu-west-1', logGroupIdentifiers: [arn] }]);
+  });
+
   it('without accountId, resolves names with DescribeLogGroups against the endpoint', async () => {
     const emu = await startEmulator({ updateIntervalMs: 0, accountId: '210987654321' });
     try {

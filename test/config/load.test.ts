@@ -198,3 +198,40 @@ describe('positions inside quoted strings', () => {
     ]);
   });
 });
+
+describe('log group ARNs with a trailing :*', () => {
+  const ARN = 'arn:aws:logs:eu-west-1:123456789012:log-group:/app';
+  it('are accepted as the console and IAM show them, the :* dropped once for every stage', async () => {
+    const dir = project({ 'rules/a.yaml': `rules:\n  - id: starred\n    source: { logGroups: ["${ARN}:*"] }\n` });
+    const loaded = await loadAll({ configPath: path.join(dir, 'tailwatch.yaml'), configRequired: false, env: {}, cwd: dir });
+    expect(loaded.problems.map(formatProblem)).toEqual([]);
+    const rule = loaded.ruleSet.rules[0]!;
+    expect(rule.source.logGroups).toEqual([ARN]);
+    expect(rule.source.targets).toEqual([{ written: ARN, name: '/app', arn: ARN, region: 'eu-west-1', account: '123456789012', partition: 'aws' }]);
+  });
+
+  it('other wildcards stay errors at the ARN; the same ARN with and without :* is listed twice', async () => {
+    const dir = project({
+      'rules/a.yaml': [
+        'rules:',
+        '  - id: wild',
+        '    source:',
+        '      logGroups:',
+        `        - ${ARN}*`,
+        `        - ${ARN}:*:*`,
+        '        - arn:aws:logs:eu-west-1:123456789012:log-group:*',
+        '  - id: twice',
+        `    source: { logGroups: ["${ARN}", "${ARN}:*"] }`,
+        '',
+      ].join('\n'),
+    });
+    const loaded = await loadAll({ configPath: path.join(dir, 'tailwatch.yaml'), configRequired: false, env: {}, cwd: dir });
+    const wildcard = 'a log group ARN must not contain "*" (Live Tail takes exact ARNs; only a trailing ":*" is dropped)';
+    expect(loaded.problems.map(formatProblem)).toEqual([
+      `rules/a.yaml:5:11: rules[0].source.logGroups[0]: ${wildcard}`,
+      `rules/a.yaml:6:11: rules[0].source.logGroups[1]: ${wildcard}`,
+      `rules/a.yaml:7:11: rules[0].source.logGroups[2]: ${wildcard}`,
+      `rules/a.yaml:9:${'    source: { logGroups: ["'.length + ARN.length + '", '.length + 1}: rules[1].source.logGroups[1]: log group "${ARN}:*" is listed twice`,
+    ]);
+  });
+});
