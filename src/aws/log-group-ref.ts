@@ -85,6 +85,17 @@ export function partitionOf(region: string): string {
 }
 
 /**
+ * The AWS console's origin for a region: `https://REGION.console.aws.amazon.com` in the
+ * commercial partition; China and GovCloud have their own console hosts
+ * (`console.amazonaws.cn`, `console.amazonaws-us-gov.com`), the region picked by `?region=`.
+ */
+export function consoleOrigin(region: string, partition = partitionOf(region)): string {
+  if (partition === 'aws-cn') return 'https://console.amazonaws.cn';
+  if (partition === 'aws-us-gov') return 'https://console.amazonaws-us-gov.com';
+  return `https://${region}.console.aws.amazon.com`;
+}
+
+/**
  * A rule's log group as written, taken apart once when the rules load: an ARN (without
  * `:*`) with its region, account and partition, or a name (in its source's region).
  */

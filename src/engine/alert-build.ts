@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Alert, AlertEvent, AlertKind, ResolveReason } from '../model/alert.js';
 import type { LogEvent } from '../model/event.js';
-import { arnRegion, logGroupNameOf } from '../aws/index.js';
+import { arnRegion, consoleOrigin, logGroupNameOf, parseLogGroupArn } from '../aws/index.js';
 import type { CompiledRule, GroupValue } from './compile.js';
 import { cutText, eventDigest, MAX_KEPT_CHARS, shownMessage, type KeptEvent } from './kept.js';
 
@@ -59,12 +59,16 @@ function consoleEncode(s: string): string {
   return encodeURIComponent((s as string & { toWellFormed(): string }).toWellFormed()).replace(/%/g, '$25');
 }
 
-/** A link to the log group (and stream) in the CloudWatch console, when the region is known. */
+/**
+ * A link to the log group (and stream) in the CloudWatch console of its partition, when the
+ * region is known. Not part of the alert id (alertId): a link that changes keeps the id.
+ */
 export function consoleLink(cr: CompiledRule, event: LogEvent | undefined): string | undefined {
   const identifier = event?.logGroup || cr.rule.source.logGroups[0] || '';
   const region = arnRegion(identifier) || cr.rule.source.region;
   if (!region || identifier === '') return undefined;
-  let url = `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#logsV2:log-groups/log-group/${consoleEncode(logGroupNameOf(identifier))}`;
+  const partition = parseLogGroupArn(identifier)?.partition;
+  let url = `${consoleOrigin(region, partition)}/cloudwatch/home?region=${region}#logsV2:log-groups/log-group/${consoleEncode(logGroupNameOf(identifier))}`;
   if (event?.logStream) url += `/log-events/${consoleEncode(event.logStream)}`;
   return url;
 }

@@ -109,6 +109,21 @@ describe('alert payload', () => {
     for (const a of [firing, resolved]) expect(validate(JSON.parse(JSON.stringify(a))), JSON.stringify(validate.errors)).toBe(true);
   });
 
+  it("links to the console of the log group's partition (China, GovCloud); the link does not enter the id", () => {
+    const once = (spec: { region?: string; logGroups?: string[] }, logGroup: string) =>
+      feed(new Engine({ rules: [rule({ id: 'p', throttle: '0s', ...spec })] }), [ev(1, 'ERROR x', { logGroup, logStream: 'api-1' })])[0]!;
+    const cnArn = 'arn:aws-cn:logs:cn-north-1:123456789012:log-group:/ecs/payments';
+    const cn = once({ logGroups: [cnArn] }, cnArn);
+    expect(cn.links.console).toBe('https://console.amazonaws.cn/cloudwatch/home?region=cn-north-1#logsV2:log-groups/log-group/$252Fecs$252Fpayments/log-events/api-1');
+    // A name takes the partition of its source's region.
+    const gov = once({ region: 'us-gov-west-1', logGroups: ['/ecs/payments'] }, '/ecs/payments');
+    expect(gov.links.console).toBe('https://console.amazonaws-us-gov.com/cloudwatch/home?region=us-gov-west-1#logsV2:log-groups/log-group/$252Fecs$252Fpayments/log-events/api-1');
+    const commercial = once({ region: 'eu-west-1', logGroups: ['/ecs/payments'] }, '/ecs/payments');
+    expect(commercial.links.console).toBe('https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#logsV2:log-groups/log-group/$252Fecs$252Fpayments/log-events/api-1');
+    // The same decision on the same event: one id, whichever console it links to.
+    expect(gov.id).toBe(commercial.id);
+  });
+
   it('has a stable id: the same decision in two engines gives the same id, another decision another id', () => {
     const a = feed(new Engine({ rules: [payRule] }), events);
     const b = feed(new Engine({ rules: [payRule] }), events);
