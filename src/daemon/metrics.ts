@@ -17,7 +17,8 @@ export interface MetricSources {
   sourceOf?(id: string): string | undefined;
   now(): number;
   rulesLoaded(): number;
-  unhealthyRules(): number;
+  /** Per source this daemon runs (`default` for `aws:`, else its `sources:` name, 0 included): its rules that cannot run. */
+  unhealthyRules(): ReadonlyMap<string, number>;
   outboxDepth(): number;
   /** Alerts decided but held in memory because the outbox cannot write. */
   heldAlerts(): number;
@@ -124,7 +125,17 @@ export function createMetrics(sources: MetricSources): DaemonMetrics {
     },
   });
   new Gauge({ name: 'tailwatch_rules_loaded', help: 'Rules running.', registers: [registry], collect() { this.set(sources.rulesLoaded()); } });
-  new Gauge({ name: 'tailwatch_rules_unhealthy', help: 'Rules whose session cannot run (access denied, missing log group, invalid parameter).', registers: [registry], collect() { this.set(sources.unhealthyRules()); } });
+  new Gauge({
+    name: 'tailwatch_rules_unhealthy',
+    help: 'Rules whose session cannot run (access denied, missing log group, invalid parameter), by source.',
+    labelNames: ['source'],
+    registers: [registry],
+    collect() {
+      // A source removed (restart) leaves no stale series; a healthy source reads 0, so sum() and `> 0` alerts both work.
+      this.reset();
+      for (const [source, n] of sources.unhealthyRules()) this.set({ source }, n);
+    },
+  });
   new Gauge({ name: 'tailwatch_outbox_depth', help: 'Deliveries waiting in the outbox.', registers: [registry], collect() { this.set(sources.outboxDepth()); } });
   new Gauge({ name: 'tailwatch_outbox_held_alerts', help: 'Alerts decided but held in memory because the outbox cannot write (disk full); retried with backoff.', registers: [registry], collect() { this.set(sources.heldAlerts()); } });
 

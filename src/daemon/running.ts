@@ -5,10 +5,10 @@
  * `Daemon.start()` (daemon.ts) builds one from a valid config and rule set.
  */
 import type { Logger } from 'pino';
-import { shardPart } from '../config/sources.js';
+import { shardPart, sourceOfRule, sourcesInShard } from '../config/sources.js';
 import { EngineCounters, LiveEngine } from '../engine/index.js';
 import type { RoutedAlert } from '../model/alert.js';
-import type { Config, RuleSet } from '../model/config.js';
+import { DEFAULT_SOURCE, type Config, type RuleSet } from '../model/config.js';
 import type { SourceBatch } from '../model/event.js';
 import type { AlertSink, EventSource } from '../model/ports.js';
 import { storeErrorText } from '../notify/index.js';
@@ -75,7 +75,7 @@ export class RunningDaemon {
       sourceOf: (id) => this.source.sourceNameOf?.(id),
       now: () => this.timers.now(),
       rulesLoaded: () => this.ruleSet.rules.length,
-      unhealthyRules: () => this.source.health().unhealthyRules.length,
+      unhealthyRules: () => this.unhealthyBySource(),
       outboxDepth: () => this.sink.depth(),
       heldAlerts: () => this.held.size,
     });
@@ -311,6 +311,17 @@ export class RunningDaemon {
 
   private watchTargets(): string[] {
     return [...this.config.rules.paths, this.config.file];
+  }
+
+  /** The unhealthy rules counted by the source they watch through; every source of this daemon (its shard) has a count, 0 included. */
+  private unhealthyBySource(): Map<string, number> {
+    const counts = new Map(sourcesInShard(this.config).map((name) => [name, 0]));
+    const sourceOf = new Map(this.ruleSet.rules.map((r) => [r.id, sourceOfRule(r)]));
+    for (const id of this.source.health().unhealthyRules) {
+      const name = sourceOf.get(id) ?? DEFAULT_SOURCE;
+      counts.set(name, (counts.get(name) ?? 0) + 1);
+    }
+    return counts;
   }
 
   private statusLine(): string {

@@ -105,6 +105,19 @@ describe('one daemon, two accounts in two regions', () => {
   });
 });
 
+describe('tailwatch_rules_unhealthy', () => {
+  it('is one series per source: a rule on a missing log group counts in its own source, the healthy source reads 0', async () => {
+    writeFileSync(path.join(dir, 'rules/missing.yaml'), 'rules:\n  - id: us-missing\n    source: { from: us, logGroups: [/missing] }\n');
+    daemon = startDaemon({ cwd: dir });
+    const address = String((await daemon.waitForMsg('status server listening'))['address']);
+    const scrape = async () => (await fetch(`http://${address}/metrics`)).text();
+    await until(async () => /^tailwatch_rules_unhealthy\{source="us"\} 1$/m.test(await scrape()), 'us-missing counted unhealthy in source us');
+    const metrics = await scrape();
+    expect(metrics).toMatch(/^tailwatch_rules_unhealthy\{source="default"\} 0$/m);
+    expect(metrics).not.toMatch(/^tailwatch_rules_unhealthy \d/m);
+  });
+});
+
 describe('shards', () => {
   it("a daemon runs only its shard's sources and their rules; the other shard runs the rest", async () => {
     // Which shard of two each source falls on (a stable hash of account and region).
