@@ -62,6 +62,22 @@ describe('doctor with several sources', () => {
   });
 });
 
+describe('doctor credentials with several sources', () => {
+  it('gives every source its own credentials line, naming the source, checked against its own account', async () => {
+    const dir = project(true);
+    const json = await runCli(['doctor', '-c', path.join(dir, 'tailwatch.yaml'), '--format', 'json'], { cwd: dir, env: {} });
+    const out = JSON.parse(json.stdout) as { checks: { check: string; status: string; source?: string; message: string }[] };
+    const creds = out.checks.filter((c) => c.check === 'credentials');
+    expect(creds.map((c) => c.source)).toEqual(['default', 'us']);
+    // Each resolved through its own client (a local endpoint: placeholder keys, as run uses) and matched with its own account.
+    expect(creds.map((c) => c.status)).toEqual(['ok', 'ok']);
+    expect(creds[0]!.message).toContain('account 111111111111 (aws.accountId, matches DescribeLogGroups)');
+    expect(creds[1]!.message).toContain('account 222222222222 (sources.us.accountId, matches DescribeLogGroups)');
+    const text = await runCli(['doctor', '-c', path.join(dir, 'tailwatch.yaml')], { cwd: dir, env: {} });
+    expect(text.stdout.split('\n').filter((l) => / source (default|us): credentials/.test(l))).toHaveLength(2);
+  });
+});
+
 describe('iam-policy with several sources', () => {
   it('prints one policy per source (its account and region only), or one source alone with --source', async () => {
     const dir = project(true);
