@@ -68,6 +68,13 @@ const DEFAULT_SLOW_RETRY_MS = 5 * 60_000;
 /** The service's FilterLogEvents quota is a few calls a second per account and region. */
 const DEFAULT_FILTER_CALLS_PER_SECOND = 5;
 
+/** What a session and a poll have in common for re-planning. */
+interface RunningPart {
+  status(): { readonly rules: readonly string[] };
+  setRules(rules: readonly string[]): void;
+  stop(): Promise<void>;
+}
+
 export class LiveTailSource implements EventSource {
   private readonly sessions = new Map<string, SupervisedSession>();
   /** Polls of polled rules, keyed like sessions (AWS settings, poll id). */
@@ -234,23 +241,7 @@ export class LiveTailSource implements EventSource {
     this.partlyServed = plan.partlyServed;
     for (const u of plan.unplaced) this.opts.logger.error({ rule: u.rule, reason: u.reason }, 'rule has no Live Tail session');
     const wanted = new Map(plan.sessions.map((s) => [`${awsKey}|${s.id}`, s]));
-    const gone = [...this.sessions].filter(([k]) => !wanted.has(k));
-    for (const [k] of gone) this.sessions.delete(k);
-    await Promise.all(gone.map(([, s]) => s.stop()));
-    for (const [k, spec] of wanted) {
-      const existing = this.sessions.get(k);
-      if (existing) {
-        // A rule that comes from another session with a clock of its own needs this session's
-        // events since that clock: start it again, backfilling from there. New rules start live.
-        const served = new Set(existing.status().rules);
-        const behind = spec.rules.some((r) => !served.has(r) && this.opts.resumeFrom?.([r]) !== undefined);
-        if (!behind) {
-          existing.setRules(spec.rules);
-          continue;
-        }
-        this.sessions.delete(k);
-        await existing.stop();
-      }
+    for (const [k, spec] of await this.keepOrStop(this.sessions, wanted)) {
       const session = new SupervisedSession(spec, {
         live: pool.get(spec.region, 'live'),
         api: pool.get(spec.region, 'api'),
@@ -283,6 +274,34 @@ export class LiveTailSource implements EventSource {
     this.saveState();
   }
 
+  /**
+   * Sessions or polls against the wanted ones: those no longer wanted stop; a kept one serves its
+   * new rules — unless a rule with a clock of its own joins it from elsewhere, which needs its
+   * events since that clock: it stops, to start again (a new generation) backfilling from there.
+   * New rules start live. Returns the wanted ones to start.
+   */
+  private async keepOrStop<S extends { rules: readonly string[] }>(running: Map<string, RunningPart>, wanted: ReadonlyMap<string, S>): Promise<[string, S][]> {
+    const gone = [...running].filter(([k]) => !wanted.has(k));
+    for (const [k] of gone) running.delete(k);
+    await Promise.all(gone.map(([, p]) => p.stop()));
+    const start: [string, S][] = [];
+    for (const [k, spec] of wanted) {
+      const existing = running.get(k);
+      if (existing) {
+        const served = new Set(existing.status().rules);
+        const behind = spec.rules.some((r) => !served.has(r) && this.opts.resumeFrom?.([r]) !== undefined);
+        if (!behind) {
+          existing.setRules(spec.rules);
+          continue;
+        }
+        running.delete(k);
+        await existing.stop();
+      }
+      start.push([k, spec]);
+    }
+    return start;
+  }
+
   /** The injected clock and timers. Polls' timers are referenced, so a process that only polls (`tail` of a polled rule) stays up. */
   private timers(): Timers {
     return this.opts.timers ?? realTimers;
@@ -291,23 +310,7 @@ export class LiveTailSource implements EventSource {
   /** Polls of the plan: unchanged ones keep running (new rule ids), the others stop or start. */
   private async applyPolls(plan: Plan, awsKey: string, pool: ClientPool, config: Config): Promise<void> {
     const wanted = new Map(plan.polls.map((p) => [`${awsKey}|${p.id}`, p]));
-    const gone = [...this.polls].filter(([k]) => !wanted.has(k));
-    for (const [k] of gone) this.polls.delete(k);
-    await Promise.all(gone.map(([, p]) => p.stop()));
-    for (const [k, spec] of wanted) {
-      const existing = this.polls.get(k);
-      if (existing) {
-        // As for sessions: a rule with a clock of its own joining this poll needs its events since
-        // that clock, so the poll starts again (a new generation) from there.
-        const served = new Set(existing.status().rules);
-        const behind = spec.rules.some((r) => !served.has(r) && this.opts.resumeFrom?.([r]) !== undefined);
-        if (!behind) {
-          existing.setRules(spec.rules);
-          continue;
-        }
-        this.polls.delete(k);
-        await existing.stop();
-      }
+    for (const [k, spec] of await this.keepOrStop(this.polls, wanted)) {
       const poll = new PolledSource(spec, {
         api: pool.get(spec.region, 'api'),
         budget: this.budget(awsKey, spec.region, config),
