@@ -1,4 +1,4 @@
-/** Live Tail (SPEC §6): the planner, the supervised sessions, gap backfill. */
+/** Live Tail: the planner, the supervised sessions, gap backfill. */
 export { LiveTailSource, type LiveTailSourceOptions } from './source.js';
 export { createLiveTailSource, planStateFileOf, SourceSet, type SourceSetOptions } from './source-set.js';
 export type { SourceMetrics, SupervisorSettings, SessionStatus, RestartInfo } from './session.js';

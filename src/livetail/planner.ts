@@ -1,5 +1,5 @@
 /**
- * The session planner (SPEC §6): rules → Live Tail sessions within the
+ * The session planner: rules → Live Tail sessions within the
  * per-region quota. Pure and deterministic: same rules, config and ARNs →
  * same plan. `precise` gives each distinct source its own session and merges
  * only beyond `sessions.maxConcurrent` (same log groups first, then the pair

@@ -1,4 +1,4 @@
-// No lost events (SPEC §6): events put while a session is forcibly down arrive
+// No lost events: events put while a session is forcibly down arrive
 // exactly once after the reconnect (backfill + dedupe both ways); with backfill
 // off they are missing, which shows the test can fail.
 import { afterEach, describe, expect, it } from 'vitest';
