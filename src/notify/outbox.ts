@@ -17,9 +17,7 @@
  * becomes leasable again once `lease_until` passes, so a kill at any moment
  * loses nothing and re-sends at most what was in flight (at-least-once).
  */
-import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
-import path from 'node:path';
-import Database from 'better-sqlite3';
+import { openStateDb } from './sqlite-file.js';
 import type { Alert } from '../model/alert.js';
 
 export interface OutboxRow {
@@ -100,13 +98,7 @@ export function storeErrorText(err: unknown): string {
 }
 
 export function openOutbox(stateDir: string): OutboxStore {
-  mkdirSync(stateDir, { recursive: true });
-  const file = path.join(stateDir, 'outbox.sqlite');
-  // The outbox holds log lines: owner-only, like the engine state (SQLite gives its -wal/-shm files the same mode).
-  closeSync(openSync(file, 'a', 0o600));
-  chmodSync(file, 0o600);
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
+  // The outbox holds log lines: owner-only, like the engine state.
   // Enqueues commit with FULL: a transaction that returned is on disk (enqueue promises durability
   // before it returns, even across a power loss). The other transitions (lease, ack, retry, dead,
   // expire, purge) commit with NORMAL: in WAL mode that is still durable across a process crash
@@ -114,8 +106,7 @@ export function openOutbox(stateDir: string): OutboxStore {
   // (the WAL is append-only). Only an OS crash or power loss can lose the last few of them, and
   // losing one only means a re-send (an ack), an earlier retry (a lease, a retry) or a re-decided
   // drop: at-least-once holds. See README "Delivery guarantees".
-  db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
+  const db = openStateDb(stateDir, 'outbox.sqlite');
   db.exec(`
     CREATE TABLE IF NOT EXISTS delivery (
       alert_id    TEXT NOT NULL,

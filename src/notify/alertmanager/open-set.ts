@@ -19,9 +19,7 @@
  * after, never gets ahead of it: a kill between the two re-sends the alert
  * after the restart, and that records it again.
  */
-import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
-import path from 'node:path';
-import Database from 'better-sqlite3';
+import { openStateDb } from '../sqlite-file.js';
 import type { AmAlert } from './payload.js';
 
 export const OPEN_SET_FILE = 'alertmanager.sqlite';
@@ -51,16 +49,9 @@ export interface OpenSet {
 }
 
 export function openOpenSet(stateDir: string, destination: string): OpenSet {
-  mkdirSync(stateDir, { recursive: true });
-  const file = path.join(stateDir, OPEN_SET_FILE);
-  // Labels and texts come from logs: owner-only, like the outbox.
-  closeSync(openSync(file, 'a', 0o600));
-  chmodSync(file, 0o600);
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  // Several Alertmanager destinations share the file, one connection each.
-  db.pragma('busy_timeout = 5000');
+  // Labels and texts come from logs: owner-only, like the outbox. Several Alertmanager
+  // destinations share the file, one connection each (the busy timeout).
+  const db = openStateDb(stateDir, OPEN_SET_FILE);
   db.exec(`
     CREATE TABLE IF NOT EXISTS open_alert (
       destination TEXT NOT NULL,
