@@ -14,7 +14,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -23,6 +22,7 @@ import { startDaemon, type DaemonProcess } from '../kit/daemon.js';
 import { startEmulator, type StartedEmulator } from '../kit/emulator.js';
 import { makeProject } from '../kit/project.js';
 import { startReceiver, type Receiver } from '../kit/receiver.js';
+import { freePort } from '../kit/free-port.js';
 
 const AM_BIN = alertmanagerBinary();
 
@@ -143,16 +143,6 @@ describe('replicas post the same bytes', () => {
   }, 40_000);
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 interface AmPeer {
   readonly url: string;

@@ -6,7 +6,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,21 +14,12 @@ import { createNotifier, sendOne } from '../../src/notify/index.js';
 import { alertmanagerBinary } from '../kit/alertmanager.js';
 import { sampleAlert } from '../kit/alerts.js';
 import { startReceiver, type Receiver } from '../kit/receiver.js';
+import { freePort } from '../kit/free-port.js';
 
 // Debian's prometheus-alertmanager or upstream's alertmanager (ALERTMANAGER_BIN wins); missing: skipped, an error under CI.
 const BINARY = alertmanagerBinary() ?? '';
 const present = BINARY !== '';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 let am: ChildProcess | undefined;
 let amUrl = '';
