@@ -394,19 +394,23 @@ describe('tailwatch tail --rule ID', () => {
     return env;
   };
 
+  /** `tail --rule RULE` in dir until it exits on its own: its exit code and stderr. */
+  const tailUntilExit = (dir: string, rule: string) =>
+    new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const c = spawn(process.execPath, [BIN, 'tail', '--rule', rule, '-c', 'tailwatch.yaml'], { cwd: dir, env: childEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
+      child = c;
+      let stderr = '';
+      c.stderr!.on('data', (d) => (stderr += d));
+      c.once('exit', (code) => resolve({ code, stderr }));
+    });
+
   it('a session refused for a missing log group ends tail with exit 2 and one clear line (no JSON)', async () => {
     emu = await startEmulator({ updateIntervalMs: 50 });
     const dir = makeProject({
       'tailwatch.yaml': CONFIG(`  endpoint: "${emu.endpoint}"`),
       'rules/r.yaml': 'rules:\n  - id: ghost\n    source: { logGroups: [/aws/lambda/not-yet-invoked] }\n',
     });
-    const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const c = spawn(process.execPath, [BIN, 'tail', '--rule', 'ghost', '-c', 'tailwatch.yaml'], { cwd: dir, env: childEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
-      child = c;
-      let stderr = '';
-      c.stderr!.on('data', (d) => (stderr += d));
-      c.once('exit', (code) => resolve({ code, stderr }));
-    });
+    const r = await tailUntilExit(dir, 'ghost');
     expect(r.code).toBe(2);
     const lines = r.stderr.split('\n').filter((l) => l && !l.includes('NodeVersionSupportWarning') && l.startsWith('tail'));
     expect(r.stderr).not.toContain('{"');
@@ -421,13 +425,7 @@ describe('tailwatch tail --rule ID', () => {
       'tailwatch.yaml': CONFIG(`  endpoint: "${emu.endpoint}"`),
       'rules/r.yaml': 'rules:\n  - id: pay\n    source: { logGroups: [/ecs/payments] }\n',
     });
-    const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const c = spawn(process.execPath, [BIN, 'tail', '--rule', 'pay', '-c', 'tailwatch.yaml'], { cwd: dir, env: childEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
-      child = c;
-      let stderr = '';
-      c.stderr!.on('data', (d) => (stderr += d));
-      c.once('exit', (code) => resolve({ code, stderr }));
-    });
+    const r = await tailUntilExit(dir, 'pay');
     expect(r.code).toBe(2);
     const lines = r.stderr.split('\n').filter((l) => l.startsWith('tailwatch tail:'));
     expect(lines).toHaveLength(1);
